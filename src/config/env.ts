@@ -1,0 +1,105 @@
+import path from "node:path";
+
+/** Raised when the environment is unusable; `variable` names the culprit. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+export interface AppConfig {
+  botToken: string | undefined;
+  adminIds: number[];
+  masterKey: string;
+  dataDir: string;
+  dbPath: string;
+  spoolDir: string;
+  telegramApiRoot: string;
+  timezone: string;
+  dockerHost: string | undefined;
+  logLevel: string;
+  /** Image for the short-lived helper container that reads/writes volumes. */
+  helperImage: string | undefined;
+}
+
+/** Every variable the program reads. The README's table must list exactly these. */
+export const ENV_VARS = [
+  "BOT_TOKEN",
+  "ADMIN_IDS",
+  "MASTER_KEY",
+  "DATA_DIR",
+  "TELEGRAM_API_ROOT",
+  "TZ",
+  "DOCKER_HOST",
+  "LOG_LEVEL",
+  "HELPER_IMAGE",
+] as const;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export interface LoadOptions {
+  /** `run` needs the bot token; CLI commands such as `backup` do not. */
+  requireBot?: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): AppConfig {
+  const botToken = env.BOT_TOKEN?.trim() || undefined;
+  if (options.requireBot && !botToken) throw new ConfigError("BOT_TOKEN", "is required to run the bot (get one from @BotFather)");
+  if (botToken && !/^\d+:[\w-]{20,}$/.test(botToken)) {
+    throw new ConfigError("BOT_TOKEN", "does not look like a bot token (expected <digits>:<letters>)");
+  }
+
+  const adminRaw = env.ADMIN_IDS?.trim() ?? "";
+  if (!adminRaw) throw new ConfigError("ADMIN_IDS", "is required: comma-separated numeric Telegram user ids");
+  const adminIds = adminRaw.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
+    if (!/^\d+$/.test(s)) throw new ConfigError("ADMIN_IDS", `"${s}" is not a numeric Telegram user id`);
+    return Number(s);
+  });
+
+  const masterKey = env.MASTER_KEY ?? "";
+  if (!masterKey) throw new ConfigError("MASTER_KEY", "is required: a long random secret that encrypts stored credentials");
+  if (masterKey.length < 16) throw new ConfigError("MASTER_KEY", "is too short: use at least 16 characters");
+
+  const dataDir = path.resolve(env.DATA_DIR?.trim() || "./data");
+
+  const telegramApiRoot = (env.TELEGRAM_API_ROOT?.trim() || "https://api.telegram.org").replace(/\/+$/, "");
+  try {
+    const u = new URL(telegramApiRoot);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+  } catch {
+    throw new ConfigError("TELEGRAM_API_ROOT", `"${telegramApiRoot}" is not an http(s) URL`);
+  }
+
+  const timezone = env.TZ?.trim() || "UTC";
+  if (!isValidTimeZone(timezone)) throw new ConfigError("TZ", `"${timezone}" is not a known time zone`);
+
+  const logLevel = env.LOG_LEVEL?.trim() || "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+
+  return {
+    botToken,
+    adminIds,
+    masterKey,
+    dataDir,
+    dbPath: path.join(dataDir, "tele-backup.sqlite"),
+    spoolDir: path.join(dataDir, "spool"),
+    telegramApiRoot,
+    timezone,
+    dockerHost: env.DOCKER_HOST?.trim() || undefined,
+    logLevel,
+    helperImage: env.HELPER_IMAGE?.trim() || undefined,
+  };
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,73 @@
+import { randomBytes, scryptSync } from "node:crypto";
+import sodium from "libsodium-wrappers";
+
+/** Thrown at start-up when MASTER_KEY does not open the database's secrets. */
+export class WrongMasterKeyError extends Error {
+  override name = "WrongMasterKeyError";
+  constructor() {
+    super("MASTER_KEY does not match the key this database was created with; refusing to start (restore the original MASTER_KEY)");
+  }
+}
+
+const PREFIX = "sb1:";
+const CHECK_PLAINTEXT = "tele-backup master key check";
+
+/**
+ * Symmetric encryption for secrets stored in the database (crypto_secretbox, XSalsa20-Poly1305).
+ * The key is derived from MASTER_KEY with scrypt and a per-database random salt.
+ */
+export class SecretBox {
+  private constructor(private readonly key: Uint8Array) {}
+
+  static async create(masterKey: string, salt: Uint8Array): Promise<SecretBox> {
+    await sodium.ready;
+    const key = scryptSync(masterKey, salt, sodium.crypto_secretbox_KEYBYTES, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    return new SecretBox(new Uint8Array(key));
+  }
+
+  static newSalt(): Uint8Array {
+    return new Uint8Array(randomBytes(16));
+  }
+
+  encrypt(plaintext: string): string {
+    const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
+    const box = sodium.crypto_secretbox_easy(sodium.from_string(plaintext), nonce, this.key);
+    const out = new Uint8Array(nonce.length + box.length);
+    out.set(nonce);
+    out.set(box, nonce.length);
+    return PREFIX + Buffer.from(out).toString("base64");
+  }
+
+  /** Throws when the ciphertext was not made with this key. */
+  decrypt(ciphertext: string): string {
+    if (!ciphertext.startsWith(PREFIX)) throw new Error("not a secretbox value");
+    const raw = new Uint8Array(Buffer.from(ciphertext.slice(PREFIX.length), "base64"));
+    const nonce = raw.subarray(0, sodium.crypto_secretbox_NONCEBYTES);
+    const box = raw.subarray(sodium.crypto_secretbox_NONCEBYTES);
+    const plain = sodium.crypto_secretbox_open_easy(box, nonce, this.key);
+    return sodium.to_string(plain);
+  }
+
+  makeCheck(): string {
+    return this.encrypt(CHECK_PLAINTEXT);
+  }
+
+  /** @throws WrongMasterKeyError when `check` was made under another key. */
+  assertCheck(check: string): void {
+    let plain: string;
+    try {
+      plain = this.decrypt(check);
+    } catch {
+      throw new WrongMasterKeyError();
+    }
+    if (plain !== CHECK_PLAINTEXT) throw new WrongMasterKeyError();
+  }
+
+  encryptOptional(value: string | null | undefined): string | null {
+    return value == null ? null : this.encrypt(value);
+  }
+
+  decryptOptional(value: string | null | undefined): string | null {
+    return value == null ? null : this.decrypt(value);
+  }
+}

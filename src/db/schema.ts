@@ -1,0 +1,125 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/**
+ * Configuration and run history. Secrets never live in these tables in plaintext:
+ * every `*Enc` column holds libsodium secretbox ciphertext (see src/crypto/secret-box.ts).
+ */
+
+const timestamps = {
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+};
+
+/** Key/value settings: master-key check, scheduler heartbeat, per-user language, ... */
+export const settings = sqliteTable("settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
+
+export const sources = sqliteTable("sources", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  kind: text("kind", { enum: ["postgres", "mysql", "sqlite", "volume", "directory"] }).notNull(),
+  /** Non-secret settings as JSON (host, port, database, user, path, volume, ...). */
+  settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  /** Password (or `env:`/`file:` reference), secretbox ciphertext. */
+  passwordEnc: text("password_enc"),
+  ...timestamps,
+});
+
+export const destinations = sqliteTable("destinations", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  kind: text("kind", { enum: ["telegram", "local"] }).notNull(),
+  settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
+  /** Optional per-destination bot token, secretbox ciphertext. */
+  tokenEnc: text("token_enc"),
+  ...timestamps,
+});
+
+export const jobs = sqliteTable("jobs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  sourceId: integer("source_id").notNull().references(() => sources.id, { onDelete: "restrict" }),
+  schedule: text("schedule").notNull(),
+  timezone: text("timezone"),
+  format: text("format", { enum: ["sql", "custom", "tar"] }).notNull(),
+  compression: text("compression", { enum: ["gzip", "zstd", "none"] }).notNull(),
+  /** age recipients (public keys), JSON array; empty when not encrypting to recipients. */
+  recipients: text("recipients", { mode: "json" }).notNull().$type<string[]>().default(sql`'[]'`),
+  /** age passphrase (or reference), secretbox ciphertext. */
+  passphraseEnc: text("passphrase_enc"),
+  partSize: integer("part_size").notNull(),
+  retention: text("retention", { mode: "json" }).notNull().$type<Record<string, number>>().default(sql`'{}'`),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  ...timestamps,
+});
+
+export const jobDestinations = sqliteTable(
+  "job_destinations",
+  {
+    jobId: integer("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+    destinationId: integer("destination_id").notNull().references(() => destinations.id, { onDelete: "restrict" }),
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.destinationId] })],
+);
+
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    jobId: integer("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    /** Kept so history stays readable after a job is deleted or renamed. */
+    jobName: text("job_name").notNull(),
+    sourceKind: text("source_kind").notNull(),
+    trigger: text("trigger", { enum: ["schedule", "manual", "cli", "startup"] }).notNull(),
+    status: text("status", { enum: ["running", "success", "failed", "interrupted"] }).notNull(),
+    phase: text("phase"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    /** Payload file name without the part suffix, e.g. `app_20260101-030000.sql.gz.age`. */
+    fileName: text("file_name"),
+    /** Bytes the source produced before compression/encryption. */
+    rawSize: integer("raw_size"),
+    /** Bytes of the payload (what `cat parts` rebuilds). */
+    payloadSize: integer("payload_size"),
+    sha256: text("sha256"),
+    partCount: integer("part_count"),
+    encryption: text("encryption", { enum: ["none", "recipients", "passphrase"] }).notNull().default("none"),
+    compression: text("compression").notNull().default("none"),
+    format: text("format"),
+    verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
+    manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>(),
+    error: text("error"),
+  },
+  (t) => [index("runs_job_started").on(t.jobId, t.startedAt)],
+);
+
+export const runParts = sqliteTable(
+  "run_parts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: integer("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    destinationId: integer("destination_id").references(() => destinations.id, { onDelete: "set null" }),
+    /** 1-based part number; 0 is the manifest. */
+    partIndex: integer("part_index").notNull(),
+    name: text("name").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    /** Where the destination put it: a file path, or a Telegram chat id. */
+    locator: text("locator"),
+    messageId: integer("message_id"),
+    fileId: text("file_id"),
+    storedAt: integer("stored_at", { mode: "timestamp_ms" }).notNull(),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("run_parts_unique").on(t.runId, t.destinationId, t.partIndex)],
+);
+
+export type SourceRow = typeof sources.$inferSelect;
+export type DestinationRow = typeof destinations.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;
+export type RunRow = typeof runs.$inferSelect;
+export type RunPartRow = typeof runParts.$inferSelect;

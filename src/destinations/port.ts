@@ -1,0 +1,67 @@
+import type { Readable } from "node:stream";
+
+export type DestinationKind = "telegram" | "local";
+export const DESTINATION_KINDS: readonly DestinationKind[] = ["telegram", "local"];
+
+/** A failure to store, read or delete. `permanent` failures are not retried. */
+export class DestinationError extends Error {
+  override name = "DestinationError";
+  readonly permanent: boolean;
+  constructor(message: string, options: { permanent: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.permanent = options.permanent;
+  }
+}
+
+/** What the runner knows about one part when it hands it over. */
+export interface PartInfo {
+  /** 1-based part number; 0 for the manifest. */
+  index: number;
+  /** Total number of parts, when known (it is not known until the payload has ended). */
+  total?: number;
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** Where a destination put a part: enough to fetch or delete it again. */
+export interface StoredLocation {
+  /** A file path (local) or a chat id (telegram). */
+  locator: string;
+  messageId?: number;
+  fileId?: string;
+}
+
+export interface RunLabel {
+  runId: number;
+  jobName: string;
+}
+
+/**
+ * A place backups are delivered to.
+ * - `putPart` reads `file` from disk. It may be called again for the same part after it
+ *   threw (a retry re-reads the file; the destination must not leave a duplicate behind
+ *   a failed attempt that it can detect). It resolves only when the part is durably stored.
+ * - Errors are `DestinationError`; `permanent: true` means retrying cannot help
+ *   (no permission, chat not found, too large).
+ * - `fetch` returns a stream the caller must consume or destroy.
+ * - `delete` never throws for a part that is already gone; it reports the parts the
+ *   backend refused to delete (e.g. Telegram's 48-hour rule) instead of failing.
+ */
+export interface Destination {
+  readonly kind: DestinationKind;
+  readonly name: string;
+  /** Checks the destination is reachable and writable (writes and removes a probe). */
+  check(signal?: AbortSignal): Promise<void>;
+  putPart(run: RunLabel, part: PartInfo, file: string, signal: AbortSignal): Promise<StoredLocation>;
+  fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable>;
+  /** Lists stored file names (local) or what the backend can enumerate. */
+  list(signal?: AbortSignal): Promise<string[]>;
+  delete(locations: StoredLocation[]): Promise<{ refused: StoredLocation[] }>;
+  /** A local file path to read a stored part directly, when the destination has one. */
+  localPath?(location: StoredLocation): string | undefined;
+}
+
+export type DestinationConfig =
+  | { kind: "local"; name: string; path: string }
+  | { kind: "telegram"; name: string; chatId: string; threadId?: number; botToken?: string };

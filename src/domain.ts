@@ -1,0 +1,47 @@
+import type { DestinationConfig } from "./destinations/port.js";
+import type { DumpFormat, SourceConfig } from "./sources/port.js";
+
+export type Compression = "gzip" | "zstd" | "none";
+
+export type Encryption =
+  | { kind: "none" }
+  | { kind: "recipients"; recipients: string[] }
+  /** `passphrase` is resolved (never a reference) when handed to the engine. */
+  | { kind: "passphrase"; passphrase: string };
+
+export interface Retention {
+  keep_last?: number;
+  keep_daily?: number;
+  keep_weekly?: number;
+  keep_monthly?: number;
+  max_age_days?: number;
+}
+
+/** Default part size: keeps every part downloadable again through the cloud Bot API (20 MB getFile limit). */
+export const DEFAULT_PART_SIZE = 19 * 1024 * 1024;
+
+/** Everything the engine needs to run one job, with every secret reference already resolved. */
+export interface ResolvedJob {
+  id: number;
+  name: string;
+  source: { id: number; name: string; config: SourceConfig };
+  destinations: Array<{ id: number; config: DestinationConfig }>;
+  schedule: string;
+  timezone: string | null;
+  format: DumpFormat;
+  compression: Compression;
+  encryption: Encryption;
+  partSize: number;
+  retention: Retention;
+  enabled: boolean;
+}
+
+/** Resolved secrets of a job, for redacting error texts. */
+export function jobSecrets(job: ResolvedJob): string[] {
+  const out: string[] = [];
+  const s = job.source.config;
+  if ((s.kind === "postgres" || s.kind === "mysql") && s.password) out.push(s.password);
+  if (job.encryption.kind === "passphrase") out.push(job.encryption.passphrase);
+  for (const d of job.destinations) if (d.config.kind === "telegram" && d.config.botToken) out.push(d.config.botToken);
+  return out;
+}
