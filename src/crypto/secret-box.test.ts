@@ -1,0 +1,36 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../db/client.js";
+import { SettingsRepo } from "../repos/settings.repo.js";
+import { openSecretBox } from "./open-secret-box.js";
+import { WrongMasterKeyError } from "./secret-box.js";
+
+describe("secret box", () => {
+  it("round-trips a secret and never stores plaintext", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-sb-"));
+    const db = openDatabase(path.join(dir, "db.sqlite"));
+    const box = await openSecretBox(new SettingsRepo(db), "correct horse battery staple");
+    const ct = box.encrypt("s3cr3t-Pässword");
+    expect(ct).not.toContain("s3cr3t");
+    expect(box.decrypt(ct)).toBe("s3cr3t-Pässword");
+    expect(box.encrypt("x")).not.toBe(box.encrypt("x"));
+    db.$client.close();
+  });
+
+  it("refuses a wrong MASTER_KEY for an existing database", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-sb-"));
+    const file = path.join(dir, "db.sqlite");
+    const db = openDatabase(file);
+    await openSecretBox(new SettingsRepo(db), "the first master key");
+    db.$client.close();
+    const again = openDatabase(file);
+    await expect(openSecretBox(new SettingsRepo(again), "a different master key")).rejects.toBeInstanceOf(WrongMasterKeyError);
+    await expect(openSecretBox(new SettingsRepo(again), "a different master key")).rejects.toThrow(/MASTER_KEY does not match/);
+    // the right key still opens it
+    await expect(openSecretBox(new SettingsRepo(again), "the first master key")).resolves.toBeDefined();
+    again.$client.close();
+    expect(readFileSync(file).includes(Buffer.from("the first master key"))).toBe(false);
+  });
+});

@@ -1,0 +1,391 @@
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { redact } from "../crypto/redact.js";
+import { jobSecrets, type ResolvedJob } from "../domain.js";
+import type { Destination, StoredLocation } from "../destinations/port.js";
+import { DestinationError } from "../destinations/port.js";
+import type { DestinationFactory } from "../destinations/registry.js";
+import type { Logger } from "../logger.js";
+import type { RunsRepo } from "../repos/runs.repo.js";
+import type { RunRow } from "../db/schema.js";
+import { SourceError } from "../sources/port.js";
+import type { SourceRegistry } from "../sources/registry.js";
+import { AbortedError, BackupError, SpoolError, type BackupPhase } from "./errors.js";
+import { restoreRecipe, VERSION, type Manifest, type ManifestPart } from "./manifest.js";
+import { withRetry } from "./retry.js";
+import { COMPRESSION_EXT, compressor } from "./stages/compress.js";
+import { counter } from "./stages/count.js";
+import { ageEncrypt } from "./stages/encrypt.js";
+import { runPipeline, type Stage } from "./stages/run-pipeline.js";
+import { splitter, type SpooledPart, type SplitResult } from "./stages/split.js";
+import { verifyStoredParts } from "./verify.js";
+
+export type RunTrigger = RunRow["trigger"];
+
+export interface Progress {
+  runId: number;
+  phase: "dumping" | "uploading" | "manifest" | "verifying" | "done";
+  rawBytes: number;
+  payloadBytes: number;
+  partsUploaded: number;
+  /** The part being uploaded (1-based), when uploading. */
+  currentPart?: number;
+}
+
+export interface RunOptions {
+  trigger: RunTrigger;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RunResult {
+  runId: number;
+  status: "success" | "failed" | "interrupted";
+  job: string;
+  fileName: string;
+  rawSize: number;
+  payloadSize: number;
+  sha256: string | null;
+  parts: number;
+  durationMs: number;
+  verified: boolean;
+  error: string | null;
+}
+
+export interface BackupRunnerDeps {
+  runs: RunsRepo;
+  sources: SourceRegistry;
+  makeDestination: DestinationFactory;
+  spoolDir: string;
+  log: Logger;
+  now?: () => Date;
+  /** Upload retry policy (tests shorten the delays). */
+  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+}
+
+interface Delivered {
+  rowId: number;
+  destination: Destination;
+  location: StoredLocation;
+}
+
+/**
+ * Runs one backup: start run row → open source → stream through compress/encrypt/hash/split
+ * → upload parts → manifest → read back → finish row. Every resource a phase creates is
+ * registered for cleanup at once; cleanup runs in `finally`.
+ */
+export class BackupRunner {
+  constructor(private readonly deps: BackupRunnerDeps) {}
+
+  async run(job: ResolvedJob, options: RunOptions): Promise<RunResult> {
+    const { runs, log } = this.deps;
+    const now = this.deps.now ?? (() => new Date());
+    const driver = this.deps.sources[job.source.config.kind];
+    const startedAt = now();
+    const fileName = payloadFileName(job, driver.extension(job.format), startedAt);
+    const run = runs.create({
+      jobId: job.id,
+      jobName: job.name,
+      sourceKind: job.source.config.kind,
+      trigger: options.trigger,
+      status: "running",
+      phase: "prepare",
+      startedAt,
+      fileName,
+      encryption: job.encryption.kind,
+      compression: job.compression,
+      format: job.format,
+    });
+    const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0 };
+    const report = () => options.onProgress?.({ ...progress });
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const signal = controller.signal;
+    const spool = path.join(this.deps.spoolDir, `run-${run.id}`);
+    const destinations = job.destinations.map((d) => ({ id: d.id, destination: this.deps.makeDestination(d.config) }));
+    const delivered: Delivered[] = [];
+    const partsMeta: ManifestPart[] = [];
+    let phase: BackupPhase = "prepare";
+    const setPhase = (p: BackupPhase) => {
+      phase = p;
+      runs.update(run.id, { phase: p });
+    };
+    const child = log.child({ run: run.id, job: job.name });
+    child.info({ trigger: options.trigger, file: fileName }, "backup started");
+
+    try {
+      try {
+        await mkdir(spool, { recursive: true });
+      } catch (err) {
+        throw new SpoolError(`cannot create the spool folder ${spool}: ${(err as Error).message}`, { cause: err });
+      }
+
+      setPhase("dump");
+      report();
+      const dump = await driver.dump(job.source.config, { format: job.format, signal });
+      let split: SplitResult | undefined;
+      const stages: Stage[] = [
+        dump.stream,
+        counter((n) => {
+          progress.rawBytes = n;
+        }),
+        compressor(job.compression),
+      ];
+      if (job.encryption.kind !== "none") stages.push(ageEncrypt(job.encryption));
+      stages.push(
+        counter((n) => {
+          progress.payloadBytes = n;
+        }),
+      );
+      const sink = splitter(
+        {
+          dir: spool,
+          baseName: fileName,
+          partSize: job.partSize,
+          deliver: async (part) => {
+            if (phase === "dump") setPhase("upload");
+            progress.phase = "uploading";
+            progress.currentPart = part.index;
+            report();
+            await this.deliverPart(run.id, job, destinations, part, delivered, partsMeta, signal);
+            progress.partsUploaded = part.index;
+            report();
+          },
+        },
+        (r) => {
+          split = r;
+        },
+      );
+      try {
+        await runPipeline([...stages, sink], signal);
+      } catch (err) {
+        const sourceFailure = await dump.done.then(
+          () => null,
+          (e: unknown) => e,
+        );
+        throw pickCause(err, sourceFailure);
+      }
+      await dump.done;
+      const result = split!;
+
+      setPhase("manifest");
+      progress.phase = "manifest";
+      report();
+      const finishedAt = now();
+      const manifest: Manifest = {
+        tool: "tele-backup",
+        tool_version: VERSION,
+        run_id: run.id,
+        job: job.name,
+        source: { name: job.source.name, kind: job.source.config.kind, ...(dump.serverVersion ? { server_version: dump.serverVersion } : {}) },
+        format: job.format,
+        compression: job.compression,
+        encryption: job.encryption.kind === "recipients" ? { type: "recipients", recipients: job.encryption.recipients } : { type: job.encryption.kind },
+        started_at: startedAt.toISOString(),
+        finished_at: finishedAt.toISOString(),
+        raw_size: progress.rawBytes,
+        payload: { name: fileName, size: result.size, sha256: result.sha256 },
+        parts: partsMeta,
+        restore: restoreRecipe({ payloadName: fileName, kind: job.source.config.kind, format: job.format, compression: job.compression, encryption: job.encryption.kind }),
+      };
+      await this.deliverManifest(run.id, job, destinations, manifest, spool, delivered, signal);
+
+      setPhase("verify");
+      progress.phase = "verifying";
+      report();
+      const verification = await verifyStoredParts(
+        destinations.map(({ id, destination }) => ({
+          destination,
+          parts: partsMeta.map((p) => ({ index: p.index, name: p.name, sha256: p.sha256, size: p.size, location: locationOf(p, destination.name) })),
+        })),
+        signal,
+      );
+      if (!verification.ok) throw new BackupError("verify", verification.problems.join("; "));
+
+      const done = now();
+      runs.update(run.id, {
+        status: "success",
+        phase: null,
+        finishedAt: done,
+        rawSize: progress.rawBytes,
+        payloadSize: result.size,
+        sha256: result.sha256,
+        partCount: result.parts,
+        verifiedAt: verification.checked > 0 ? done : null,
+        manifest: manifest as unknown as Record<string, unknown>,
+      });
+      progress.phase = "done";
+      report();
+      child.info({ size: result.size, parts: result.parts }, "backup finished");
+      return {
+        runId: run.id,
+        status: "success",
+        job: job.name,
+        fileName,
+        rawSize: progress.rawBytes,
+        payloadSize: result.size,
+        sha256: result.sha256,
+        parts: result.parts,
+        durationMs: done.getTime() - startedAt.getTime(),
+        verified: verification.checked > 0,
+        error: null,
+      };
+    } catch (err) {
+      const interrupted = options.signal?.aborted === true;
+      const message = redact(describeFailure(phase, err, interrupted), jobSecrets(job));
+      child.error({ phase, err: redact(String((err as Error)?.stack ?? err), jobSecrets(job)) }, "backup failed");
+      await this.discard(run.id, delivered, child);
+      const done = now();
+      runs.update(run.id, {
+        status: interrupted ? "interrupted" : "failed",
+        finishedAt: done,
+        rawSize: progress.rawBytes,
+        payloadSize: progress.payloadBytes,
+        error: message,
+      });
+      return {
+        runId: run.id,
+        status: interrupted ? "interrupted" : "failed",
+        job: job.name,
+        fileName,
+        rawSize: progress.rawBytes,
+        payloadSize: progress.payloadBytes,
+        sha256: null,
+        parts: 0,
+        durationMs: done.getTime() - startedAt.getTime(),
+        verified: false,
+        error: message,
+      };
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      await rm(spool, { recursive: true, force: true });
+    }
+  }
+
+  private async deliverPart(
+    runId: number,
+    job: ResolvedJob,
+    destinations: Array<{ id: number; destination: Destination }>,
+    part: SpooledPart,
+    delivered: Delivered[],
+    partsMeta: ManifestPart[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const meta: ManifestPart = { index: part.index, name: part.name, size: part.size, sha256: part.sha256, stored: {} };
+    for (const { id, destination } of destinations) {
+      const location = await this.withUploadRetry(
+        () => destination.putPart({ runId, jobName: job.name }, { index: part.index, total: part.last ? part.index : undefined, name: part.name, size: part.size, sha256: part.sha256 }, part.file, signal),
+        signal,
+      );
+      const row = this.deps.runs.addPart({
+        runId,
+        destinationId: id,
+        partIndex: part.index,
+        name: part.name,
+        size: part.size,
+        sha256: part.sha256,
+        locator: location.locator,
+        messageId: location.messageId ?? null,
+        fileId: location.fileId ?? null,
+        storedAt: new Date(),
+      });
+      delivered.push({ rowId: row.id, destination, location });
+      meta.stored[destination.name] = { locator: location.locator, ...(location.messageId ? { message_id: location.messageId } : {}), ...(location.fileId ? { file_id: location.fileId } : {}) };
+    }
+    partsMeta.push(meta);
+  }
+
+  private async deliverManifest(
+    runId: number,
+    job: ResolvedJob,
+    destinations: Array<{ id: number; destination: Destination }>,
+    manifest: Manifest,
+    spool: string,
+    delivered: Delivered[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { writeFile } = await import("node:fs/promises");
+    const { createHash } = await import("node:crypto");
+    const name = `${manifest.payload.name}.manifest.json`;
+    const body = JSON.stringify(manifest, null, 2) + "\n";
+    const file = path.join(spool, name);
+    try {
+      await writeFile(file, body);
+    } catch (err) {
+      throw new SpoolError(`cannot write the manifest to ${spool}: ${(err as Error).message}`, { cause: err });
+    }
+    const sha256 = createHash("sha256").update(body).digest("hex");
+    const size = Buffer.byteLength(body);
+    for (const { id, destination } of destinations) {
+      const location = await this.withUploadRetry(() => destination.putPart({ runId, jobName: job.name }, { index: 0, name, size, sha256 }, file, signal), signal);
+      const row = this.deps.runs.addPart({
+        runId,
+        destinationId: id,
+        partIndex: 0,
+        name,
+        size,
+        sha256,
+        locator: location.locator,
+        messageId: location.messageId ?? null,
+        fileId: location.fileId ?? null,
+        storedAt: new Date(),
+      });
+      delivered.push({ rowId: row.id, destination, location });
+    }
+  }
+
+  private withUploadRetry<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    const policy = this.deps.retry ?? { attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000 };
+    return withRetry(fn, {
+      ...policy,
+      signal,
+      isPermanent: (err) => !(err instanceof DestinationError) || err.permanent,
+      onRetry: (err, attempt, delayMs) => this.deps.log.warn({ attempt, delayMs, err: (err as Error).message }, "upload failed, retrying"),
+    });
+  }
+
+  /** Removes what a failed run already delivered, so nothing half-done looks like a backup. */
+  private async discard(runId: number, delivered: Delivered[], log: Logger): Promise<void> {
+    for (const d of delivered) {
+      try {
+        const { refused } = await d.destination.delete([d.location]);
+        if (refused.length === 0) this.deps.runs.markPartDeleted(d.rowId);
+      } catch (err) {
+        log.warn({ run: runId, err: (err as Error).message }, "could not remove a part of a failed run");
+      }
+    }
+  }
+}
+
+function locationOf(part: ManifestPart, destinationName: string): StoredLocation {
+  const s = part.stored[destinationName]!;
+  return { locator: s.locator, messageId: s.message_id, fileId: s.file_id };
+}
+
+/** `<job>_<UTC yyyymmdd-hhmmss>.<ext>[.gz|.zst][.age]` */
+export function payloadFileName(job: Pick<ResolvedJob, "name" | "compression" | "encryption">, ext: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${job.name}_${stamp}.${ext}${COMPRESSION_EXT[job.compression]}${job.encryption.kind === "none" ? "" : ".age"}`;
+}
+
+/**
+ * When both the pipeline and the source fail, the source's own error is the real story unless
+ * the pipeline failed for a reason of its own (disk full, upload refused).
+ */
+function pickCause(pipelineError: unknown, sourceError: unknown): unknown {
+  if (!sourceError) return pipelineError;
+  if (pipelineError instanceof SpoolError || pipelineError instanceof DestinationError || pipelineError instanceof BackupError) return pipelineError;
+  return sourceError;
+}
+
+function describeFailure(phase: BackupPhase, err: unknown, interrupted: boolean): string {
+  if (interrupted) return "interrupted: the backup was stopped before it finished";
+  if (err instanceof SourceError) return `dump failed: ${err.message}`;
+  if (err instanceof SpoolError) return `spool: ${err.message}`;
+  if (err instanceof DestinationError) return `upload failed: ${err.message}`;
+  if (err instanceof BackupError) return `${err.phase} failed: ${err.message}`;
+  if (err instanceof AbortedError) return `interrupted: ${err.message}`;
+  const e = err as NodeJS.ErrnoException;
+  return `${phase} failed: ${e?.message ?? String(err)}`;
+}

@@ -1,0 +1,23 @@
+export type BackupPhase = "prepare" | "dump" | "compress" | "encrypt" | "spool" | "upload" | "manifest" | "verify";
+
+/** A run failed; `phase` says where, the message is what the user reads (secrets removed). */
+export class BackupError extends Error {
+  override name = "BackupError";
+  constructor(
+    readonly phase: BackupPhase,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The spool folder could not be written (typically a full disk). */
+export class SpoolError extends Error {
+  override name = "SpoolError";
+}
+
+/** A run or restore was stopped on purpose (shutdown, /cancel). */
+export class AbortedError extends Error {
+  override name = "AbortedError";
+}

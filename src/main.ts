@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * The composition root and the only module that may exit the process.
+ * config → logger → db (+ migrations) → repositories → services → engine → command.
+ */
+import { ConfigError, loadConfig } from "./config/env.js";
+import { buildApp } from "./app.js";
+import { createLogger } from "./logger.js";
+import { runCommand, parseCommand, UsageError, USAGE } from "./cli/commands.js";
+
+async function main(argv: string[]): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`tele-backup: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (command.name === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const app = await buildApp(config, log);
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`received ${sig}`));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await runCommand(app, command, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+  } finally {
+    app.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof ConfigError ? `configuration error: ${err.message}` : (err as Error)?.message ?? String(err);
+    process.stderr.write(`tele-backup: ${message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,398 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { generateIdentity, identityToRecipient } from "age-encryption";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { openSecretBox } from "../crypto/open-secret-box.js";
+import { openDatabase } from "../db/client.js";
+import type { DestinationConfig } from "../destinations/port.js";
+import { DestinationsRepo } from "../repos/destinations.repo.js";
+import { JobsRepo } from "../repos/jobs.repo.js";
+import { SettingsRepo } from "../repos/settings.repo.js";
+import { SourcesRepo } from "../repos/sources.repo.js";
+import { ConcurrentChangeError, ConfigIoService } from "./config-io.service.js";
+import { DestinationsService } from "./destinations.service.js";
+import { ValidationError } from "./errors.js";
+import { JobsService } from "./jobs.service.js";
+import { SourcesService } from "./sources.service.js";
+
+const MASTER_KEY = "config io test master key";
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function setup(options: { dir?: string; checkDestination?: (c: DestinationConfig) => Promise<void> } = {}) {
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), "tb-cfg-"));
+  const file = path.join(dir, "db.sqlite");
+  const db = openDatabase(file);
+  let open = true;
+  const close = () => {
+    if (open) db.$client.close();
+    open = false;
+  };
+  cleanups.push(() => {
+    close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const box = await openSecretBox(new SettingsRepo(db), MASTER_KEY);
+  const env: NodeJS.ProcessEnv = {};
+  const repos = { sources: new SourcesRepo(db), destinations: new DestinationsRepo(db), jobs: new JobsRepo(db) };
+  const sources = new SourcesService({ repo: repos.sources, jobs: repos.jobs, box, env });
+  const destinations = new DestinationsService({ repo: repos.destinations, jobs: repos.jobs, box, env });
+  const jobs = new JobsService({ repo: repos.jobs, sources: repos.sources, destinations: repos.destinations, box, env });
+  const io = new ConfigIoService({ db, sources, destinations, jobs, checkDestination: options.checkDestination });
+  const counts = () => ({ sources: repos.sources.count(), destinations: repos.destinations.count(), jobs: repos.jobs.count() });
+  return { dir, file, db, close, env, repos, sources, destinations, jobs, io, counts };
+}
+
+async function importIssues(io: ConfigIoService, text: string): Promise<string[]> {
+  const err = await io.import(text).catch((e: unknown) => e);
+  if (!(err instanceof ValidationError)) throw new Error(`expected a ValidationError, got ${String(err)}`);
+  return err.issues.map((i) => `${i.path}: ${i.message}`);
+}
+
+let recipient: string;
+let designExample: string;
+beforeAll(async () => {
+  recipient = await identityToRecipient(await generateIdentity());
+  // The example from DESIGN.md "Configuration as code", with a real age recipient.
+  designExample = `
+sources:
+  - name: app-db
+    kind: postgres            # postgres | mysql (MySQL and MariaDB) | sqlite | volume | directory
+    host: 127.0.0.1
+    port: 5432
+    database: app
+    user: postgres
+    password: env:APP_DB_PASSWORD
+  - name: shop-db
+    kind: mysql
+    host: 127.0.0.1
+    port: 3306
+    database: shop
+    user: root
+    password: ""
+  - name: notes
+    kind: sqlite
+    path: /data/notes.sqlite
+  - name: uploads
+    kind: volume
+    volume: myproject_uploads
+  - name: configs
+    kind: directory
+    path: /srv/configs
+destinations:
+  - name: main-channel
+    kind: telegram
+    chat_id: "-1001234567890"
+    thread_id: 12             # optional forum topic
+  - name: nas
+    kind: local
+    path: /backups
+jobs:
+  - name: app-nightly
+    source: app-db
+    destinations: [main-channel, nas]
+    schedule: "0 3 * * *"
+    timezone: Europe/Berlin   # optional, default TZ
+    format: sql               # sql | custom (pg_dump -Fc) ; volumes and directories: tar
+    compression: gzip         # gzip | zstd | none
+    encryption:               # optional; exactly one of:
+      recipients: [${recipient}]   #   age public keys (preferred: the server never holds the key)
+      # passphrase: env:BACKUP_PASSPHRASE
+    part_size: 19MiB          # default keeps every part downloadable through the cloud API
+    retention: { keep_last: 14, keep_daily: 7, keep_weekly: 4, keep_monthly: 6 }
+    enabled: true
+`;
+});
+
+/** A config with a literal secret of every kind. */
+const SECRET_PW = "Pg-Literal-Pa55word-XYZZY";
+const SECRET_PASSPHRASE = "age-Literal-Passphrase-PLUGH";
+const SECRET_TOKEN = "4242424242:Literal-Bot-Token-AbCdEfGhIjKlMnOp";
+const secretConfig = `
+sources:
+  - { name: db, kind: postgres, host: localhost, port: 5432, database: app, user: app, password: "${SECRET_PW}" }
+destinations:
+  - { name: tg, kind: telegram, chat_id: "-1001", bot_token: "${SECRET_TOKEN}" }
+jobs:
+  - name: db-hourly
+    source: db
+    destinations: [tg]
+    schedule: "0 * * * *"
+    encryption: { passphrase: "${SECRET_PASSPHRASE}" }
+`;
+
+describe("ConfigIoService", () => {
+  it("imports the DESIGN.md example and exports it back unchanged", async () => {
+    const t = await setup();
+    const summary = await t.io.import(designExample);
+    expect(summary).toEqual({
+      sources: { created: ["app-db", "shop-db", "notes", "uploads", "configs"], updated: [], unchanged: [] },
+      destinations: { created: ["main-channel", "nas"], updated: [], unchanged: [] },
+      jobs: { created: ["app-nightly"], updated: [], unchanged: [] },
+    });
+    const exported = t.io.export();
+    expect(parse(exported)).toEqual(parse(designExample));
+    // flow style where the example uses it, and the chat id stays a string
+    expect(exported).toContain("destinations: [ main-channel, nas ]");
+    expect(exported).toContain('chat_id: "-1001234567890"');
+    expect(exported).toContain("part_size: 19MiB");
+    expect(exported).toContain('schedule: "0 3 * * *"');
+
+    t.env.APP_DB_PASSWORD = "from-env";
+    const job = await t.jobs.resolve("app-nightly");
+    expect(job.source.config).toMatchObject({ kind: "postgres", password: "from-env" });
+    expect(job.encryption).toEqual({ kind: "recipients", recipients: [recipient] });
+    expect((await t.sources.resolve("shop-db")).config).toMatchObject({ kind: "mysql", password: "" });
+  });
+
+  it("is idempotent: importing the same file (or its export) again changes nothing", async () => {
+    const t = await setup();
+    await t.io.import(designExample);
+    const before = t.db.$client.prepare("select name, updated_at, settings, password_enc from sources order by id").all();
+    const jobsBefore = t.db.$client.prepare("select * from jobs").all();
+    const again = await t.io.import(designExample);
+    expect(again.sources).toEqual({ created: [], updated: [], unchanged: ["app-db", "shop-db", "notes", "uploads", "configs"] });
+    expect(again.destinations).toEqual({ created: [], updated: [], unchanged: ["main-channel", "nas"] });
+    expect(again.jobs).toEqual({ created: [], updated: [], unchanged: ["app-nightly"] });
+    const fromExport = await t.io.import(t.io.export());
+    expect(fromExport.jobs.unchanged).toEqual(["app-nightly"]);
+    expect(t.db.$client.prepare("select name, updated_at, settings, password_enc from sources order by id").all()).toEqual(before);
+    expect(t.db.$client.prepare("select * from jobs").all()).toEqual(jobsBefore);
+  });
+
+  it("upserts by name and reports what changed", async () => {
+    const t = await setup();
+    await t.io.import(designExample);
+    const changed = designExample.replace('schedule: "0 3 * * *"', 'schedule: "30 2 * * *"').replace("path: /backups", "path: /mnt/backups");
+    const extra = `${changed}  - name: notes-daily\n    source: notes\n    destinations: [nas]\n    schedule: "0 1 * * *"\n`;
+    const summary = await t.io.import(extra);
+    expect(summary.destinations).toEqual({ created: [], updated: ["nas"], unchanged: ["main-channel"] });
+    expect(summary.jobs).toEqual({ created: ["notes-daily"], updated: ["app-nightly"], unchanged: [] });
+    expect(t.jobs.get("app-nightly").schedule).toBe("30 2 * * *");
+    expect(t.jobs.get("notes-daily")).toMatchObject({ format: "sql", compression: "gzip", part_size: 19 * 1024 * 1024 });
+    // a file may reference what is already in the database
+    const onlyJob = `jobs:\n  - { name: uploads-weekly, source: uploads, destinations: [main-channel], schedule: "0 4 * * 0" }\n`;
+    expect((await t.io.import(onlyJob)).jobs.created).toEqual(["uploads-weekly"]);
+    expect(t.jobs.get("uploads-weekly").format).toBe("tar");
+  });
+
+  it("reports every error with its path and writes nothing", async () => {
+    const t = await setup();
+    await t.io.import(designExample);
+    const countsBefore = t.counts();
+    const exportBefore = t.io.export({ withSecrets: true });
+    const bad = `
+sources:
+  - name: fresh-db          # valid and new: must not be created
+    kind: sqlite
+    path: /data/fresh.sqlite
+  - name: oracle-db
+    kind: oracle
+  - name: pg2
+    kind: postgres
+    host: db
+    port: 99999
+    database: app
+    user: app
+    pasword: oops
+  - name: fresh-db
+    kind: directory
+    path: relative/dir
+destinations:
+  - name: tg2
+    kind: telegram
+    chat: "-100"
+  - name: Bad Name
+    kind: local
+    path: /x
+jobs:
+  - name: ok-job
+    source: fresh-db
+    destinations: [nas]
+    schedule: "0 3 * * *"
+  - name: broken
+    source: ghost
+    destinations: [nas, nowhere]
+    schedule: "61 * * * *"
+    timezone: Nowhere/City
+    compression: lzma
+    encryption: { recipients: [age1notakey] }
+    part_size: 10KiB
+    retention: { keep_last: -3, keep_forever: true }
+  - name: wrong-format
+    source: shop-db
+    destinations: [main-channel]
+    schedule: "0 3 * * *"
+    format: custom
+    encryption: {}
+settings:
+  x: 1
+`;
+    const issues = await importIssues(t.io, bad);
+    const expected = [
+      "settings: unknown key for the file (allowed: sources, destinations, jobs)",
+      "sources[1].kind: must be one of postgres, mysql, sqlite, volume, directory",
+      "sources[2].pasword: unknown key for postgres sources (allowed: name, kind, host, port, database, user, password)",
+      "sources[2].port: must be a whole number between 1 and 65535, got 99999",
+      'sources[3].name: "fresh-db" is already defined at sources[0]',
+      'sources[3].path: "relative/dir" must be an absolute path (starting with /)',
+      "destinations[0].chat: unknown key for telegram destinations (allowed: name, kind, chat_id, thread_id, bot_token)",
+      "destinations[0].chat_id: is required",
+      'destinations[1].name: "Bad Name" is not a valid name: use 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+      "jobs[1].retention.keep_forever: unknown key for retention (allowed: keep_last, keep_daily, keep_weekly, keep_monthly, max_age_days)",
+      'jobs[1].source: no source named "ghost"',
+      'jobs[1].destinations[1]: no destination named "nowhere"',
+      'jobs[1].timezone: "Nowhere/City" is not a known IANA time zone (e.g. "Europe/Berlin", "UTC")',
+      'jobs[1].schedule: "61 * * * *" is not a valid cron expression (Constraint error, got value 61 expected range 0-59)',
+      "jobs[1].compression: must be one of gzip, zstd, none",
+      'jobs[1].encryption.recipients[0]: "age1notakey" is not a valid age recipient (expected a public key starting with age1)',
+      'jobs[1].part_size: must be between 1MiB and 2000MiB, got "10KiB"',
+      "jobs[1].retention.keep_last: must be a whole number of 0 or more, got -3",
+      'jobs[2].format: "custom" is not available for mysql sources (use sql)',
+      "jobs[2].encryption: give exactly one of recipients or passphrase",
+    ];
+    expect(issues.sort()).toEqual([...expected].sort());
+    expect(t.counts()).toEqual(countsBefore);
+    expect(t.repos.sources.findByName("fresh-db")).toBeNull();
+    expect(t.io.export({ withSecrets: true })).toBe(exportBefore);
+  });
+
+  it("reports YAML syntax errors with line and column", async () => {
+    const t = await setup();
+    const issues = await importIssues(t.io, "sources:\n  - name: a\n    kind: [sqlite\n  - name: b\n");
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues[0]).toMatch(/^line \d+, column \d+: /);
+    expect(await importIssues(t.io, "sources:\n  - name: a\n    name: b\n")).toEqual(["line 3, column 5: Map keys must be unique"]);
+    expect(await importIssues(t.io, "- just a list\n")).toEqual(["(root): the file must be a mapping with sources, destinations and jobs lists"]);
+    expect(await importIssues(t.io, "sources: app-db\n")).toEqual(['sources: must be a list (each item starting with "- name: …")']);
+    expect(t.counts()).toEqual({ sources: 0, destinations: 0, jobs: 0 });
+    // an empty file is an empty configuration
+    expect(await t.io.import("")).toEqual({
+      sources: { created: [], updated: [], unchanged: [] },
+      destinations: { created: [], updated: [], unchanged: [] },
+      jobs: { created: [], updated: [], unchanged: [] },
+    });
+  });
+
+  it("never writes a literal secret in plaintext to the database or its WAL", async () => {
+    const t = await setup();
+    await t.io.import(secretConfig);
+    // while open: the freshly written pages are in the -wal file
+    const wal = `${t.file}-wal`;
+    expect(existsSync(wal)).toBe(true);
+    const files = [t.file, wal];
+    // control: the grep does see what was just written (non-secret values)
+    expect(readFileSync(wal).includes(Buffer.from("db-hourly"))).toBe(true);
+    for (const secret of [SECRET_PW, SECRET_PASSPHRASE, SECRET_TOKEN]) {
+      for (const f of files) expect(readFileSync(f).includes(Buffer.from(secret)), `${secret} in ${f}`).toBe(false);
+    }
+    // after a checkpoint into the main file, and after closing
+    t.db.$client.pragma("wal_checkpoint(TRUNCATE)");
+    t.close();
+    expect(readFileSync(t.file).includes(Buffer.from("db-hourly"))).toBe(true);
+    for (const secret of [SECRET_PW, SECRET_PASSPHRASE, SECRET_TOKEN]) {
+      expect(readFileSync(t.file).includes(Buffer.from(secret))).toBe(false);
+      if (existsSync(wal)) expect(readFileSync(wal).includes(Buffer.from(secret))).toBe(false);
+    }
+  });
+
+  it("masks literal secrets on export unless asked, and keeps them when the masked export is imported", async () => {
+    const t = await setup();
+    await t.io.import(secretConfig);
+    const masked = t.io.export();
+    for (const secret of [SECRET_PW, SECRET_PASSPHRASE, SECRET_TOKEN]) expect(masked).not.toContain(secret);
+    const m = parse(masked);
+    expect(m.sources[0].password).toBe("***");
+    expect(m.destinations[0].bot_token).toBe("***");
+    expect(m.jobs[0].encryption).toEqual({ passphrase: "***" });
+    expect(masked).toMatch(/^# .*\n# Secrets are shown as "\*\*\*"/);
+
+    const revealed = parse(t.io.export({ withSecrets: true }));
+    expect(revealed.sources[0].password).toBe(SECRET_PW);
+    expect(revealed.destinations[0].bot_token).toBe(SECRET_TOKEN);
+    expect(revealed.jobs[0].encryption).toEqual({ passphrase: SECRET_PASSPHRASE });
+
+    const again = await t.io.import(masked);
+    expect([...again.sources.unchanged, ...again.destinations.unchanged, ...again.jobs.unchanged]).toEqual(["db", "tg", "db-hourly"]);
+    const job = await t.jobs.resolve("db-hourly");
+    expect(job.source.config).toMatchObject({ password: SECRET_PW });
+    expect(job.destinations[0]!.config).toMatchObject({ botToken: SECRET_TOKEN });
+    expect(job.encryption).toEqual({ kind: "passphrase", passphrase: SECRET_PASSPHRASE });
+
+    // a masked export edited elsewhere still keeps the secret
+    await t.io.import(masked.replace("port: 5432", "port: 5433"));
+    expect((await t.sources.resolve("db")).config).toMatchObject({ port: 5433, password: SECRET_PW });
+
+    // "***" for something that has no stored secret is an error, not a password
+    const issues = await importIssues(t.io, masked.replace("name: db\n", "name: db2\n").replace("source: db\n", "source: db2\n"));
+    expect(issues).toEqual([expect.stringMatching(/^sources\[0\]\.password: "\*\*\*" is the export mask and there is no stored password to keep/)]);
+  });
+
+  it("round-trips losslessly with secrets into a fresh database", async () => {
+    const a = await setup();
+    await a.io.import(designExample);
+    await a.io.import(secretConfig);
+    const full = a.io.export({ withSecrets: true });
+    const b = await setup();
+    await b.io.import(full);
+    expect(b.io.export({ withSecrets: true })).toBe(full);
+    expect(parse(b.io.export())).toEqual(parse(a.io.export()));
+  });
+
+  it("checks new and changed destinations through the hook before writing", async () => {
+    const checked: DestinationConfig[] = [];
+    const t = await setup({
+      checkDestination: async (config) => {
+        checked.push(config);
+        if (config.kind === "telegram" && config.chatId === "-100999") {
+          throw new Error(`chat not found (token ${config.botToken ?? "default"})`);
+        }
+      },
+    });
+    t.env.TG_TOKEN = "5555:resolved-token-value-from-env-xyz";
+    await t.io.import(designExample);
+    expect(checked.map((c) => c.name)).toEqual(["main-channel", "nas"]);
+    checked.length = 0;
+    await t.io.import(designExample);
+    expect(checked).toEqual([]);
+
+    const before = t.counts();
+    const bad = `destinations:\n  - { name: lost, kind: telegram, chat_id: "-100999", bot_token: env:TG_TOKEN }\n  - { name: unset, kind: telegram, chat_id: "-1005", bot_token: env:NOT_SET }\n`;
+    expect(await importIssues(t.io, bad)).toEqual([
+      "destinations[0]: chat not found (token ***)",
+      'destinations[1].bot_token: destination "unset" bot_token: environment variable NOT_SET (referenced as env:NOT_SET) is not set',
+    ]);
+    expect(checked).toEqual([{ kind: "telegram", name: "lost", chatId: "-100999", botToken: "5555:resolved-token-value-from-env-xyz" }]);
+    expect(t.counts()).toEqual(before);
+  });
+
+  it("writes nothing when the configuration changes while the import awaits its checks", async () => {
+    let sneak: () => void = () => {};
+    const t = await setup({ checkDestination: async () => sneak() });
+    sneak = () => {
+      sneak = () => {};
+      t.sources.create({ name: "notes", kind: "sqlite", path: "/elsewhere.sqlite" });
+    };
+    await expect(t.io.import(designExample)).rejects.toThrow(ConcurrentChangeError);
+    expect(t.counts()).toEqual({ sources: 1, destinations: 0, jobs: 0 });
+    // a second attempt sees the new row and updates it
+    expect((await t.io.import(designExample)).sources.updated).toEqual(["notes"]);
+  });
+
+  it("refuses a source kind change that breaks a stored job the file does not mention", async () => {
+    const t = await setup();
+    await t.io.import(designExample);
+    await t.io.import(`jobs:\n  - { name: pg-custom, source: app-db, destinations: [nas], schedule: "0 5 * * *", format: custom }\n`);
+    const issues = await importIssues(
+      t.io,
+      `sources:\n  - { name: app-db, kind: mysql, host: db, port: 3306, database: app, user: root }\njobs:\n  - { name: app-nightly, source: app-db, destinations: [nas], schedule: "0 3 * * *" }\n`,
+    );
+    expect(issues).toEqual([
+      'sources[0].kind: job "pg-custom" (not in this file) uses format "custom", which mysql sources do not support; change or include that job too',
+    ]);
+  });
+});

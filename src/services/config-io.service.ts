@@ -1,0 +1,275 @@
+import { Document, isCollection, isScalar, parseDocument } from "yaml";
+import { redact } from "../crypto/redact.js";
+import type { Db } from "../db/client.js";
+import type { DestinationRow, SourceRow } from "../db/schema.js";
+import type { DestinationConfig } from "../destinations/port.js";
+import type { JobWithDestinations } from "../repos/jobs.repo.js";
+import { SOURCE_KINDS, type SourceKind } from "../sources/port.js";
+import type { DestinationDraft, DestinationsService } from "./destinations.service.js";
+import { ValidationError, type Issue } from "./errors.js";
+import type { JobDraft, JobsService } from "./jobs.service.js";
+import type { SourceDraft, SourcesService } from "./sources.service.js";
+import { checkKnownKeys, FORMATS_BY_KIND, formatSize, isPlainObject, Issues, SECRET_MASK } from "./validation.js";
+
+export type Change = "created" | "updated" | "unchanged";
+
+/** Names per outcome, in file order. */
+export interface SectionSummary {
+  created: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+export interface ImportSummary {
+  sources: SectionSummary;
+  destinations: SectionSummary;
+  jobs: SectionSummary;
+}
+
+export interface ConfigIoDeps {
+  db: Db;
+  sources: SourcesService;
+  destinations: DestinationsService;
+  jobs: JobsService;
+  /**
+   * Called with the resolved config of every new or changed destination before anything is
+   * written; a rejection becomes an issue at that destination's path (its message, with the
+   * token redacted). The Telegram reachability check plugs in here.
+   */
+  checkDestination?: (config: DestinationConfig) => Promise<void>;
+}
+
+/** The configuration changed (bot, another import) while an import was being validated; nothing was written. */
+export class ConcurrentChangeError extends Error {
+  override name = "ConcurrentChangeError";
+  constructor() {
+    super("the configuration was changed by someone else during the import; nothing was written, run the import again");
+  }
+}
+
+const SECTIONS = ["sources", "destinations", "jobs"] as const;
+
+interface Planned<D, R> {
+  index: number;
+  draft: D;
+  existing: R | null;
+  change: Change;
+}
+
+/**
+ * `config import` / `config export`: every source, destination and job as YAML (the format
+ * in DESIGN.md). Import validates the whole file against itself and the database, then
+ * upserts by name in one transaction, or writes nothing. It never deletes what the file
+ * does not mention.
+ */
+export class ConfigIoService {
+  constructor(private readonly deps: ConfigIoDeps) {}
+
+  /**
+   * @param options.dryRun validate and report what would change, write nothing
+   * @throws ValidationError with every issue (YAML syntax errors carry line and column)
+   */
+  async import(text: string, options: { dryRun?: boolean } = {}): Promise<ImportSummary> {
+    const data = parseYaml(text);
+    const issues = new Issues();
+    if (!isPlainObject(data)) {
+      issues.add("(root)", "the file must be a mapping with sources, destinations and jobs lists");
+      issues.throwIfAny();
+    }
+    const root = data as Record<string, unknown>;
+    checkKnownKeys(root, SECTIONS, issues, "the file");
+    const section = (key: (typeof SECTIONS)[number]): unknown[] => {
+      const v = root[key];
+      if (v === undefined || v === null) return [];
+      if (!Array.isArray(v)) {
+        issues.add(key, "must be a list (each item starting with \"- name: …\")");
+        return [];
+      }
+      return v;
+    };
+    const sourceItems = section("sources");
+    const destinationItems = section("destinations");
+    const jobItems = section("jobs");
+    const { sources: sourcesSvc, destinations: destinationsSvc, jobs: jobsSvc } = this.deps;
+
+    // sources
+    const sourceKinds = new Map<string, SourceKind | null>();
+    const plannedSources = this.plan<SourceDraft, SourceRow>("sources", sourceItems, issues, {
+      rowByName: (n) => sourcesSvc.rowByName(n),
+      prepare: (item, existing, at) => sourcesSvc.prepare(item, existing, at),
+      isUnchanged: (d, r) => sourcesSvc.isUnchanged(d, r),
+      onName: (name, item) =>
+        sourceKinds.set(name, SOURCE_KINDS.includes(item.kind as SourceKind) ? (item.kind as SourceKind) : null),
+    });
+
+    // destinations
+    const destinationNames = new Set<string>();
+    const plannedDestinations = this.plan<DestinationDraft, DestinationRow>("destinations", destinationItems, issues, {
+      rowByName: (n) => destinationsSvc.rowByName(n),
+      prepare: (item, existing, at) => destinationsSvc.prepare(item, existing, at),
+      isUnchanged: (d, r) => destinationsSvc.isUnchanged(d, r),
+      onName: (name) => destinationNames.add(name),
+    });
+
+    // jobs, whose references may point into this file or at the database
+    const dbLookup = jobsSvc.dbLookup();
+    const lookup = {
+      sourceKind: (name: string) => (sourceKinds.has(name) ? sourceKinds.get(name) : dbLookup.sourceKind(name)),
+      hasDestination: (name: string) => destinationNames.has(name) || dbLookup.hasDestination(name),
+    };
+    const jobNames = new Set<string>();
+    const plannedJobs = this.plan<JobDraft, JobWithDestinations>("jobs", jobItems, issues, {
+      rowByName: (n) => jobsSvc.rowByName(n),
+      prepare: (item, existing, at) => jobsSvc.prepare(item, existing, at, lookup),
+      isUnchanged: (d, r) => jobsSvc.isUnchanged(d, r),
+      onName: (name) => jobNames.add(name),
+    });
+
+    // stored jobs this file does not mention must still fit a source whose kind it changes
+    for (const p of plannedSources) {
+      if (!p.existing || p.existing.kind === p.draft.kind) continue;
+      const allowed = FORMATS_BY_KIND[p.draft.kind];
+      for (const job of jobsSvc.list()) {
+        if (job.sourceId !== p.existing.id || jobNames.has(job.name) || allowed.includes(job.format)) continue;
+        issues.add(
+          `sources[${p.index}].kind`,
+          `job "${job.name}" (not in this file) uses format "${job.format}", which ${p.draft.kind} sources do not support; change or include that job too`,
+        );
+      }
+    }
+
+    if (this.deps.checkDestination) {
+      for (const p of plannedDestinations) {
+        if (p.change === "unchanged") continue;
+        const at = `destinations[${p.index}]`;
+        let config: DestinationConfig;
+        try {
+          config = await destinationsSvc.resolveDraft(p.draft, p.existing);
+        } catch (err) {
+          issues.add(`${at}.bot_token`, (err as Error).message);
+          continue;
+        }
+        try {
+          await this.deps.checkDestination(config);
+        } catch (err) {
+          const token = config.kind === "telegram" ? config.botToken : undefined;
+          issues.add(at, redact((err as Error).message, [token]));
+        }
+      }
+    }
+
+    issues.throwIfAny();
+
+    if (!options.dryRun) {
+      this.deps.db.transaction(() => {
+        // validation awaited the destination checks: refuse if someone changed a row meanwhile
+        const current = (p: Planned<{ name: string }, { id: number; updatedAt: Date }>, row: { id: number; updatedAt: Date } | null) =>
+          (row?.id ?? null) === (p.existing?.id ?? null) && row?.updatedAt.getTime() === p.existing?.updatedAt.getTime();
+        const stale =
+          plannedSources.some((p) => !current(p, sourcesSvc.rowByName(p.draft.name))) ||
+          plannedDestinations.some((p) => !current(p, destinationsSvc.rowByName(p.draft.name))) ||
+          plannedJobs.some((p) => !current(p, jobsSvc.rowByName(p.draft.name)));
+        if (stale) throw new ConcurrentChangeError();
+        for (const p of plannedSources) if (p.change !== "unchanged") sourcesSvc.write(p.draft, p.existing);
+        for (const p of plannedDestinations) if (p.change !== "unchanged") destinationsSvc.write(p.draft, p.existing);
+        for (const p of plannedJobs) if (p.change !== "unchanged") jobsSvc.write(p.draft, p.existing);
+      });
+    }
+
+    return {
+      sources: summarize(plannedSources),
+      destinations: summarize(plannedDestinations),
+      jobs: summarize(plannedJobs),
+    };
+  }
+
+  /**
+   * Everything as YAML. Literal secrets are masked as `"***"` unless `withSecrets`;
+   * `env:`/`file:` references are not secrets and are written as they are.
+   */
+  export(options: { withSecrets?: boolean } = {}): string {
+    const withSecrets = options.withSecrets ?? false;
+    const sources = this.deps.sources.list({ withSecrets }).map(({ id: _id, ...spec }) => spec);
+    const destinations = this.deps.destinations.list({ withSecrets }).map(({ id: _id, ...spec }) => spec);
+    const jobs = this.deps.jobs.list({ withSecrets }).map((j) => {
+      const out: Record<string, unknown> = { name: j.name, source: j.source, destinations: j.destinations, schedule: j.schedule };
+      if (j.timezone != null) out.timezone = j.timezone;
+      out.format = j.format;
+      out.compression = j.compression;
+      if (j.encryption) out.encryption = j.encryption;
+      out.part_size = formatSize(j.part_size);
+      out.retention = j.retention;
+      out.enabled = j.enabled;
+      return out;
+    });
+    const doc = new Document({ sources, destinations, jobs });
+    jobs.forEach((_, i) => {
+      for (const path of [["destinations"], ["retention"], ["encryption", "recipients"]]) {
+        const node = doc.getIn(["jobs", i, ...path], true);
+        if (isCollection(node)) node.flow = true;
+      }
+      // cron expressions read better quoted, as in the documentation
+      const schedule = doc.getIn(["jobs", i, "schedule"], true);
+      if (isScalar(schedule)) schedule.type = "QUOTE_DOUBLE";
+    });
+    const masked = withSecrets ? "" : `\nSecrets are shown as "${SECRET_MASK}"; importing this file keeps the stored values.`;
+    doc.commentBefore = ` Tele-Backup configuration (tele-backup config export / config import).${masked}`
+      .split("\n")
+      .join("\n ");
+    return doc.toString({ lineWidth: 0 });
+  }
+
+  /** Validates one section's items, reporting duplicate names; returns what it would write. */
+  private plan<D extends { name: string }, R>(
+    key: (typeof SECTIONS)[number],
+    items: unknown[],
+    issues: Issues,
+    ops: {
+      rowByName(name: string): R | null;
+      prepare(item: unknown, existing: R | null, at: Issues): D | null;
+      isUnchanged(draft: D, row: R): boolean;
+      onName(name: string, item: Record<string, unknown>): void;
+    },
+  ): Planned<D, R>[] {
+    const firstIndex = new Map<string, number>();
+    const planned: Planned<D, R>[] = [];
+    items.forEach((item, index) => {
+      const at = issues.at(`${key}[${index}]`);
+      const name = isPlainObject(item) && typeof item.name === "string" ? item.name : undefined;
+      if (name !== undefined) {
+        const first = firstIndex.get(name);
+        if (first !== undefined) at.add("name", `"${name}" is already defined at ${key}[${first}]`);
+        else {
+          firstIndex.set(name, index);
+          ops.onName(name, item as Record<string, unknown>);
+        }
+      }
+      const existing = name !== undefined ? ops.rowByName(name) : null;
+      const draft = ops.prepare(item, existing, at);
+      if (!draft || (name !== undefined && firstIndex.get(name) !== index)) return;
+      const change: Change = !existing ? "created" : ops.isUnchanged(draft, existing) ? "unchanged" : "updated";
+      planned.push({ index, draft, existing, change });
+    });
+    return planned;
+  }
+}
+
+function summarize(planned: Planned<{ name: string }, unknown>[]): SectionSummary {
+  const out: SectionSummary = { created: [], updated: [], unchanged: [] };
+  for (const p of planned) out[p.change].push(p.draft.name);
+  return out;
+}
+
+/** Parses YAML; syntax errors become issues located by line and column. */
+function parseYaml(text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues: Issue[] = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      const message = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
+      return { path: pos ? `line ${pos.line}, column ${pos.col}` : "yaml", message };
+    });
+    throw new ValidationError(issues);
+  }
+  return doc.toJS({ maxAliasCount: 1000 }) ?? {};
+}
