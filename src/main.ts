@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(process.env);
-  const log = createLogger(config.logLevel);
+  // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
+  const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
   const app = await buildApp(config, log);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`received ${sig}`));
@@ -36,6 +37,13 @@ async function main(argv: string[]): Promise<number> {
     app.close();
   }
 }
+
+// If the event loop drains while a command is still pending, a promise was never settled:
+// that is a bug, and it must not look like success.
+process.once("beforeExit", () => {
+  process.stderr.write("tele-backup: internal error: the command stopped before it finished\n");
+  process.exit(70);
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

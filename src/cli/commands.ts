@@ -117,7 +117,7 @@ export async function runCommand(app: App, command: Command, io: CommandIo): Pro
       const result = await app.runner.run(job, {
         trigger: "cli",
         signal: io.signal,
-        onProgress: (p) => progress.update(p.phase, p.payloadBytes, p.currentPart ? `part ${p.currentPart}` : undefined),
+        onProgress: (p) => progress.update(p.phase, p.payloadBytes, p.phase === "uploading" ? `part ${p.currentPart}` : undefined),
       });
       progress.done();
       if (command.json) {

@@ -157,14 +157,24 @@ export class BackupRunner {
           split = r;
         },
       );
+      let sinkError: unknown;
+      const recordingSink = async (source: AsyncIterable<Uint8Array>) => {
+        try {
+          await sink(source);
+        } catch (err) {
+          sinkError = err;
+          throw err;
+        }
+      };
       try {
-        await runPipeline([...stages, sink], signal);
+        await runPipeline([...stages, recordingSink], signal);
       } catch (err) {
         const sourceFailure = await dump.done.then(
           () => null,
           (e: unknown) => e,
         );
-        throw pickCause(err, sourceFailure);
+        // pipeline() may report the AbortError of a stage it tore down rather than the sink's own failure.
+        throw pickCause(sinkError ?? err, sourceFailure);
       }
       await dump.done;
       const result = split!;

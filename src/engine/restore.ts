@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -202,14 +202,13 @@ function concatFiles(files: string[], onChunk: (chunk: Uint8Array) => void) {
 async function writeFileAtomically(target: string, stages: Stage[], signal?: AbortSignal): Promise<void> {
   await mkdir(path.dirname(path.resolve(target)), { recursive: true });
   const tmp = `${target}.partial-${process.pid}`;
-  const handle = await open(tmp, "wx");
   try {
-    await runPipeline([...stages, handle.createWriteStream({ autoClose: false })], signal);
+    await runPipeline([...stages, createWriteStream(tmp, { flags: "wx" })], signal);
+    const handle = await open(tmp, "r+");
     await handle.sync();
     await handle.close();
     await rename(tmp, target);
   } catch (err) {
-    await handle.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
   }

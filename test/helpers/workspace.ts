@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildApp, type App } from "../../src/app.js";
+import { loadConfig } from "../../src/config/env.js";
+import { createLogger } from "../../src/logger.js";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const MAIN = path.join(ROOT, "src/main.ts");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A scratch DATA_DIR with its own environment, to drive the real CLI or build the app in-process. */
+export interface Workspace {
+  dir: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Runs `tele-backup <args>` as a child process, exactly as a user would. */
+  cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
+  writeFile(name: string, text: string): string;
+  /** Builds the app in this process (same composition as main.ts). */
+  app(extraEnv?: NodeJS.ProcessEnv): Promise<App>;
+  spoolEntries(): string[];
+  remove(): void;
+}
+
+export function createWorkspace(env: NodeJS.ProcessEnv = {}): Workspace {
+  const dir = mkdtempSync(path.join(tmpdir(), "tb-ws-"));
+  const dataDir = path.join(dir, "data");
+  const wsEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    ADMIN_IDS: "111",
+    MASTER_KEY: "test-master-key-0123456789",
+    LOG_LEVEL: "silent",
+    BOT_TOKEN: "",
+    ...env,
+  };
+  return {
+    dir,
+    dataDir,
+    env: wsEnv,
+    cli: (args, extraEnv = {}) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: { ...wsEnv, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.once("error", reject);
+        child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      }),
+    writeFile(name, text) {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    },
+    app: async (extraEnv = {}) => {
+      const e = { ...wsEnv, ...extraEnv };
+      const config = loadConfig(e);
+      return buildApp(config, createLogger("silent"), e);
+    },
+    spoolEntries: () => {
+      try {
+        return readdirSync(path.join(dataDir, "spool"), { recursive: true }) as string[];
+      } catch {
+        return [];
+      }
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Runs a shell pipeline (bash -o pipefail) and returns its stdout; rejects with stderr. */
+export function sh(script: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-o", "pipefail", "-c", script], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    child.once("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
+  });
+}
