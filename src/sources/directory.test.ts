@@ -1,0 +1,187 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import tar from "tar-stream";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { diffTrees, snapshotTree, writeTree } from "../../test/helpers/tree.js";
+import { createLogger } from "../logger.js";
+import { createDirectoryDriver } from "./directory.js";
+import { SourceError, type SourceDeps } from "./port.js";
+
+const deps: SourceDeps = {
+  log: createLogger("silent"),
+  docker: () => {
+    throw new Error("the directory source must not use Docker");
+  },
+  helperImage: undefined,
+};
+const driver = createDirectoryDriver(deps);
+const signal = () => new AbortController().signal;
+
+let work: string;
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "tb-directory-test-"));
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function seed(root: string): Promise<void> {
+  await writeTree(root, {
+    "README.md": "hello\n",
+    "secret.key": { content: "0123456789abcdef", mode: 0o600 },
+    "bin/run.sh": { content: "#!/bin/sh\necho hi\n", mode: 0o755 },
+    "nested/deeper/deepest/file.txt": "deep\n",
+    "nested/private": { dir: true, mode: 0o700 },
+    "nested/private/note.txt": "inside a 0700 dir\n",
+    "empty-dir": { dir: true },
+    "данные 📦.txt": "unicode name ✓\n",
+    "binary.bin": randomBytes(70_000),
+    "big/five-megabytes.bin": randomBytes(5 * 1024 * 1024 + 123),
+    [`long/${"x".repeat(120)}/${"y".repeat(120)}.txt`]: "a name longer than ustar allows\n",
+    "links/relative": { symlink: "../README.md" },
+    "links/dangling": { symlink: "../does/not/exist" },
+    "links/dir-link": { symlink: "../nested" },
+  });
+}
+
+async function backupToFile(source: string, file: string): Promise<void> {
+  const dump = await driver.dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+  await pipeline(dump.stream, createWriteStream(file));
+  await dump.done;
+}
+
+describe("directory source", () => {
+  test("round trip: back up, restore into a fresh folder, same tree (contents, modes, owners, mtimes, links, empty dirs)", async () => {
+    const source = path.join(work, "source");
+    await seed(source);
+    const payload = path.join(work, "payload.tar");
+    await backupToFile(source, payload);
+
+    const target = path.join(work, "restored");
+    await driver.restore({ kind: "directory", path: target }, createReadStream(payload), { format: "tar", signal: signal() });
+
+    const expected = await snapshotTree(source, { owner: true, mtime: true });
+    expect(Object.keys(expected)).toContain("empty-dir");
+    expect(expected["links/dangling"]).toEqual({ type: "symlink", target: "../does/not/exist", uid: 0, gid: 0 });
+    expect(diffTrees(expected, await snapshotTree(target, { owner: true, mtime: true }))).toEqual([]);
+  });
+
+  test("the payload is a plain tar that GNU tar extracts to the same tree", async () => {
+    const source = path.join(work, "source");
+    await seed(source);
+    const payload = path.join(work, "payload.tar");
+    await backupToFile(source, payload);
+
+    const { stdout } = await promisify(execFile)("tar", ["-tf", payload]);
+    const names = stdout.trim().split("\n");
+    expect(names).toContain("README.md");
+    expect(names).toContain("empty-dir/");
+    expect(names).toContain("данные 📦.txt");
+    expect(names.every((n) => !n.startsWith("/") && !n.startsWith("./") && !n.startsWith("source/"))).toBe(true);
+
+    const target = path.join(work, "gnu");
+    await writeTree(target, {});
+    await promisify(execFile)("tar", ["-xpf", payload, "-C", target]);
+    expect(diffTrees(await snapshotTree(source), await snapshotTree(target))).toEqual([]);
+  });
+
+  test("check reports a missing directory and a file in place of a directory", async () => {
+    const missing = path.join(work, "nope");
+    await expect(driver.check({ kind: "directory", path: missing })).rejects.toThrow(new SourceError(`directory ${missing} does not exist`, "directory"));
+    await expect(driver.dump({ kind: "directory", path: missing }, { format: "tar", signal: signal() })).rejects.toBeInstanceOf(SourceError);
+
+    const file = path.join(work, "file.txt");
+    await writeFile(file, "x");
+    await expect(driver.check({ kind: "directory", path: file })).rejects.toThrow(`${file} is not a directory`);
+    await expect(driver.check({ kind: "directory", path: work })).resolves.toEqual({});
+  });
+
+  test("restore refuses a target that already has content", async () => {
+    const target = path.join(work, "busy");
+    await writeTree(target, { "keep.txt": "mine" });
+    const input = Readable.from([Buffer.alloc(1024)]);
+    await expect(driver.restore({ kind: "directory", path: target }, input, { format: "tar", signal: signal() })).rejects.toThrow(
+      `restore target ${target} is not empty: restore into a new or empty directory`,
+    );
+    expect(await readdir(target)).toEqual(["keep.txt"]);
+    expect(input.destroyed).toBe(true); // upstream stages are released, not left waiting
+  });
+
+  test.each([
+    ["../escape.txt", "climbs out of the target with .."],
+    ["a/../../escape.txt", "climbs out of the target with .."],
+    ["/tmp/absolute.txt", "is an absolute path"],
+  ])("restore refuses the entry %s", async (name, reason) => {
+    const target = path.join(work, "target");
+    const input = await tarOf([{ name, body: "evil" }]);
+    await expect(driver.restore({ kind: "directory", path: target }, input, { format: "tar", signal: signal() })).rejects.toThrow(reason);
+    expect(await readdir(work)).toEqual(["target"]);
+  });
+
+  test("restore never writes through a symlink from the archive", async () => {
+    const outside = path.join(work, "outside");
+    await writeTree(outside, {});
+    const target = path.join(work, "target");
+    const input = await tarOf([
+      { name: "escape", type: "symlink", linkname: outside },
+      { name: "escape/owned.txt", body: "evil" },
+    ]);
+    await expect(driver.restore({ kind: "directory", path: target }, input, { format: "tar", signal: signal() })).rejects.toBeInstanceOf(SourceError);
+    expect(await readdir(outside)).toEqual([]);
+
+    const target2 = path.join(work, "target2");
+    const links = await tarOf([
+      { name: "escape", type: "symlink", linkname: outside },
+      { name: "escape/inner", type: "symlink", linkname: "/etc/passwd" },
+    ]);
+    await expect(driver.restore({ kind: "directory", path: target2 }, links, { format: "tar", signal: signal() })).rejects.toThrow(
+      'unsafe tar entry "escape": would be written through a symlink',
+    );
+    expect(await readdir(outside)).toEqual([]);
+  });
+
+  test("done rejects once the consumer destroys the stream midway", async () => {
+    const source = path.join(work, "source");
+    await seed(source);
+    const dump = await driver.dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+    for await (const _chunk of dump.stream) break; // reads one chunk, then destroys
+    await expect(dump.done).rejects.toThrow(/backup of directory .* failed: the reader closed the stream before its end/);
+  });
+
+  test("done rejects when the signal aborts", async () => {
+    const source = path.join(work, "source");
+    await seed(source);
+    const controller = new AbortController();
+    const dump = await driver.dump({ kind: "directory", path: source }, { format: "tar", signal: controller.signal });
+    controller.abort(new Error("cancelled by the user"));
+    await expect(dump.done).rejects.toThrow("cancelled by the user");
+    expect(dump.stream.destroyed).toBe(true);
+  });
+});
+
+interface FakeEntry {
+  name: string;
+  type?: "file" | "symlink";
+  linkname?: string;
+  body?: string;
+}
+
+/** A tar built by hand, for hostile archives. */
+async function tarOf(entries: FakeEntry[]): Promise<Readable> {
+  const pack = tar.pack();
+  for (const e of entries) {
+    if (e.type === "symlink") pack.entry({ name: e.name, type: "symlink", linkname: e.linkname ?? "" });
+    else pack.entry({ name: e.name }, e.body ?? "");
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Readable.from([Buffer.concat(chunks)]);
+}

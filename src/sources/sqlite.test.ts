@@ -1,0 +1,247 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { createLogger } from "../logger.js";
+import { SourceError, type SourceDeps } from "./port.js";
+import { createSqliteDriver } from "./sqlite.js";
+
+const deps: SourceDeps = {
+  log: createLogger("silent"),
+  docker: () => {
+    throw new Error("the sqlite source must not use Docker");
+  },
+  helperImage: undefined,
+};
+const driver = createSqliteDriver(deps);
+const signal = () => new AbortController().signal;
+
+let work: string;
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "tb-sqlite-test-"));
+});
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function backupToFile(database: string, file: string): Promise<void> {
+  const dump = await driver.dump({ kind: "sqlite", path: database }, { format: "sql", signal: signal() });
+  expect(dump.serverVersion).toMatch(/^SQLite 3\.\d+/);
+  await pipeline(dump.stream, createWriteStream(file));
+  await dump.done;
+}
+
+async function restoreFrom(payload: string, target: string): Promise<void> {
+  await driver.restore({ kind: "sqlite", path: target }, createReadStream(payload), { format: "sql", signal: signal() });
+}
+
+function rows(file: string, sql: string): unknown[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(sql).all();
+  } finally {
+    db.close();
+  }
+}
+
+async function snapshotDirs(): Promise<string[]> {
+  return (await readdir(tmpdir())).filter((n) => n.startsWith("tele-backup-sqlite-"));
+}
+
+describe("sqlite source", () => {
+  test("formats and extension: the job format is `sql`, the payload a database file", () => {
+    expect(driver.formats).toEqual(["sql"]);
+    expect(driver.extension("sql")).toBe("sqlite");
+  });
+
+  test("round trip keeps every row, blob, NULL and the schema", async () => {
+    const source = path.join(work, "app.sqlite");
+    const db = new Database(source);
+    db.exec(`
+      create table notes (id integer primary key, title text not null, body blob, score real, note text);
+      create index notes_title on notes(title);
+      create view long_notes as select id from notes where length(title) > 5;
+    `);
+    const insert = db.prepare("insert into notes (title, body, score, note) values (?, ?, ?, ?)");
+    db.transaction(() => {
+      for (let i = 0; i < 500; i++) insert.run(`title ${i} ✓ данные`, Buffer.from([i % 256, 0, 255]), i / 3, i % 7 === 0 ? null : "x");
+    })();
+    db.close();
+
+    const payload = path.join(work, "payload.sqlite");
+    await backupToFile(source, payload);
+    expect((await readFile(payload)).subarray(0, 16).toString("latin1")).toBe("SQLite format 3\0");
+
+    const target = path.join(work, "restored", "app.sqlite");
+    await restoreFrom(payload, target);
+    for (const sql of ["select * from notes order by id", "select * from long_notes order by id", "select type, name, sql from sqlite_master order by name"]) {
+      expect(rows(target, sql)).toEqual(rows(source, sql));
+    }
+    expect(rows(target, "pragma integrity_check")).toEqual([{ integrity_check: "ok" }]);
+  });
+
+  test("includes commits that still sit in the WAL of an open connection (never a raw file copy)", async () => {
+    const source = path.join(work, "wal.sqlite");
+    const db = new Database(source);
+    db.pragma("journal_mode = WAL");
+    db.pragma("wal_autocheckpoint = 0");
+    db.exec("create table t (id integer primary key, v text)");
+    db.prepare("insert into t (v) values (?)").run("only in the WAL");
+    try {
+      const payload = path.join(work, "payload.sqlite");
+      await backupToFile(source, payload);
+      const target = path.join(work, "restored.sqlite");
+      await restoreFrom(payload, target);
+      expect(rows(target, "select v from t")).toEqual([{ v: "only in the WAL" }]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a database written by another process during the backup yields a consistent snapshot", async () => {
+    const source = path.join(work, "live.sqlite");
+    const db = new Database(source);
+    db.pragma("journal_mode = WAL");
+    db.exec(`
+      create table items (id integer primary key, batch integer not null, n integer not null, payload blob not null);
+      create table counter (batches integer not null);
+      insert into counter values (0);
+    `);
+    const insert = db.prepare("insert into items (batch, n, payload) values (?, ?, randomblob(300))");
+    db.transaction(() => {
+      for (let b = 1; b <= 2000; b++) for (let n = 0; n < 10; n++) insert.run(-b, n);
+    })();
+    db.close();
+
+    const writer = startWriter(source);
+    try {
+      await waitForBatches(writer, 20);
+      const payload = path.join(work, "payload.sqlite");
+      await backupToFile(source, payload);
+      await waitForBatches(writer, 20); // still writing after the snapshot
+      const target = path.join(work, "restored.sqlite");
+      await restoreFrom(payload, target);
+      writer.kill("SIGTERM");
+      await once(writer, "exit");
+
+      expect(rows(target, "pragma integrity_check")).toEqual([{ integrity_check: "ok" }]);
+      // Every transaction of the writer is either fully in the snapshot or not at all.
+      const [{ batches }] = rows(target, "select batches from counter") as [{ batches: number }];
+      expect(batches).toBeGreaterThan(0);
+      expect(rows(target, "select count(distinct batch) as c from items where batch > 0")).toEqual([{ c: batches }]);
+      expect(rows(target, "select count(*) as c from (select batch from items group by batch having count(*) <> 10)")).toEqual([{ c: 0 }]);
+      // ...and every row it has is the same row in the live database.
+      const check = new Database(target, { readonly: true });
+      check.exec(`attach database '${source}' as live`);
+      const [{ same, total }] = check
+        .prepare("select (select count(*) from items r join live.items l using (id) where r.batch = l.batch and r.n = l.n and r.payload = l.payload) as same, (select count(*) from items) as total")
+        .all() as [{ same: number; total: number }];
+      check.close();
+      expect(same).toBe(total);
+      expect(total).toBe(20_000 + batches * 10);
+    } finally {
+      if (writer.exitCode === null) writer.kill("SIGKILL");
+    }
+  });
+
+  test("check reports the SQLite version, a missing file and a file that is not a database", async () => {
+    const good = path.join(work, "good.sqlite");
+    new Database(good).exec("create table t (x)").close();
+    await expect(driver.check({ kind: "sqlite", path: good })).resolves.toEqual({ serverVersion: expect.stringMatching(/^SQLite 3\.\d+\.\d+/) });
+
+    const missing = path.join(work, "missing.sqlite");
+    await expect(driver.check({ kind: "sqlite", path: missing })).rejects.toThrow(new SourceError(`SQLite database ${missing} does not exist`, "sqlite"));
+    await expect(driver.dump({ kind: "sqlite", path: missing }, { format: "sql", signal: signal() })).rejects.toThrow(`SQLite database ${missing} does not exist`);
+
+    const text = path.join(work, "notes.txt");
+    await writeFile(text, "this is a text file, long enough to have a header ".repeat(20));
+    await expect(driver.check({ kind: "sqlite", path: text })).rejects.toThrow(new SourceError(`${text} is not a SQLite database`, "sqlite"));
+    await expect(driver.dump({ kind: "sqlite", path: text }, { format: "sql", signal: signal() })).rejects.toBeInstanceOf(SourceError);
+  });
+
+  test("restore refuses an existing file and leaves it untouched", async () => {
+    const target = path.join(work, "existing.sqlite");
+    await writeFile(target, "precious");
+    await expect(restoreFromBytes(Buffer.from("whatever"), target)).rejects.toThrow(`restore target ${target} already exists: restore into a new file path`);
+    expect(await readFile(target, "utf8")).toBe("precious");
+  });
+
+  test("restore of a payload that is not a database fails and leaves no file behind", async () => {
+    const target = path.join(work, "new.sqlite");
+    await expect(restoreFromBytes(Buffer.alloc(8192, 7), target)).rejects.toThrow(
+      `restore into SQLite database ${target} failed: the payload is not a SQLite database`,
+    );
+    expect(await readdir(work)).toEqual([]);
+  });
+
+  test("done rejects and the snapshot is deleted when the reader gives up", async () => {
+    const source = path.join(work, "app.sqlite");
+    const db = new Database(source);
+    db.exec("create table t (x blob)");
+    const insert = db.prepare("insert into t values (randomblob(1000))");
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run();
+    })();
+    db.close();
+
+    const before = await snapshotDirs();
+    const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: signal() });
+    expect((await snapshotDirs()).length).toBe(before.length + 1);
+    dump.stream.destroy();
+    await expect(dump.done).rejects.toThrow(`backup of SQLite database ${source} failed: the reader closed the stream before its end`);
+    expect(await snapshotDirs()).toEqual(before);
+  });
+
+  test("aborting the signal ends the dump and deletes the snapshot", async () => {
+    const source = path.join(work, "app.sqlite");
+    new Database(source).exec("create table t (x)").close();
+    const before = await snapshotDirs();
+    const controller = new AbortController();
+    const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: controller.signal });
+    controller.abort(new Error("job cancelled"));
+    await expect(dump.done).rejects.toThrow("job cancelled");
+    expect(await snapshotDirs()).toEqual(before);
+  });
+});
+
+async function restoreFromBytes(bytes: Buffer, target: string): Promise<void> {
+  await driver.restore({ kind: "sqlite", path: target }, Readable.from([bytes]), { format: "sql", signal: signal() });
+}
+
+/** Another process that commits batches of 10 rows (plus a counter bump) as fast as it can. */
+function startWriter(file: string): ChildProcess {
+  const script = `
+    import Database from "better-sqlite3";
+    const db = new Database(process.argv[1]);
+    db.pragma("busy_timeout = 5000");
+    const insert = db.prepare("insert into items (batch, n, payload) values (?, ?, randomblob(300))");
+    const bump = db.prepare("update counter set batches = batches + 1");
+    const commit = db.transaction((b) => { for (let n = 0; n < 10; n++) insert.run(b, n); bump.run(); });
+    for (let b = 1; ; b++) {
+      commit(b);
+      if (b % 10 === 0) { process.stdout.write("batch\\n"); await new Promise((r) => setImmediate(r)); }
+    }`;
+  return spawn(process.execPath, ["--input-type=module", "-e", script, file], { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] });
+}
+
+/** Resolves after the writer reported `count` more progress lines. */
+async function waitForBatches(writer: ChildProcess, count: number): Promise<void> {
+  let seen = 0;
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString().split("\n").length - 1;
+      if (seen >= count) {
+        writer.stdout!.off("data", onData);
+        resolve();
+      }
+    };
+    writer.stdout!.on("data", onData);
+    writer.once("exit", (code) => reject(new Error(`writer exited with ${code}`)));
+  });
+}

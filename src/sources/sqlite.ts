@@ -1,0 +1,162 @@
+import { randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { link, lstat, mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import Database from "better-sqlite3";
+import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
+
+/** sqlite3_backup_step page count meaning "all remaining pages in one step". */
+const ALL_PAGES = 0x7fffffff;
+
+/**
+ * A SQLite database file. The payload is a consistent snapshot *database file* made with the
+ * online backup API (never a copy of the live file), so `sqlite3 restored.sqlite` just works.
+ * Restores create a new file and refuse an existing one.
+ */
+export function createSqliteDriver(deps: SourceDeps): SourceDriver {
+  return {
+    kind: "sqlite",
+    formats: ["sql"],
+    extension: () => "sqlite",
+
+    async check(config) {
+      return { serverVersion: await inspectDatabase(databasePath(config)) };
+    },
+
+    async dump(config, { format, signal }): Promise<Dump> {
+      const file = databasePath(config);
+      assertFormat(format);
+      const serverVersion = await inspectDatabase(file);
+      if (signal.aborted) throw new SourceError(`backup of SQLite database ${file} aborted`, "sqlite", { cause: signal.reason });
+      const tempDir = await mkdtemp(path.join(tmpdir(), "tele-backup-sqlite-"));
+      const snapshot = path.join(tempDir, "snapshot.sqlite");
+      try {
+        await snapshotDatabase(file, snapshot);
+        signal.throwIfAborted();
+      } catch (err) {
+        await rm(tempDir, { recursive: true, force: true });
+        throw new SourceError(`cannot snapshot SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err });
+      }
+      deps.log.debug({ file, snapshot }, "sqlite snapshot taken");
+
+      const stream = createReadStream(snapshot);
+      const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+      signal.addEventListener("abort", onAbort, { once: true });
+      const done = finished(stream)
+        .finally(async () => {
+          signal.removeEventListener("abort", onAbort);
+          await rm(tempDir, { recursive: true, force: true });
+        })
+        .catch((err: unknown) => {
+          const readerGaveUp = (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
+          const why = signal.aborted ? oneLine(signal.reason) : readerGaveUp ? "the reader closed the stream before its end" : oneLine(err);
+          throw new SourceError(`backup of SQLite database ${file} failed: ${why}`, "sqlite", { cause: err });
+        });
+      done.catch(() => undefined); // the consumer awaits it; never an unhandled rejection meanwhile
+      return { stream, done, serverVersion };
+    },
+
+    async restore(config, input: Readable, { format, signal }) {
+      // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
+      try {
+        const file = databasePath(config);
+        assertFormat(format);
+        if (await lstat(file).then(() => true, () => false)) {
+          throw new SourceError(`restore target ${file} already exists: restore into a new file path`, "sqlite");
+        }
+        const dir = path.dirname(file);
+        await mkdir(dir, { recursive: true });
+        const temp = path.join(dir, `.${path.basename(file)}.restore-${randomBytes(6).toString("hex")}`);
+        try {
+          await pipeline(input, createWriteStream(temp, { flags: "wx", mode: 0o644 }), { signal });
+          await fsync(temp);
+          checkIntegrity(temp);
+          await link(temp, file); // unlike rename, never replaces a file that appeared meanwhile
+          await fsync(dir);
+        } catch (err) {
+          const why = (err as { code?: string }).code === "EEXIST" ? "the file appeared while restoring" : oneLine(err);
+          throw new SourceError(`restore into SQLite database ${file} failed: ${why}`, "sqlite", { cause: err });
+        } finally {
+          for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) await rm(leftover, { force: true });
+        }
+      } catch (err) {
+        input.destroy();
+        throw err;
+      }
+    },
+  };
+}
+
+function databasePath(config: SourceConfig): string {
+  if (config.kind !== "sqlite") throw new SourceError(`expected a sqlite source, got ${config.kind}`, "sqlite");
+  return config.path;
+}
+
+function assertFormat(format: DumpFormat): void {
+  if (format !== "sql") throw new SourceError(`SQLite sources have no "${format}" format`, "sqlite");
+}
+
+/** Throws a SourceError unless `file` is an existing SQLite database; returns "SQLite 3.x.y". */
+async function inspectDatabase(file: string): Promise<string> {
+  const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") throw new SourceError(`SQLite database ${file} does not exist`, "sqlite", { cause: err });
+    throw new SourceError(`cannot read SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err });
+  });
+  if (!st.isFile()) throw new SourceError(`SQLite database ${file} is not a file`, "sqlite");
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma("schema_version"); // reads the header: fails on a file that is not a database
+    const { version } = db.prepare("select sqlite_version() as version").get() as { version: string };
+    return `SQLite ${version}`;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "SQLITE_NOTADB") throw new SourceError(`${file} is not a SQLite database`, "sqlite", { cause: err });
+    throw new SourceError(`cannot open SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err });
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Copies the database with the online backup API in a single step, so the copy is one
+ * consistent read transaction even while other connections write (WAL writers are not blocked).
+ */
+async function snapshotDatabase(file: string, snapshot: string): Promise<void> {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    await db.backup(snapshot, { progress: () => ALL_PAGES });
+  } finally {
+    db.close();
+  }
+}
+
+function checkIntegrity(file: string): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    const rows = db.pragma("integrity_check") as Array<{ integrity_check: string }>;
+    const problems = rows.map((r) => r.integrity_check).filter((r) => r !== "ok");
+    if (problems.length > 0) throw new Error(`integrity check failed: ${problems.slice(0, 3).join("; ")}`);
+  } catch (err) {
+    if ((err as { code?: string }).code === "SQLITE_NOTADB") throw new Error("the payload is not a SQLite database", { cause: err });
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+async function fsync(file: string): Promise<void> {
+  const handle = await open(file, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+}

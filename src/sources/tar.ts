@@ -1,0 +1,334 @@
+import { constants } from "node:fs";
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, symlink, utimes, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import tar, { type Header, type Pack } from "tar-stream";
+
+/**
+ * Tar helpers shared by the directory and volume sources. Payload layout (public, see DESIGN):
+ * entry names are relative to the tree root (`a/b.txt`, directories end in `/`), no entry for
+ * the root itself; regular files, directories, symlinks (never followed), hard links; modes,
+ * uid/gid and mtimes (seconds) in the headers, non-ASCII and long names as PAX records.
+ */
+
+/** A tar entry that cannot be written safely (absolute, `..`, through a symlink, ...). */
+export class TarEntryError extends Error {
+  override name = "TarEntryError";
+  constructor(
+    readonly entry: string,
+    reason: string,
+  ) {
+    super(`unsafe tar entry "${entry}": ${reason}`);
+  }
+}
+
+/** The reader of a `packToStream` stream destroyed it before its end. */
+export class ReaderGoneError extends Error {
+  override name = "ReaderGoneError";
+  constructor() {
+    super("the reader closed the stream before its end");
+  }
+}
+
+export type EntryHeader = Parameters<Pack["entry"]>[0];
+/** Maps an entry of an incoming tar to the entry to write, or null to drop it. May throw TarEntryError. */
+export type HeaderMap = (header: Header) => EntryHeader | null;
+export type Warn = (entry: string, message: string) => void;
+
+/** Normalizes an entry name to a relative path inside the root ('' is the root); throws TarEntryError. */
+export function safeEntryPath(name: string): string {
+  if (name.includes("\0")) throw new TarEntryError(name, "contains a NUL byte");
+  if (name.startsWith("/")) throw new TarEntryError(name, "is an absolute path");
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) throw new TarEntryError(name, "climbs out of the target with ..");
+  return parts.join("/");
+}
+
+/** Writes one entry and resolves once tar-stream has taken all of it; `body` is streamed, never buffered. */
+export async function writeEntry(pack: Pack, header: EntryHeader, body?: AsyncIterable<unknown> | Readable): Promise<void> {
+  let sink!: ReturnType<Pack["entry"]>;
+  const accepted = new Promise<void>((resolve, reject) => {
+    sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+  });
+  if (!body) {
+    sink.end(undefined);
+    return accepted;
+  }
+  const results = await Promise.allSettled([pipeline(body, sink), accepted]);
+  for (const r of results) if (r.status === "rejected") throw r.reason;
+}
+
+/**
+ * Runs `produce` into a fresh tar pack and exposes the bytes as a Node stream. `finished`
+ * settles once both the producer and the stream are done; it rejects when either fails, the
+ * reader destroys `stream` early, or `signal` aborts.
+ */
+export function packToStream(produce: (pack: Pack) => Promise<void>, signal: AbortSignal): { stream: Readable; finished: Promise<void> } {
+  const pack = tar.pack();
+  const stream = new PassThrough();
+  let producerFailed = false;
+  let readerGaveUp = false;
+  stream.once("close", () => {
+    readerGaveUp = !stream.readableEnded && !producerFailed && !signal.aborted;
+  });
+  const producing = produce(pack).then(
+    () => pack.finalize(),
+    (err: unknown) => {
+      producerFailed = true;
+      pack.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    },
+  );
+  const flowing = pipeline(pack, stream, { signal });
+  const finished = Promise.allSettled([producing, flowing]).then(([p, f]) => {
+    if (signal.aborted) throw signal.reason;
+    if (readerGaveUp) throw new ReaderGoneError();
+    if (p.status === "rejected") throw p.reason;
+    if (f.status === "rejected") throw f.reason;
+  });
+  return { stream, finished };
+}
+
+// ---------------------------------------------------------------- packing a directory
+
+/** Appends everything under `root` (not the root itself) to `pack`, sorted, symlinks not followed. */
+export async function packTree(root: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
+  await packDirectory(root, "", pack, options);
+}
+
+async function packDirectory(abs: string, rel: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
+  for (const name of (await readdir(abs)).sort()) {
+    options.signal.throwIfAborted();
+    await packEntry(path.join(abs, name), rel ? `${rel}/${name}` : name, pack, options);
+  }
+}
+
+async function packEntry(abs: string, rel: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
+  const st = await lstat(abs).catch(vanished);
+  if (!st) return options.warn(rel, "removed while the backup ran; skipped");
+  const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  if (st.isDirectory()) {
+    await writeEntry(pack, { ...base, name: `${rel}/`, type: "directory" });
+    await packDirectory(abs, rel, pack, options);
+  } else if (st.isSymbolicLink()) {
+    await writeEntry(pack, { ...base, name: rel, type: "symlink", linkname: await readlink(abs) });
+  } else if (st.isFile()) {
+    const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
+    if (!handle) return options.warn(rel, "removed while the backup ran; skipped");
+    try {
+      const size = (await handle.stat()).size;
+      const shrank = () => options.warn(rel, "shrank while the backup ran; padded with zeros");
+      await writeEntry(pack, { ...base, name: rel, type: "file", size }, fileBody(handle, size, shrank));
+    } finally {
+      await handle.close();
+    }
+  } else {
+    options.warn(rel, "is a socket, FIFO or device; skipped");
+  }
+}
+
+/** Exactly `size` bytes: a file that grows is cut, one that shrinks is padded (like GNU tar). */
+async function* fileBody(handle: FileHandle, size: number, shrank: () => void): AsyncGenerator<Buffer> {
+  let sent = 0;
+  if (size > 0) {
+    for await (const chunk of handle.createReadStream({ start: 0, end: size - 1, autoClose: false }) as AsyncIterable<Buffer>) {
+      sent += chunk.length;
+      yield chunk;
+    }
+  }
+  if (sent < size) shrank();
+  const zeros = Buffer.alloc(Math.min(64 * 1024, size - sent));
+  while (sent < size) {
+    const n = Math.min(zeros.length, size - sent);
+    sent += n;
+    yield zeros.subarray(0, n);
+  }
+}
+
+function vanished(err: unknown): undefined {
+  if ((err as { code?: string }).code === "ENOENT") return undefined;
+  throw err;
+}
+
+// ---------------------------------------------------------------- re-packing another tar
+
+/** The entry to write for `header` under a new name; PAX records other than path/size are kept. */
+export function renamedHeader(header: Header, name: string, linkname?: string): EntryHeader {
+  const pax = Object.fromEntries(
+    Object.entries((header.pax ?? {}) as Record<string, string>).filter(([k]) => k !== "path" && k !== "linkpath" && k !== "size"),
+  );
+  return {
+    name: header.type === "directory" ? `${name}/` : name,
+    type: header.type,
+    mode: header.mode,
+    uid: header.uid,
+    gid: header.gid,
+    uname: header.uname,
+    gname: header.gname,
+    mtime: header.mtime,
+    size: header.size,
+    linkname: linkname ?? header.linkname ?? undefined,
+    devmajor: header.devmajor,
+    devminor: header.devminor,
+    ...(Object.keys(pax).length > 0 ? { pax } : {}),
+  };
+}
+
+/** Keeps only safe entries, drops the root entry, normalizes names (for restores). */
+export const safeEntries: HeaderMap = (header) => {
+  const rel = safeEntryPath(header.name);
+  if (!rel) return null;
+  const linkname = header.type === "link" ? safeEntryPath(header.linkname) : undefined;
+  return renamedHeader(header, rel, linkname);
+};
+
+/** Entries under `prefix/` (as the Docker archive API returns them) re-rooted at `prefix`; the root entry dropped. */
+export function underPrefix(prefix: string): HeaderMap {
+  const strip = (name: string): string => {
+    const rel = safeEntryPath(name);
+    if (rel !== prefix && !rel.startsWith(`${prefix}/`)) throw new TarEntryError(name, `is not under ${prefix}/`);
+    return rel.slice(prefix.length + 1);
+  };
+  return (header) => {
+    const rel = strip(header.name);
+    if (!rel) return null;
+    return renamedHeader(header, rel, header.type === "link" ? strip(header.linkname) : undefined);
+  };
+}
+
+/** Copies the entries of the tar on `input` into `pack` through `map`; bodies are streamed. */
+export async function rewriteTar(input: Readable, pack: Pack, map: HeaderMap, signal: AbortSignal): Promise<void> {
+  const extract = tar.extract();
+  const feeding = pipeline(input, extract, { signal });
+  feeding.catch(() => undefined); // awaited below; the loop sees the same failure first
+  try {
+    for await (const entry of extract) {
+      const header = map(entry.header);
+      const hasBody = header !== null && (header.type === "file" || header.type === "contiguous-file");
+      if (header) await writeEntry(pack, header, hasBody ? entry : undefined);
+      if (!hasBody) entry.resume();
+    }
+  } catch (err) {
+    extract.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+  await feeding;
+}
+
+// ---------------------------------------------------------------- extracting into a directory
+
+export interface ExtractOptions {
+  signal: AbortSignal;
+  warn: Warn;
+  /** Restore uid/gid (only root can). */
+  restoreOwner: boolean;
+}
+
+/**
+ * Extracts a tar into `root`, an existing empty directory. Unsafe names are refused; nothing is
+ * ever written through a symlink: links are created last, and every parent directory is checked
+ * to be a real directory inside `root`.
+ */
+export async function extractTree(input: Readable, root: string, options: ExtractOptions): Promise<void> {
+  const tree = new TreeWriter(root, options);
+  const extract = tar.extract();
+  const feeding = pipeline(input, extract, { signal: options.signal });
+  feeding.catch(() => undefined);
+  try {
+    for await (const entry of extract) {
+      await tree.add(entry.header, entry);
+    }
+  } catch (err) {
+    extract.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+  await feeding;
+  await tree.finish();
+}
+
+class TreeWriter {
+  private readonly realDirs = new Set<string>([""]);
+  private readonly dirs: Array<{ rel: string; header: Header }> = [];
+  private readonly hardLinks: Array<{ rel: string; from: string }> = [];
+  private readonly symlinks: Array<{ rel: string; header: Header }> = [];
+
+  constructor(
+    private readonly root: string,
+    private readonly options: ExtractOptions,
+  ) {}
+
+  async add(header: Header, body: AsyncIterable<unknown> & { resume(): unknown }): Promise<void> {
+    const rel = safeEntryPath(header.name);
+    if (header.type === "file" || header.type === "contiguous-file") {
+      if (!rel) throw new TarEntryError(header.name, "is a file in place of the target directory");
+      await this.ensureDir(path.posix.dirname(rel));
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+      const file = await open(this.abs(rel), flags, 0o600);
+      await pipeline(body, file.createWriteStream(), { signal: this.options.signal }); // closes `file`
+      await this.applyMetadata(rel, header);
+      return;
+    }
+    body.resume();
+    if (header.type === "directory") {
+      if (!rel) return;
+      await this.ensureDir(rel);
+      this.dirs.push({ rel, header });
+    } else if (header.type === "symlink") {
+      if (!rel) throw new TarEntryError(header.name, "is a symlink in place of the target directory");
+      this.symlinks.push({ rel, header });
+    } else if (header.type === "link") {
+      if (!rel) throw new TarEntryError(header.name, "is a link in place of the target directory");
+      this.hardLinks.push({ rel, from: safeEntryPath(header.linkname) });
+    } else {
+      this.options.warn(rel, `is a ${header.type}; skipped`);
+    }
+  }
+
+  /** Links last (hard links before any symlink exists), then directory modes and times, deepest first. */
+  async finish(): Promise<void> {
+    for (const l of this.hardLinks) {
+      await this.ensureDir(path.posix.dirname(l.rel));
+      await link(this.abs(l.from), this.abs(l.rel));
+    }
+    for (const s of this.symlinks) {
+      await this.ensureDir(path.posix.dirname(s.rel));
+      await symlink(s.header.linkname, this.abs(s.rel));
+      await this.applyMetadata(s.rel, s.header);
+    }
+    for (const d of [...this.dirs].sort((a, b) => b.rel.length - a.rel.length)) {
+      await this.applyMetadata(d.rel, d.header);
+    }
+  }
+
+  private abs(rel: string): string {
+    return rel ? path.join(this.root, rel) : this.root;
+  }
+
+  /** Creates the missing parts of `rel` one level at a time, refusing symlinks and non-directories on the way. */
+  private async ensureDir(rel: string): Promise<void> {
+    if (rel === "." || this.realDirs.has(rel)) return;
+    await this.ensureDir(path.posix.dirname(rel));
+    const st = await lstat(this.abs(rel)).catch(vanished);
+    if (!st) {
+      await mkdir(this.abs(rel), { mode: 0o755 });
+    } else if (st.isSymbolicLink()) {
+      throw new TarEntryError(rel, "would be written through a symlink");
+    } else if (!st.isDirectory()) {
+      throw new TarEntryError(rel, "is needed as a directory but the archive made it a file");
+    }
+    this.realDirs.add(rel);
+  }
+
+  private async applyMetadata(rel: string, header: Header): Promise<void> {
+    const target = this.abs(rel);
+    // chown before chmod: chown clears setuid/setgid bits.
+    if (this.options.restoreOwner) await lchown(target, header.uid, header.gid);
+    if (header.type === "symlink") {
+      await lutimes(target, header.mtime, header.mtime);
+      return;
+    }
+    await chmod(target, header.mode & 0o7777);
+    await utimes(target, header.mtime, header.mtime);
+  }
+}

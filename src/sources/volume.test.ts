@@ -1,0 +1,265 @@
+import { execFile } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { chown, link, lstat, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import type Docker from "dockerode";
+import tar from "tar-stream";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { testDocker } from "../../test/helpers/docker-engine.js";
+import { diffTrees, snapshotTree, writeTree } from "../../test/helpers/tree.js";
+import { createDockerClient } from "../docker/client.js";
+import { HELPER_LABEL } from "../docker/helper-container.js";
+import { STOP_LABEL } from "../docker/stop-during-backup.js";
+import { createLogger } from "../logger.js";
+import { createDirectoryDriver } from "./directory.js";
+import { SourceError, type SourceDeps, type SourceDriver } from "./port.js";
+import { createVolumeDriver } from "./volume.js";
+
+const log = createLogger("silent");
+const TEST_LABEL = "tele-backup.test";
+const signal = () => new AbortController().signal;
+
+let docker: Docker;
+let helperImage: string;
+let driver: SourceDriver;
+let work: string;
+
+beforeAll(() => {
+  // Throws, failing every test here, when globalSetup could not start an engine (says what to install).
+  ({ docker, helperImage } = testDocker());
+  driver = volumeDriver(helperImage);
+});
+
+beforeEach(async () => {
+  work = await mkdtemp(path.join(tmpdir(), "tb-volume-test-"));
+});
+
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+  for (const c of await docker.listContainers({ all: true, filters: { label: [TEST_LABEL] } })) {
+    await docker.getContainer(c.Id).remove({ force: true });
+  }
+  for (const v of (await docker.listVolumes({ filters: { label: [TEST_LABEL] } })).Volumes ?? []) {
+    await docker.getVolume(v.Name).remove({ force: true });
+  }
+});
+
+afterAll(async () => {
+  // Volumes the driver created for restores carry no label: remove them by name prefix.
+  for (const v of (await docker?.listVolumes())?.Volumes ?? []) {
+    if (v.Name.startsWith("tb-test-")) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+  }
+});
+
+function volumeDriver(image: string | undefined, client?: Docker): SourceDriver {
+  const deps: SourceDeps = { log, docker: () => client ?? docker, helperImage: image };
+  return createVolumeDriver(deps);
+}
+
+function uniqueName(): string {
+  return `tb-test-${randomUUID().slice(0, 8)}`;
+}
+
+/** A volume made through the API and labelled for cleanup; returns its name and host path. */
+async function newVolume(): Promise<{ name: string; mountpoint: string }> {
+  const name = uniqueName();
+  await docker.createVolume({ Name: name, Labels: { [TEST_LABEL]: "true" } });
+  return { name, mountpoint: await mountpointOf(name) };
+}
+
+async function mountpointOf(name: string): Promise<string> {
+  return ((await docker.getVolume(name).inspect()) as { Mountpoint: string }).Mountpoint;
+}
+
+async function seedVolume(mountpoint: string): Promise<void> {
+  await writeTree(mountpoint, {
+    "config.yml": "a: 1\n",
+    "secret.key": { content: "0123456789abcdef", mode: 0o600 },
+    "bin/run.sh": { content: "#!/bin/sh\necho hi\n", mode: 0o755 },
+    "nested/deeper/file.txt": "deep\n",
+    "nested/private": { dir: true, mode: 0o700 },
+    "empty-dir": { dir: true },
+    "данные 📦.txt": "unicode ✓\n",
+    "big.bin": randomBytes(5 * 1024 * 1024 + 7),
+    "links/relative": { symlink: "../config.yml" },
+    "links/dangling": { symlink: "../nope" },
+    "owned-by-1000.txt": "someone else's file\n",
+  });
+  await chown(path.join(mountpoint, "owned-by-1000.txt"), 1000, 1000);
+  await link(path.join(mountpoint, "nested/deeper/file.txt"), path.join(mountpoint, "hard-link.txt"));
+}
+
+async function backupToFile(name: string, file: string, d = driver): Promise<void> {
+  const dump = await d.dump({ kind: "volume", volume: name }, { format: "tar", signal: signal() });
+  await pipeline(dump.stream, createWriteStream(file));
+  await dump.done;
+}
+
+async function helpersLeft(): Promise<string[]> {
+  return (await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } })).map((c) => c.Id);
+}
+
+/** A running container (busybox `sleep`) that mounts the volume, optionally labelled to be stopped. */
+async function startUser(volume: string, stopDuringBackup: boolean): Promise<Docker.Container> {
+  const container = await docker.createContainer({
+    Image: helperImage,
+    Cmd: ["sleep", "3600"],
+    StopSignal: "SIGKILL", // busybox sleep as PID 1 ignores SIGTERM: keep `docker stop` instant
+    Labels: { [TEST_LABEL]: "true", ...(stopDuringBackup ? { [STOP_LABEL]: "true" } : {}) },
+    HostConfig: { Binds: [`${volume}:/data`], NetworkMode: "none" },
+  });
+  await container.start();
+  return container;
+}
+
+async function isRunning(container: Docker.Container): Promise<boolean> {
+  return (await container.inspect()).State.Running;
+}
+
+describe("volume source", () => {
+  test("round trip: back up, restore into a new volume, same tree (contents, modes, owners, links, empty dirs)", async () => {
+    const source = await newVolume();
+    await seedVolume(source.mountpoint);
+    const payload = path.join(work, "payload.tar");
+    await backupToFile(source.name, payload);
+
+    const { stdout } = await promisify(execFile)("tar", ["-tf", payload]);
+    const names = stdout.trim().split("\n");
+    expect(names).toContain("config.yml");
+    expect(names).toContain("empty-dir/");
+    expect(names.filter((n) => n === "data/" || n.startsWith("data/") || n.startsWith("/"))).toEqual([]);
+
+    const target = uniqueName();
+    await driver.restore({ kind: "volume", volume: target }, createReadStream(payload), { format: "tar", signal: signal() });
+
+    const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
+    expect(expected["owned-by-1000.txt"]).toMatchObject({ uid: 1000, gid: 1000 });
+    const restored = await mountpointOf(target);
+    expect(diffTrees(expected, await snapshotTree(restored, { owner: true, mtime: true }))).toEqual([]);
+    expect((await lstat(path.join(restored, "hard-link.txt"))).ino).toBe((await lstat(path.join(restored, "nested/deeper/file.txt"))).ino);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("volume and directory payloads share one layout: each restores through the other driver", async () => {
+    const directories = createDirectoryDriver({ log, docker: () => docker, helperImage });
+    const source = await newVolume();
+    await seedVolume(source.mountpoint);
+    const fromVolume = path.join(work, "from-volume.tar");
+    await backupToFile(source.name, fromVolume);
+    const asDirectory = path.join(work, "as-directory");
+    await directories.restore({ kind: "directory", path: asDirectory }, createReadStream(fromVolume), { format: "tar", signal: signal() });
+    const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
+    expect(diffTrees(expected, await snapshotTree(asDirectory, { owner: true, mtime: true }))).toEqual([]);
+    expect((await lstat(path.join(asDirectory, "hard-link.txt"))).nlink).toBe(2);
+
+    const fromDirectory = path.join(work, "from-directory.tar");
+    const dump = await directories.dump({ kind: "directory", path: asDirectory }, { format: "tar", signal: signal() });
+    await pipeline(dump.stream, createWriteStream(fromDirectory));
+    await dump.done;
+    const target = uniqueName();
+    await driver.restore({ kind: "volume", volume: target }, createReadStream(fromDirectory), { format: "tar", signal: signal() });
+    expect(diffTrees(expected, await snapshotTree(await mountpointOf(target), { owner: true, mtime: true }))).toEqual([]);
+  });
+
+  test("labelled containers using the volume are stopped while it is read and started again before done", async () => {
+    const volume = await newVolume();
+    await seedVolume(volume.mountpoint);
+    const labelled = await startUser(volume.name, true);
+    const bystander = await startUser(volume.name, false);
+
+    const dump = await driver.dump({ kind: "volume", volume: volume.name }, { format: "tar", signal: signal() });
+    // Nothing consumed yet: the archive is open and the labelled user is down.
+    expect(await isRunning(labelled)).toBe(false);
+    expect(await isRunning(bystander)).toBe(true);
+    expect(await helpersLeft()).toHaveLength(1);
+
+    await pipeline(dump.stream, createWriteStream(path.join(work, "payload.tar")));
+    await dump.done;
+    expect(await isRunning(labelled)).toBe(true);
+    expect(await isRunning(bystander)).toBe(true);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("a backup the reader gives up midway still restarts the containers and removes the helper", async () => {
+    const volume = await newVolume();
+    await seedVolume(volume.mountpoint);
+    const labelled = await startUser(volume.name, true);
+
+    const dump = await driver.dump({ kind: "volume", volume: volume.name }, { format: "tar", signal: signal() });
+    for await (const _chunk of dump.stream) break; // one chunk, then the stream is destroyed
+    await expect(dump.done).rejects.toThrow(`backup of volume "${volume.name}" failed: the reader closed the stream before its end`);
+    expect(await isRunning(labelled)).toBe(true);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("an aborted backup still restarts the containers and removes the helper", async () => {
+    const volume = await newVolume();
+    await seedVolume(volume.mountpoint);
+    const labelled = await startUser(volume.name, true);
+
+    const controller = new AbortController();
+    const dump = await driver.dump({ kind: "volume", volume: volume.name }, { format: "tar", signal: controller.signal });
+    controller.abort(new Error("job cancelled"));
+    await expect(dump.done).rejects.toThrow(`backup of volume "${volume.name}" failed: job cancelled`);
+    expect(await isRunning(labelled)).toBe(true);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("check reports the engine version, a missing volume and an unreachable engine", async () => {
+    const volume = await newVolume();
+    await expect(driver.check({ kind: "volume", volume: volume.name })).resolves.toEqual({ serverVersion: expect.stringMatching(/^Docker Engine \d+\./) });
+
+    const missing = uniqueName();
+    await expect(driver.check({ kind: "volume", volume: missing })).rejects.toThrow(new SourceError(`Docker volume "${missing}" not found`, "volume"));
+    await expect(driver.dump({ kind: "volume", volume: missing }, { format: "tar", signal: signal() })).rejects.toThrow(`Docker volume "${missing}" not found`);
+    expect((await docker.listVolumes()).Volumes?.map((v) => v.Name)).not.toContain(missing);
+
+    const nowhere = volumeDriver(helperImage, createDockerClient(`unix://${work}/no-docker.sock`));
+    await expect(nowhere.check({ kind: "volume", volume: volume.name })).rejects.toThrow(`cannot reach Docker at unix://${work}/no-docker.sock`);
+  });
+
+  test("restore refuses a volume that already has content", async () => {
+    const volume = await newVolume();
+    await writeTree(volume.mountpoint, { "keep.txt": "mine" });
+    const payload = path.join(work, "payload.tar");
+    const source = await newVolume();
+    await seedVolume(source.mountpoint);
+    await backupToFile(source.name, payload);
+
+    await expect(driver.restore({ kind: "volume", volume: volume.name }, createReadStream(payload), { format: "tar", signal: signal() })).rejects.toThrow(
+      new SourceError(`Docker volume "${volume.name}" already has content: restore into a new or empty volume`, "volume"),
+    );
+    expect(await readdir(volume.mountpoint)).toEqual(["keep.txt"]);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("restore refuses entries that leave the volume", async () => {
+    const target = await newVolume();
+    const pack = tar.pack();
+    pack.entry({ name: "ok.txt" }, "fine");
+    pack.entry({ name: "../../escape.txt" }, "evil");
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+
+    await expect(driver.restore({ kind: "volume", volume: target.name }, Readable.from([Buffer.concat(chunks)]), { format: "tar", signal: signal() })).rejects.toThrow(
+      'unsafe tar entry "../../escape.txt": climbs out of the target with ..',
+    );
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("without HELPER_IMAGE outside a container, a clear error; a configured image must be present", async () => {
+    const volume = await newVolume();
+    await expect(volumeDriver(undefined).dump({ kind: "volume", volume: volume.name }, { format: "tar", signal: signal() })).rejects.toThrow(
+      /not running in a container of this Docker engine; set HELPER_IMAGE/,
+    );
+    await expect(volumeDriver("localhost/not-here:1").dump({ kind: "volume", volume: volume.name }, { format: "tar", signal: signal() })).rejects.toThrow(
+      'helper image "localhost/not-here:1" is not present on the Docker host (Tele-Backup never pulls images)',
+    );
+  });
+});
