@@ -1,0 +1,322 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { access, constants } from "node:fs/promises";
+import { basename, delimiter, join } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
+import { redact } from "../crypto/redact.js";
+import { SourceError, type SourceKind } from "./port.js";
+
+/** What to run. `env` is added to a minimal base environment (see `childEnv`). */
+export interface ChildCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** How to word failures of one tool. */
+export interface ChildContext {
+  kind: SourceKind;
+  /** Values that must never appear in an error message (passwords). */
+  secrets: string[];
+  /** Turns a failed tool's stderr into a readable one-line reason, when it recognises it. */
+  explain?: (stderrTail: string) => string | undefined;
+}
+
+/** A dump/restore/query child that failed: a SourceError that also carries the raw facts. */
+export class SourceProcessError extends SourceError {
+  constructor(
+    message: string,
+    kind: SourceKind,
+    readonly tool: string,
+    readonly exitCode: number | null,
+    readonly exitSignal: NodeJS.Signals | null,
+    /** Last ~2 KB of the tool's stderr, secrets redacted. */
+    readonly stderrTail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, kind, options);
+  }
+}
+
+const STDERR_TAIL_BYTES = 2048;
+const MAX_CAPTURE_BYTES = 1024 * 1024;
+const KILL_GRACE_MS = 5000;
+
+/** Variables a child may inherit. Anything else (BOT_TOKEN, MASTER_KEY, …) stays in this process. */
+const INHERITED_ENV = /^(PATH|HOME|TMPDIR|TZ|LANG|LC_[A-Z]+|PGSSL[A-Z]*|PGGSS[A-Z]*|PGSYSCONFDIR|PGSERVICEFILE)$/;
+
+export function childEnv(extra: Record<string, string>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && INHERITED_ENV.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** First of `names` found as an executable file on `pathEnv`, as an absolute path. */
+export async function findExecutable(names: string[], pathEnv = process.env.PATH ?? ""): Promise<string | undefined> {
+  const dirs = pathEnv.split(delimiter).filter(Boolean);
+  for (const name of names) {
+    for (const dir of dirs) {
+      const file = join(dir, name);
+      if (await isExecutable(file)) return file;
+    }
+  }
+  return undefined;
+}
+
+export async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Collapses a stderr text into one line, keeping its end (where tools put the error). */
+export function oneLine(text: string, max = 500): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length <= max ? flat : `…${flat.slice(flat.length - max)}`;
+}
+
+type ExitStatus = { code: number | null; signal: NodeJS.Signals | null; error?: undefined } | { error: Error };
+
+/** One spawned child with its stderr tail and exit status; shared by the three ways of running one. */
+class Supervised {
+  readonly tool: string;
+  readonly exited: Promise<ExitStatus>;
+  private readonly tail: Buffer[] = [];
+  private tailBytes = 0;
+  status: ExitStatus | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  stopReason: string | undefined;
+
+  constructor(
+    readonly child: ChildProcess,
+    readonly ctx: ChildContext,
+  ) {
+    this.tool = basename(child.spawnfile);
+    child.stderr?.on("data", (chunk: Buffer) => this.keepTail(chunk));
+    this.exited = new Promise((resolve) => {
+      const settle = (s: ExitStatus) => {
+        if (this.status) return;
+        this.status = s;
+        if (this.killTimer) clearTimeout(this.killTimer);
+        resolve(s);
+      };
+      child.once("error", (error) => settle({ error }));
+      // 'exit' rather than 'close': 'close' also waits for stdout to be drained, which a
+      // paused consumer may never do. stderr is always flowing, so its full tail is awaited.
+      const stderrClosed = child.stderr ? finished(child.stderr).catch(() => {}) : Promise.resolve();
+      child.once("exit", (code, signal) => {
+        void stderrClosed.then(() => settle({ code, signal }));
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.status === undefined;
+  }
+
+  /**
+   * Stops the child: SIGTERM (SIGKILL after a grace period), or SIGKILL at once. After a
+   * clean exit it only records the reason (the run still counts as stopped); after a
+   * failed exit it does nothing, so the child's own failure stays the reported one.
+   */
+  stop(reason: string, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): void {
+    const s = this.status;
+    if (s && (s.error || s.signal || s.code !== 0)) return;
+    this.stopReason ??= reason;
+    if (!this.running) return;
+    this.child.kill(signal);
+    if (signal === "SIGTERM" && !this.killTimer) {
+      this.killTimer = setTimeout(() => this.child.kill("SIGKILL"), KILL_GRACE_MS);
+      this.killTimer.unref();
+    }
+  }
+
+  stderrTail(): string {
+    const text = Buffer.concat(this.tail).toString("utf8").replace(/^\uFFFD+/, "");
+    return redact(text, this.ctx.secrets);
+  }
+
+  /** The error this child's outcome amounts to, or undefined for a clean exit. */
+  failure(status: ExitStatus): SourceProcessError | undefined {
+    const tail = this.stderrTail();
+    const make = (msg: string, code: number | null, sig: NodeJS.Signals | null, cause?: unknown) =>
+      new SourceProcessError(redact(msg, this.ctx.secrets), this.ctx.kind, this.tool, code, sig, tail, { cause });
+    const withTail = (msg: string) => (tail.trim() ? `${msg}: ${oneLine(tail)}` : msg);
+    if (status.error) {
+      const code = (status.error as NodeJS.ErrnoException).code;
+      const why = code === "ENOENT" ? "it is not installed or not on PATH" : status.error.message;
+      return make(`cannot run ${this.tool}: ${why}`, null, null, status.error);
+    }
+    if (this.stopReason) return make(`${this.tool} was stopped: ${this.stopReason}`, status.code, status.signal);
+    if (status.signal) return make(withTail(`${this.tool} was killed by ${status.signal}`), null, status.signal);
+    if (status.code !== 0) {
+      const explained = tail.trim() ? this.ctx.explain?.(tail) : undefined;
+      return make(explained ?? withTail(`${this.tool} exited with code ${status.code}`), status.code, null);
+    }
+    return undefined;
+  }
+
+  private keepTail(chunk: Buffer): void {
+    this.tail.push(chunk);
+    this.tailBytes += chunk.length;
+    while (this.tail.length > 1 && this.tailBytes - this.tail[0]!.length >= STDERR_TAIL_BYTES) {
+      this.tailBytes -= this.tail.shift()!.length;
+    }
+    if (this.tail.length === 1 && this.tailBytes > STDERR_TAIL_BYTES) {
+      this.tail[0] = this.tail[0]!.subarray(this.tailBytes - STDERR_TAIL_BYTES);
+      this.tailBytes = STDERR_TAIL_BYTES;
+    }
+  }
+}
+
+function stoppedBeforeStart(cmd: ChildCommand, ctx: ChildContext, what: string): SourceError {
+  return new SourceError(`${basename(cmd.command)} was not started: ${what}`, ctx.kind);
+}
+
+function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
+  if (!signal) return () => {};
+  signal.addEventListener("abort", fn, { once: true });
+  return () => signal.removeEventListener("abort", fn);
+}
+
+export interface SpawnedDump {
+  /** The child's stdout. Errors (after ending early) with the same failure `done` rejects with. */
+  stream: Readable;
+  /** Settles after the child has exited; see `Dump.done` in port.ts. */
+  done: Promise<void>;
+  pid: number | undefined;
+}
+
+/**
+ * Runs a dump tool whose stdout is the dump. Destroying `stream` before its end or aborting
+ * `signal` kills the child (SIGTERM, then SIGKILL) and makes `done` reject.
+ */
+export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSignal): SpawnedDump {
+  if (signal.aborted) throw stoppedBeforeStart(cmd, ctx, "the backup was aborted");
+  const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["ignore", "pipe", "pipe"] });
+  const sup = new Supervised(child, ctx);
+  const out = new PassThrough();
+  // Failures always surface through `done`; this keeps an unattended stream's error from
+  // crashing the process when the consumer has not attached its pipeline yet.
+  out.on("error", () => {});
+  out.once("close", () => {
+    if (!out.readableEnded && sup.running) sup.stop("the dump stream was closed before its end");
+  });
+  const offAbort = onAbort(signal, () => {
+    sup.stop("the backup was aborted");
+    if (sup.status) out.destroy(sup.failure(sup.status));
+  });
+
+  // The stream ends only once the exit status is known, so a consumer never mistakes a
+  // truncated dump for a complete one.
+  const piping = pipeline(
+    child.stdout!,
+    async function* (source: AsyncIterable<Buffer>) {
+      yield* source;
+      const failure = sup.failure(await sup.exited);
+      if (failure) throw failure;
+    },
+    out,
+  ).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+
+  const done = (async () => {
+    const status = await sup.exited;
+    // After a failed exit whatever is still buffered is worthless: fail the stream now
+    // instead of waiting for a consumer that may have paused.
+    const early = sup.failure(status);
+    if (early) out.destroy(early);
+    const pipeError = await piping;
+    offAbort();
+    const failure = sup.failure(status); // again: an abort may have come after a clean exit
+    if (failure) throw failure;
+    if (pipeError) {
+      throw new SourceError(`${sup.tool} output was not read to its end: the dump stream was closed early`, ctx.kind, {
+        cause: pipeError,
+      });
+    }
+  })();
+  done.catch(() => {}); // the consumer awaits it; never an unhandled rejection meanwhile
+  return { stream: out, done, pid: child.pid };
+}
+
+/**
+ * Runs a restore tool reading `input` on its stdin (its stdout is discarded) and resolves
+ * when it exits cleanly. If `input` fails or `signal` aborts, the child is SIGKILLed
+ * *before* its stdin closes, so a tool never mistakes a cut input for a complete one and
+ * commits it.
+ */
+export async function runWithInput(cmd: ChildCommand, ctx: ChildContext, input: Readable, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) {
+    input.destroy();
+    throw stoppedBeforeStart(cmd, ctx, "the restore was aborted");
+  }
+  const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["pipe", "ignore", "pipe"] });
+  const sup = new Supervised(child, ctx);
+  let inputError: unknown;
+  // Once stdin is gone (EPIPE, or the child exited), pipeline passes that failure on to the
+  // input as an error of its own; such an error is the child's doing, not the input's.
+  let stdinGone = false;
+  const onInputError = (err: unknown) => {
+    if (stdinGone) return;
+    inputError ??= err;
+    sup.stop("its input failed", "SIGKILL");
+  };
+  // Registered before pipeline's own listeners, so they run first: the kill happens before
+  // pipeline closes stdin.
+  child.stdin!.on("error", () => {
+    stdinGone = true;
+  });
+  input.on("error", onInputError);
+  // A child that quit early (a failed statement) would otherwise be noticed only at the next
+  // write, which an idle input may never make.
+  void sup.exited.then(() => {
+    stdinGone = true;
+    child.stdin!.destroy();
+  });
+  const offAbort = onAbort(signal, () => {
+    sup.stop("the restore was aborted", "SIGKILL");
+    input.destroy();
+  });
+  const pipeError = await pipeline(input, child.stdin!).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const status = await sup.exited;
+  offAbort();
+  if (inputError) {
+    const msg = inputError instanceof Error ? inputError.message : String(inputError);
+    throw new SourceError(redact(`the restore input failed: ${msg}`, ctx.secrets), ctx.kind, { cause: inputError });
+  }
+  const failure = sup.failure(status);
+  if (failure) throw failure;
+  if (pipeError) {
+    throw new SourceError(`${sup.tool} exited before reading all of its input`, ctx.kind, { cause: pipeError });
+  }
+}
+
+/** Runs a short query tool and returns its stdout (capped at 1 MiB). */
+export async function runCapture(cmd: ChildCommand, ctx: ChildContext, signal?: AbortSignal): Promise<string> {
+  if (signal?.aborted) throw stoppedBeforeStart(cmd, ctx, "aborted");
+  const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["ignore", "pipe", "pipe"] });
+  const sup = new Supervised(child, ctx);
+  const offAbort = onAbort(signal, () => sup.stop("aborted", "SIGKILL"));
+  const chunks: Buffer[] = [];
+  let size = 0;
+  child.stdout!.on("data", (chunk: Buffer) => {
+    if (size >= MAX_CAPTURE_BYTES) return;
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  const status = await sup.exited;
+  await finished(child.stdout!).catch(() => {});
+  offAbort();
+  const failure = sup.failure(status);
+  if (failure) throw failure;
+  return Buffer.concat(chunks).toString("utf8");
+}

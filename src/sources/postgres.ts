@@ -1,0 +1,172 @@
+import type { Readable } from "node:stream";
+import { runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
+import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
+import {
+  SourceError,
+  type DbConnection,
+  type Dump,
+  type DumpFormat,
+  type DumpOptions,
+  type RestoreOptions,
+  type SourceCheck,
+  type SourceConfig,
+  type SourceDeps,
+  type SourceDriver,
+} from "./port.js";
+
+export type PgConfig = Extract<SourceConfig, { kind: "postgres" }>;
+
+export interface PostgresDriverOptions {
+  /** Directory holding `<major>/bin/pg_dump` (tests point it at a fake tree). */
+  clientBaseDir?: string;
+}
+
+const CONNECT_TIMEOUT_SECONDS = "10";
+
+/** One libpq conninfo value, quoted so spaces, quotes and `=` in names are safe. */
+function conninfoValue(v: string): string {
+  return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** Connection string without the password: it travels in PGPASSWORD, never in argv (visible in `ps`). */
+export function pgConninfo(c: DbConnection): string {
+  return [
+    `host=${conninfoValue(c.host)}`,
+    `port=${conninfoValue(String(c.port))}`,
+    `user=${conninfoValue(c.user)}`,
+    `dbname=${conninfoValue(c.database)}`,
+    `application_name='tele-backup'`,
+  ].join(" ");
+}
+
+export function pgEnv(c: DbConnection): Record<string, string> {
+  const env: Record<string, string> = { PGCONNECT_TIMEOUT: CONNECT_TIMEOUT_SECONDS };
+  if (c.password) env.PGPASSWORD = c.password;
+  return env;
+}
+
+// --no-password: never prompt (a prompt would hang a scheduled job).
+// --no-owner --no-acl: ownership and grants name roles of the source cluster; leaving them
+// out lets a restore run as another user into a fresh database (objects then belong to the
+// restoring user). Roles are cluster-wide and not part of a database dump anyway.
+export function pgDumpCommand(client: PgClient, c: DbConnection, format: DumpFormat): ChildCommand {
+  const formatArgs = format === "custom" ? ["--format=custom", "--compress=0"] : ["--format=plain"];
+  // --compress=0: the job's own compression stage compresses; compressing twice only costs CPU.
+  return {
+    command: client.pgDump,
+    args: ["--no-password", "--no-owner", "--no-acl", ...formatArgs, `--dbname=${pgConninfo(c)}`],
+    env: pgEnv(c),
+  };
+}
+
+export function pgRestoreCommand(client: PgClient, c: DbConnection, format: DumpFormat): ChildCommand {
+  if (format === "custom") {
+    // --single-transaction: all or nothing (it implies --exit-on-error). The archive comes on stdin.
+    return {
+      command: client.pgRestore,
+      args: ["--no-password", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", `--dbname=${pgConninfo(c)}`],
+      env: pgEnv(c),
+    };
+  }
+  // --file=- : psql applies --single-transaction only to -f/-c input, so stdin is named as a file.
+  return {
+    command: client.psql,
+    args: ["--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--file=-", `--dbname=${pgConninfo(c)}`],
+    env: pgEnv(c),
+  };
+}
+
+export function pgVersionCommand(client: PgClient, c: DbConnection): ChildCommand {
+  return {
+    command: client.psql,
+    args: ["--no-password", "-X", "-tA", "-c", "SHOW server_version_num", `--dbname=${pgConninfo(c)}`],
+    env: pgEnv(c),
+  };
+}
+
+/** Turns libpq's stderr into one readable line for the common connection failures. */
+export function explainPgError(stderr: string, c: Pick<DbConnection, "host" | "port">): string | undefined {
+  const where = `${c.host}:${c.port}`;
+  // The server's own word first: libpq lists every address it tried (`localhost` → ::1
+  // refused, 127.0.0.1 answered FATAL), and the one that answered is the one that matters.
+  const fatal = /FATAL:\s+(.+)/.exec(stderr);
+  if (fatal) return `PostgreSQL at ${where}: ${fatal[1]!.trim()}`;
+  if (/fe_sendauth: no password supplied/.test(stderr)) return `PostgreSQL at ${where} asks for a password and none is configured`;
+  if (/Connection refused/i.test(stderr)) return `cannot connect to ${where}: connection refused`;
+  if (/could not translate host name/i.test(stderr)) return `cannot connect to ${where}: unknown host name`;
+  if (/timeout expired/i.test(stderr)) return `cannot connect to ${where}: connection timed out`;
+  if (/No route to host/i.test(stderr)) return `cannot connect to ${where}: no route to host`;
+  return undefined;
+}
+
+const EXTENSIONS: Partial<Record<DumpFormat, string>> = { sql: "sql", custom: "dump" };
+
+export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOptions = {}): SourceDriver {
+  const { log } = deps;
+
+  function connection(config: SourceConfig): PgConfig {
+    if (config.kind !== "postgres") throw new SourceError(`the postgres driver cannot handle a ${config.kind} source`, "postgres");
+    return config;
+  }
+
+  function ensureFormat(format: DumpFormat): void {
+    if (!EXTENSIONS[format]) throw new SourceError(`postgres sources support the formats sql and custom, not ${format}`, "postgres");
+  }
+
+  function context(c: DbConnection): ChildContext {
+    return { kind: "postgres", secrets: [c.password], explain: (stderr) => explainPgError(stderr, c) };
+  }
+
+  /** Connects with the newest psql and reads the server's version; fails on bad credentials. */
+  async function probe(c: PgConfig, signal?: AbortSignal): Promise<{ clients: PgClient[]; major: number; version: string }> {
+    const clients = await findPgClients({ baseDir: options.clientBaseDir });
+    const out = await runCapture(pgVersionCommand(requireAnyPgClient(clients), c), context(c), signal);
+    const { major, display } = parseServerVersionNum(out);
+    return { clients, major, version: `PostgreSQL ${display}` };
+  }
+
+  return {
+    kind: "postgres",
+    formats: ["sql", "custom"],
+
+    extension(format) {
+      ensureFormat(format);
+      return EXTENSIONS[format]!;
+    },
+
+    async check(config, signal): Promise<SourceCheck> {
+      const { version } = await probe(connection(config), signal);
+      return { serverVersion: version };
+    },
+
+    async dump(config, { format, signal }: DumpOptions): Promise<Dump> {
+      ensureFormat(format);
+      const c = connection(config);
+      const { clients, major, version } = await probe(c, signal);
+      const client = pickPgClientForDump(clients, major);
+      log.debug({ server: version, client: client.pgDump, format }, "starting pg_dump");
+      const { stream, done } = spawnDump(pgDumpCommand(client, c, format), context(c), signal);
+      return { stream, done, serverVersion: version };
+    },
+
+    async restore(config, input: Readable, { format, signal }: RestoreOptions): Promise<void> {
+      let c, probed;
+      try {
+        ensureFormat(format);
+        c = connection(config);
+        probed = await probe(c, signal);
+      } catch (err) {
+        input.destroy();
+        throw err;
+      }
+      // Restore with the newest client: it reads archives of its own and older pg_dump
+      // versions, and psql/pg_restore also load into newer servers.
+      const client = requireAnyPgClient(probed.clients);
+      if (client.major < probed.major) {
+        log.warn({ server: probed.version, client: client.major }, "restoring with a PostgreSQL client older than the server");
+      }
+      log.debug({ server: probed.version, format }, "starting PostgreSQL restore");
+      await runWithInput(pgRestoreCommand(client, c, format), context(c), input, signal);
+    },
+  };
+}
