@@ -53,8 +53,19 @@ export const jobs = sqliteTable("jobs", {
   partSize: integer("part_size").notNull(),
   retention: text("retention", { mode: "json" }).notNull().$type<Record<string, number>>().default(sql`'{}'`),
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  /** Where success and failure messages go, when not to the job's destination chats: `{ success?: ChatRoute, failure?: ChatRoute }`. */
+  notify: text("notify", { mode: "json" }).$type<NotifyRoutes>().notNull().default(sql`'{}'`),
   ...timestamps,
 });
+
+export interface ChatRoute {
+  chat_id: string;
+  thread_id?: number;
+}
+export interface NotifyRoutes {
+  success?: ChatRoute;
+  failure?: ChatRoute;
+}
 
 export const jobDestinations = sqliteTable(
   "job_destinations",
@@ -91,6 +102,11 @@ export const runs = sqliteTable(
     compression: text("compression").notNull().default("none"),
     format: text("format"),
     verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
+    /**
+     * Set when retention pruned this run. Parts it could delete are marked deleted; parts whose
+     * deletion the destination refused (Telegram's 48-hour rule) stay recorded with no deleted-at.
+     */
+    expiredAt: integer("expired_at", { mode: "timestamp_ms" }),
     manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>(),
     error: text("error"),
   },
@@ -123,3 +139,10 @@ export type DestinationRow = typeof destinations.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type RunPartRow = typeof runParts.$inferSelect;
+
+/** Bot session and conversation state (grammY storage adapter), so a restart keeps half-finished dialogs. */
+export const botStorage = sqliteTable("bot_storage", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
+});

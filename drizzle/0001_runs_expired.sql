@@ -1,0 +1,1 @@
+ALTER TABLE `runs` ADD `expired_at` integer;

@@ -1,0 +1,1 @@
+ALTER TABLE `jobs` ADD `notify` text DEFAULT '{}' NOT NULL;

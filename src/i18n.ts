@@ -1,0 +1,21 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { I18n } from "@grammyjs/i18n";
+import type { Context } from "grammy";
+
+/** `locales/<lang>/<feature>.ftl`, found from both src/ and dist/. */
+export const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../locales");
+export const DEFAULT_LOCALE = "en";
+
+export type TranslateParams = Record<string, string | number>;
+/** Looks up a message in a locale (falling back to English). Every user-facing text goes through one of these. */
+export type Translate = (locale: string, key: string, params?: TranslateParams) => string;
+
+export function createI18n<C extends Context = Context>(): I18n<C> {
+  // useIsolating: false keeps Unicode isolation marks out of file names and numbers in messages.
+  return new I18n<C>({ defaultLocale: DEFAULT_LOCALE, directory: LOCALES_DIR, fluentBundleOptions: { useIsolating: false } });
+}
+
+export function translator(i18n: I18n<never> | I18n<Context>): Translate {
+  return (locale, key, params) => i18n.t(i18n.locales.includes(locale) ? locale : DEFAULT_LOCALE, key, params);
+}
