@@ -4,6 +4,13 @@ import { openSecretBox } from "./crypto/open-secret-box.js";
 import { openDatabase, type Db } from "./db/client.js";
 import { createDockerClient } from "./docker/client.js";
 import { createDestinationFactory } from "./destinations/registry.js";
+import { createTelegramDestination } from "./destinations/telegram.js";
+import type { DestinationConfig } from "./destinations/port.js";
+import { JobExecutor } from "./engine/job-executor.js";
+import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
+import { silentNotifier, type Notifier } from "./notify/port.js";
+import { createTelegramNotifier } from "./notify/telegram-notifier.js";
+import { createTelegramApi } from "./telegram/api.js";
 import { BackupRunner } from "./engine/backup-runner.js";
 import { RestoreService } from "./engine/restore.js";
 import type { Logger } from "./logger.js";
@@ -30,15 +37,32 @@ export interface App {
   jobs: JobsService;
   configIo: ConfigIoService;
   runner: BackupRunner;
+  executor: JobExecutor;
   restorer: RestoreService;
+  notifier: Notifier;
+  translate: Translate;
+  /** The language an admin chose with /lang (default English). */
+  userLocale(userId: number): string;
+  checkDestination(config: DestinationConfig, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
+
+export interface BuildOptions {
+  /** Upload retry policy and Telegram request timeout; tests shorten them. */
+  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  telegramTimeoutSeconds?: number;
+}
+
+/** Settings key of an admin's chosen language. */
+export const userLocaleKey = (userId: number) => `lang.${userId}`;
+/** Settings key of the language used in channels (captions, success and failure messages). */
+export const CHANNEL_LOCALE_KEY = "lang.channel";
 
 /**
  * Builds the application: db (+ migrations) → repositories → services → engine.
  * Called only from main.ts (and tests, which are their own composition roots).
  */
-export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<App> {
+export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.ProcessEnv = process.env, options: BuildOptions = {}): Promise<App> {
   const db = openDatabase(config.dbPath);
   try {
     const settings = new SettingsRepo(db);
@@ -51,7 +75,9 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const sources = new SourcesService({ repo: sourcesRepo, jobs: jobsRepo, box, env });
     const destinations = new DestinationsService({ repo: destinationsRepo, jobs: jobsRepo, box, env });
     const jobs = new JobsService({ repo: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, box, env });
-    const configIo = new ConfigIoService({ db, sources, destinations, jobs });
+    const translate = translator(createI18n());
+    const userLocale = (userId: number) => settings.get(userLocaleKey(userId)) ?? DEFAULT_LOCALE;
+    const channelLocale = () => settings.get(CHANNEL_LOCALE_KEY) ?? DEFAULT_LOCALE;
 
     let docker: Docker | undefined;
     const sourceRegistry = createSourceRegistry({
@@ -59,8 +85,37 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       docker: () => (docker ??= createDockerClient(config.dockerHost)),
       helperImage: config.helperImage,
     });
-    const makeDestination = createDestinationFactory();
-    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log });
+    const makeDestination = createDestinationFactory({
+      telegram: (c) =>
+        createTelegramDestination(c as Extract<DestinationConfig, { kind: "telegram" }>, {
+          apiRoot: config.telegramApiRoot,
+          selfHosted: config.telegramSelfHosted,
+          defaultToken: config.botToken,
+          translate,
+          locale: channelLocale(),
+          log,
+          timeoutSeconds: options.telegramTimeoutSeconds,
+        }),
+    });
+    const checkDestination = (c: DestinationConfig, signal?: AbortSignal) => makeDestination(c).check(signal);
+    // Import checks Telegram chats before saving them; a local folder may not exist yet where the import runs.
+    const configIo = new ConfigIoService({
+      db, sources, destinations, jobs,
+      checkDestination: (c) => (c.kind === "telegram" ? checkDestination(c) : Promise.resolve()),
+    });
+    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry });
+    const notifier: Notifier = config.botToken
+      ? createTelegramNotifier({
+          api: createTelegramApi(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: options.telegramTimeoutSeconds }),
+          adminIds: config.adminIds,
+          translate,
+          userLocale,
+          channelLocale,
+          job: async (id) => (jobs.findRow(id) ? jobs.resolve(id).catch(() => null) : null),
+          log,
+        })
+      : silentNotifier;
+    const executor = new JobExecutor({ jobs, runner, runs, notifier, log });
     const restorer = new RestoreService({
       runs,
       sources: sourceRegistry,
@@ -71,7 +126,8 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     });
 
     return {
-      config, log, db, runs, settings, sources, destinations, jobs, configIo, runner, restorer,
+      config, log, db, runs, settings, sources, destinations, jobs, configIo, runner, executor, restorer,
+      notifier, translate, userLocale, checkDestination,
       close: () => db.$client.close(),
     };
   } catch (err) {

@@ -1,3 +1,4 @@
+import type { NotifyRoutes } from "./db/schema.js";
 import type { DestinationConfig } from "./destinations/port.js";
 import type { DumpFormat, SourceConfig } from "./sources/port.js";
 
@@ -34,6 +35,8 @@ export interface ResolvedJob {
   partSize: number;
   retention: Retention;
   enabled: boolean;
+  /** Where success/failure messages go instead of the destination chats. */
+  notify: NotifyRoutes;
 }
 
 /** Resolved secrets of a job, for redacting error texts. */

@@ -112,10 +112,8 @@ export async function runCommand(app: App, command: Command, io: CommandIo): Pro
       return 0;
 
     case "backup": {
-      const job = await app.jobs.resolve(command.job);
       const progress = progressLine(io.stderr);
-      const result = await app.runner.run(job, {
-        trigger: "cli",
+      const result = await app.executor.execute(command.job, "cli", {
         signal: io.signal,
         onProgress: (p) => progress.update(p.phase, p.payloadBytes, p.phase === "uploading" ? `part ${p.currentPart}` : undefined),
       });

@@ -19,6 +19,8 @@ export interface AppConfig {
   dbPath: string;
   spoolDir: string;
   telegramApiRoot: string;
+  /** A self-hosted Bot API server: uploads up to 2000 MB, no download limit. */
+  telegramSelfHosted: boolean;
   timezone: string;
   dockerHost: string | undefined;
   logLevel: string;
@@ -33,6 +35,7 @@ export const ENV_VARS = [
   "MASTER_KEY",
   "DATA_DIR",
   "TELEGRAM_API_ROOT",
+  "TELEGRAM_SELF_HOSTED",
   "TZ",
   "DOCKER_HOST",
   "LOG_LEVEL",
@@ -74,6 +77,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
     throw new ConfigError("TELEGRAM_API_ROOT", `"${telegramApiRoot}" is not an http(s) URL`);
   }
 
+  const selfHostedRaw = env.TELEGRAM_SELF_HOSTED?.trim().toLowerCase() || "auto";
+  if (!["auto", "true", "false"].includes(selfHostedRaw)) throw new ConfigError("TELEGRAM_SELF_HOSTED", "must be auto, true or false");
+  const telegramSelfHosted = selfHostedRaw === "auto" ? new URL(telegramApiRoot).host !== "api.telegram.org" : selfHostedRaw === "true";
+
   const timezone = env.TZ?.trim() || "UTC";
   if (!isValidTimeZone(timezone)) throw new ConfigError("TZ", `"${timezone}" is not a known time zone`);
 
@@ -88,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
     dbPath: path.join(dataDir, "tele-backup.sqlite"),
     spoolDir: path.join(dataDir, "spool"),
     telegramApiRoot,
+    telegramSelfHosted,
     timezone,
     dockerHost: env.DOCKER_HOST?.trim() || undefined,
     logLevel,

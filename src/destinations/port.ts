@@ -7,9 +7,14 @@ export const DESTINATION_KINDS: readonly DestinationKind[] = ["telegram", "local
 export class DestinationError extends Error {
   override name = "DestinationError";
   readonly permanent: boolean;
-  constructor(message: string, options: { permanent: boolean; cause?: unknown }) {
+  /** A locale key (`locales/<lang>/errors.ftl`) and its params, so the bot can say it in the user's language. */
+  readonly key?: string;
+  readonly params?: Record<string, string | number>;
+  constructor(message: string, options: { permanent: boolean; cause?: unknown; key?: string; params?: Record<string, string | number> }) {
     super(message, { cause: options.cause });
     this.permanent = options.permanent;
+    this.key = options.key;
+    this.params = options.params;
   }
 }
 
@@ -22,6 +27,8 @@ export interface PartInfo {
   name: string;
   size: number;
   sha256: string;
+  /** For the manifest (index 0): the one-line manual restore recipe, for its caption. */
+  recipe?: string;
 }
 
 /** Where a destination put a part: enough to fetch or delete it again. */
@@ -30,6 +37,8 @@ export interface StoredLocation {
   locator: string;
   messageId?: number;
   fileId?: string;
+  /** When it was stored; lets a destination know what its backend will refuse to delete. */
+  storedAt?: Date;
 }
 
 export interface RunLabel {
@@ -60,6 +69,10 @@ export interface Destination {
   delete(locations: StoredLocation[]): Promise<{ refused: StoredLocation[] }>;
   /** A local file path to read a stored part directly, when the destination has one. */
   localPath?(location: StoredLocation): string | undefined;
+  /** The largest part it accepts (checked before a run starts); undefined = no limit. */
+  readonly maxPartSize?: number;
+  /** The largest part it can hand back through `fetch`; larger parts cannot be read back. */
+  readonly maxFetchSize?: number;
 }
 
 export type DestinationConfig =

@@ -10,6 +10,7 @@ import type { RunsRepo } from "../repos/runs.repo.js";
 import type { RunRow } from "../db/schema.js";
 import { SourceError } from "../sources/port.js";
 import type { SourceRegistry } from "../sources/registry.js";
+import { formatBytes } from "../cli/format.js";
 import { AbortedError, BackupError, SpoolError, type BackupPhase } from "./errors.js";
 import { restoreRecipe, VERSION, type Manifest, type ManifestPart } from "./manifest.js";
 import { withRetry } from "./retry.js";
@@ -121,6 +122,15 @@ export class BackupRunner {
         throw new SpoolError(`cannot create the spool folder ${spool}: ${(err as Error).message}`, { cause: err });
       }
 
+      for (const { destination } of destinations) {
+        if (destination.maxPartSize !== undefined && job.partSize > destination.maxPartSize) {
+          throw new BackupError(
+            "prepare",
+            `part_size ${formatBytes(job.partSize)} is above the ${formatBytes(destination.maxPartSize)} that destination "${destination.name}" accepts; lower the job's part_size (19MiB keeps every part downloadable from Telegram) or use a self-hosted Bot API server`,
+          );
+        }
+      }
+
       setPhase("dump");
       report();
       const dump = await driver.dump(job.source.config, { format: job.format, signal });
@@ -212,6 +222,7 @@ export class BackupRunner {
         signal,
       );
       if (!verification.ok) throw new BackupError("verify", verification.problems.join("; "));
+      const verified = verification.checked > 0 && verification.skipped === 0;
 
       const done = now();
       runs.update(run.id, {
@@ -222,7 +233,7 @@ export class BackupRunner {
         payloadSize: result.size,
         sha256: result.sha256,
         partCount: result.parts,
-        verifiedAt: verification.checked > 0 ? done : null,
+        verifiedAt: verified ? done : null,
         manifest: manifest as unknown as Record<string, unknown>,
       });
       progress.phase = "done";
@@ -238,7 +249,7 @@ export class BackupRunner {
         sha256: result.sha256,
         parts: result.parts,
         durationMs: done.getTime() - startedAt.getTime(),
-        verified: verification.checked > 0,
+        verified,
         error: null,
       };
     } catch (err) {
@@ -300,7 +311,7 @@ export class BackupRunner {
         fileId: location.fileId ?? null,
         storedAt: new Date(),
       });
-      delivered.push({ rowId: row.id, destination, location });
+      delivered.push({ rowId: row.id, destination, location: { ...location, storedAt: row.storedAt } });
       meta.stored[destination.name] = { locator: location.locator, ...(location.messageId ? { message_id: location.messageId } : {}), ...(location.fileId ? { file_id: location.fileId } : {}) };
     }
     partsMeta.push(meta);
@@ -328,7 +339,8 @@ export class BackupRunner {
     const sha256 = createHash("sha256").update(body).digest("hex");
     const size = Buffer.byteLength(body);
     for (const { id, destination } of destinations) {
-      const location = await this.withUploadRetry(() => destination.putPart({ runId, jobName: job.name }, { index: 0, name, size, sha256 }, file, signal), signal);
+      const info = { index: 0, total: manifest.parts.length, name, size, sha256, recipe: manifest.restore };
+      const location = await this.withUploadRetry(() => destination.putPart({ runId, jobName: job.name }, info, file, signal), signal);
       const row = this.deps.runs.addPart({
         runId,
         destinationId: id,
@@ -341,7 +353,7 @@ export class BackupRunner {
         fileId: location.fileId ?? null,
         storedAt: new Date(),
       });
-      delivered.push({ rowId: row.id, destination, location });
+      delivered.push({ rowId: row.id, destination, location: { ...location, storedAt: row.storedAt } });
     }
   }
 

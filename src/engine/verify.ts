@@ -14,6 +14,8 @@ export interface VerifyReport {
   ok: boolean;
   /** Parts actually read back and hashed. */
   checked: number;
+  /** Parts too large for the destination to hand back (e.g. above the cloud Bot API's 20 MB download limit). */
+  skipped: number;
   problems: string[];
 }
 
@@ -24,8 +26,13 @@ export async function verifyStoredParts(
 ): Promise<VerifyReport> {
   const problems: string[] = [];
   let checked = 0;
+  let skipped = 0;
   for (const { destination, parts } of targets) {
     for (const part of parts) {
+      if (destination.maxFetchSize !== undefined && part.size > destination.maxFetchSize) {
+        skipped++;
+        continue;
+      }
       try {
         const actual = await hashStream(await destination.fetch(part.location, signal), signal);
         checked++;
@@ -37,7 +44,7 @@ export async function verifyStoredParts(
       }
     }
   }
-  return { ok: problems.length === 0, checked, problems };
+  return { ok: problems.length === 0, checked, skipped, problems };
 }
 
 export async function hashStream(stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {

@@ -220,6 +220,7 @@ describe("JobsService", () => {
       partSize: 19 * 1024 * 1024,
       retention: { keep_last: 14, keep_daily: 7 },
       enabled: true,
+      notify: {},
     });
     expect((await t.jobs.resolve(job.id)).name).toBe("app-nightly");
 

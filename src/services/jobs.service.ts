@@ -1,3 +1,4 @@
+import type { NotifyRoutes } from "../db/schema.js";
 import type { SecretBox } from "../crypto/secret-box.js";
 import { isSecretRef, resolveSecret, SecretRefError } from "../crypto/secret-ref.js";
 import { DEFAULT_PART_SIZE, type Compression, type Encryption, type ResolvedJob, type Retention } from "../domain.js";
@@ -28,6 +29,7 @@ import {
   sameJson,
   SECRET_MASK,
   show,
+  parseNotifyRoutes,
 } from "./validation.js";
 
 export type JobEncryptionSpec = { recipients: string[] } | { passphrase: string };
@@ -51,6 +53,8 @@ export interface JobSpec {
   part_size?: number | string;
   retention?: Retention;
   enabled?: boolean;
+  /** Where success/failure messages go instead of the destination chats. */
+  notify?: NotifyRoutes;
 }
 
 /** A stored job with every default filled in; a literal passphrase is masked unless asked for. */
@@ -70,6 +74,7 @@ export interface JobView {
   part_size: number;
   retention: Retention;
   enabled: boolean;
+  notify: NotifyRoutes;
 }
 
 /** A validated job ready to be written; references are by name. `passphrase`: undefined keeps the stored one. */
@@ -86,6 +91,7 @@ export interface JobDraft {
   partSize: number;
   retention: Retention;
   enabled: boolean;
+  notify: NotifyRoutes;
 }
 
 /**
@@ -109,6 +115,7 @@ export const JOB_KEYS = [
   "part_size",
   "retention",
   "enabled",
+  "notify",
 ] as const;
 
 export interface JobsServiceDeps {
@@ -238,6 +245,7 @@ export class JobsService {
         partSize: row.partSize,
         retention: { ...row.retention },
         enabled: row.enabled,
+        notify: { ...row.notify },
       };
     } catch (err) {
       if (err instanceof SecretRefError) throw new SecretRefError(`job "${row.name}": ${err.message}`, { cause: err });
@@ -385,8 +393,11 @@ export class JobsService {
       else enabled = input.enabled as boolean;
     }
 
+    const notify = parseNotifyRoutes(input.notify, issues.at("notify"));
+
     if (issues.items.length > before) return null;
     return {
+      notify,
       name: input.name as string,
       source: input.source as string,
       destinations,
@@ -418,6 +429,7 @@ export class JobsService {
       sameJson(draft.recipients, row.recipients) &&
       draft.partSize === row.partSize &&
       sameJson(draft.retention, row.retention) &&
+      sameJson(draft.notify, row.notify) &&
       draft.enabled === row.enabled;
     if (!same) return false;
     if (draft.passphrase === undefined) return true;
@@ -448,6 +460,7 @@ export class JobsService {
       partSize: draft.partSize,
       retention: draft.retention as Record<string, number>,
       enabled: draft.enabled,
+      notify: draft.notify,
       ...(draft.passphrase === undefined ? {} : { passphraseEnc: this.deps.box.encryptOptional(draft.passphrase) }),
     };
     if (!existing) return this.deps.repo.insert({ passphraseEnc: null, ...values }, destinationIds);
@@ -483,6 +496,7 @@ export class JobsService {
     spec.part_size = row.partSize;
     spec.retention = { ...row.retention };
     spec.enabled = row.enabled;
+    if (row.notify.success || row.notify.failure) spec.notify = { ...row.notify };
     return spec;
   }
 
@@ -503,6 +517,7 @@ export class JobsService {
       part_size: row.partSize,
       retention: spec.retention ?? {},
       enabled: row.enabled,
+      notify: { ...row.notify },
     };
   }
 

@@ -1,3 +1,4 @@
+import type { NotifyRoutes } from "../db/schema.js";
 import { Encrypter } from "age-encryption";
 import { CronExpressionParser } from "cron-parser";
 import { isSecretRef } from "../crypto/secret-ref.js";
@@ -313,4 +314,33 @@ function canonicalJson(value: unknown): string {
       .join(",")}}`;
   }
   return JSON.stringify(value) ?? "undefined";
+}
+
+/** `notify: { success: { chat_id, thread_id? }, failure: { ... } }` — both optional. */
+export function parseNotifyRoutes(value: unknown, issues: Issues): NotifyRoutes {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) {
+    issues.add("", "must be a mapping with optional success and failure");
+    return {};
+  }
+  checkKnownKeys(value, ["success", "failure"], issues, "notify");
+  const out: NotifyRoutes = {};
+  for (const key of ["success", "failure"] as const) {
+    const route = value[key];
+    if (route === undefined || route === null) continue;
+    if (!isPlainObject(route)) {
+      issues.add(key, "must be a mapping with chat_id and optional thread_id");
+      continue;
+    }
+    checkKnownKeys(route, ["chat_id", "thread_id"], issues.at(key), "route");
+    const chat = parseChatId(route.chat_id);
+    if ("error" in chat) {
+      issues.add(`${key}.chat_id`, chat.error);
+      continue;
+    }
+    const threadErr = route.thread_id === undefined ? undefined : checkThreadId(route.thread_id);
+    if (threadErr) issues.add(`${key}.thread_id`, threadErr);
+    out[key] = { chat_id: chat.value, ...(route.thread_id !== undefined && !threadErr ? { thread_id: route.thread_id as number } : {}) };
+  }
+  return out;
 }

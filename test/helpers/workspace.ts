@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildApp, type App } from "../../src/app.js";
+import { buildApp, type App, type BuildOptions } from "../../src/app.js";
 import { loadConfig } from "../../src/config/env.js";
 import { createLogger } from "../../src/logger.js";
 
@@ -25,7 +25,7 @@ export interface Workspace {
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
   writeFile(name: string, text: string): string;
   /** Builds the app in this process (same composition as main.ts). */
-  app(extraEnv?: NodeJS.ProcessEnv): Promise<App>;
+  app(extraEnv?: NodeJS.ProcessEnv, options?: BuildOptions): Promise<App>;
   spoolEntries(): string[];
   remove(): void;
 }
@@ -61,10 +61,10 @@ export function createWorkspace(env: NodeJS.ProcessEnv = {}): Workspace {
       writeFileSync(file, text);
       return file;
     },
-    app: async (extraEnv = {}) => {
+    app: async (extraEnv = {}, options = {}) => {
       const e = { ...wsEnv, ...extraEnv };
       const config = loadConfig(e);
-      return buildApp(config, createLogger("silent"), e);
+      return buildApp(config, createLogger("silent"), e, options);
     },
     spoolEntries: () => {
       try {

@@ -1,0 +1,13 @@
+# Ошибки получателей — для того, кому их исправлять.
+
+dest-error-no-token = У получателя Telegram «{ $name }» нет токена бота: задайте BOT_TOKEN или укажите получателю собственный bot_token.
+dest-error-chat-not-found = Чат Telegram { $chat } не найден. Проверьте id чата (id каналов начинаются с -100) и что бот добавлен в этот чат.
+dest-error-not-member = Бот не состоит в чате { $chat }. Добавьте его в канал или группу администратором и повторите.
+dest-error-no-rights = Бот не может публиковать в чате { $chat }. Сделайте его администратором с правами публиковать и удалять сообщения и повторите. ({ $detail })
+dest-error-unauthorized = Telegram отверг токен бота для получателя «{ $name }» (он неверный или отозван). Создайте новый токен у @BotFather.
+dest-error-too-large = Telegram отклонил файл в чате { $chat } как слишком большой ({ $detail }). Уменьшите part_size или используйте собственный сервер Bot API.
+dest-error-flood = Telegram продолжал просить замедлиться при попытке { $action } в чате { $chat } ({ $detail }).
+dest-error-server = Ошибка сервера Telegram при попытке { $action } в чате { $chat } ({ $detail }).
+dest-error-network = Не удалось связаться с Telegram Bot API при попытке { $action } в чате { $chat } ({ $detail }).
+dest-error-other = Telegram отказался выполнить { $action } в чате { $chat }: { $detail }
+dest-error-part-too-large = Часть { $part } занимает { $size } — больше { $limit }, которые Telegram принимает от ботов. Уменьшите part_size задания (19MiB позволяет скачать каждую часть обратно) или используйте собственный сервер Bot API.

@@ -1,0 +1,170 @@
+import { Readable } from "node:stream";
+import { InputFile, type Api } from "grammy";
+import { formatBytes } from "../cli/format.js";
+import { redact } from "../crypto/redact.js";
+import type { Translate } from "../i18n.js";
+import type { Logger } from "../logger.js";
+import { apiSignal, classify, createTelegramApi, limitsFor } from "../telegram/api.js";
+import { DestinationError, type Destination, type DestinationConfig, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
+
+/** Telegram refuses to delete messages older than 48 hours; stay clear of the edge. */
+const DELETE_WINDOW_MS = 47.5 * 60 * 60 * 1000;
+const DELETE_BATCH = 100;
+
+export interface TelegramDestinationDeps {
+  apiRoot: string;
+  /** A self-hosted Bot API server lifts the cloud's 50 MB upload / 20 MB download limits. */
+  selfHosted: boolean;
+  /** The main bot's token, used unless the destination has its own. */
+  defaultToken: string | undefined;
+  translate: Translate;
+  /** Language of captions and probe messages posted into the channel. */
+  locale: string;
+  log: Logger;
+  /** Abort a request that makes no progress for this long (then it is retried). */
+  timeoutSeconds?: number;
+  now?: () => number;
+}
+
+type TelegramConfig = Extract<DestinationConfig, { kind: "telegram" }>;
+
+/**
+ * A Telegram chat (channel, group or forum topic). Each part is one `sendDocument`; the
+ * manifest is sent as a reply to the first part and pinned when the bot may pin.
+ */
+export function createTelegramDestination(config: TelegramConfig, deps: TelegramDestinationDeps): Destination {
+  const token = config.botToken || deps.defaultToken;
+  const limits = limitsFor(deps.selfHosted);
+  const t = (key: string, params: Record<string, string | number> = {}) => deps.translate(deps.locale, key, params);
+  let api: Api | undefined;
+  const client = (): Api => {
+    if (!token) throw new DestinationError(t("dest-error-no-token", { name: config.name }), { permanent: true, key: "dest-error-no-token", params: { name: config.name } });
+    return (api ??= createTelegramApi(token, { apiRoot: deps.apiRoot, timeoutSeconds: deps.timeoutSeconds }));
+  };
+  const chat = config.chatId;
+  const thread = config.threadId ? { message_thread_id: config.threadId } : {};
+  /** First part's message id per run, so the manifest can reply to it. */
+  const firstMessage = new Map<number, number>();
+
+  const fail = (err: unknown, action: string): never => {
+    if (err instanceof DestinationError) throw err;
+    const c = classify(err);
+    const key = `dest-error-${c.kind}`;
+    const params = { name: config.name, chat, action, detail: redact(c.detail, [token]) };
+    throw new DestinationError(t(key, params), { permanent: c.permanent, cause: err, key, params });
+  };
+
+  return {
+    kind: "telegram",
+    name: config.name,
+    maxPartSize: limits.upload,
+    maxFetchSize: limits.download,
+
+    async check(signal) {
+      const api = client();
+      const sig = apiSignal(signal);
+      try {
+        const me = await api.getMe(sig);
+        await api.getChat(chat, sig);
+        const member = await api.getChatMember(chat, me.id, sig);
+        const canPost =
+          member.status === "creator" ||
+          (member.status === "administrator" && member.can_post_messages !== false) ||
+          (member.status === "member" && (await api.getChat(chat, sig)).type !== "channel");
+        if (member.status === "left" || member.status === "kicked") {
+          throw new DestinationError(t("dest-error-not-member", { name: config.name, chat, action: "check", detail: member.status }), { permanent: true, key: "dest-error-not-member" });
+        }
+        if (!canPost) {
+          throw new DestinationError(t("dest-error-no-rights", { name: config.name, chat, action: "check", detail: member.status }), { permanent: true, key: "dest-error-no-rights" });
+        }
+        const probe = await api.sendMessage(chat, t("destination-probe"), { ...thread, disable_notification: true }, sig);
+        await api.deleteMessage(chat, probe.message_id, sig);
+      } catch (err) {
+        fail(err, "check");
+      }
+    },
+
+    async putPart(run: RunLabel, part: PartInfo, file: string, signal: AbortSignal): Promise<StoredLocation> {
+      if (part.size > limits.upload) {
+        const params = { name: config.name, part: part.name, size: formatBytes(part.size), limit: formatBytes(limits.upload) };
+        throw new DestinationError(t("dest-error-part-too-large", params), { permanent: true, key: "dest-error-part-too-large", params });
+      }
+      const isManifest = part.index === 0;
+      const caption = isManifest
+        ? t("manifest-caption", { job: run.jobName, parts: part.total ?? 0, size: formatBytes(part.size), recipe: part.recipe ?? "" })
+        : t("part-caption", { job: run.jobName, index: part.index, last: part.total === part.index ? "yes" : "no", size: formatBytes(part.size), sha: part.sha256.slice(0, 16) });
+      const replyTo = isManifest ? firstMessage.get(run.runId) : undefined;
+      try {
+        const message = await client().sendDocument(
+          chat,
+          new InputFile(file, part.name),
+          {
+            caption: caption.slice(0, 1024),
+            disable_notification: true,
+            ...thread,
+            ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
+          },
+          apiSignal(signal),
+        );
+        if (part.index === 1) firstMessage.set(run.runId, message.message_id);
+        if (isManifest) {
+          // Pinning is a convenience: a bot without the right simply leaves it unpinned.
+          await client()
+            .pinChatMessage(chat, message.message_id, { disable_notification: true }, apiSignal(signal))
+            .catch((err: unknown) => deps.log.debug({ err: classify(err).detail }, "manifest not pinned"));
+        }
+        const fileId = message.document?.file_id;
+        return { locator: chat, messageId: message.message_id, ...(fileId ? { fileId } : {}) };
+      } catch (err) {
+        return fail(err, `send ${part.name}`);
+      }
+    },
+
+    async fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable> {
+      if (!location.fileId) throw new DestinationError(t("dest-error-other", { name: config.name, chat, action: "download", detail: "no file id recorded" }), { permanent: true });
+      try {
+        const file = await client().getFile(location.fileId, apiSignal(signal));
+        if (!file.file_path) throw new Error("Telegram returned no file path");
+        const url = `${deps.apiRoot}/file/bot${token}/${file.file_path}`;
+        const res = await fetch(url, { signal });
+        if (!res.ok || !res.body) throw new Error(`download failed: HTTP ${res.status}`);
+        return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
+      } catch (err) {
+        return fail(err, "download");
+      }
+    },
+
+    async list() {
+      // The Bot API cannot enumerate a chat's messages; the run index is the list.
+      return [];
+    },
+
+    async delete(locations: StoredLocation[]) {
+      const now = (deps.now ?? Date.now)();
+      const refused: StoredLocation[] = [];
+      const deletable: StoredLocation[] = [];
+      for (const l of locations) {
+        if (!l.messageId) continue;
+        if (l.storedAt && now - l.storedAt.getTime() > DELETE_WINDOW_MS) refused.push(l);
+        else deletable.push(l);
+      }
+      for (let i = 0; i < deletable.length; i += DELETE_BATCH) {
+        const batch = deletable.slice(i, i + DELETE_BATCH);
+        try {
+          await client().deleteMessages(chat, batch.map((l) => l.messageId!));
+        } catch {
+          // The batch was refused as a whole: find out message by message which ones can go.
+          for (const l of batch) {
+            try {
+              await client().deleteMessage(chat, l.messageId!);
+            } catch (err) {
+              const c = classify(err);
+              if (!/message to delete not found/i.test(c.detail)) refused.push(l);
+            }
+          }
+        }
+      }
+      return { refused };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { Logger } from "../logger.js";
+import type { Notifier } from "../notify/port.js";
+import type { RunsRepo } from "../repos/runs.repo.js";
+import { NotFoundError } from "../services/errors.js";
+import type { JobsService } from "../services/jobs.service.js";
+import type { BackupRunner, Progress, RunResult, RunTrigger } from "./backup-runner.js";
+
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface JobExecutorDeps {
+  jobs: JobsService;
+  runner: BackupRunner;
+  runs: RunsRepo;
+  notifier: Notifier;
+  log: Logger;
+  /** Runs after a verified successful run (retention). Its failure is logged, never turns the run into a failure. */
+  afterSuccess?: (jobId: number, result: RunResult) => Promise<void>;
+}
+
+/**
+ * One job run as every trigger (scheduler, bot, CLI) performs it: resolve the job, run it,
+ * tell the people who must know, prune. A job whose secrets cannot be resolved still gets a
+ * failed run row and an alert, so a broken reference is never silent.
+ */
+export class JobExecutor {
+  constructor(private readonly deps: JobExecutorDeps) {}
+
+  async execute(ref: string | number, trigger: RunTrigger, options: ExecuteOptions = {}): Promise<RunResult> {
+    const { jobs, runner, runs, notifier, log } = this.deps;
+    let job;
+    try {
+      job = await jobs.resolve(ref);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw err;
+      const row = jobs.findRow(ref);
+      if (!row) throw err;
+      const now = new Date();
+      const message = `prepare failed: ${(err as Error).message}`;
+      const run = runs.create({
+        jobId: row.id,
+        jobName: row.name,
+        sourceKind: "unknown",
+        trigger,
+        status: "failed",
+        startedAt: now,
+        finishedAt: now,
+        error: message,
+      });
+      const result: RunResult = {
+        runId: run.id, status: "failed", job: row.name, fileName: "", rawSize: 0, payloadSize: 0,
+        sha256: null, parts: 0, durationMs: 0, verified: false, error: message,
+      };
+      await notifier.runFailed(result, { jobId: row.id });
+      return result;
+    }
+    const result = await runner.run(job, { trigger, signal: options.signal, onProgress: options.onProgress });
+    if (result.status === "success") {
+      await notifier.runSucceeded(result, { jobId: job.id });
+      if (this.deps.afterSuccess && result.verified) {
+        await this.deps.afterSuccess(job.id, result).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "pruning failed"));
+      }
+    } else {
+      await notifier.runFailed(result, { jobId: job.id });
+    }
+    return result;
+  }
+}

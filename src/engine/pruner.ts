@@ -1,0 +1,165 @@
+import type { RunPartRow, RunRow } from "../db/schema.js";
+import type { Destination, StoredLocation } from "../destinations/port.js";
+import type { Retention } from "../domain.js";
+import type { Logger } from "../logger.js";
+import type { RunsRepo } from "../repos/runs.repo.js";
+import type { RunResult } from "./backup-runner.js";
+import { selectRetention, type PruneReason } from "./retention.js";
+
+export interface PrunerDeps {
+  runs: RunsRepo;
+  /**
+   * The destination that stored parts under this destination id, built from its current
+   * configuration; null when it no longer exists.
+   */
+  destinationFor(destinationId: number): Promise<Destination | null>;
+  log: Logger;
+  /** Time zone for jobs without one (GFS days, weeks and months are calendar ones there). */
+  defaultTimezone: string;
+  now?: () => Date;
+  /** Locations handed to one `Destination.delete` call at most (Telegram's deleteMessages takes 100). */
+  batchSize?: number;
+}
+
+export interface PruneJob {
+  id: number;
+  name: string;
+  retention: Retention;
+  timezone: string | null;
+}
+
+export interface PrunedRun {
+  runId: number;
+  reasons: PruneReason[];
+  /** Parts deleted at their destination and marked deleted. */
+  deleted: number;
+  /** Parts left where they are: the destination refused (Telegram's 48-hour rule) or no longer exists. */
+  left: number;
+}
+
+export interface PruneReport {
+  /** Why nothing was pruned, when nothing was tried. */
+  skipped: string | null;
+  kept: number;
+  /** Runs now marked expired. */
+  expired: PrunedRun[];
+  /** Runs whose parts could not be deleted this time (the destination failed); tried again next time. */
+  retry: Array<{ runId: number; error: string }>;
+}
+
+/** Records a run's candidates can hold; list calls take this as "all". */
+const ALL_RUNS = 1_000_000;
+
+/**
+ * Applies a job's retention after a run:
+ * - only when that run succeeded and was verified (a failing job never loses its old backups);
+ * - runs already expired are out of the picture; the rest go through `selectRetention`;
+ * - for every run to prune, its live parts are deleted at their destinations (one batched
+ *   `delete` per destination) and marked deleted; parts the destination refuses to delete, or
+ *   whose destination no longer exists, stay recorded as they are (they still exist there);
+ * - the run is then marked expired (`expired_at`), whether or not parts were left behind, so
+ *   restore and the bot can tell it is no longer a kept backup. A destination that fails
+ *   (network, 5xx) leaves its runs unexpired, to be tried again after the next run.
+ */
+export class Pruner {
+  constructor(private readonly deps: PrunerDeps) {}
+
+  async afterRun(job: PruneJob, result: Pick<RunResult, "runId" | "status" | "verified">): Promise<PruneReport> {
+    if (result.status !== "success" || !result.verified) {
+      return { skipped: "pruning runs only after a verified successful run", kept: 0, expired: [], retry: [] };
+    }
+    return this.prune(job);
+  }
+
+  private async prune(job: PruneJob): Promise<PruneReport> {
+    const { runs, log } = this.deps;
+    const now = (this.deps.now ?? (() => new Date()))();
+    const candidates = runs.listByJob(job.id, ALL_RUNS).filter((r) => r.expiredAt == null);
+    const plan = selectRetention(
+      candidates.map((r) => ({ id: r.id, startedAt: r.startedAt, status: r.status, verified: r.verifiedAt != null, row: r })),
+      job.retention,
+      { now, timezone: job.timezone ?? this.deps.defaultTimezone },
+    );
+    const report: PruneReport = { skipped: null, kept: plan.keep.length, expired: [], retry: [] };
+
+    const targets: Array<{ row: RunRow; reasons: PruneReason[]; parts: RunPartRow[] }> = [];
+    for (const { run, reasons } of plan.prune) {
+      const parts = runs.liveParts(run.id);
+      // A failed run that left nothing behind needs no attention.
+      if (parts.length === 0 && run.row.status !== "success") continue;
+      targets.push({ row: run.row, reasons, parts });
+    }
+    if (targets.length === 0) return report;
+
+    const outcome = await this.deleteParts(targets.flatMap((t) => t.parts), now, job.name);
+    for (const t of targets) {
+      const failure = t.parts.map((p) => outcome.failed.get(p.id)).find((e) => e !== undefined);
+      if (failure !== undefined) {
+        report.retry.push({ runId: t.row.id, error: failure });
+        continue;
+      }
+      runs.update(t.row.id, { expiredAt: now });
+      const deleted = t.parts.filter((p) => outcome.deleted.has(p.id)).length;
+      const left = t.parts.length - deleted;
+      report.expired.push({ runId: t.row.id, reasons: t.reasons, deleted, left });
+      log.info({ job: job.name, run: t.row.id, reasons: t.reasons, deleted, left }, left > 0 ? "run expired; some parts could not be deleted and stay at their destination" : "run expired");
+    }
+    return report;
+  }
+
+  /** Deletes parts grouped by destination; says which were deleted and which failed (by part id). */
+  private async deleteParts(parts: RunPartRow[], now: Date, jobName: string): Promise<{ deleted: Set<number>; failed: Map<number, string> }> {
+    const deleted = new Set<number>();
+    const failed = new Map<number, string>();
+    const byDestination = new Map<number | null, RunPartRow[]>();
+    for (const p of parts) {
+      const list = byDestination.get(p.destinationId) ?? [];
+      list.push(p);
+      byDestination.set(p.destinationId, list);
+    }
+    const batchSize = this.deps.batchSize ?? 100;
+
+    for (const [destinationId, group] of byDestination) {
+      let destination: Destination | null = null;
+      try {
+        destination = destinationId == null ? null : await this.deps.destinationFor(destinationId);
+      } catch (err) {
+        for (const p of group) failed.set(p.id, `destination #${destinationId}: ${(err as Error).message}`);
+        continue;
+      }
+      if (!destination) {
+        this.deps.log.warn({ job: jobName, destinationId, parts: group.length }, "parts of an expired run stay behind: their destination no longer exists");
+        continue;
+      }
+      for (let i = 0; i < group.length; i += batchSize) {
+        const batch = group.slice(i, i + batchSize);
+        const locations = batch.map(locationOf);
+        try {
+          const { refused } = await destination.delete(locations);
+          const refusedKeys = new Set(refused.map(locationKey));
+          batch.forEach((p, j) => {
+            if (refused.includes(locations[j]!) || refusedKeys.has(locationKey(locations[j]!))) return;
+            this.deps.runs.markPartDeleted(p.id, now);
+            deleted.add(p.id);
+          });
+          if (refused.length > 0) {
+            this.deps.log.info({ job: jobName, destination: destination.name, refused: refused.length }, "the destination refused to delete some parts; they stay recorded");
+          }
+        } catch (err) {
+          const message = `${destination.name}: ${(err as Error).message}`;
+          this.deps.log.warn({ job: jobName, destination: destination.name, err: (err as Error).message }, "could not delete parts of expired runs; will try again after the next run");
+          for (const p of batch) failed.set(p.id, message);
+        }
+      }
+    }
+    return { deleted, failed };
+  }
+}
+
+function locationOf(p: RunPartRow): StoredLocation {
+  return { locator: p.locator ?? "", ...(p.messageId != null ? { messageId: p.messageId } : {}), ...(p.fileId != null ? { fileId: p.fileId } : {}) };
+}
+
+function locationKey(l: StoredLocation): string {
+  return `${l.locator}\u0000${l.messageId ?? ""}`;
+}

@@ -1,0 +1,70 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { Api, GrammyError, HttpError } from "grammy";
+
+/** The cloud Bot API's file limits; a self-hosted Bot API server lifts them. */
+export const CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024;
+export const CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+export const SELF_HOSTED_UPLOAD_LIMIT = 2000 * 1024 * 1024;
+export const CLOUD_API_ROOT = "https://api.telegram.org";
+
+export interface TelegramLimits {
+  upload: number;
+  /** Infinity when the server lifts the download limit. */
+  download: number;
+}
+
+export function limitsFor(selfHosted: boolean): TelegramLimits {
+  return selfHosted ? { upload: SELF_HOSTED_UPLOAD_LIMIT, download: Infinity } : { upload: CLOUD_UPLOAD_LIMIT, download: CLOUD_DOWNLOAD_LIMIT };
+}
+
+export interface ApiOptions {
+  apiRoot: string;
+  /** Aborts a request (e.g. a stalled upload) after this long; the caller retries it. */
+  timeoutSeconds?: number;
+}
+
+/**
+ * A Bot API client that honours 429 `retry_after` and retries 5xx with backoff, a finite
+ * number of times. Network errors (HttpError) are rethrown: the caller decides whether to
+ * retry, re-reading the part from disk.
+ */
+export function createTelegramApi(token: string, options: ApiOptions): Api {
+  const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
+  api.config.use(autoRetry({ maxRetryAttempts: 4, maxDelaySeconds: 120, rethrowHttpErrors: true }));
+  return api;
+}
+
+export type TelegramFailure =
+  | "chat-not-found"
+  | "not-member"
+  | "no-rights"
+  | "unauthorized"
+  | "too-large"
+  | "flood"
+  | "server"
+  | "network"
+  | "other";
+
+/** Sorts a Bot API failure into what the user can do about it. */
+export function classify(err: unknown): { kind: TelegramFailure; permanent: boolean; detail: string } {
+  if (err instanceof GrammyError) {
+    const d = err.description;
+    const low = d.toLowerCase();
+    if (err.error_code === 401 || err.error_code === 404) return { kind: "unauthorized", permanent: true, detail: d };
+    if (low.includes("chat not found")) return { kind: "chat-not-found", permanent: true, detail: d };
+    if (low.includes("not a member") || low.includes("bot was kicked") || low.includes("bot is not a member") || low.includes("have no rights to send a message") && err.error_code === 403)
+      return { kind: "not-member", permanent: true, detail: d };
+    if (low.includes("not enough rights") || low.includes("need administrator rights") || low.includes("chat_write_forbidden") || err.error_code === 403)
+      return { kind: "no-rights", permanent: true, detail: d };
+    if (err.error_code === 413 || low.includes("too big") || low.includes("too large")) return { kind: "too-large", permanent: true, detail: d };
+    if (err.error_code === 429) return { kind: "flood", permanent: false, detail: d };
+    if (err.error_code >= 500) return { kind: "server", permanent: false, detail: d };
+    return { kind: "other", permanent: true, detail: d };
+  }
+  if (err instanceof HttpError) return { kind: "network", permanent: false, detail: err.message };
+  return { kind: "other", permanent: false, detail: (err as Error)?.message ?? String(err) };
+}
+
+/** grammY types its signals with the `abort-controller` polyfill; the platform's AbortSignal is what it gets at run time. */
+export type ApiSignal = Parameters<Api["getMe"]>[0];
+export const apiSignal = (signal?: AbortSignal): ApiSignal => signal as unknown as ApiSignal;
