@@ -98,7 +98,14 @@ export class BackupRunner {
       format: job.format,
     });
     const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0 };
-    const report = () => options.onProgress?.({ ...progress });
+    // An observer's failure (say, a chat message that could not be edited) never stops a backup.
+    const report = () => {
+      try {
+        options.onProgress?.({ ...progress });
+      } catch (err) {
+        log.debug({ err: (err as Error).message }, "progress observer failed");
+      }
+    };
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener("abort", onAbort, { once: true });

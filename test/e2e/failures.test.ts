@@ -1,4 +1,4 @@
-import { execFileSync, execSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,7 +108,8 @@ jobs:
       onProgress: (p) => {
         if (!killed && p.partsUploaded >= 1) {
           killed = true;
-          execSync(`pkill -KILL -f "pg_dump.*${pg.name}"`);
+          // pkill directly, not through a shell whose own command line would match the pattern
+          execFileSync("pkill", ["-KILL", "-f", `pg_dump.*${pg.name}`]);
         }
       },
     });
