@@ -7,6 +7,7 @@ import { createDestinationFactory } from "./destinations/registry.js";
 import { createTelegramDestination } from "./destinations/telegram.js";
 import type { DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./engine/job-executor.js";
+import { Pruner } from "./engine/pruner.js";
 import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
 import { silentNotifier, type Notifier } from "./notify/port.js";
 import { createTelegramNotifier } from "./notify/telegram-notifier.js";
@@ -24,6 +25,7 @@ import { DestinationsService } from "./services/destinations.service.js";
 import { JobsService } from "./services/jobs.service.js";
 import { SourcesService } from "./services/sources.service.js";
 import { createSourceRegistry } from "./sources/registry.js";
+import type { SourceCheck, SourceConfig } from "./sources/port.js";
 
 /** Everything the commands use, built once in dependency order. */
 export interface App {
@@ -35,6 +37,7 @@ export interface App {
   sources: SourcesService;
   destinations: DestinationsService;
   jobs: JobsService;
+  jobsRepo: JobsRepo;
   configIo: ConfigIoService;
   runner: BackupRunner;
   executor: JobExecutor;
@@ -44,6 +47,7 @@ export interface App {
   /** The language an admin chose with /lang (default English). */
   userLocale(userId: number): string;
   checkDestination(config: DestinationConfig, signal?: AbortSignal): Promise<void>;
+  checkSource(config: SourceConfig, signal?: AbortSignal): Promise<SourceCheck>;
   close(): void;
 }
 
@@ -115,7 +119,19 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
           log,
         })
       : silentNotifier;
-    const executor = new JobExecutor({ jobs, runner, runs, notifier, log });
+    const pruner = new Pruner({
+      runs,
+      log,
+      defaultTimezone: config.timezone,
+      destinationFor: async (id) => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null),
+    });
+    const executor = new JobExecutor({
+      jobs, runner, runs, notifier, log,
+      afterSuccess: async (jobId, result) => {
+        const job = jobsRepo.findById(jobId);
+        if (job) await pruner.afterRun({ id: job.id, name: job.name, retention: job.retention, timezone: job.timezone }, result);
+      },
+    });
     const restorer = new RestoreService({
       runs,
       sources: sourceRegistry,
@@ -126,8 +142,9 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     });
 
     return {
-      config, log, db, runs, settings, sources, destinations, jobs, configIo, runner, executor, restorer,
+      config, log, db, runs, settings, sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer,
       notifier, translate, userLocale, checkDestination,
+      checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
       close: () => db.$client.close(),
     };
   } catch (err) {

@@ -13,6 +13,8 @@ export class UsageError extends Error {
 export const USAGE = `Usage: tele-backup <command> [options]
 
 Commands:
+  run                                    apply migrations, then run the bot and the scheduler (npm start)
+  health                                 exit 0 while the scheduler's heartbeat is fresh (Docker HEALTHCHECK)
   backup <job> [--json]                  run one job now, print the result (exit 0 on success, 1 on failure)
   restore <run-id> --to <source>         verify a run's parts, then load it into a source
   restore <run-id> --file <path>         verify a run's parts, then write the plain dump to a new file
@@ -28,6 +30,8 @@ Environment: see README.md (ADMIN_IDS, MASTER_KEY, DATA_DIR, ... are read by eve
 
 export type Command =
   | { name: "help" }
+  | { name: "run" }
+  | { name: "health" }
   | { name: "migrate" }
   | { name: "backup"; job: string; json: boolean }
   | { name: "restore"; runId: number; to?: string; file?: string; identity?: string }
@@ -60,6 +64,12 @@ export function parseCommand(argv: string[]): Command {
     case "migrate":
       parse({}, 0);
       return { name: "migrate" };
+    case "run":
+      parse({}, 0);
+      return { name: "run" };
+    case "health":
+      parse({}, 0);
+      return { name: "health" };
     case "backup": {
       const { values, positionals } = parse({ json: { type: "boolean" } }, 1);
       if (!positionals[0]) throw new UsageError("backup needs a job name");
@@ -100,7 +110,7 @@ export interface CommandIo {
 }
 
 /** Runs a parsed command; returns the exit code. Errors with a user-facing message are thrown. */
-export async function runCommand(app: App, command: Command, io: CommandIo): Promise<number> {
+export async function runCommand(app: App, command: Exclude<Command, { name: "run" | "health" }>, io: CommandIo): Promise<number> {
   const out = (s: string) => io.stdout.write(s + "\n");
   switch (command.name) {
     case "help":

@@ -26,6 +26,12 @@ export interface AppConfig {
   logLevel: string;
   /** Image for the short-lived helper container that reads/writes volumes. */
   helperImage: string | undefined;
+  /** Port of the Prometheus endpoint; undefined = off. */
+  metricsPort: number | undefined;
+  /** How many backups may run at once. */
+  concurrency: number;
+  /** A scheduled run missed while the process was down is made up at start-up when at most this old. */
+  missedRunGraceMs: number;
 }
 
 /** Every variable the program reads. The README's table must list exactly these. */
@@ -40,6 +46,9 @@ export const ENV_VARS = [
   "DOCKER_HOST",
   "LOG_LEVEL",
   "HELPER_IMAGE",
+  "METRICS_PORT",
+  "SCHEDULER_CONCURRENCY",
+  "MISSED_RUN_GRACE_MINUTES",
 ] as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -87,7 +96,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
   const logLevel = env.LOG_LEVEL?.trim() || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
 
+  const int = (name: string, fallback: number | undefined, min: number, max: number): number | undefined => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+    return Number(raw);
+  };
+  const metricsPort = int("METRICS_PORT", undefined, 1, 65535);
+  const concurrency = int("SCHEDULER_CONCURRENCY", 1, 1, 16)!;
+  const missedRunGraceMinutes = int("MISSED_RUN_GRACE_MINUTES", 60, 0, 7 * 24 * 60)!;
+
   return {
+    metricsPort,
+    concurrency,
+    missedRunGraceMs: missedRunGraceMinutes * 60_000,
     botToken,
     adminIds,
     masterKey,

@@ -157,7 +157,7 @@ export class Pruner {
 }
 
 function locationOf(p: RunPartRow): StoredLocation {
-  return { locator: p.locator ?? "", ...(p.messageId != null ? { messageId: p.messageId } : {}), ...(p.fileId != null ? { fileId: p.fileId } : {}) };
+  return { locator: p.locator ?? "", storedAt: p.storedAt, ...(p.messageId != null ? { messageId: p.messageId } : {}), ...(p.fileId != null ? { fileId: p.fileId } : {}) };
 }
 
 function locationKey(l: StoredLocation): string {
