@@ -79,7 +79,9 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const sources = new SourcesService({ repo: sourcesRepo, jobs: jobsRepo, box, env });
     const destinations = new DestinationsService({ repo: destinationsRepo, jobs: jobsRepo, box, env });
     const jobs = new JobsService({ repo: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, box, env });
-    const translate = translator(createI18n());
+    // Loaded on first use: CLI runs to a local folder never need the Fluent bundles.
+    let translateImpl: Translate | undefined;
+    const translate: Translate = (locale, key, params) => (translateImpl ??= translator(createI18n()))(locale, key, params);
     const userLocale = (userId: number) => settings.get(userLocaleKey(userId)) ?? DEFAULT_LOCALE;
     const channelLocale = () => settings.get(CHANNEL_LOCALE_KEY) ?? DEFAULT_LOCALE;
 

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
-import { InputFile, type Api } from "grammy";
+import type { Api } from "grammy";
+import { lazyRequire } from "../lazy.js";
 import { formatBytes } from "../cli/format.js";
 import { redact } from "../crypto/redact.js";
 import type { Translate } from "../i18n.js";
@@ -97,7 +98,7 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
       try {
         const message = await client().sendDocument(
           chat,
-          new InputFile(file, part.name),
+          new (lazyRequire("grammy") as typeof import("grammy")).InputFile(file, part.name),
           {
             caption: caption.slice(0, 1024),
             disable_notification: true,

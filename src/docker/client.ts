@@ -1,4 +1,5 @@
-import Docker from "dockerode";
+import type Docker from "dockerode";
+import { lazyRequire } from "../lazy.js";
 
 /**
  * A dockerode client for a DOCKER_HOST value (`unix:///path`, `tcp://host:port`,
@@ -6,6 +7,7 @@ import Docker from "dockerode";
  * Connecting is lazy: nothing is dialled until the first call.
  */
 export function createDockerClient(dockerHost: string | undefined): Docker {
+  const Docker = lazyRequire("dockerode") as typeof import("dockerode");
   if (!dockerHost) return new Docker();
   // `host: undefined` so that a tcp DOCKER_HOST in the environment cannot override the socket.
   if (dockerHost.startsWith("unix://")) return new Docker({ socketPath: dockerHost.slice("unix://".length), host: undefined });

@@ -1,4 +1,6 @@
-import { Document, isCollection, isScalar, parseDocument } from "yaml";
+import { lazyRequire } from "../lazy.js";
+
+const yaml = () => lazyRequire("yaml") as typeof import("yaml");
 import { redact } from "../crypto/redact.js";
 import type { Db } from "../db/client.js";
 import type { DestinationRow, SourceRow } from "../db/schema.js";
@@ -202,6 +204,7 @@ export class ConfigIoService {
       out.enabled = j.enabled;
       return out;
     });
+    const { Document, isCollection, isScalar } = yaml();
     const doc = new Document({ sources, destinations, jobs });
     jobs.forEach((_, i) => {
       for (const path of [["destinations"], ["retention"], ["encryption", "recipients"]]) {
@@ -262,7 +265,7 @@ function summarize(planned: Planned<{ name: string }, unknown>[]): SectionSummar
 
 /** Parses YAML; syntax errors become issues located by line and column. */
 function parseYaml(text: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const issues: Issue[] = doc.errors.map((e) => {
       const pos = e.linePos?.[0];

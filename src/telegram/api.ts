@@ -1,5 +1,7 @@
-import { autoRetry } from "@grammyjs/auto-retry";
-import { Api, GrammyError, HttpError } from "grammy";
+import type { Api } from "grammy";
+import { lazyRequire } from "../lazy.js";
+
+const grammy = () => lazyRequire("grammy") as typeof import("grammy");
 
 /** The cloud Bot API's file limits; a self-hosted Bot API server lifts them. */
 export const CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024;
@@ -29,7 +31,8 @@ export interface ApiOptions {
  * retry, re-reading the part from disk.
  */
 export function createTelegramApi(token: string, options: ApiOptions): Api {
-  const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
+  const { autoRetry } = lazyRequire("@grammyjs/auto-retry") as typeof import("@grammyjs/auto-retry");
+  const api = new (grammy().Api)(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
   api.config.use(autoRetry({ maxRetryAttempts: 4, maxDelaySeconds: 120, rethrowHttpErrors: true }));
   return api;
 }
@@ -47,6 +50,7 @@ export type TelegramFailure =
 
 /** Sorts a Bot API failure into what the user can do about it. */
 export function classify(err: unknown): { kind: TelegramFailure; permanent: boolean; detail: string } {
+  const { GrammyError, HttpError } = grammy();
   if (err instanceof GrammyError) {
     const d = err.description;
     const low = d.toLowerCase();

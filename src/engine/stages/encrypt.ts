@@ -1,4 +1,3 @@
-import { Decrypter, Encrypter } from "age-encryption";
 import type { Encryption } from "../../domain.js";
 
 type Stage = (source: AsyncIterable<Uint8Array>) => AsyncGenerator<Uint8Array>;
@@ -11,6 +10,7 @@ export class DecryptionError extends Error {
 /** An age encryption stage (standard age format: `age -d` decrypts it without this program). */
 export function ageEncrypt(encryption: Exclude<Encryption, { kind: "none" }>): Stage {
   return async function* (source) {
+    const { Encrypter } = await import("age-encryption");
     const e = new Encrypter();
     if (encryption.kind === "recipients") for (const r of encryption.recipients) e.addRecipient(r);
     else e.setPassphrase(encryption.passphrase);
@@ -22,6 +22,7 @@ export function ageEncrypt(encryption: Exclude<Encryption, { kind: "none" }>): S
 /** Decrypts with age identities (AGE-SECRET-KEY-1...) and/or a passphrase. */
 export function ageDecrypt(keys: { identities?: string[]; passphrase?: string }): Stage {
   return async function* (source) {
+    const { Decrypter } = await import("age-encryption");
     const d = new Decrypter();
     for (const id of keys.identities ?? []) d.addIdentity(id);
     if (keys.passphrase) d.addPassphrase(keys.passphrase);
