@@ -3,10 +3,18 @@
  * The composition root and the only module that may exit the process.
  * config → logger → db (+ migrations) → repositories → services → engine → command.
  */
-import { ConfigError, loadConfig } from "./config/env.js";
-import { buildApp } from "./app.js";
+import { ConfigError, loadConfig, type AppConfig } from "./config/env.js";
+import { buildApp, type App } from "./app.js";
+import { openDatabase } from "./db/client.js";
+import { isHealthy } from "./lifecycle/heartbeat.js";
+import { SettingsRepo } from "./repos/settings.repo.js";
 import { createLogger } from "./logger.js";
-import { runCommand, parseCommand, UsageError, USAGE } from "./cli/commands.js";
+import { runCommand, parseCommand, UsageError } from "./cli/commands.js";
+import { cliLocale, cliMessages, type CliText } from "./cli/messages.js";
+
+let messages: CliText | undefined;
+/** The CLI's messages, in the language of LANG (loaded once, on first use). */
+const text = (): CliText => (messages ??= cliMessages(cliLocale(process.env)));
 
 async function main(argv: string[]): Promise<number> {
   let command;
@@ -14,41 +22,77 @@ async function main(argv: string[]): Promise<number> {
     command = parseCommand(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tele-backup: ${err.message}\n\n${USAGE}`);
+      process.stderr.write(`tele-backup: ${err.message}\n\n${text()("cli-usage")}\n`);
       return 2;
     }
     throw err;
   }
   if (command.name === "help") {
-    process.stdout.write(USAGE);
+    process.stdout.write(text()("cli-usage") + "\n");
     return 0;
   }
-  const config = loadConfig(process.env);
+  const config = loadConfig(process.env, { requireBot: command.name === "run" });
+  if (command.name === "health") return health(config, text());
   // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
-  const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
+  const log = createLogger(process.env.LOG_LEVEL || command.name === "run" ? config.logLevel : "warn");
   const app = await buildApp(config, log);
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`received ${sig}`));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  if (command.name === "run") {
+    try {
+      return await run(app, abort.signal);
+    } finally {
+      app.close();
+    }
+  }
   try {
-    return await runCommand(app, command, { stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
+    return await runCommand(app, command, { text: text(), stdout: process.stdout, stderr: process.stderr, signal: abort.signal });
   } finally {
     app.close();
+  }
+}
+
+/** `run`: bot + scheduler until SIGTERM/SIGINT, then a bounded, recorded shutdown. */
+async function run(app: App, signal: AbortSignal): Promise<number> {
+  // The bot and the scheduler load only for `run`.
+  const { startDaemon } = await import("./daemon.js");
+  const daemon = await startDaemon(app);
+  app.log.info("tele-backup is running");
+  const stopped = new Promise<Error>((resolve) => {
+    if (signal.aborted) resolve(signal.reason as Error);
+    signal.addEventListener("abort", () => resolve(signal.reason as Error), { once: true });
+  });
+  const outcome = await Promise.race([stopped.then((reason) => ({ reason, fatal: false })), daemon.fatal.then((err) => ({ reason: err as Error, fatal: true }))]);
+  if (outcome.fatal) app.log.error({ err: String(outcome.reason) }, "the bot stopped polling");
+  await daemon.stop(outcome.reason ?? new Error("stopped"));
+  return outcome.fatal ? 1 : 0;
+}
+
+/** `health`: exit 0 only while the scheduler's heartbeat is fresh. Opens the database only. */
+function health(config: AppConfig, t: CliText): number {
+  const db = openDatabase(config.dbPath);
+  try {
+    const ok = isHealthy(new SettingsRepo(db), new Date());
+    process.stdout.write(t(ok ? "cli-healthy" : "cli-unhealthy") + "\n");
+    return ok ? 0 : 1;
+  } finally {
+    db.$client.close();
   }
 }
 
 // If the event loop drains while a command is still pending, a promise was never settled:
 // that is a bug, and it must not look like success.
 process.once("beforeExit", () => {
-  process.stderr.write("tele-backup: internal error: the command stopped before it finished\n");
+  process.stderr.write(`tele-backup: ${text()("cli-internal-error")}\n`);
   process.exit(70);
 });
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof ConfigError ? `configuration error: ${err.message}` : (err as Error)?.message ?? String(err);
+    const message = err instanceof ConfigError ? text()("cli-config-error", { message: err.message }) : (err as Error)?.message ?? String(err);
     process.stderr.write(`tele-backup: ${message}\n`);
     process.exit(1);
   },

@@ -4,29 +4,13 @@ import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
 import { ValidationError } from "../services/errors.js";
 import { formatBytes, formatDuration } from "./format.js";
+import type { CliText } from "./messages.js";
 import { progressLine } from "./progress-line.js";
 
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-export const USAGE = `Usage: tele-backup <command> [options]
-
-Commands:
-  run                                    apply migrations, then run the bot and the scheduler (npm start)
-  health                                 exit 0 while the scheduler's heartbeat is fresh (Docker HEALTHCHECK)
-  backup <job> [--json]                  run one job now, print the result (exit 0 on success, 1 on failure)
-  restore <run-id> --to <source>         verify a run's parts, then load it into a source
-  restore <run-id> --file <path>         verify a run's parts, then write the plain dump to a new file
-      [--identity <file>]                age identity file for runs encrypted to recipients
-  verify <run-id>                        download every stored part of a run and check its sha256
-  config export [file] [--with-secrets]  write all sources, destinations and jobs as YAML
-  config import <file>                   validate and upsert sources, destinations and jobs from YAML
-  migrate                                apply database migrations and exit
-  help                                   show this text
-
-Environment: see README.md (ADMIN_IDS, MASTER_KEY, DATA_DIR, ... are read by every command).
-`;
 
 export type Command =
   | { name: "help" }
@@ -104,6 +88,7 @@ export function parseCommand(argv: string[]): Command {
 }
 
 export interface CommandIo {
+  text: CliText;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   signal: AbortSignal;
@@ -112,36 +97,37 @@ export interface CommandIo {
 /** Runs a parsed command; returns the exit code. Errors with a user-facing message are thrown. */
 export async function runCommand(app: App, command: Exclude<Command, { name: "run" | "health" }>, io: CommandIo): Promise<number> {
   const out = (s: string) => io.stdout.write(s + "\n");
+  const t = io.text;
   switch (command.name) {
     case "help":
-      io.stdout.write(USAGE);
+      io.stdout.write(t("cli-usage") + "\n");
       return 0;
 
     case "migrate":
-      out(`database is up to date: ${app.config.dbPath}`);
+      out(t("cli-migrated", { path: app.config.dbPath }));
       return 0;
 
     case "backup": {
       const progress = progressLine(io.stderr);
       const result = await app.executor.execute(command.job, "cli", {
         signal: io.signal,
-        onProgress: (p) => progress.update(p.phase, p.payloadBytes, p.phase === "uploading" ? `part ${p.currentPart}` : undefined),
+        onProgress: (p) => progress.update(t(`cli-phase-${p.phase}`, { part: p.currentPart ?? 0 }), p.payloadBytes),
       });
       progress.done();
       if (command.json) {
         out(JSON.stringify(result, null, 2));
       } else {
-        out(`run ${result.runId}: ${result.status}`);
-        out(`job:      ${result.job}`);
+        out(t("cli-run-status", { run: result.runId, status: result.status }));
+        out(t("cli-run-job", { job: result.job }));
         if (result.status === "success") {
-          out(`file:     ${result.fileName} (${result.parts} part${result.parts === 1 ? "" : "s"})`);
-          out(`size:     ${formatBytes(result.payloadSize)} (${formatBytes(result.rawSize)} before compression)`);
-          out(`sha256:   ${result.sha256}`);
-          out(`verified: ${result.verified ? "yes" : "no"}`);
+          out(t("cli-run-file", { file: result.fileName, parts: result.parts }));
+          out(t("cli-run-size", { size: formatBytes(result.payloadSize), raw: formatBytes(result.rawSize) }));
+          out(t("cli-run-sha", { sha: result.sha256 ?? "" }));
+          out(t("cli-run-verified", { verified: result.verified ? "yes" : "no" }));
         } else {
-          out(`error:    ${result.error}`);
+          out(t("cli-run-error", { error: result.error ?? "" }));
         }
-        out(`duration: ${formatDuration(result.durationMs)}`);
+        out(t("cli-run-duration", { duration: formatDuration(result.durationMs) }));
       }
       return result.status === "success" ? 0 : 1;
     }
@@ -158,20 +144,21 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
         identities,
         passphrase,
         signal: io.signal,
-        onProgress: (p) => progress.update(p.phase, p.bytes),
+        onProgress: (p) => progress.update(t(`cli-phase-${p.phase}`), p.bytes),
       });
       progress.done();
-      out(`run ${command.runId} restored into ${target.kind === "file" ? target.path : `source "${target.name}"`} (${formatBytes(bytes)} payload, every part's sha256 checked)`);
+      const key = target.kind === "file" ? "cli-restored-file" : "cli-restored-source";
+      out(t(key, { run: command.runId, target: target.kind === "file" ? target.path : target.name, size: formatBytes(bytes) }));
       return 0;
     }
 
     case "verify": {
       const report = await app.restorer.verify(command.runId, io.signal);
       if (report.ok) {
-        out(`run ${command.runId}: ok — ${report.checked} stored file${report.checked === 1 ? "" : "s"} downloaded, every sha256 matches`);
+        out(t("cli-verify-ok", { run: command.runId, count: report.checked }));
         return 0;
       }
-      out(`run ${command.runId}: FAILED`);
+      out(t("cli-verify-failed", { run: command.runId }));
       for (const p of report.problems) out(`  ${p}`);
       return 1;
     }
@@ -180,7 +167,7 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       const yaml = app.configIo.export({ withSecrets: command.withSecrets });
       if (command.file) {
         await writeFile(command.file, yaml, { mode: command.withSecrets ? 0o600 : 0o644 });
-        out(`configuration written to ${command.file}${command.withSecrets ? " (with secrets: keep it safe)" : ""}`);
+        out(t(command.withSecrets ? "cli-exported-secrets" : "cli-exported", { file: command.file }));
       } else {
         io.stdout.write(yaml);
       }
@@ -191,11 +178,11 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       const text = await readFile(command.file, "utf8");
       try {
         const summary = await app.configIo.import(text);
-        out(`imported ${command.file}: ${JSON.stringify(summary)}`);
+        out(t("cli-imported", { file: command.file, summary: JSON.stringify(summary) }));
         return 0;
       } catch (err) {
         if (err instanceof ValidationError) {
-          io.stderr.write(`${command.file}: ${err.issues.length} error${err.issues.length === 1 ? "" : "s"}, nothing was changed\n`);
+          io.stderr.write(t("cli-import-invalid", { file: command.file, count: err.issues.length }) + "\n");
           for (const issue of err.issues) io.stderr.write(`  ${issue.path}: ${issue.message}\n`);
           return 1;
         }

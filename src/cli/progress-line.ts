@@ -1,6 +1,7 @@
 import { formatBytes } from "./format.js";
 
 export interface ProgressSink {
+  /** `phase` is already in the user's language. */
   update(phase: string, bytes: number, extra?: string): void;
   done(): void;
 }

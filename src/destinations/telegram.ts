@@ -73,10 +73,12 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
           (member.status === "administrator" && member.can_post_messages !== false) ||
           (member.status === "member" && (await api.getChat(chat, sig)).type !== "channel");
         if (member.status === "left" || member.status === "kicked") {
-          throw new DestinationError(t("dest-error-not-member", { name: config.name, chat, action: "check", detail: member.status }), { permanent: true, key: "dest-error-not-member" });
+          const params = { name: config.name, chat, action: "check", detail: member.status };
+          throw new DestinationError(t("dest-error-not-member", params), { permanent: true, key: "dest-error-not-member", params });
         }
         if (!canPost) {
-          throw new DestinationError(t("dest-error-no-rights", { name: config.name, chat, action: "check", detail: member.status }), { permanent: true, key: "dest-error-no-rights" });
+          const params = { name: config.name, chat, action: "check", detail: member.status };
+          throw new DestinationError(t("dest-error-no-rights", params), { permanent: true, key: "dest-error-no-rights", params });
         }
         const probe = await api.sendMessage(chat, t("destination-probe"), { ...thread, disable_notification: true }, sig);
         await api.deleteMessage(chat, probe.message_id, sig);
@@ -95,10 +97,11 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
         ? t("manifest-caption", { job: run.jobName, parts: part.total ?? 0, size: formatBytes(part.size), recipe: part.recipe ?? "" })
         : t("part-caption", { job: run.jobName, index: part.index, last: part.total === part.index ? "yes" : "no", size: formatBytes(part.size), sha: part.sha256.slice(0, 16) });
       const replyTo = isManifest ? firstMessage.get(run.runId) : undefined;
+      const { InputFile } = lazyRequire("grammy") as typeof import("grammy");
       try {
         const message = await client().sendDocument(
           chat,
-          new (lazyRequire("grammy") as typeof import("grammy")).InputFile(file, part.name),
+          new InputFile(file, part.name),
           {
             caption: caption.slice(0, 1024),
             disable_notification: true,
@@ -122,7 +125,10 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
     },
 
     async fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable> {
-      if (!location.fileId) throw new DestinationError(t("dest-error-other", { name: config.name, chat, action: "download", detail: "no file id recorded" }), { permanent: true });
+      if (!location.fileId) {
+        const params = { name: config.name, chat, action: "download", detail: "no file id recorded" };
+        throw new DestinationError(t("dest-error-other", params), { permanent: true, key: "dest-error-other", params });
+      }
       try {
         const file = await client().getFile(location.fileId, apiSignal(signal));
         if (!file.file_path) throw new Error("Telegram returned no file path");

@@ -32,7 +32,8 @@ export interface ApiOptions {
  */
 export function createTelegramApi(token: string, options: ApiOptions): Api {
   const { autoRetry } = lazyRequire("@grammyjs/auto-retry") as typeof import("@grammyjs/auto-retry");
-  const api = new (grammy().Api)(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
+  const { Api } = grammy();
+  const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
   api.config.use(autoRetry({ maxRetryAttempts: 4, maxDelaySeconds: 120, rethrowHttpErrors: true }));
   return api;
 }

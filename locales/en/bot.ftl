@@ -1,0 +1,284 @@
+# The bot's screens, commands and answers (src/bot/). Grouped by feature.
+# Guided dialogs (/newsource, /newdest, /newjob) have their own file.
+
+## Command menu (setMyCommands) and /help
+cmd-start = Welcome and first steps
+cmd-help = All commands
+cmd-newsource = Add a database, volume or folder to back up
+cmd-newdest = Add a Telegram chat or a local folder for backups
+cmd-newjob = Create a backup job (what, where, when)
+cmd-sources = List sources
+cmd-destinations = List destinations
+cmd-jobs = List jobs: run, pause, schedule, history
+cmd-runnow = Run a job now: /runnow [job]
+cmd-logs = Run history: /logs [job]
+cmd-status = Every job at a glance
+cmd-restore = Restore a backup
+cmd-lang = Change the language
+cmd-cancel = Cancel what you are doing
+
+help-title = 🤖 Tele-Backup commands
+help-footer = Passwords never need to be typed in the chat: every secret prompt accepts env:NAME or file:/run/secrets/name instead.
+
+## /start
+start-welcome = 👋 Hello, { $name }! I back up your databases, volumes and folders and deliver the files to Telegram.
+start-first-steps =
+    Let's set up your first backup:
+    1. /newsource — what to back up
+    2. /newdest — where the files go
+    3. /newjob — when, and how (compression, encryption)
+    Then /runnow to try it. /help lists every command.
+start-overview =
+    { $jobs } { $jobs ->
+        [one] job
+       *[other] jobs
+    }, { $sources } { $sources ->
+        [one] source
+       *[other] sources
+    }, { $destinations } { $destinations ->
+        [one] destination
+       *[other] destinations
+    }.
+    /status shows how they are doing; /help lists every command.
+
+## Access
+auth-refused = Sorry, this is a private bot: only its administrators can use it. (Your Telegram id is { $id }.)
+
+## Common buttons and errors
+btn-back = ◀ Back
+btn-back-list = ◀ Back to the list
+btn-done = ✔ Done
+btn-delete = 🗑 Delete
+btn-delete-yes = 🗑 Yes, delete
+btn-delete-no = ✖ No, keep it
+btn-open-job = 🗂 Job
+btn-history = 📜 History
+
+error-generic = ⚠️ Something went wrong while handling that. It has been logged; please try again.
+error-not-found = This no longer exists (it may have been deleted). Open the list again.
+error-in-use = ⛔ "{ $name }" cannot be deleted: it is used by { $jobs }. Delete those jobs or change them first.
+error-invalid =
+    ⛔ That was refused:
+    { $details }
+error-failed = ⚠️ That did not work: { $reason }
+
+secret-none = none
+secret-hidden = set (hidden)
+card-used-by = Used by: { $jobs }
+card-unused = Not used by any job.
+
+fmt-duration-ms = { $ms } ms
+fmt-duration-s = { $s } s
+fmt-duration-m = { $m } min { $s } s
+fmt-duration-h = { $h } h { $m } min
+
+## /lang
+lang-name = English
+lang-pick = Choose your language:
+lang-changed = ✅ I will speak English with you from now on.
+lang-unknown = I don't speak that language yet. Available: { $langs }.
+
+## /cancel
+cancel-done = ✖ Cancelled.
+cancel-nothing = There was nothing to cancel.
+
+## Sources
+sources-title = 🗄 Sources ({ $count }). Tap one for details; /newsource adds another.
+sources-empty = No sources yet. Add one with /newsource.
+sources-card-head = { $icon } Source: { $name } ({ $kind })
+sources-card-db =
+    Server: { $host }:{ $port }
+    Database: { $database }
+    User: { $user }
+sources-card-password = Password: { $password }
+sources-card-path = Path: { $path }
+sources-card-volume = Docker volume: { $volume }
+sources-delete-confirm = Delete the source "{ $name }"? Backups already made stay where they are.
+sources-deleted = 🗑 Source "{ $name }" deleted.
+
+## Destinations
+dests-title = 📮 Destinations ({ $count }). Tap one for details; /newdest adds another.
+dests-empty = No destinations yet. Add one with /newdest.
+dests-card-head = { $icon } Destination: { $name } ({ $kind })
+dests-card-chat = Chat: { $chat }
+dests-card-thread = Topic: { $thread }
+dests-card-token = Bot: { $token }
+dests-card-main-bot = this bot
+dests-card-path = Folder: { $path }
+dests-delete-confirm = Delete the destination "{ $name }"? Files already delivered stay there.
+dests-deleted = 🗑 Destination "{ $name }" deleted.
+
+## Jobs
+jobs-title = 🗂 Jobs ({ $count }). Tap one to run it, pause it or change it; /newjob adds another.
+jobs-empty = No jobs yet. Create one with /newjob (you need a source and a destination first).
+jobs-unknown = There is no job called "{ $name }". /jobs lists them.
+job-card =
+    🗂 Job: { $job } — { $state }
+    Source: { $source } ({ $kind })
+    Destinations: { $destinations }
+    Schedule: { $schedule } ({ $timezone })
+    Next run: { $next }
+    Format: { $format } · compression: { $compression } · encryption: { $encryption }
+    Part size: { $partSize }
+    Last result: { $last }
+job-state-enabled = enabled
+job-state-disabled = ⏸ disabled
+job-next-disabled = none (the job is disabled)
+job-next-none = none (the schedule never fires again)
+job-next-invalid = invalid schedule: { $reason }
+job-last-never = never ran yet
+job-encryption-none = none
+job-encryption-passphrase = age passphrase
+job-encryption-recipients = age, { $count } { $count ->
+    [one] recipient
+   *[other] recipients
+  }
+job-btn-run = ▶ Run now
+job-btn-enable = ✅ Enable
+job-btn-disable = ⏸ Disable
+job-btn-schedule = 🕒 Edit schedule
+job-btn-destinations = 📮 Edit destinations
+job-btn-history = 📜 History
+job-btn-delete = 🗑 Delete
+job-enabled-toast = Enabled: the job runs on its schedule again.
+job-disabled-toast = Disabled: the job will not run on its schedule.
+job-dests-title = 📮 Where should "{ $job }" deliver its backups? Tap to switch a destination on or off.
+job-dests-need-one = A job needs at least one destination.
+job-delete-confirm = Delete the job "{ $job }"? Its schedule stops; its run history and the backups already made stay.
+job-deleted = 🗑 Job "{ $job }" deleted.
+job-deleted-toast = Deleted.
+
+## Edit schedule
+schedule-prompt =
+    🕒 New schedule for "{ $job }" (now: { $schedule }, time zone { $timezone }).
+    Pick one below, or send a cron expression, e.g. 30 2 * * * (every day at 02:30) or 0 */4 * * * (every 4 hours). /cancel keeps the current one.
+schedule-preset-0 = Every hour
+schedule-preset-1 = Every 6 hours
+schedule-preset-2 = Daily at 03:00
+schedule-preset-3 = Sundays at 03:00
+schedule-invalid =
+    ⛔ "{ $schedule }" is not a usable schedule: { $reason }
+    Send another cron expression (minute hour day month weekday), or /cancel.
+schedule-never = it never fires
+schedule-saved =
+    ✅ "{ $job }" now runs on { $schedule } ({ $timezone }). Next runs:
+    { $next }
+
+## Run now and live progress
+runnow-pick = Which job should run now?
+runnow-started-toast = Starting…
+runnow-busy = ⏳ "{ $job }" is already running or waiting to run. Its result will be posted when it finishes.
+runnow-stopping = ⏹ "{ $job }" cannot start now: Tele-Backup is shutting down.
+progress-starting = ⏳ Backup of { $job }: starting…
+progress-dumping = ⏳ Backup of { $job }: dumping… { $raw } read, { $payload } after compression
+progress-uploading = ⏳ Backup of { $job }: uploading part { $part } ({ $done } done) · { $payload } so far ({ $raw } read)
+progress-manifest = ⏳ Backup of { $job }: { $parts } { $parts ->
+    [one] part
+   *[other] parts
+  } uploaded ({ $payload }), writing the manifest…
+progress-verifying = ⏳ Backup of { $job }: reading { $parts } { $parts ->
+    [one] part
+   *[other] parts
+  } back to verify them ({ $payload })…
+progress-finishing = ⏳ Backup of { $job }: finishing ({ $payload })…
+progress-success =
+    ✅ Backup done: { $job } (run #{ $run })
+    File: { $file }
+    Size: { $size } ({ $raw } before compression) · { $parts } { $parts ->
+        [one] part
+       *[other] parts
+    } · { $duration }
+    Verified: { $verified ->
+        [yes] yes, read back after upload
+       *[no] no
+    }
+progress-failed =
+    ❌ Backup FAILED: { $job } (run #{ $run }, after { $duration })
+    Reason: { $reason }
+progress-interrupted =
+    ⚠️ Backup interrupted: { $job } (run #{ $run }, after { $duration })
+    Reason: { $reason }
+progress-error =
+    ❌ Could not run { $job }: { $reason }
+
+## History (/logs)
+logs-title = 📜 Recent runs, newest first
+logs-title-job = 📜 Runs of { $job }, newest first
+logs-empty = No runs yet. /runnow starts one.
+logs-empty-job = { $job } has not run yet. /runnow { $job } starts it.
+logs-page-empty = No older runs.
+logs-run-head = #{ $run } · { $job } · { $trigger }
+logs-run-parts = { $parts } { $parts ->
+    [one] part
+   *[other] parts
+  } · { $file }
+logs-run-expired = (removed by retention)
+run-summary = { $icon } { $status } · { $when } · { $size } · { $duration }
+run-error-line = ↳ { $error }
+run-status-success = success
+run-status-failed = failed
+run-status-interrupted = interrupted
+run-status-running = running
+trigger-schedule = scheduled
+trigger-manual = run now
+trigger-cli = command line
+trigger-startup = catch-up at start
+
+## /status
+status-title-ok = 📊 { $count } { $count ->
+    [one] job
+   *[other] jobs
+  }, all backing up on time.
+status-title-warn = 📊 { $count } { $count ->
+    [one] job
+   *[other] jobs
+  } · ⚠️ { $warnings } { $warnings ->
+    [one] needs
+   *[other] need
+  } attention
+status-job-head = { $icon } { $job }
+status-running = ⏳ running now
+status-queued = ⏳ waiting to run
+status-last = Last: { $icon } { $status }, { $when }
+status-last-never = Last: never ran
+status-next = Next: { $next }
+status-warn-never = ⚠️ No successful backup yet.
+status-warn-stale = ⚠️ No successful backup since { $since }.
+
+## /restore
+restore-pick-job = ♻️ Restore: which job's backup?
+restore-no-runs = { $job } has no successful backup that can be restored.
+restore-pick-run = ♻️ Restore { $job }: which backup?
+restore-run-button = #{ $run } · { $when } · { $size }
+restore-run-gone = That backup cannot be restored any more (it failed, expired or was deleted). Start again with /restore.
+restore-pick-target =
+    ♻️ Backup #{ $run } of { $job } ({ $when }, { $kind }).
+    Where should it go?
+restore-target-original = ↩ { $name } (the original source)
+restore-target-source = → { $name }
+restore-target-file = 📎 Send me the file
+restore-confirm =
+    ⚠️ Restoring backup #{ $run } of { $job } into "{ $target }" REPLACES what is there now.
+    To go ahead, type the name of the target exactly: { $target }
+    /cancel stops here.
+restore-confirm-mismatch = That is not the target's name. Type { $target } exactly to restore, or /cancel.
+restore-identity-prompt = 🔑 Backup #{ $run } is encrypted to an age public key. Send the private key (AGE-SECRET-KEY-1…) to decrypt it. I delete your message at once and keep the key only for this restore. /cancel stops here.
+restore-identity-invalid = That is not an age private key (it starts with AGE-SECRET-KEY-1). I deleted your message; send the key again, or /cancel.
+restore-no-passphrase = the job that made this backup (and its passphrase) no longer exists; restore it with the command line and the passphrase
+restore-file-too-big = 📎 Backup #{ $run } is { $size } once restored, more than the { $limit } a bot may send. Restore it on the server instead: tele-backup restore { $run } --file <path>
+restore-file-chosen = 📎 Preparing backup #{ $run } as { $file }…
+restore-progress-starting = ♻️ Restoring #{ $run } → { $target }: starting…
+restore-progress-downloading = ♻️ Restoring #{ $run } → { $target }: downloading parts { $bytes } of { $total }…
+restore-progress-checking = ♻️ Restoring #{ $run } → { $target }: checking parts { $bytes } of { $total }…
+restore-progress-loading = ♻️ Restoring #{ $run } → { $target }: loading { $bytes } of { $total }…
+restore-progress-finishing = ♻️ Restoring #{ $run } → { $target }: finishing…
+restore-done = ✅ Restored backup #{ $run } of { $job } into "{ $target }" ({ $size }).
+restore-sending = ✅ Backup #{ $run } restored as { $file } ({ $size }); sending it…
+restore-file-caption = Backup #{ $run } of { $job }
+restore-failed =
+    ❌ Restore of backup #{ $run } into "{ $target }" failed: { $reason }
+
+## Anything else
+unhandled-button = This button is no longer active. Open the screen again.
+unhandled-command = I don't know that command. /help lists what I can do.
+unhandled-message = I'm not sure what you mean. /help lists what I can do.

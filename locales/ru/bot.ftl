@@ -1,0 +1,255 @@
+# Экраны, команды и ответы бота (src/bot/). Сгруппировано по функциям.
+# У пошаговых диалогов (/newsource, /newdest, /newjob) свой файл.
+
+## Меню команд (setMyCommands) и /help
+cmd-start = Приветствие и первые шаги
+cmd-help = Все команды
+cmd-newsource = Добавить базу данных, том или папку для резервного копирования
+cmd-newdest = Добавить чат Telegram или локальную папку для копий
+cmd-newjob = Создать задание (что, куда, когда)
+cmd-sources = Список источников
+cmd-destinations = Список мест назначения
+cmd-jobs = Задания: запуск, пауза, расписание, история
+cmd-runnow = Запустить задание сейчас: /runnow [задание]
+cmd-logs = История запусков: /logs [задание]
+cmd-status = Все задания на одном экране
+cmd-restore = Восстановить из копии
+cmd-lang = Сменить язык
+cmd-cancel = Отменить текущее действие
+
+help-title = 🤖 Команды Tele-Backup
+help-footer = Пароли не нужно вводить в чат: в каждом запросе секрета можно указать env:ИМЯ или file:/run/secrets/имя.
+
+## /start
+start-welcome = 👋 Здравствуйте, { $name }! Я делаю резервные копии ваших баз данных, томов и папок и доставляю файлы в Telegram.
+start-first-steps =
+    Настроим первую резервную копию:
+    1. /newsource — что копировать
+    2. /newdest — куда отправлять файлы
+    3. /newjob — когда и как (сжатие, шифрование)
+    Затем /runnow, чтобы попробовать. /help — все команды.
+start-overview =
+    Заданий: { $jobs }, источников: { $sources }, мест назначения: { $destinations }.
+    /status покажет, как у них дела; /help — все команды.
+
+## Доступ
+auth-refused = Извините, это закрытый бот: пользоваться им могут только его администраторы. (Ваш id в Telegram: { $id }.)
+
+## Общие кнопки и ошибки
+btn-back = ◀ Назад
+btn-back-list = ◀ К списку
+btn-done = ✔ Готово
+btn-delete = 🗑 Удалить
+btn-delete-yes = 🗑 Да, удалить
+btn-delete-no = ✖ Нет, оставить
+btn-open-job = 🗂 Задание
+btn-history = 📜 История
+
+error-generic = ⚠️ Что-то пошло не так. Ошибка записана в журнал; попробуйте ещё раз.
+error-not-found = Этого больше нет (возможно, удалено). Откройте список заново.
+error-in-use = ⛔ «{ $name }» нельзя удалить: его используют задания { $jobs }. Сначала удалите или измените эти задания.
+error-invalid =
+    ⛔ Отклонено:
+    { $details }
+error-failed = ⚠️ Не получилось: { $reason }
+
+secret-none = нет
+secret-hidden = задан (скрыт)
+card-used-by = Используется в заданиях: { $jobs }
+card-unused = Не используется ни в одном задании.
+
+fmt-duration-ms = { $ms } мс
+fmt-duration-s = { $s } с
+fmt-duration-m = { $m } мин { $s } с
+fmt-duration-h = { $h } ч { $m } мин
+
+## /lang
+lang-name = Русский
+lang-pick = Выберите язык:
+lang-changed = ✅ Теперь я говорю с вами по-русски.
+lang-unknown = Этот язык я пока не знаю. Доступны: { $langs }.
+
+## /cancel
+cancel-done = ✖ Отменено.
+cancel-nothing = Отменять нечего.
+
+## Источники
+sources-title = 🗄 Источники ({ $count }). Нажмите на источник, чтобы увидеть подробности; /newsource добавит новый.
+sources-empty = Источников пока нет. Добавьте первый командой /newsource.
+sources-card-head = { $icon } Источник: { $name } ({ $kind })
+sources-card-db =
+    Сервер: { $host }:{ $port }
+    База данных: { $database }
+    Пользователь: { $user }
+sources-card-password = Пароль: { $password }
+sources-card-path = Путь: { $path }
+sources-card-volume = Том Docker: { $volume }
+sources-delete-confirm = Удалить источник «{ $name }»? Уже сделанные копии останутся на месте.
+sources-deleted = 🗑 Источник «{ $name }» удалён.
+
+## Места назначения
+dests-title = 📮 Места назначения ({ $count }). Нажмите, чтобы увидеть подробности; /newdest добавит новое.
+dests-empty = Мест назначения пока нет. Добавьте первое командой /newdest.
+dests-card-head = { $icon } Место назначения: { $name } ({ $kind })
+dests-card-chat = Чат: { $chat }
+dests-card-thread = Тема: { $thread }
+dests-card-token = Бот: { $token }
+dests-card-main-bot = этот бот
+dests-card-path = Папка: { $path }
+dests-delete-confirm = Удалить место назначения «{ $name }»? Уже доставленные файлы останутся там.
+dests-deleted = 🗑 Место назначения «{ $name }» удалено.
+
+## Задания
+jobs-title = 🗂 Задания ({ $count }). Нажмите на задание, чтобы запустить, приостановить или изменить его; /newjob добавит новое.
+jobs-empty = Заданий пока нет. Создайте первое командой /newjob (сначала нужны источник и место назначения).
+jobs-unknown = Задания «{ $name }» нет. Список — /jobs.
+job-card =
+    🗂 Задание: { $job } — { $state }
+    Источник: { $source } ({ $kind })
+    Куда: { $destinations }
+    Расписание: { $schedule } ({ $timezone })
+    Следующий запуск: { $next }
+    Формат: { $format } · сжатие: { $compression } · шифрование: { $encryption }
+    Размер части: { $partSize }
+    Последний результат: { $last }
+job-state-enabled = включено
+job-state-disabled = ⏸ выключено
+job-next-disabled = нет (задание выключено)
+job-next-none = нет (расписание больше не срабатывает)
+job-next-invalid = неверное расписание: { $reason }
+job-last-never = ещё не запускалось
+job-encryption-none = нет
+job-encryption-passphrase = age, пароль
+job-encryption-recipients = age, { $count } { $count ->
+    [one] получатель
+    [few] получателя
+   *[other] получателей
+  }
+job-btn-run = ▶ Запустить сейчас
+job-btn-enable = ✅ Включить
+job-btn-disable = ⏸ Выключить
+job-btn-schedule = 🕒 Расписание
+job-btn-destinations = 📮 Куда отправлять
+job-btn-history = 📜 История
+job-btn-delete = 🗑 Удалить
+job-enabled-toast = Включено: задание снова работает по расписанию.
+job-disabled-toast = Выключено: по расписанию задание запускаться не будет.
+job-dests-title = 📮 Куда задание «{ $job }» отправляет копии? Нажмите, чтобы включить или выключить место назначения.
+job-dests-need-one = У задания должно быть хотя бы одно место назначения.
+job-delete-confirm = Удалить задание «{ $job }»? Расписание остановится; история запусков и сделанные копии останутся.
+job-deleted = 🗑 Задание «{ $job }» удалено.
+job-deleted-toast = Удалено.
+
+## Расписание
+schedule-prompt =
+    🕒 Новое расписание для «{ $job }» (сейчас: { $schedule }, часовой пояс { $timezone }).
+    Выберите вариант ниже или отправьте выражение cron, например 30 2 * * * (каждый день в 02:30) или 0 */4 * * * (каждые 4 часа). /cancel оставит текущее.
+schedule-preset-0 = Каждый час
+schedule-preset-1 = Каждые 6 часов
+schedule-preset-2 = Каждый день в 03:00
+schedule-preset-3 = По воскресеньям в 03:00
+schedule-invalid =
+    ⛔ «{ $schedule }» не подходит как расписание: { $reason }
+    Отправьте другое выражение cron (минута час день месяц день-недели) или /cancel.
+schedule-never = оно никогда не срабатывает
+schedule-saved =
+    ✅ «{ $job }» теперь запускается по расписанию { $schedule } ({ $timezone }). Следующие запуски:
+    { $next }
+
+## Запуск и ход выполнения
+runnow-pick = Какое задание запустить сейчас?
+runnow-started-toast = Запускаю…
+runnow-busy = ⏳ «{ $job }» уже выполняется или ждёт очереди. Результат придёт, когда оно закончится.
+runnow-stopping = ⏹ «{ $job }» сейчас не запустить: Tele-Backup завершает работу.
+progress-starting = ⏳ Копия { $job }: запуск…
+progress-dumping = ⏳ Копия { $job }: выгрузка… прочитано { $raw }, после сжатия { $payload }
+progress-uploading = ⏳ Копия { $job }: отправка части { $part } (готово: { $done }) · отправлено { $payload } (прочитано { $raw })
+progress-manifest = ⏳ Копия { $job }: отправлено частей: { $parts } ({ $payload }), записываю манифест…
+progress-verifying = ⏳ Копия { $job }: проверяю отправленные части ({ $parts }, { $payload })…
+progress-finishing = ⏳ Копия { $job }: завершение ({ $payload })…
+progress-success =
+    ✅ Копия готова: { $job } (запуск #{ $run })
+    Файл: { $file }
+    Размер: { $size } ({ $raw } до сжатия) · частей: { $parts } · { $duration }
+    Проверено: { $verified ->
+        [yes] да, прочитано обратно после отправки
+       *[no] нет
+    }
+progress-failed =
+    ❌ Копия НЕ УДАЛАСЬ: { $job } (запуск #{ $run }, через { $duration })
+    Причина: { $reason }
+progress-interrupted =
+    ⚠️ Копия прервана: { $job } (запуск #{ $run }, через { $duration })
+    Причина: { $reason }
+progress-error =
+    ❌ Не удалось запустить { $job }: { $reason }
+
+## История (/logs)
+logs-title = 📜 Последние запуски, новые сверху
+logs-title-job = 📜 Запуски { $job }, новые сверху
+logs-empty = Запусков пока не было. /runnow запустит задание.
+logs-empty-job = { $job } ещё не запускалось. /runnow { $job } запустит его.
+logs-page-empty = Более ранних запусков нет.
+logs-run-head = #{ $run } · { $job } · { $trigger }
+logs-run-parts = частей: { $parts } · { $file }
+logs-run-expired = (удалено по правилам хранения)
+run-summary = { $icon } { $status } · { $when } · { $size } · { $duration }
+run-error-line = ↳ { $error }
+run-status-success = успешно
+run-status-failed = ошибка
+run-status-interrupted = прервано
+run-status-running = выполняется
+trigger-schedule = по расписанию
+trigger-manual = вручную
+trigger-cli = из командной строки
+trigger-startup = догоняющий запуск при старте
+
+## /status
+status-title-ok = 📊 Заданий: { $count }, все копируются вовремя.
+status-title-warn = 📊 Заданий: { $count } · ⚠️ требуют внимания: { $warnings }
+status-job-head = { $icon } { $job }
+status-running = ⏳ выполняется сейчас
+status-queued = ⏳ ждёт очереди
+status-last = Последний: { $icon } { $status }, { $when }
+status-last-never = Последний: ещё не запускалось
+status-next = Следующий: { $next }
+status-warn-never = ⚠️ Успешных копий ещё не было.
+status-warn-stale = ⚠️ Нет успешной копии с { $since }.
+
+## /restore
+restore-pick-job = ♻️ Восстановление: копию какого задания?
+restore-no-runs = У { $job } нет успешных копий, из которых можно восстановить.
+restore-pick-run = ♻️ Восстановление { $job }: какая копия?
+restore-run-button = #{ $run } · { $when } · { $size }
+restore-run-gone = Из этой копии больше нельзя восстановить (она не удалась, устарела или удалена). Начните заново: /restore.
+restore-pick-target =
+    ♻️ Копия #{ $run } задания { $job } ({ $when }, { $kind }).
+    Куда восстановить?
+restore-target-original = ↩ { $name } (исходный источник)
+restore-target-source = → { $name }
+restore-target-file = 📎 Прислать файл
+restore-confirm =
+    ⚠️ Восстановление копии #{ $run } задания { $job } в «{ $target }» ЗАМЕНИТ то, что там сейчас.
+    Чтобы продолжить, введите точное имя цели: { $target }
+    /cancel — отменить.
+restore-confirm-mismatch = Это не имя цели. Чтобы восстановить, введите в точности { $target } или /cancel.
+restore-identity-prompt = 🔑 Копия #{ $run } зашифрована для открытого ключа age. Отправьте закрытый ключ (AGE-SECRET-KEY-1…) для расшифровки. Я сразу удалю ваше сообщение и использую ключ только для этого восстановления. /cancel — отменить.
+restore-identity-invalid = Это не закрытый ключ age (он начинается с AGE-SECRET-KEY-1). Я удалил ваше сообщение; отправьте ключ ещё раз или /cancel.
+restore-no-passphrase = задания, создавшего эту копию (и его пароля), больше нет; восстановите копию из командной строки с паролем
+restore-file-too-big = 📎 После восстановления копия #{ $run } займёт { $size } — больше { $limit }, которые может отправить бот. Восстановите её на сервере: tele-backup restore { $run } --file <путь>
+restore-file-chosen = 📎 Готовлю копию #{ $run } как { $file }…
+restore-progress-starting = ♻️ Восстановление #{ $run } → { $target }: запуск…
+restore-progress-downloading = ♻️ Восстановление #{ $run } → { $target }: загрузка частей { $bytes } из { $total }…
+restore-progress-checking = ♻️ Восстановление #{ $run } → { $target }: проверка частей { $bytes } из { $total }…
+restore-progress-loading = ♻️ Восстановление #{ $run } → { $target }: загрузка данных { $bytes } из { $total }…
+restore-progress-finishing = ♻️ Восстановление #{ $run } → { $target }: завершение…
+restore-done = ✅ Копия #{ $run } задания { $job } восстановлена в «{ $target }» ({ $size }).
+restore-sending = ✅ Копия #{ $run } восстановлена как { $file } ({ $size }); отправляю…
+restore-file-caption = Копия #{ $run } задания { $job }
+restore-failed =
+    ❌ Восстановление копии #{ $run } в «{ $target }» не удалось: { $reason }
+
+## Всё остальное
+unhandled-button = Эта кнопка больше не действует. Откройте экран заново.
+unhandled-command = Такой команды я не знаю. /help — что я умею.
+unhandled-message = Не понял. /help — что я умею.

@@ -1,0 +1,31 @@
+import type { ConversationFlavor } from "@grammyjs/conversations";
+import type { I18nFlavor } from "@grammyjs/i18n";
+import type { Context, SessionFlavor } from "grammy";
+
+/**
+ * What the bot remembers per chat between updates (stored in `bot_storage`, namespace
+ * "session"). Only small, non-secret state: which text prompt the chat is answering.
+ * Conversations keep their own state (namespace "conversations").
+ */
+export interface SessionData {
+  /** A free-text answer the chat owes the bot (menus and commands set it; /cancel clears it). */
+  prompt?: Prompt;
+}
+
+export type Prompt =
+  /** The next message is a new cron expression for the job. */
+  | { kind: "schedule"; jobId: number }
+  /** The next message must be exactly `targetName` to start the restore. */
+  | { kind: "restore-confirm"; runId: number; target: RestoreChoice; targetName: string }
+  /** The next message is the age identity (AGE-SECRET-KEY-1…) for a run encrypted to recipients; deleted at once. */
+  | { kind: "restore-identity"; runId: number; target: RestoreChoice; targetName: string };
+
+/** Where a restore goes: a source (by id) or back into the chat as a file. */
+export type RestoreChoice = { kind: "source"; sourceId: number } | { kind: "file" };
+
+export function initialSession(): SessionData {
+  return {};
+}
+
+/** The context type of every middleware in the bot (the conversations plugin is installed by `registerConversations`). */
+export type BotContext = ConversationFlavor<Context & SessionFlavor<SessionData> & I18nFlavor>;

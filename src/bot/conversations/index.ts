@@ -1,0 +1,98 @@
+import { conversations, createConversation, type ConversationData, type VersionedState } from "@grammyjs/conversations";
+import type { Bot, Context, Middleware } from "grammy";
+import { DEFAULT_LOCALE } from "../../i18n.js";
+import type { BotContext } from "../context.js";
+import type { BotDeps } from "../deps.js";
+import type { Convo, DialogArgs, DialogEnv } from "./dialog.js";
+import { newDestinationConversation } from "./new-destination.js";
+import { newJobConversation } from "./new-job.js";
+import { newSourceConversation } from "./new-source.js";
+import { replaySafeRetry } from "./retry.js";
+import { createSecretPrompts, createSecretVault, secretScrubber, type SecretPromptMarker } from "./secrets.js";
+
+/**
+ * The guided creation dialogs (@grammyjs/conversations v2): /newsource, /newdest, /newjob.
+ *
+ * Install order inside `registerConversations` (after the bot core's session, i18n and
+ * admin filter): conversations plugin (state in SQLite) → secret scrubber → /cancel → the
+ * dialogs → their entry commands. Updates a dialog does not want (menu buttons) go on to
+ * the middleware registered after this call.
+ */
+
+export const CONVERSATION_IDS = {
+  newSource: "new-source",
+  newDestination: "new-destination",
+  newJob: "new-job",
+} as const;
+export type ConversationId = (typeof CONVERSATION_IDS)[keyof typeof CONVERSATION_IDS];
+
+/**
+ * Bump when a dialog changes in a way that invalidates half-finished dialogs saved by an older
+ * version (their replay would no longer match); such dialogs are then dropped instead of replayed.
+ */
+export const CONVERSATION_STATE_VERSION = 1;
+
+/** The user's language for a dialog (what the bot core's i18n negotiated). */
+async function localeOf(ctx: BotContext): Promise<string> {
+  const i18n = (ctx as Partial<Pick<BotContext, "i18n">>).i18n;
+  return (await i18n?.getLocale()) ?? DEFAULT_LOCALE;
+}
+
+/**
+ * Starts a dialog from a command or a menu button, leaving any dialog the chat is in.
+ * The bot core's menus can call this (e.g. a "➕ New source" button).
+ */
+export async function startConversation(ctx: BotContext, id: ConversationId): Promise<void> {
+  await ctx.conversation.exitAll();
+  const args: DialogArgs = { locale: await localeOf(ctx) };
+  await ctx.conversation.enter(id, args);
+}
+
+/** The one entry point the bot core calls: installs the conversations plugin, the dialogs and /newsource, /newdest, /newjob. */
+export function registerConversations(bot: Bot<BotContext>, deps: BotDeps): void {
+  const vault = createSecretVault();
+  const prompts = createSecretPrompts(deps.storage.adapter<SecretPromptMarker>("secretprompt"));
+  const env: DialogEnv = { deps, vault, prompts };
+
+  // Contexts inside a dialog get a fresh Api client from the plugin (recording every result for
+  // replays). Give it retries that a replay does not sleep through again, then the transformers
+  // the bot core installed on bot.api (auto-retry, …), read when each context is built.
+  const apiPlugins = (conversation: Convo): Middleware<Context>[] => [
+    async (ctx, next) => {
+      ctx.api.config.use(replaySafeRetry({ now: () => conversation.now() }));
+      ctx.api.config.use(...bot.api.config.installedTransformers());
+      await next();
+    },
+  ];
+
+  bot.use(
+    conversations<BotContext, Context>({
+      storage: {
+        type: "key",
+        version: CONVERSATION_STATE_VERSION,
+        adapter: deps.storage.adapter<VersionedState<ConversationData>>("conversations"),
+      },
+      plugins: apiPlugins,
+    }),
+  );
+
+  bot.use(secretScrubber({ vault, prompts, log: deps.log, translate: deps.translate, locale: localeOf }));
+
+  bot.command("cancel", async (ctx, next) => {
+    if (Object.keys(ctx.conversation.active()).length === 0) return next();
+    await ctx.conversation.exitAll();
+    if (ctx.chat) {
+      vault.dropChat(ctx.chat.id);
+      await prompts.clear(ctx.chat.id);
+    }
+    await ctx.reply(deps.translate(await localeOf(ctx), "conv-cancelled"));
+  });
+
+  bot.use(createConversation(newSourceConversation(env), CONVERSATION_IDS.newSource));
+  bot.use(createConversation(newDestinationConversation(env), CONVERSATION_IDS.newDestination));
+  bot.use(createConversation(newJobConversation(env), CONVERSATION_IDS.newJob));
+
+  bot.command("newsource", (ctx) => startConversation(ctx, CONVERSATION_IDS.newSource));
+  bot.command("newdest", (ctx) => startConversation(ctx, CONVERSATION_IDS.newDestination));
+  bot.command("newjob", (ctx) => startConversation(ctx, CONVERSATION_IDS.newJob));
+}

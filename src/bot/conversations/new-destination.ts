@@ -1,0 +1,194 @@
+import path from "node:path";
+import type { Context } from "grammy";
+import type { DestinationKind } from "../../destinations/port.js";
+import type { DestinationSpec } from "../../services/destinations.service.js";
+import { ValidationError, type Issue } from "../../services/errors.js";
+import { checkAbsolutePath, Issues } from "../../services/validation.js";
+import { Dialog, type Convo, type DialogArgs, type DialogEnv } from "./dialog.js";
+import { freeName, slugName } from "./parse.js";
+import {
+  afterFailedTest,
+  askChat,
+  askName,
+  askSecret,
+  askThread,
+  cancelDialog,
+  issuesText,
+  reasonOf,
+  revealSecret,
+  type SecretSlot,
+} from "./steps.js";
+
+/** /newdest: kind → chat (+ topic, + own bot) or folder → name → connection test → save. */
+
+type Field = "chat" | "thread" | "token" | "path" | "name";
+
+interface Draft {
+  kind: DestinationKind;
+  chatId?: string;
+  chatTitle?: string;
+  threadId?: number;
+  token?: SecretSlot;
+  path?: string;
+  name?: string;
+}
+
+const FIELDS: Readonly<Record<DestinationKind, readonly Field[]>> = {
+  telegram: ["chat", "thread", "token", "name"],
+  local: ["path", "name"],
+};
+
+type TestResult = { kind: "ok" } | { kind: "failed"; reason: string } | { kind: "invalid"; issues: Issue[] } | { kind: "lost" };
+type SaveResult = { kind: "saved"; name: string } | { kind: "invalid"; issues: Issue[] } | { kind: "failed"; reason: string } | { kind: "lost" };
+
+export function newDestinationConversation(env: DialogEnv) {
+  return async function newDestination(convo: Convo, ctx: Context, args?: DialogArgs): Promise<void> {
+    const d = await Dialog.open(convo, ctx, env, args, "conv-dialog-new-destination");
+    const kind = (await d.choose(d.t("conv-dest-kind"), [
+      [{ value: "telegram", label: d.t("conv-dest-kind-telegram") }],
+      [{ value: "local", label: d.t("conv-dest-kind-local") }],
+    ])) as DestinationKind;
+    const draft: Draft = { kind };
+    for (const field of FIELDS[kind]) await askField(d, draft, field);
+
+    for (;;) {
+      await d.say(d.t(kind === "telegram" ? "conv-dest-testing-telegram" : "conv-dest-testing-local", { target: draft.chatId ?? draft.path ?? "" }));
+      const test = await d.external(() => testDestination(d, draft));
+      if (test.kind === "lost") {
+        await d.say(d.t("conv-secret-lost"));
+        await askField(d, draft, "token");
+        continue;
+      }
+      if (test.kind === "invalid") {
+        await d.say(d.t("conv-save-refused", { issues: issuesText(test.issues) }));
+        await fixIssues(d, draft, test.issues);
+        continue;
+      }
+      if (test.kind === "ok") await d.say(d.t("conv-test-ok"));
+      else {
+        const next = await afterFailedTest(d, test.reason);
+        if (next === "cancel") return cancelDialog(d);
+        if (next === "edit") await editSomething(d, draft);
+        if (next !== "save") continue;
+      }
+      const saved = await d.external(() => saveDestination(d, draft));
+      if (saved.kind === "saved") {
+        await d.forgetSecrets();
+        await d.say(d.t("conv-dest-saved", { name: saved.name }));
+        return;
+      }
+      if (saved.kind === "lost") {
+        await d.say(d.t("conv-secret-lost"));
+        await askField(d, draft, "token");
+      } else if (saved.kind === "invalid") {
+        await d.say(d.t("conv-save-refused", { issues: issuesText(saved.issues) }));
+        await fixIssues(d, draft, saved.issues);
+      } else {
+        await d.say(d.t("conv-save-failed", { reason: saved.reason }));
+        await editSomething(d, draft);
+      }
+    }
+  };
+}
+
+async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
+  switch (field) {
+    case "chat": {
+      const chat = await askChat(d, d.t("conv-dest-chat"));
+      if ("chatId" in chat) {
+        draft.chatId = chat.chatId;
+        if (chat.title) draft.chatTitle = chat.title;
+        else delete draft.chatTitle;
+      }
+      return;
+    }
+    case "thread": {
+      const thread = await askThread(d, d.t("conv-dest-thread"));
+      if (thread === undefined) delete draft.threadId;
+      else draft.threadId = thread;
+      return;
+    }
+    case "token": {
+      const which = await d.choose(d.t("conv-dest-bot"), [
+        [{ value: "this", label: d.t("conv-btn-this-bot") }],
+        [{ value: "other", label: d.t("conv-btn-other-bot") }],
+      ]);
+      if (which === "this") draft.token = { kind: "none" };
+      else draft.token = await askSecret(d, d.t("conv-dest-token"), "token");
+      return;
+    }
+    case "path":
+      draft.path = await d.askValid(d.t("conv-dest-path"), (a) => {
+        const v = a.kind === "text" ? a.text.trim() : "";
+        return checkAbsolutePath(v) ? { error: d.t("conv-err-path") } : { ok: v };
+      });
+      return;
+    case "name": {
+      const raw = draft.kind === "local" ? path.basename(draft.path ?? "") : (draft.chatTitle ?? draft.chatId?.replace(/^@/, "") ?? "");
+      const base = slugName(raw) ?? (draft.kind === "local" ? "local" : "channel");
+      const suggestion = await d.external(() => freeName(base, new Set(d.deps.destinations.list().map((x) => x.name))));
+      draft.name = await askName(d, d.t("conv-dest-name"), suggestion, (n) => d.deps.destinations.getByName(n) !== null, "conv-what-destination");
+      return;
+    }
+  }
+}
+
+async function fixIssues(d: Dialog, draft: Draft, issues: Issue[]): Promise<void> {
+  const byPath: Record<string, Field> = { name: "name", chat_id: "chat", thread_id: "thread", bot_token: "token", path: "path" };
+  const fields = [...new Set(issues.map((i) => byPath[i.path.split(".")[0]!]).filter((f): f is Field => f !== undefined))];
+  if (fields.length === 0) return editSomething(d, draft);
+  for (const f of fields) await askField(d, draft, f);
+}
+
+async function editSomething(d: Dialog, draft: Draft): Promise<void> {
+  const field = (await d.choose(
+    d.t("conv-edit-which"),
+    FIELDS[draft.kind].map((f) => [{ value: f, label: d.t(`conv-field-${f}`) }]),
+  )) as Field;
+  await askField(d, draft, field);
+}
+
+/** The spec as the service takes it; the bot token comes from the vault. Call only inside `external`. */
+function specOf(d: Dialog, draft: Draft): { spec: DestinationSpec; secret: string | null } | undefined {
+  const spec: DestinationSpec = { name: draft.name ?? "", kind: draft.kind };
+  if (draft.kind === "local") spec.path = draft.path ?? "";
+  else {
+    spec.chat_id = draft.chatId ?? "";
+    if (draft.threadId !== undefined) spec.thread_id = draft.threadId;
+  }
+  const secret = revealSecret(d, draft.token);
+  if (secret === undefined) return undefined;
+  if (secret !== null) spec.bot_token = secret;
+  return { spec, secret };
+}
+
+async function testDestination(d: Dialog, draft: Draft): Promise<TestResult> {
+  const built = specOf(d, draft);
+  if (!built) return { kind: "lost" };
+  const issues = new Issues();
+  const prepared = d.deps.destinations.prepare(built.spec, null, issues);
+  if (!prepared) return { kind: "invalid", issues: issues.items };
+  let resolved: string | undefined;
+  try {
+    const config = await d.deps.destinations.resolveDraft(prepared, null);
+    if (config.kind === "telegram") resolved = config.botToken;
+    await d.deps.checkDestination(config);
+    return { kind: "ok" };
+  } catch (err) {
+    return { kind: "failed", reason: reasonOf(d, err, [built.secret, resolved]) };
+  }
+}
+
+function saveDestination(d: Dialog, draft: Draft): SaveResult {
+  const built = specOf(d, draft);
+  if (!built) return { kind: "lost" };
+  try {
+    const view = d.deps.destinations.create(built.spec);
+    return { kind: "saved", name: view.name };
+  } catch (err) {
+    if (err instanceof ValidationError) return { kind: "invalid", issues: err.issues };
+    const reason = reasonOf(d, err, [built.secret]);
+    d.deps.log.error({ err: reason }, "saving a destination from the bot failed");
+    return { kind: "failed", reason };
+  }
+}

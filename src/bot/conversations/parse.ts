@@ -1,0 +1,161 @@
+import type { Message } from "grammy/types";
+import type { Retention } from "../../domain.js";
+import {
+  checkAgeRecipient,
+  checkPort,
+  checkThreadId,
+  Issues,
+  NAME_PATTERN,
+  parseChatId,
+  parseRetention,
+  RETENTION_KEYS,
+} from "../../services/validation.js";
+
+/**
+ * Pure readers for what users type in the dialogs. The decisions are the shared validators'
+ * (src/services/validation.ts); these only turn chat text into the values they check and
+ * name the locale key that explains a refusal.
+ */
+
+export type Read<T> = { ok: T } | { error: string; params?: Record<string, string | number> };
+
+export function readPort(text: string): Read<number> {
+  const trimmed = text.trim();
+  const n = /^\d{1,6}$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (checkPort(Number.isNaN(n) ? trimmed : n)) return { error: "conv-err-port" };
+  return { ok: n };
+}
+
+export function readThreadId(text: string): Read<number> {
+  const trimmed = text.trim();
+  const n = /^\d{1,15}$/.test(trimmed) ? Number(trimmed) : NaN;
+  if (checkThreadId(Number.isNaN(n) ? trimmed : n)) return { error: "conv-err-thread" };
+  return { ok: n };
+}
+
+/**
+ * The chat a user means: a chat id, an @username or t.me link, or a message forwarded from the
+ * channel (or from an anonymous group admin). A message forwarded from a person is refused.
+ */
+export function readChat(message: Message): Read<{ chatId: string; title?: string }> {
+  const origin = message.forward_origin;
+  if (origin) {
+    if (origin.type === "channel") return { ok: { chatId: String(origin.chat.id), ...titleOf(origin.chat) } };
+    if (origin.type === "chat") return { ok: { chatId: String(origin.sender_chat.id), ...titleOf(origin.sender_chat) } };
+    return { error: "conv-err-forward-user" };
+  }
+  let text = (message.text ?? "").trim();
+  const link = /^(?:https?:\/\/)?t(?:elegram)?\.me\/([A-Za-z][A-Za-z0-9_]{3,})\/?$/.exec(text);
+  if (link) text = `@${link[1]}`;
+  const parsed = parseChatId(text);
+  if ("error" in parsed) return { error: "conv-err-chat" };
+  return { ok: { chatId: parsed.value } };
+}
+
+function titleOf(chat: { title?: string; username?: string }): { title?: string } {
+  const title = chat.title ?? chat.username;
+  return title ? { title } : {};
+}
+
+/** One or more age public keys separated by spaces, commas or new lines; every refusal names the key. */
+export function readRecipients(text: string): Read<string[]> {
+  const keys = text.split(/[\s,;]+/).filter(Boolean);
+  if (keys.length === 0) return { error: "conv-err-recipients-empty" };
+  const out: string[] = [];
+  for (const key of keys) {
+    const err = checkAgeRecipient(key);
+    if (err) {
+      if (key.startsWith("AGE-SECRET-KEY-")) return { error: "conv-err-recipient-secret" };
+      return { error: "conv-err-recipient", params: { value: key.length > 80 ? `${key.slice(0, 77)}…` : key } };
+    }
+    if (!out.includes(key)) out.push(key);
+  }
+  return { ok: out };
+}
+
+/** `keep_last=14 keep_daily=7` (also `keep_last: 14`, commas, new lines); `none`/`all` = keep everything. */
+export function readRetention(text: string): Read<Retention> {
+  const trimmed = text.trim();
+  if (/^(none|all|-)$/i.test(trimmed)) return { ok: {} };
+  const input: Record<string, unknown> = {};
+  const pairs = trimmed.replace(/\s*[:=]\s*/g, "=").split(/[\s,;]+/).filter(Boolean);
+  if (pairs.length === 0) return { error: "conv-err-retention" };
+  for (const pair of pairs) {
+    const m = /^([a-z_]+)=(\d{1,9})$/.exec(pair.toLowerCase());
+    if (!m || !(RETENTION_KEYS as readonly string[]).includes(m[1]!)) return { error: "conv-err-retention" };
+    input[m[1]!] = Number(m[2]);
+  }
+  const issues = new Issues();
+  const retention = parseRetention(input, issues);
+  if (!issues.ok) return { error: "conv-err-retention" };
+  return { ok: retention };
+}
+
+/** A valid entity name made from free text ("My App DB" → "my-app-db"), or undefined. */
+export function slugName(raw: string): string | undefined {
+  const slug = raw
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .replace(/-+$/, "")
+    .slice(0, 63)
+    .replace(/[^a-z0-9]+$/, "");
+  return NAME_PATTERN.test(slug) ? slug : undefined;
+}
+
+/** The first of `base`, `base-2`, `base-3`, … that `taken` does not contain. */
+export function freeName(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) {
+    const suffix = `-${i}`;
+    const candidate = `${base.slice(0, 63 - suffix.length)}${suffix}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** Schedule presets offered as buttons; `key` names the label in the locale files. */
+export const SCHEDULE_PRESETS = [
+  { value: "hourly", cron: "0 * * * *", key: "conv-preset-hourly" },
+  { value: "6h", cron: "0 */6 * * *", key: "conv-preset-6h" },
+  { value: "daily", cron: "0 3 * * *", key: "conv-preset-daily" },
+  { value: "weekly", cron: "0 3 * * 0", key: "conv-preset-weekly" },
+  { value: "monthly", cron: "0 3 1 * *", key: "conv-preset-monthly" },
+] as const;
+
+/** Retention presets; the first is the recommended default. */
+export const RETENTION_PRESETS: ReadonlyArray<{ value: string; key: string; retention: Retention }> = [
+  { value: "gfs", key: "conv-retention-recommended", retention: { keep_last: 14, keep_daily: 7, keep_weekly: 4, keep_monthly: 6 } },
+  { value: "last7", key: "conv-retention-last7", retention: { keep_last: 7 } },
+  { value: "last30", key: "conv-retention-last30", retention: { keep_last: 30 } },
+  { value: "all", key: "conv-retention-all", retention: {} },
+];
+
+/** `keep_last=14 keep_daily=7` — how a retention rule is shown back. */
+export function formatRetention(retention: Retention): string {
+  return RETENTION_KEYS.filter((k) => retention[k] !== undefined)
+    .map((k) => `${k}=${retention[k]}`)
+    .join(" ");
+}
+
+/** A run time as the user reads it, in the job's time zone: "Sun 2026-12-06 03:00". */
+export function formatRunTime(date: Date, timezone: string, locale: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(date);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  let weekday: string;
+  try {
+    weekday = new Intl.DateTimeFormat(locale, { timeZone: timezone, weekday: "short" }).format(date);
+  } catch {
+    weekday = new Intl.DateTimeFormat("en", { timeZone: timezone, weekday: "short" }).format(date);
+  }
+  return `${weekday} ${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
+}

@@ -1,0 +1,87 @@
+import type { TranslateFunction } from "@grammyjs/i18n";
+import { InlineKeyboard } from "grammy";
+import type { JobView } from "../../services/jobs.service.js";
+import { addPager, cb, pageOf } from "./common.js";
+import { runsCb } from "./runs.js";
+
+export const jobsCb = {
+  list: (page: number) => cb("jobs", page),
+  /** The /runnow picker's pages. */
+  runList: (page: number) => cb("jobs", "run", page),
+  open: (id: number) => cb("job", "o", id),
+  run: (id: number) => cb("job", "r", id),
+  toggle: (id: number) => cb("job", "e", id),
+  schedule: (id: number) => cb("job", "s", id),
+  preset: (id: number, preset: number) => cb("job", "sp", id, preset),
+  dests: (id: number) => cb("job", "t", id),
+  toggleDest: (id: number, destId: number) => cb("job", "tt", id, destId),
+  del: (id: number) => cb("job", "d", id),
+  delConfirm: (id: number) => cb("job", "D", id),
+};
+
+export const jobsPattern = {
+  list: /^jobs:(\d+)$/,
+  runList: /^jobs:run:(\d+)$/,
+  open: /^job:o:(\d+)$/,
+  run: /^job:r:(\d+)$/,
+  toggle: /^job:e:(\d+)$/,
+  schedule: /^job:s:(\d+)$/,
+  preset: /^job:sp:(\d+):(\d+)$/,
+  dests: /^job:t:(\d+)$/,
+  toggleDest: /^job:tt:(\d+):(\d+)$/,
+  del: /^job:d:(\d+)$/,
+  delConfirm: /^job:D:(\d+)$/,
+};
+
+/** Schedule presets offered next to "type a cron expression"; labels are `schedule-preset-<i>`. */
+export const SCHEDULE_PRESETS = ["0 * * * *", "0 */6 * * *", "0 3 * * *", "0 3 * * 0"] as const;
+
+/** One button per job (`open` says what pressing it does), paginated (`turn` builds the page buttons). */
+export function jobListKeyboard(
+  jobs: readonly JobView[],
+  page: number,
+  open: (id: number) => string = jobsCb.open,
+  turn: (page: number) => string = jobsCb.list,
+): InlineKeyboard {
+  const p = pageOf(jobs, page);
+  const kb = new InlineKeyboard();
+  for (const job of p.items) kb.text(`${job.enabled ? "🗂" : "⏸"} ${job.name}`, open(job.id)).row();
+  return addPager(kb, p.page, p.pages, turn);
+}
+
+export function jobCardKeyboard(t: TranslateFunction, job: JobView): InlineKeyboard {
+  return new InlineKeyboard()
+    .text(t("job-btn-run"), jobsCb.run(job.id))
+    .text(job.enabled ? t("job-btn-disable") : t("job-btn-enable"), jobsCb.toggle(job.id))
+    .row()
+    .text(t("job-btn-schedule"), jobsCb.schedule(job.id))
+    .text(t("job-btn-destinations"), jobsCb.dests(job.id))
+    .row()
+    .text(t("job-btn-history"), runsCb.page(job.id, 0))
+    .text(t("job-btn-delete"), jobsCb.del(job.id))
+    .row()
+    .text(t("btn-back-list"), jobsCb.list(0));
+}
+
+export function scheduleKeyboard(t: TranslateFunction, jobId: number): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  SCHEDULE_PRESETS.forEach((_, i) => {
+    kb.text(t(`schedule-preset-${i}`), jobsCb.preset(jobId, i));
+    if (i % 2 === 1) kb.row();
+  });
+  return kb.row().text(t("btn-back"), jobsCb.open(jobId));
+}
+
+export function jobDestinationsKeyboard(t: TranslateFunction, job: JobView, all: ReadonlyArray<{ id: number; name: string }>): InlineKeyboard {
+  const kb = new InlineKeyboard();
+  for (const d of all) kb.text(`${job.destinationIds.includes(d.id) ? "☑" : "☐"} ${d.name}`, jobsCb.toggleDest(job.id, d.id)).row();
+  return kb.text(t("btn-done"), jobsCb.open(job.id));
+}
+
+export function confirmDeleteKeyboard(t: TranslateFunction, yes: string, no: string): InlineKeyboard {
+  return new InlineKeyboard().text(t("btn-delete-yes"), yes).text(t("btn-delete-no"), no);
+}
+
+export function backToJobKeyboard(t: TranslateFunction, jobId: number): InlineKeyboard {
+  return new InlineKeyboard().text(t("btn-open-job"), jobsCb.open(jobId)).text(t("btn-history"), runsCb.page(jobId, 0));
+}

@@ -1,0 +1,139 @@
+import type { TranslateFunction } from "@grammyjs/i18n";
+import { GrammyError, type Api, type InlineKeyboard } from "grammy";
+import type { Progress, RunResult } from "../engine/backup-runner.js";
+import type { RestoreProgress } from "../engine/restore.js";
+import type { Logger } from "../logger.js";
+import { clip, formatBytes, formatDuration } from "./format.js";
+
+export const DEFAULT_PROGRESS_INTERVAL_MS = 3000;
+
+/**
+ * One chat message edited in place as a long task advances. `update()` may be called as often
+ * as the task likes: at most one edit goes out per `intervalMs`, the latest text wins, and an
+ * unchanged text is never re-sent. `finish()` waits out the interval too, so the whole life of
+ * the message stays within the flood limits, then shows the final text (sent as a new message
+ * if the old one cannot be edited any more, e.g. the user deleted it).
+ */
+export class LiveMessage {
+  private shown: string;
+  private pending: string | null = null;
+  private lastEditAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> = Promise.resolve();
+  private finished = false;
+
+  constructor(
+    private readonly api: Api,
+    readonly chatId: number,
+    readonly messageId: number,
+    initialText: string,
+    private readonly options: { intervalMs?: number; log: Logger },
+  ) {
+    this.shown = initialText;
+    // The message was just sent: that counts as the first "edit".
+    this.lastEditAt = Date.now();
+  }
+
+  private get intervalMs(): number {
+    return this.options.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  }
+
+  update(text: string): void {
+    if (this.finished || text === this.shown) {
+      if (text === this.shown) this.pending = null;
+      return;
+    }
+    this.pending = text;
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastEditAt + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const next = this.pending;
+      this.pending = null;
+      if (next !== null && !this.finished) this.inFlight = this.inFlight.then(async () => void (await this.edit(next)));
+    }, wait);
+  }
+
+  /** Shows `text` (with an optional keyboard) as the final state; later updates are ignored. */
+  async finish(text: string, keyboard?: InlineKeyboard): Promise<void> {
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+    await this.inFlight;
+    const wait = this.lastEditAt + this.intervalMs - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const ok = await this.edit(text, keyboard);
+    if (!ok) {
+      await this.api
+        .sendMessage(this.chatId, text, keyboard ? { reply_markup: keyboard } : {})
+        .catch((err: unknown) => this.options.log.warn({ err: String(err) }, "bot: could not send the final progress text"));
+    }
+  }
+
+  /** Edits the message; false when it could not be edited (already logged). */
+  private async edit(text: string, keyboard?: InlineKeyboard): Promise<boolean> {
+    this.lastEditAt = Date.now();
+    try {
+      await this.api.editMessageText(this.chatId, this.messageId, text, keyboard ? { reply_markup: keyboard } : {});
+      this.shown = text;
+      return true;
+    } catch (err) {
+      if (err instanceof GrammyError && err.description.includes("message is not modified")) return true;
+      this.options.log.warn({ err: String(err), chatId: this.chatId }, "bot: could not edit a progress message");
+      return false;
+    } finally {
+      this.lastEditAt = Date.now();
+    }
+  }
+}
+
+/** The progress line of a backup run. */
+export function backupProgressText(t: TranslateFunction, job: string, p: Progress | null): string {
+  if (!p) return t("progress-starting", { job });
+  const raw = formatBytes(p.rawBytes);
+  const payload = formatBytes(p.payloadBytes);
+  switch (p.phase) {
+    case "dumping":
+      return t("progress-dumping", { job, raw, payload });
+    case "uploading":
+      return t("progress-uploading", { job, part: String(p.currentPart ?? p.partsUploaded + 1), done: p.partsUploaded, raw, payload });
+    case "manifest":
+      return t("progress-manifest", { job, parts: p.partsUploaded, payload });
+    case "verifying":
+      return t("progress-verifying", { job, parts: p.partsUploaded, payload });
+    case "done":
+      return t("progress-finishing", { job, payload });
+  }
+}
+
+/** The final text of a backup run. */
+export function backupResultText(t: TranslateFunction, r: RunResult): string {
+  const common = { job: r.job, run: String(r.runId), duration: formatDuration(t, r.durationMs) };
+  if (r.status === "success") {
+    return t("progress-success", {
+      ...common,
+      file: r.fileName,
+      size: formatBytes(r.payloadSize),
+      raw: formatBytes(r.rawSize),
+      parts: r.parts,
+      verified: r.verified ? "yes" : "no",
+    });
+  }
+  return t(r.status === "failed" ? "progress-failed" : "progress-interrupted", { ...common, reason: clip(r.error ?? "?", 1000) });
+}
+
+export function restoreProgressText(t: TranslateFunction, target: string, run: string, p: RestoreProgress | null): string {
+  if (!p) return t("restore-progress-starting", { run, target });
+  const args = { run, target, bytes: formatBytes(p.bytes), total: formatBytes(p.total) };
+  switch (p.phase) {
+    case "downloading":
+      return t("restore-progress-downloading", args);
+    case "checking":
+      return t("restore-progress-checking", args);
+    case "loading":
+      return t("restore-progress-loading", args);
+    case "done":
+      return t("restore-progress-finishing", args);
+  }
+}

@@ -1,0 +1,122 @@
+import type { App } from "./app.js";
+import { createBot, startBot, type BotHandle } from "./bot/bot.js";
+import { botDepsFromApp, JobBusyError } from "./bot/deps.js";
+import { createBotStorage } from "./bot/storage.js";
+import type { Progress } from "./engine/backup-runner.js";
+import { Deadman, lastSuccessFromRuns } from "./lifecycle/deadman.js";
+import { Heartbeat } from "./lifecycle/heartbeat.js";
+import { runStatsFromRepo, startMetricsServer, type MetricsServer } from "./lifecycle/metrics.js";
+import { recoverInterruptedRuns } from "./lifecycle/recovery.js";
+import { createSystemClock } from "./scheduler/clock.js";
+import { Scheduler } from "./scheduler/scheduler.js";
+
+/** How long a shutdown waits for aborted backups to record themselves before giving up. */
+export const SHUTDOWN_GRACE_MS = 8_000;
+
+export interface Daemon {
+  scheduler: Scheduler;
+  bot: BotHandle | null;
+  /** Settles when the bot's polling ends by itself (a revoked token, a second poller). */
+  fatal: Promise<unknown>;
+  /** Stops taking updates and ticks, aborts running backups (recorded as interrupted), waits for them. */
+  stop(reason: Error): Promise<void>;
+}
+
+/**
+ * `tele-backup run`: recovery of a killed predecessor's runs → scheduler → metrics → bot.
+ * The bot is optional (`withBot: false` runs the scheduler alone, e.g. in tests).
+ */
+export async function startDaemon(app: App, options: { withBot: boolean } = { withBot: true }): Promise<Daemon> {
+  const { config, log } = app;
+  await recoverInterruptedRuns({ runs: app.runs, spoolDir: config.spoolDir, notifier: app.notifier, log });
+
+  // Progress listeners of "Run now" messages, by job: the scheduler runs the job, the bot watches.
+  const watchers = new Map<number, (p: Progress) => void>();
+  const deadman = new Deadman({
+    settings: app.settings,
+    notifier: app.notifier,
+    lastSuccess: lastSuccessFromRuns(app.runs),
+    log,
+    defaultTimezone: config.timezone,
+  });
+  const scheduler = new Scheduler({
+    clock: createSystemClock(),
+    log,
+    defaultTimezone: config.timezone,
+    concurrency: config.concurrency,
+    missedRunGraceMs: config.missedRunGraceMs,
+    heartbeat: new Heartbeat(app.settings),
+    listJobs: () => app.jobsRepo.list().map((j) => ({ id: j.id, name: j.name, schedule: j.schedule, timezone: j.timezone, enabled: j.enabled, createdAt: j.createdAt })),
+    lastRunStart: (id) => app.runs.listByJob(id, 1)[0]?.startedAt ?? null,
+    runJob: (id, trigger, signal) => app.executor.execute(id, trigger, { signal, onProgress: (p) => watchers.get(id)?.(p) }),
+    onTick: async ({ now, jobs }) => {
+      await deadman.check(now, jobs);
+    },
+  });
+
+  let metrics: MetricsServer | null = null;
+  if (config.metricsPort) {
+    metrics = await startMetricsServer(config.metricsPort, {
+      runStats: runStatsFromRepo(app.runs),
+      schedulerStatus: () => scheduler.status(),
+      heartbeat: () => new Heartbeat(app.settings).last(),
+      log,
+    });
+  }
+  scheduler.start();
+
+  let bot: BotHandle | null = null;
+  if (options.withBot) {
+    if (!config.botToken) throw new Error("BOT_TOKEN is required to run the bot");
+    const instance = createBot(
+      botDepsFromApp(app, {
+        token: config.botToken,
+        translate: app.translate,
+        storage: createBotStorage(app.db),
+        maxUploadBytes: config.telegramSelfHosted ? 2000 * 1024 * 1024 : 50 * 1024 * 1024,
+        checkSource: (c) => app.checkSource(c),
+        checkDestination: (c) => app.checkDestination(c),
+        nextRuns: (job, n) => scheduler.nextRuns(job, n),
+        jobStatus: () => scheduler.status(),
+        jobsChanged: () => void scheduler.reload(),
+        runJob: async (jobId, trigger, onProgress) => {
+          const queued = scheduler.enqueue(jobId, trigger);
+          if (!queued.accepted) throw new JobBusyError(jobId, queued.reason);
+          if (onProgress) watchers.set(jobId, onProgress);
+          try {
+            const result = await queued.done;
+            if (!result) throw new JobBusyError(jobId, "stopped");
+            return result;
+          } finally {
+            watchers.delete(jobId);
+          }
+        },
+      }),
+    );
+    try {
+      bot = await startBot(instance);
+    } catch (err) {
+      await scheduler.stop();
+      await metrics?.close();
+      throw err;
+    }
+  }
+
+  const fatal = bot?.task ? bot.task.then(() => undefined, (err: unknown) => err) : new Promise<unknown>(() => {});
+  return {
+    scheduler,
+    bot,
+    fatal,
+    async stop(reason) {
+      log.info({ reason: reason.message }, "shutting down");
+      const botStopped = bot?.stop({ graceMs: 2000 });
+      await scheduler.stop();
+      scheduler.abortAll(reason);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([scheduler.whenIdle(), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(timer);
+      await botStopped?.catch(() => {});
+      await metrics?.close();
+    },
+  };
+}
