@@ -63,10 +63,9 @@ export function splitter(options: SplitOptions, result: (r: SplitResult) => void
     const closePart = async (last: boolean) => {
       const c = current!;
       current = null;
-      await spoolOp(c.file, async () => {
-        await c.handle.sync();
-        await c.handle.close();
-      });
+      // No fsync: a spooled part only has to live until it is delivered; after a crash the
+      // spool is discarded anyway. Destinations make what they store durable.
+      await spoolOp(c.file, () => c.handle.close());
       const part: SpooledPart = { index, name: path.basename(c.file), file: c.file, size: c.size, sha256: c.hash.digest("hex"), last };
       options.onPartWritten?.(part);
       if (pending) await pending; // never more than one part waiting besides the one just written
