@@ -109,7 +109,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     fatal,
     async stop(reason) {
       log.info({ reason: reason.message }, "shutting down");
-      const botStopped = bot?.stop({ graceMs: 2000 });
+      const botStopped = bot?.stop({ graceMs: 1000 });
       await scheduler.stop();
       scheduler.abortAll(reason);
       let timer: NodeJS.Timeout | undefined;

@@ -9,7 +9,7 @@ cli-usage =
       backup <job> [--json]                  run one job now, print the result (exit 0 on success, 1 on failure)
       restore <run-id> --to <source>         verify a run's parts, then load it into a source
       restore <run-id> --file <path>         verify a run's parts, then write the plain dump to a new file
-          [--identity <file>]                age identity file for runs encrypted to recipients
+          {"["}--identity <file>]                age identity file for runs encrypted to recipients
       verify <run-id>                        download every stored part of a run and check its sha256
       config export [file] [--with-secrets]  write all sources, destinations and jobs as YAML
       config import <file>                   validate and upsert sources, destinations and jobs from YAML

@@ -1,3 +1,5 @@
+import { createReadStream } from "node:fs";
+import path from "node:path";
 import { Readable } from "node:stream";
 import type { Api } from "grammy";
 import { lazyRequire } from "../lazy.js";
@@ -132,6 +134,9 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
       try {
         const file = await client().getFile(location.fileId, apiSignal(signal));
         if (!file.file_path) throw new Error("Telegram returned no file path");
+        // A self-hosted Bot API server in --local mode answers with a path on its own disk
+        // (mounted into this container, see docker-compose.yml).
+        if (path.isAbsolute(file.file_path)) return createReadStream(file.file_path);
         const url = `${deps.apiRoot}/file/bot${token}/${file.file_path}`;
         const res = await fetch(url, { signal });
         if (!res.ok || !res.body) throw new Error(`download failed: HTTP ${res.status}`);
