@@ -32,7 +32,7 @@ function ensureDatabase(): number {
   console.log(`building a ~${TARGET_MB} MB database "${DB}" (once)...`);
   psql(`create database ${DB}`);
   // Text that compresses like real data (~3-4x), plus numbers, timestamps and JSON.
-  const rows = Math.round(TARGET_MB * 1024 * 1024 / 330);
+  const rows = Math.round((TARGET_MB * 1024 * 1024) / 285);
   psql(
     `create table events (id bigserial primary key, at timestamptz not null, kind text not null, amount numeric(12,2), payload jsonb, note text);
      insert into events (at, kind, amount, payload, note)

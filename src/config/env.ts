@@ -91,7 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
   const telegramSelfHosted = selfHostedRaw === "auto" ? new URL(telegramApiRoot).host !== "api.telegram.org" : selfHostedRaw === "true";
 
   const timezone = env.TZ?.trim() || "UTC";
-  if (!isValidTimeZone(timezone)) throw new ConfigError("TZ", `"${timezone}" is not a known time zone`);
+  // "UTC" needs no check, and skipping it spares every CLI command Intl's start-up cost.
+  if (timezone !== "UTC" && !isValidTimeZone(timezone)) throw new ConfigError("TZ", `"${timezone}" is not a known time zone`);
 
   const logLevel = env.LOG_LEVEL?.trim() || "info";
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);

@@ -1,4 +1,7 @@
-import { randomBytes, scryptSync } from "node:crypto";
+import { randomBytes, scrypt } from "node:crypto";
+import { promisify } from "node:util";
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Uint8Array, keylen: number, options: object) => Promise<Buffer>;
 import sodium from "libsodium-wrappers";
 
 /** Thrown at start-up when MASTER_KEY does not open the database's secrets. */
@@ -14,14 +17,17 @@ const CHECK_PLAINTEXT = "tele-backup master key check";
 
 /**
  * Symmetric encryption for secrets stored in the database (crypto_secretbox, XSalsa20-Poly1305).
- * The key is derived from MASTER_KEY with scrypt and a per-database random salt.
+ * The key is derived from MASTER_KEY with scrypt (N=2^14, r=8: every CLI command pays for it once,
+ * and MASTER_KEY is meant to be a long random string) and a per-database random salt.
  */
 export class SecretBox {
   private constructor(private readonly key: Uint8Array) {}
 
   static async create(masterKey: string, salt: Uint8Array): Promise<SecretBox> {
+    // Off the main thread: libsodium's start-up runs meanwhile.
+    const derived = scryptAsync(masterKey, salt, 32, { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
     await sodium.ready;
-    const key = scryptSync(masterKey, salt, sodium.crypto_secretbox_KEYBYTES, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const key = await derived;
     return new SecretBox(new Uint8Array(key));
   }
 

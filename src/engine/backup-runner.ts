@@ -113,6 +113,7 @@ export class BackupRunner {
     const spool = path.join(this.deps.spoolDir, `run-${run.id}`);
     const destinations = job.destinations.map((d) => ({ id: d.id, destination: this.deps.makeDestination(d.config) }));
     const delivered: Delivered[] = [];
+    const readBack = { checked: 0, skipped: 0 };
     const partsMeta: ManifestPart[] = [];
     let phase: BackupPhase = "prepare";
     const setPhase = (p: BackupPhase) => {
@@ -165,7 +166,7 @@ export class BackupRunner {
             progress.phase = "uploading";
             progress.currentPart = part.index;
             report();
-            await this.deliverPart(run.id, job, destinations, part, delivered, partsMeta, signal);
+            await this.deliverPart(run.id, job, destinations, part, delivered, partsMeta, readBack, signal);
             progress.partsUploaded = part.index;
             report();
           },
@@ -218,18 +219,8 @@ export class BackupRunner {
       };
       await this.deliverManifest(run.id, job, destinations, manifest, spool, delivered, signal);
 
-      setPhase("verify");
-      progress.phase = "verifying";
-      report();
-      const verification = await verifyStoredParts(
-        destinations.map(({ id, destination }) => ({
-          destination,
-          parts: partsMeta.map((p) => ({ index: p.index, name: p.name, sha256: p.sha256, size: p.size, location: locationOf(p, destination.name) })),
-        })),
-        signal,
-      );
-      if (!verification.ok) throw new BackupError("verify", verification.problems.join("; "));
-      const verified = verification.checked > 0 && verification.skipped === 0;
+      // Every part was read back right after it was stored (while the next one was dumped).
+      const verified = readBack.checked > 0 && readBack.skipped === 0;
 
       const done = now();
       runs.update(run.id, {
@@ -298,6 +289,7 @@ export class BackupRunner {
     part: SpooledPart,
     delivered: Delivered[],
     partsMeta: ManifestPart[],
+    readBack: { checked: number; skipped: number },
     signal: AbortSignal,
   ): Promise<void> {
     const meta: ManifestPart = { index: part.index, name: part.name, size: part.size, sha256: part.sha256, stored: {} };
@@ -320,6 +312,11 @@ export class BackupRunner {
       });
       delivered.push({ rowId: row.id, destination, location: { ...location, storedAt: row.storedAt } });
       meta.stored[destination.name] = { locator: location.locator, ...(location.messageId ? { message_id: location.messageId } : {}), ...(location.fileId ? { file_id: location.fileId } : {}) };
+      // Prove it landed: read it back now, while the next part is being dumped.
+      const check = await verifyStoredParts([{ destination, parts: [{ index: part.index, name: part.name, size: part.size, sha256: part.sha256, location }] }], signal);
+      if (!check.ok) throw new BackupError("verify", check.problems.join("; "));
+      readBack.checked += check.checked;
+      readBack.skipped += check.skipped;
     }
     partsMeta.push(meta);
   }
@@ -385,11 +382,6 @@ export class BackupRunner {
       }
     }
   }
-}
-
-function locationOf(part: ManifestPart, destinationName: string): StoredLocation {
-  const s = part.stored[destinationName]!;
-  return { locator: s.locator, messageId: s.message_id, fileId: s.file_id };
 }
 
 /** `<job>_<UTC yyyymmdd-hhmmss>.<ext>[.gz|.zst][.age]` */
