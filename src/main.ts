@@ -3,6 +3,7 @@
  * The composition root and the only module that may exit the process.
  * config → logger → db (+ migrations) → repositories → services → engine → command.
  */
+import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type AppConfig } from "./config/env.js";
 import { buildApp, type App } from "./app.js";
 import { openDatabase } from "./db/client.js";
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(text()("cli-usage") + "\n");
     return 0;
   }
+  // A `.env` in the current folder, as `docker compose` would read it; the environment wins.
+  if (existsSync(".env")) process.loadEnvFile(".env");
   const config = loadConfig(process.env, { requireBot: command.name === "run" });
   if (command.name === "health") return health(config, text());
   // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
