@@ -176,17 +176,25 @@ export class BackupRunner {
         },
       );
       let sinkError: unknown;
-      const recordingSink = async (source: AsyncIterable<Uint8Array>) => {
-        try {
-          await sink(source);
-        } catch (err) {
-          sinkError = err;
-          throw err;
-        }
+      let sinkSettled: Promise<unknown> = Promise.resolve();
+      const recordingSink = (source: AsyncIterable<Uint8Array>): Promise<void> => {
+        const running = (async () => {
+          try {
+            await sink(source);
+          } catch (err) {
+            sinkError = err;
+            throw err;
+          }
+        })();
+        sinkSettled = running.catch(() => {});
+        return running;
       };
       try {
         await runPipeline([...stages, recordingSink], signal);
       } catch (err) {
+        // pipeline() may settle before the sink has: wait until no delivery is in flight, so
+        // everything delivered is known (and discarded) and nothing lands afterwards.
+        await sinkSettled;
         const sourceFailure = await dump.done.then(
           () => null,
           (e: unknown) => e,

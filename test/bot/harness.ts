@@ -105,11 +105,17 @@ export async function startHarness(options: { progressIntervalMs?: number } = {}
     return m;
   };
   h.waitForText = (predicate, chatId = ADMIN_ID, timeoutMs = 20_000) =>
-    fake.waitFor(
-      () => fake.messages(chatId).find((m) => m.sent_by_bot !== undefined && predicate(m.text ?? m.caption ?? "")),
-      timeoutMs,
-      "a bot message matching the predicate",
-    );
+    fake
+      .waitFor(
+        () => fake.messages(chatId).find((m) => m.sent_by_bot !== undefined && predicate(m.text ?? m.caption ?? "")),
+        timeoutMs,
+        "a bot message matching the predicate",
+      )
+      .catch((err: Error) => {
+        // Say what the bot did say, and what it logged: a timeout alone explains nothing.
+        const said = fake.messages(chatId).filter((m) => m.sent_by_bot !== undefined).slice(-3).map((m) => m.text ?? m.caption);
+        throw new Error(`${err.message}; last bot messages: ${JSON.stringify(said)}; last log lines: ${logLines.slice(-5).join(" | ")}`);
+      });
   h.close = async () => {
     await h.handle.stop();
     await fake.close();
