@@ -83,7 +83,14 @@ export class BackupRunner {
     const now = this.deps.now ?? (() => new Date());
     const driver = this.deps.sources[job.source.config.kind];
     const startedAt = now();
-    const fileName = payloadFileName(job, driver.extension(job.format), startedAt);
+    // Names have one-second resolution; two runs of a job within the same second must not
+    // share a name (the second would overwrite the first one's parts), so take the next free second.
+    let stamp = startedAt;
+    let fileName = payloadFileName(job, driver.extension(job.format), stamp);
+    while (runs.fileNameTaken(job.name, fileName)) {
+      stamp = new Date(stamp.getTime() + 1000);
+      fileName = payloadFileName(job, driver.extension(job.format), stamp);
+    }
     const run = runs.create({
       jobId: job.id,
       jobName: job.name,

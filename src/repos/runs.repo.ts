@@ -16,6 +16,11 @@ export class RunsRepo {
     this.db.update(runs).set(values).where(eq(runs.id, id)).run();
   }
 
+  /** Whether a run of this job already used this payload file name. */
+  fileNameTaken(jobName: string, fileName: string): boolean {
+    return this.db.select({ id: runs.id }).from(runs).where(and(eq(runs.jobName, jobName), eq(runs.fileName, fileName))).get() !== undefined;
+  }
+
   get(id: number): RunRow | null {
     return this.db.select().from(runs).where(eq(runs.id, id)).get() ?? null;
   }

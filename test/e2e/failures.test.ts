@@ -3,6 +3,9 @@ import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
+import { createDestinationFactory } from "../../src/destinations/registry.js";
+import { BackupRunner } from "../../src/engine/backup-runner.js";
+import { createSourceRegistry } from "../../src/sources/registry.js";
 import { createMysqlDatabase, createMysqlUser, type MysqlDatabase } from "../helpers/mysql.js";
 import { createPgDatabase, type PgDatabase } from "../helpers/pg.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
@@ -195,3 +198,40 @@ function pgrep(pattern: string): string {
     return "";
   }
 }
+
+describe("two runs of a job in the same second", () => {
+  it("get different file names, so the second never overwrites the first one's parts", async () => {
+    const ws = createWorkspace();
+    const db = await createPgDatabase("same_second");
+    try {
+      await db.query("create table t as select g from generate_series(1, 10) g");
+      const yaml = `
+sources:
+  - { name: db, kind: postgres, host: 127.0.0.1, port: 5432, database: ${db.name}, user: postgres, password: "" }
+destinations:
+  - { name: disk, kind: local, path: ${path.join(ws.dir, "backups")} }
+jobs:
+  - { name: quick, source: db, destinations: [disk], schedule: "0 3 * * *" }
+`;
+      expect((await ws.cli(["config", "import", ws.writeFile("c.yaml", yaml)])).code).toBe(0);
+      const app = await ws.app();
+      try {
+        const job = await app.jobs.resolve("quick");
+        const fixed = new Date("2026-05-01T10:00:00.250Z");
+        const runner = new BackupRunner({ runs: app.runs, sources: createSourceRegistry({ log: app.log, docker: () => { throw new Error("no docker"); }, helperImage: undefined }), makeDestination: createDestinationFactory(), spoolDir: app.config.spoolDir, log: app.log, now: () => fixed });
+        const first = await runner.run(job, { trigger: "cli" });
+        const second = await runner.run(job, { trigger: "cli" });
+        expect(first.fileName).toBe("quick_20260501-100000.sql.gz");
+        expect(second.fileName).toBe("quick_20260501-100001.sql.gz");
+        for (const r of [first, second]) {
+          expect((await app.restorer.verify(r.runId)).ok).toBe(true);
+        }
+      } finally {
+        app.close();
+      }
+    } finally {
+      await db.drop();
+      ws.remove();
+    }
+  });
+});
