@@ -1,4 +1,5 @@
-import { mkdir, rm } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { redact } from "../crypto/redact.js";
 import { jobSecrets, type ResolvedJob } from "../domain.js";
@@ -345,8 +346,6 @@ export class BackupRunner {
     delivered: Delivered[],
     signal: AbortSignal,
   ): Promise<void> {
-    const { writeFile } = await import("node:fs/promises");
-    const { createHash } = await import("node:crypto");
     const name = `${manifest.payload.name}.manifest.json`;
     const body = JSON.stringify(manifest, null, 2) + "\n";
     const file = path.join(spool, name);
