@@ -1,15 +1,19 @@
-import { PassThrough, type Duplex } from "node:stream";
-import { constants, createGunzip, createGzip } from "node:zlib";
+import { Duplex, PassThrough } from "node:stream";
+import { constants, createGunzip } from "node:zlib";
 import type { Compression } from "../../domain.js";
 import { childTransform } from "./child-transform.js";
+import { parallelGzip } from "./parallel-gzip.js";
 
 export const COMPRESSION_EXT: Record<Compression, string> = { gzip: ".gz", zstd: ".zst", none: "" };
 
-/** gzip through zlib (level 6, like `gzip -6`); zstd through the `zstd` binary, which is faster than any JS port. */
+/**
+ * gzip through zlib at level 6 (like `gzip -6`), on several cores (see parallel-gzip.ts); zstd
+ * through the `zstd` binary, which is faster than any JS port.
+ */
 export function compressor(kind: Compression): Duplex {
   switch (kind) {
     case "gzip":
-      return createGzip({ level: 6, chunkSize: 64 * 1024 });
+      return Duplex.from(parallelGzip({ level: 6 }));
     case "zstd":
       return childTransform("zstd", ["-q", "-c", "-3", "-T0"], "zstd compression");
     case "none":
