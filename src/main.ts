@@ -33,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // A `.env` in the current folder, as `docker compose` would read it; the environment wins.
-  if (existsSync(".env")) process.loadEnvFile(".env");
+  // (process.loadEnvFile exists from Node 20.12 on.)
+  if (existsSync(".env") && typeof process.loadEnvFile === "function") process.loadEnvFile(".env");
   const config = loadConfig(process.env, { requireBot: command.name === "run" });
   if (command.name === "health") return health(config, text());
   // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
