@@ -61,8 +61,13 @@ function volumeDriver(image: string | undefined, client?: Docker): SourceDriver 
   return createVolumeDriver(deps);
 }
 
+/** Every volume name this suite uses, so its checks ignore other suites' helpers. */
+const ownVolumes = new Set<string>();
+
 function uniqueName(): string {
-  return `tb-test-${randomUUID().slice(0, 8)}`;
+  const name = `tb-test-${randomUUID().slice(0, 8)}`;
+  ownVolumes.add(name);
+  return name;
 }
 
 /** A volume made through the API and labelled for cleanup; returns its name and host path. */
@@ -100,8 +105,10 @@ async function backupToFile(name: string, file: string, d = driver): Promise<voi
   await dump.done;
 }
 
+/** Helper containers on this suite's volumes (other suites may run volume backups at the same time). */
 async function helpersLeft(): Promise<string[]> {
-  return (await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } })).map((c) => c.Id);
+  const helpers = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } });
+  return helpers.filter((c) => c.Mounts.some((m) => m.Name !== undefined && ownVolumes.has(m.Name))).map((c) => c.Id);
 }
 
 /** A running container (busybox `sleep`) that mounts the volume, optionally labelled to be stopped. */
