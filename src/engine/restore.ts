@@ -136,7 +136,8 @@ export class RestoreService {
         const out = new PassThrough();
         const driver = this.deps.sources[target.config.kind];
         const restoring = driver.restore(target.config, out, { format: (run.format ?? driver.formats[0]) as DumpFormat, signal: signal ?? new AbortController().signal });
-        restoring.catch(() => {});
+        // A restore that gives up stops reading: end the stages feeding it rather than leave them waiting.
+        restoring.catch(() => out.destroy());
         await Promise.all([runPipeline([...stages, out], signal), restoring]);
       }
       if (whole.digest("hex") !== run.sha256) throw new RestoreError(`run ${runId}: the payload's sha256 does not match the manifest`);

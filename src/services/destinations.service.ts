@@ -6,7 +6,7 @@ import type { DestinationsRepo } from "../repos/destinations.repo.js";
 import type { JobsRepo } from "../repos/jobs.repo.js";
 import { InUseError, NotFoundError } from "./errors.js";
 import {
-  asIdCandidate,
+  findByRef,
   checkAbsolutePath,
   checkBotToken,
   checkKnownKeys,
@@ -89,12 +89,7 @@ export class DestinationsService {
 
   /** The row for a name, or for a numeric id (a number, or digits when no destination has that name). */
   findRow(ref: string | number): DestinationRow | null {
-    if (typeof ref === "string") {
-      const byName = this.deps.repo.findByName(ref);
-      if (byName) return byName;
-    }
-    const id = asIdCandidate(ref);
-    return id === undefined ? null : this.deps.repo.findById(id);
+    return findByRef(this.deps.repo, ref);
   }
 
   /** @throws ValidationError listing every problem */

@@ -10,7 +10,7 @@ import { DestinationsService } from "./destinations.service.js";
 import { NotFoundError } from "./errors.js";
 import { SourcesService } from "./sources.service.js";
 import {
-  asIdCandidate,
+  findByRef,
   checkAgeRecipient,
   checkBoolean,
   checkCron,
@@ -160,12 +160,7 @@ export class JobsService {
 
   /** The row for a name, or for a numeric id (a number, or digits when no job has that name). */
   findRow(ref: string | number): JobWithDestinations | null {
-    if (typeof ref === "string") {
-      const byName = this.deps.repo.findByName(ref);
-      if (byName) return byName;
-    }
-    const id = asIdCandidate(ref);
-    return id === undefined ? null : this.deps.repo.findById(id);
+    return findByRef(this.deps.repo, ref);
   }
 
   /** Looks other entities up in the database. */

@@ -6,7 +6,7 @@ import type { SourcesRepo } from "../repos/sources.repo.js";
 import { SOURCE_KINDS, type SourceConfig, type SourceKind } from "../sources/port.js";
 import { InUseError, NotFoundError } from "./errors.js";
 import {
-  asIdCandidate,
+  findByRef,
   checkAbsolutePath,
   checkHost,
   checkKnownKeys,
@@ -98,12 +98,7 @@ export class SourcesService {
 
   /** The row for a name, or for a numeric id (a number, or digits when no source has that name). */
   findRow(ref: string | number): SourceRow | null {
-    if (typeof ref === "string") {
-      const byName = this.deps.repo.findByName(ref);
-      if (byName) return byName;
-    }
-    const id = asIdCandidate(ref);
-    return id === undefined ? null : this.deps.repo.findById(id);
+    return findByRef(this.deps.repo, ref);
   }
 
   /** @throws ValidationError listing every problem */

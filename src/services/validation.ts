@@ -292,6 +292,19 @@ export function checkBoolean(value: unknown): string | undefined {
 }
 
 /** `name` or numeric id → lookup key, for commands such as `backup <job>`. */
+/**
+ * The row a user's reference names: a name first, else a numeric id (a number, or digits when
+ * nothing has that name). Sources, destinations and jobs are all referred to this way.
+ */
+export function findByRef<R>(repo: { findByName(name: string): R | null; findById(id: number): R | null }, ref: string | number): R | null {
+  if (typeof ref === "string") {
+    const byName = repo.findByName(ref);
+    if (byName) return byName;
+  }
+  const id = asIdCandidate(ref);
+  return id === undefined ? null : repo.findById(id);
+}
+
 export function asIdCandidate(ref: string | number): number | undefined {
   if (typeof ref === "number") return Number.isSafeInteger(ref) ? ref : undefined;
   return /^\d{1,15}$/.test(ref) ? Number(ref) : undefined;

@@ -246,6 +246,20 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
 }
 
 /**
+ * The checks a restore makes before it reads `input` (format, connection, client version).
+ * If they fail, `input` is destroyed, so the stages feeding it end instead of waiting for a
+ * reader that never comes.
+ */
+export async function beforeReading<T>(input: Readable, prepare: () => Promise<T>): Promise<T> {
+  try {
+    return await prepare();
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
+}
+
+/**
  * Runs a restore tool reading `input` on its stdin (its stdout is discarded) and resolves
  * when it exits cleanly. If `input` fails or `signal` aborts, the child is SIGKILLed
  * *before* its stdin closes, so a tool never mistakes a cut input for a complete one and

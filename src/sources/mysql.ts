@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { findExecutable, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
+import { beforeReading, findExecutable, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
 import {
   SourceError,
   type DbConnection,
@@ -175,15 +175,11 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
     },
 
     async restore(config, input: Readable, { format, signal }: RestoreOptions): Promise<void> {
-      let c, probed;
-      try {
+      const { c, probed } = await beforeReading(input, async () => {
         ensureFormat(format);
-        c = connection(config);
-        probed = await probe(c, signal);
-      } catch (err) {
-        input.destroy();
-        throw err;
-      }
+        const c = connection(config);
+        return { c, probed: await probe(c, signal) };
+      });
       log.debug({ server: probed.version, client: probed.tools.client }, "starting MySQL/MariaDB restore");
       await runWithInput(mysqlRestoreCommand(probed.tools, c), context(c), input, signal);
     },

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
+import { beforeReading, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
 import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
 import {
   SourceError,
@@ -150,15 +150,11 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
     },
 
     async restore(config, input: Readable, { format, signal }: RestoreOptions): Promise<void> {
-      let c, probed;
-      try {
+      const { c, probed } = await beforeReading(input, async () => {
         ensureFormat(format);
-        c = connection(config);
-        probed = await probe(c, signal);
-      } catch (err) {
-        input.destroy();
-        throw err;
-      }
+        const c = connection(config);
+        return { c, probed: await probe(c, signal) };
+      });
       // Restore with the newest client: it reads archives of its own and older pg_dump
       // versions, and psql/pg_restore also load into newer servers.
       const client = requireAnyPgClient(probed.clients);

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createReadStream, constants } from "node:fs";
-import { access, mkdir, open, readdir, readFile, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
+import { findExecutable, isAlive, withDirLock } from "./host.js";
 import tar from "tar-stream";
 import { inject } from "vitest";
 import { createDockerClient } from "../../src/docker/client.js";
@@ -115,15 +116,6 @@ async function answers(host: string): Promise<boolean> {
   }
 }
 
-async function findExecutable(name: string): Promise<string | undefined> {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-  for (const d of dirs.filter(Boolean)) {
-    const candidate = path.join(d, name);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
-}
-
 /** Starts dockerd exactly like the recipe and waits for /_ping; returns its pid. */
 async function startDaemon(dir: string, host: string, log: (line: string) => void): Promise<number> {
   const dockerd = await findExecutable("dockerd");
@@ -183,15 +175,6 @@ async function stopDaemon(dir: string, pid: number): Promise<void> {
   spawnSync("umount", [path.join(dir, "exec", "netns", "default")], { stdio: "ignore" });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function liveLeases(dir: string): Promise<number[]> {
   const pids = (await readdir(path.join(dir, "leases")).catch(() => [])).map(Number).filter((p) => Number.isInteger(p) && p > 0);
   const live: number[] = [];
@@ -203,30 +186,8 @@ async function liveLeases(dir: string): Promise<number[]> {
 }
 
 /** Serializes "is it up? else start it" between test runs that begin at the same time. */
-async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const lock = path.join(dir, "start.lock");
-  for (let waited = 0; ; waited += 100) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const owner = Number(await readFile(path.join(lock, "pid"), "utf8").catch(() => "0"));
-      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
-      if ((owner > 0 && !isAlive(owner)) || (owner === 0 && age > 5000) || waited > 90_000) {
-        await rm(lock, { recursive: true, force: true });
-        continue;
-      }
-      await sleep(100);
-    }
-  }
-  await writeFile(path.join(lock, "pid"), String(process.pid));
-  try {
-    return await fn();
-  } finally {
-    await unlink(path.join(lock, "pid")).catch(() => undefined);
-    await rmdir(lock).catch(() => undefined);
-  }
+function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  return withDirLock(path.join(dir, "start.lock"), { orphanAfterMs: 5000, giveUpAfterMs: 90_000, pollMs: 100 }, fn);
 }
 
 /** Imports `localhost/tb-helper:latest` (busybox-static in a tiny rootfs) when the engine lacks it. */

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { access, constants, cp, mkdir, mkdtemp, readFile, realpath, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type Docker from "dockerode";
+import { findExecutable, withDirLock } from "./host.js";
 import { DockerEngineUnavailable, ENGINE_DIR } from "./docker-engine.js";
 
 /**
@@ -211,15 +211,6 @@ async function hasImage(docker: Docker, tag: string): Promise<boolean> {
   return docker.getImage(tag).inspect().then(() => true, () => false);
 }
 
-async function findExecutable(name: string): Promise<string | undefined> {
-  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-  for (const d of dirs.filter(Boolean)) {
-    const candidate = path.join(d, name);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
-}
-
 /** Runs the `docker` command line against `host`; output goes to `logFile`, its tail into the error. */
 export async function dockerCli(host: string, args: string[], options: { logFile?: string } = {}): Promise<string> {
   const docker = await findExecutable("docker");
@@ -269,37 +260,8 @@ function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv
   });
 }
 
-/** A lock directory between test runs that make images at the same time; a dead owner's lock is taken over. */
-async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  for (let waited = 0; ; waited += 200) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const owner = Number(await readFile(path.join(lock, "pid"), "utf8").catch(() => "0"));
-      const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
-      if ((owner > 0 && !isAlive(owner)) || (owner === 0 && age > 10_000) || waited > 15 * 60_000) {
-        await rm(lock, { recursive: true, force: true });
-        continue;
-      }
-      await sleep(200);
-    }
-  }
-  await writeFile(path.join(lock, "pid"), String(process.pid));
-  try {
-    return await fn();
-  } finally {
-    await unlink(path.join(lock, "pid")).catch(() => undefined);
-    await rmdir(lock).catch(() => undefined);
-  }
+/** Serializes image making between test runs that start at the same time. */
+function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  return withDirLock(lock, { orphanAfterMs: 10_000, giveUpAfterMs: 15 * 60_000, pollMs: 200 }, fn);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
