@@ -106,7 +106,7 @@ async function main() {
   const dbSize = ensureDatabase();
   const work = mkdtempSync(path.join(tmpdir(), "tb-bench-"));
   const dataDir = path.join(work, "data");
-  const env = { ...process.env, DATA_DIR: dataDir, ADMIN_IDS: "1", MASTER_KEY: "bench-master-key-0123456789", LOG_LEVEL: "warn" };
+  const env = { ...process.env, DATA_DIR: dataDir, ADMIN_IDS: "1", MASTER_KEY: "bench-master-key-0123456789-abcdefXYZ", LOG_LEVEL: "warn" };
   writeFileSync(
     path.join(work, "config.yaml"),
     `sources:\n  - { name: bench, kind: postgres, host: "${PG.host}", port: ${PG.port}, database: ${DB}, user: ${PG.user}, password: "" }\n` +

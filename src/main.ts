@@ -18,6 +18,9 @@ let messages: CliText | undefined;
 const text = (): CliText => (messages ??= cliMessages(cliLocale(process.env)));
 
 async function main(argv: string[]): Promise<number> {
+  // Private on disk whatever the caller's umask: every file this process (and its children)
+  // creates is 0600 and every folder 0700 (database, spool, parts, manifests, restores, exports).
+  process.umask(0o077);
   let command;
   try {
     command = parseCommand(argv);

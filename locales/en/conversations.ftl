@@ -9,6 +9,7 @@ conv-cancelled = Cancelled. Nothing was saved.
 conv-left = You left the { $dialog } dialog; nothing was saved.
 conv-use-buttons = Please choose one of the buttons above, or send /cancel.
 conv-send-text = Please answer with a text message, or send /cancel.
+conv-too-long = That answer is { $length } characters long; the limit here is { $max }. Please send a shorter one, or /cancel.
 conv-stale-button = This button belongs to an earlier question.
 conv-select-at-least = Select at least { $n } first.
 conv-problem = ⚠️ { $reason }
@@ -205,3 +206,6 @@ conv-job-summary =
     Success messages: { $success }
     Failure alerts: { $failure }
 conv-job-created = ✅ Job "{ $name }" created. Next run: { $next }. Run it now with /runnow { $name }.
+
+## Part sizes that can be read back (issue 9, item 5)
+conv-err-part-size-cloud = { $size } is above the 20 MB a bot can download from the cloud Bot API, so parts stored in "{ $destination }" could never be read back or restored by this tool. Send 19MiB or less (or use a self-hosted Bot API server, which takes parts up to 2000 MB).

@@ -28,6 +28,8 @@ export interface AppConfig {
   helperImage: string | undefined;
   /** Port of the Prometheus endpoint; undefined = off. */
   metricsPort: number | undefined;
+  /** Address the metrics endpoint binds to (default 127.0.0.1: it has no authentication). */
+  metricsHost: string;
   /** How many backups may run at once. */
   concurrency: number;
   /** A scheduled run missed while the process was down is made up at start-up when at most this old. */
@@ -47,6 +49,7 @@ export const ENV_VARS = [
   "LOG_LEVEL",
   "HELPER_IMAGE",
   "METRICS_PORT",
+  "METRICS_HOST",
   "SCHEDULER_CONCURRENCY",
   "MISSED_RUN_GRACE_MINUTES",
 ] as const;
@@ -74,7 +77,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
 
   const masterKey = env.MASTER_KEY ?? "";
   if (!masterKey) throw new ConfigError("MASTER_KEY", "is required: a long random secret that encrypts stored credentials");
-  if (masterKey.length < 16) throw new ConfigError("MASTER_KEY", "is too short: use at least 16 characters");
+  const weak = masterKeyWeakness(masterKey);
+  if (weak) throw new ConfigError("MASTER_KEY", `${weak}; make one with: openssl rand -base64 32`);
 
   const dataDir = path.resolve(env.DATA_DIR?.trim() || "./data");
 
@@ -109,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
 
   return {
     metricsPort,
+    metricsHost: env.METRICS_HOST?.trim() || "127.0.0.1",
     concurrency,
     missedRunGraceMs: missedRunGraceMinutes * 60_000,
     botToken,
@@ -124,6 +129,32 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
     logLevel,
     helperImage: env.HELPER_IMAGE?.trim() || undefined,
   };
+}
+
+/** Characters a MASTER_KEY needs at least (`openssl rand -base64 32` gives 44). */
+export const MASTER_KEY_MIN_LENGTH = 32;
+/** Floor of the Shannon estimate below (32 random hex digits, 128 bits, estimate 91 at worst). */
+const MASTER_KEY_MIN_BITS = 80;
+
+/**
+ * Why a MASTER_KEY is too weak to protect the database against offline guessing, or null.
+ * The database file holds a key check, so a stolen copy can be attacked at leisure: the key
+ * must carry about 128 bits on its own. Refused: fewer than 32 characters, a short unit
+ * repeated (`passwordpassword…`), and strings whose characters carry too little information
+ * (Shannon estimate over the key itself: 32 random hex digits always pass, `aaaa…b` does not).
+ */
+export function masterKeyWeakness(key: string): string | null {
+  const chars = [...key];
+  if (chars.length < MASTER_KEY_MIN_LENGTH) return `is too short: use at least ${MASTER_KEY_MIN_LENGTH} random characters`;
+  for (let period = 1; period <= chars.length / 2; period++) {
+    if (chars.every((c, i) => c === chars[i % period])) return "is a short text repeated: use a random key";
+  }
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= n * Math.log2(n / chars.length);
+  if (bits < MASTER_KEY_MIN_BITS) return "is too predictable (too few different characters): use a random key";
+  return null;
 }
 
 export function isValidTimeZone(tz: string): boolean {

@@ -1,23 +1,33 @@
 import type { SettingsRepo } from "../repos/settings.repo.js";
-import { SecretBox } from "./secret-box.js";
+import { LEGACY_KDF, NEW_KDF, parseKdf, SecretBox, type KdfParams } from "./secret-box.js";
 
 const SALT_KEY = "crypto.salt";
 const CHECK_KEY = "crypto.check";
+/** scrypt parameters the salt was made for (absent: the legacy N=2^14 of the first databases). */
+const KDF_KEY = "crypto.kdf";
 
 /**
  * Opens the database's secret box with MASTER_KEY. A new database is bound to the key it is
  * first opened with; afterwards a different key is refused (WrongMasterKeyError), never used.
+ *
+ * Safe when several processes open a new database at once (`run` and `config import` started
+ * together): the salt and its parameters are inserted only when absent, in one write
+ * transaction, and every process then derives its key from what is stored, never from the salt
+ * it proposed. The key check is written the same way, so the first writer's check binds the
+ * database and a second process with another key is refused.
  */
 export async function openSecretBox(settings: SettingsRepo, masterKey: string): Promise<SecretBox> {
-  const saltB64 = settings.get(SALT_KEY);
-  if (!saltB64) {
-    const salt = SecretBox.newSalt();
-    const box = await SecretBox.create(masterKey, salt);
-    settings.set(SALT_KEY, Buffer.from(salt).toString("base64"));
-    settings.set(CHECK_KEY, box.makeCheck());
-    return box;
+  if (!settings.get(SALT_KEY)) {
+    settings.insertAllIfAbsent({
+      [SALT_KEY]: Buffer.from(SecretBox.newSalt()).toString("base64"),
+      [KDF_KEY]: JSON.stringify(NEW_KDF),
+    });
   }
-  const box = await SecretBox.create(masterKey, new Uint8Array(Buffer.from(saltB64, "base64")));
+  const salt = new Uint8Array(Buffer.from(settings.get(SALT_KEY)!, "base64"));
+  const stored = settings.get(KDF_KEY);
+  const kdf: KdfParams = stored ? parseKdf(stored) : LEGACY_KDF;
+  const box = await SecretBox.create(masterKey, salt, kdf);
+  if (!settings.get(CHECK_KEY)) settings.insertAllIfAbsent({ [CHECK_KEY]: box.makeCheck() });
   box.assertCheck(settings.get(CHECK_KEY) ?? "");
   return box;
 }

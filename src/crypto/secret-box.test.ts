@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openDatabase } from "../db/client.js";
 import { SettingsRepo } from "../repos/settings.repo.js";
 import { openSecretBox } from "./open-secret-box.js";
-import { WrongMasterKeyError } from "./secret-box.js";
+import { LEGACY_KDF, SecretBox, WrongMasterKeyError } from "./secret-box.js";
 
 describe("secret box", () => {
   it("round-trips a secret and never stores plaintext", async () => {
@@ -32,5 +32,31 @@ describe("secret box", () => {
     await expect(openSecretBox(new SettingsRepo(again), "the first master key")).resolves.toBeDefined();
     again.$client.close();
     expect(readFileSync(file).includes(Buffer.from("the first master key"))).toBe(false);
+  });
+
+  it("still opens a database made before the key-derivation parameters were stored (scrypt N=2^14)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-sb-"));
+    const db = openDatabase(path.join(dir, "db.sqlite"));
+    const settings = new SettingsRepo(db);
+    // What the first databases hold: a salt and a check made with N=2^14, and no parameters.
+    const salt = SecretBox.newSalt();
+    const old = await SecretBox.create("an old but long master key 0123456789", salt, LEGACY_KDF);
+    settings.set("crypto.salt", Buffer.from(salt).toString("base64"));
+    settings.set("crypto.check", old.makeCheck());
+    const stored = old.encrypt("db-password");
+    const box = await openSecretBox(settings, "an old but long master key 0123456789");
+    expect(box.decrypt(stored)).toBe("db-password");
+    expect(settings.get("crypto.kdf")).toBeNull();
+    await expect(openSecretBox(settings, "another long master key 0123456789ab")).rejects.toBeInstanceOf(WrongMasterKeyError);
+    db.$client.close();
+  });
+
+  it("binds a new database to N=2^16 and records it beside the salt", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-sb-"));
+    const db = openDatabase(path.join(dir, "db.sqlite"));
+    const settings = new SettingsRepo(db);
+    await openSecretBox(settings, "a new long master key 0123456789abc");
+    expect(JSON.parse(settings.get("crypto.kdf")!)).toEqual({ N: 2 ** 16, r: 8, p: 1 });
+    db.$client.close();
   });
 });

@@ -15,17 +15,40 @@ export class WrongMasterKeyError extends Error {
 const PREFIX = "sb1:";
 const CHECK_PLAINTEXT = "tele-backup master key check";
 
+/** scrypt cost parameters, stored beside the salt so a database always opens with its own. */
+export interface KdfParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** What databases made before the parameters were stored used. */
+export const LEGACY_KDF: KdfParams = { N: 2 ** 14, r: 8, p: 1 };
+/**
+ * New databases: N=2^16 (64 MiB, about 0.2 s on one core; every CLI command pays it once).
+ * The main defence is MASTER_KEY's own strength (see config/env.ts: 128 bits or more);
+ * this makes each offline guess cost 4× what it did.
+ */
+export const NEW_KDF: KdfParams = { N: 2 ** 16, r: 8, p: 1 };
+
+export function parseKdf(text: string): KdfParams {
+  const v = JSON.parse(text) as Partial<KdfParams>;
+  const ok = (n: unknown, max: number) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+  if (!ok(v.N, 2 ** 22) || !ok(v.r, 64) || !ok(v.p, 16)) throw new Error(`unreadable key-derivation parameters in the database: ${text}`);
+  return { N: v.N!, r: v.r!, p: v.p! };
+}
+
 /**
  * Symmetric encryption for secrets stored in the database (crypto_secretbox, XSalsa20-Poly1305).
- * The key is derived from MASTER_KEY with scrypt (N=2^14, r=8: every CLI command pays for it once,
- * and MASTER_KEY is meant to be a long random string) and a per-database random salt.
+ * The key is derived from MASTER_KEY with scrypt (parameters stored per database) and a
+ * per-database random salt.
  */
 export class SecretBox {
   private constructor(private readonly key: Uint8Array) {}
 
-  static async create(masterKey: string, salt: Uint8Array): Promise<SecretBox> {
+  static async create(masterKey: string, salt: Uint8Array, kdf: KdfParams = NEW_KDF): Promise<SecretBox> {
     // Off the main thread: libsodium's start-up runs meanwhile.
-    const derived = scryptAsync(masterKey, salt, 32, { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const derived = scryptAsync(masterKey, salt, 32, { ...kdf, maxmem: 256 * kdf.N * kdf.r });
     await sodium.ready;
     const key = await derived;
     return new SecretBox(new Uint8Array(key));

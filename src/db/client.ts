@@ -1,9 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import * as schema from "./schema.js";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -11,14 +11,50 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 /** The committed migrations, found relative to this file both from src/ (tsx) and dist/ (built). */
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
 
-/** Opens (creating if needed) the SQLite database and applies pending migrations. */
+/** Private on disk: the folder holding the database is 0700, the database and its WAL files 0600. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/**
+ * Opens (creating if needed) the SQLite database and applies pending migrations. The folder
+ * and files are made private whatever the umask (and made private again if an older version
+ * left them readable).
+ */
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    const dir = path.dirname(file);
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    // Never a shared folder such as /tmp (sticky bit): it is not ours to close.
+    if ((statSync(dir).mode & 0o1000) === 0) chmodSync(dir, DIR_MODE);
+  }
   const sqlite = new Database(file);
+  // Before WAL is on: SQLite creates the -wal and -shm files with the database file's mode.
+  if (file !== ":memory:") for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, FILE_MODE);
+  sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
   const db = drizzle(sqlite, { schema }) as Db;
-  migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+  applyMigrations(sqlite);
   return db;
+}
+
+/**
+ * drizzle's migrator, with its bookkeeping table unchanged, but run inside one IMMEDIATE
+ * transaction: drizzle reads the last applied migration before it takes the write lock, so two
+ * commands started together on a new data folder both tried to create the tables and one
+ * failed. Here the second waits for the lock (busy_timeout) and then finds nothing to do.
+ */
+function applyMigrations(sqlite: Database.Database): void {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR });
+  const apply = sqlite.transaction(() => {
+    sqlite.exec(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
+    const last = sqlite.prepare(`SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1`).get() as { created_at: number } | undefined;
+    const insert = sqlite.prepare(`INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)`);
+    for (const m of migrations) {
+      if (last && Number(last.created_at) >= m.folderMillis) continue;
+      for (const stmt of m.sql) if (stmt.trim()) sqlite.exec(stmt);
+      insert.run(m.hash, m.folderMillis);
+    }
+  });
+  apply.immediate();
 }

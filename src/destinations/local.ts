@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, copyFile, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
@@ -33,8 +33,8 @@ export function createLocalDestination(config: { name: string; path: string }): 
     async check() {
       const probe = path.join(root, `.tele-backup-probe-${process.pid}-${Date.now()}`);
       try {
-        await mkdir(root, { recursive: true });
-        const h = await open(probe, "w");
+        await mkdir(root, { recursive: true, mode: 0o700 });
+        const h = await open(probe, "w", 0o600);
         await h.write("probe");
         await h.close();
         await rm(probe);
@@ -49,9 +49,12 @@ export function createLocalDestination(config: { name: string; path: string }): 
       const target = path.join(dir, part.name);
       const tmp = path.join(dir, `.${part.name}.tmp-${process.pid}`);
       try {
-        await mkdir(dir, { recursive: true });
+        // Private whatever the umask: the job's folder 0700, every part and manifest 0600.
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+        await chmod(dir, 0o700);
         await copyFile(file, tmp);
         const h = await open(tmp, "r+");
+        await h.chmod(0o600);
         await h.sync();
         await h.close();
         await rename(tmp, target);

@@ -6,6 +6,7 @@ import { openDatabase, type Db } from "../db/client.js";
 import { createLogger } from "../logger.js";
 import { RunsRepo } from "../repos/runs.repo.js";
 import type { JobStatus } from "../scheduler/scheduler.js";
+import { loadConfig } from "../config/env.js";
 import { renderMetrics, runStatsFromRepo, startMetricsServer } from "./metrics.js";
 
 describe("metrics", () => {
@@ -18,8 +19,8 @@ describe("metrics", () => {
     db = openDatabase(path.join(dir, "db.sqlite"));
     runs = new RunsRepo(db);
     const base = { sourceKind: "sqlite", trigger: "schedule" as const };
-    runs.create({ ...base, jobName: "app", status: "success", startedAt: new Date("2026-01-09T03:00:00Z"), finishedAt: new Date("2026-01-09T03:01:00Z"), payloadSize: 100 });
-    runs.create({ ...base, jobName: "app", status: "success", startedAt: new Date("2026-01-10T03:00:00Z"), finishedAt: new Date("2026-01-10T03:02:30Z"), payloadSize: 2048 });
+    runs.create({ ...base, jobName: "app", status: "success", startedAt: new Date("2026-01-09T03:00:00Z"), finishedAt: new Date("2026-01-09T03:01:00Z"), payloadSize: 100, verifiedAt: new Date("2026-01-09T03:01:00Z") });
+    runs.create({ ...base, jobName: "app", status: "success", startedAt: new Date("2026-01-10T03:00:00Z"), finishedAt: new Date("2026-01-10T03:02:30Z"), payloadSize: 2048, verifiedAt: new Date("2026-01-10T03:02:30Z") });
     runs.create({ ...base, jobName: "app", status: "failed", startedAt: new Date("2026-01-11T03:00:00Z"), finishedAt: new Date("2026-01-11T03:00:05Z") });
     runs.create({ ...base, jobName: 'we"ird\\job', status: "interrupted", startedAt: new Date("2026-01-11T03:00:00Z") });
   });
@@ -49,6 +50,36 @@ describe("metrics", () => {
     expect(lines).toContain(`tele_backup_heartbeat_timestamp_seconds ${Date.parse("2026-01-12T03:00:05Z") / 1000}`);
     expect(lines).toContain("# TYPE tele_backup_last_success_timestamp_seconds gauge");
     expect(text.endsWith("\n")).toBe(true);
+  });
+
+  it("a run not read back in full is ⚠️ in the metrics: last_backup_verified 0, and it is not the last success; order is the sequence, not the clock", () => {
+    const base = { sourceKind: "sqlite", trigger: "schedule" as const, jobName: "app" };
+    // Made after every run above, but by a clock 400 days ahead; then one that was not read back.
+    runs.create({ ...base, status: "success", startedAt: new Date("2027-02-14T03:00:00Z"), finishedAt: new Date("2027-02-14T03:01:00Z"), payloadSize: 300, verifiedAt: new Date("2027-02-14T03:01:00Z") });
+    runs.create({ ...base, status: "success", startedAt: new Date("2026-01-12T03:00:00Z"), finishedAt: new Date("2026-01-12T03:01:00Z"), payloadSize: 25 * 1024 * 1024 });
+    const lines = renderMetrics({ runs: runStatsFromRepo(runs)() }).split("\n");
+    expect(lines).toContain('tele_backup_last_backup_verified{job="app"} 0');
+    expect(lines).toContain('tele_backup_unverified_runs{job="app"} 1');
+    // The newest good backup by sequence is the future-dated one (id 5), not the unverified id 6.
+    expect(lines).toContain(`tele_backup_last_success_timestamp_seconds{job="app"} ${Date.parse("2027-02-14T03:00:00Z") / 1000}`);
+    expect(lines).toContain('tele_backup_last_success_size_bytes{job="app"} 300');
+
+    runs.create({ ...base, status: "success", startedAt: new Date("2026-01-13T03:00:00Z"), finishedAt: new Date("2026-01-13T03:00:10Z"), payloadSize: 7, verifiedAt: new Date("2026-01-13T03:00:10Z") });
+    const after = renderMetrics({ runs: runStatsFromRepo(runs)() }).split("\n");
+    expect(after).toContain('tele_backup_last_backup_verified{job="app"} 1');
+    expect(after).toContain(`tele_backup_last_success_timestamp_seconds{job="app"} ${Date.parse("2026-01-13T03:00:00Z") / 1000}`);
+  });
+
+  it("listens on the loopback address unless told otherwise (the endpoint has no authentication)", async () => {
+    const server = await startMetricsServer(0, { runStats: runStatsFromRepo(runs), log: createLogger("silent") });
+    try {
+      expect(server.host).toBe("127.0.0.1");
+    } finally {
+      await server.close();
+    }
+    const env = { ADMIN_IDS: "1", MASTER_KEY: "metrics-test-master-key-0123456789-abcdef" };
+    expect(loadConfig(env).metricsHost).toBe("127.0.0.1");
+    expect(loadConfig({ ...env, METRICS_HOST: "0.0.0.0" }).metricsHost).toBe("0.0.0.0");
   });
 
   it("serves /metrics over HTTP and 404 elsewhere", async () => {

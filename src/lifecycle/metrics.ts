@@ -10,12 +10,17 @@ export const RUN_STATUSES: readonly RunRow["status"][] = ["running", "success", 
 /** Per-job figures from the run history, keyed by job name (runs keep it after a job is deleted). */
 export interface JobRunStats {
   job: string;
+  /** Start of the job's newest good backup: the highest-id success read back in full. */
   lastSuccessAt: Date | null;
   /** Duration of the last successful run. */
   lastSuccessDurationMs: number | null;
   /** Payload bytes of the last successful run. */
   lastSuccessSize: number | null;
   runsByStatus: Record<RunRow["status"], number>;
+  /** The newest successful run (by id) was read back in full: true; it was not (⚠️): false; no success yet: null. */
+  lastBackupVerified?: boolean | null;
+  /** Successful runs that were not read back in full. */
+  unverifiedRuns?: number;
 }
 
 export interface MetricsSnapshot {
@@ -44,7 +49,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
   family(
     "tele_backup_last_success_timestamp_seconds",
     "gauge",
-    "Start time of the job's last successful backup (Unix seconds).",
+    "Start time of the job's last successful backup that was read back in full (Unix seconds).",
     runs.filter((r) => r.lastSuccessAt).map((r) => [{ job: r.job }, r.lastSuccessAt!.getTime() / 1000]),
   );
   family(
@@ -58,6 +63,18 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
     "gauge",
     "Payload size of the job's last successful backup.",
     runs.filter((r) => r.lastSuccessSize != null).map((r) => [{ job: r.job }, r.lastSuccessSize!]),
+  );
+  family(
+    "tele_backup_last_backup_verified",
+    "gauge",
+    "1 when the job's newest successful run was read back in full (restorable by this tool), 0 when it was not.",
+    runs.filter((r) => r.lastBackupVerified != null).map((r) => [{ job: r.job }, r.lastBackupVerified ? 1 : 0]),
+  );
+  family(
+    "tele_backup_unverified_runs",
+    "gauge",
+    "Successful runs in the history that were not read back in full (not counted as good backups).",
+    runs.map((r) => [{ job: r.job }, r.unverifiedRuns ?? 0]),
   );
   family(
     "tele_backup_runs",
@@ -106,14 +123,21 @@ function formatValue(v: number): string {
   return String(v);
 }
 
-/** `runStats` over the runs repository (reads the history; fine for the few runs a day a backup tool records). */
+/**
+ * `runStats` over the runs repository (reads the history; fine for the few runs a day a backup
+ * tool records). "Last" is the sequence (highest run id), never the clock; the last success is
+ * the newest one read back in full.
+ */
 export function runStatsFromRepo(runs: Pick<RunsRepo, "listByStatus">): () => JobRunStats[] {
   return () => {
-    const byJob = new Map<string, JobRunStats>();
+    const byJob = new Map<string, JobRunStats & { lastGoodId: number; lastSuccessId: number }>();
     const entry = (job: string) => {
       let e = byJob.get(job);
       if (!e) {
-        e = { job, lastSuccessAt: null, lastSuccessDurationMs: null, lastSuccessSize: null, runsByStatus: { running: 0, success: 0, failed: 0, interrupted: 0 } };
+        e = {
+          job, lastSuccessAt: null, lastSuccessDurationMs: null, lastSuccessSize: null, runsByStatus: { running: 0, success: 0, failed: 0, interrupted: 0 },
+          lastBackupVerified: null, unverifiedRuns: 0, lastGoodId: 0, lastSuccessId: 0,
+        };
         byJob.set(job, e);
       }
       return e;
@@ -122,25 +146,35 @@ export function runStatsFromRepo(runs: Pick<RunsRepo, "listByStatus">): () => Jo
       for (const row of runs.listByStatus(status)) {
         const e = entry(row.jobName);
         e.runsByStatus[status]++;
-        if (status === "success" && (!e.lastSuccessAt || row.startedAt > e.lastSuccessAt)) {
+        if (status !== "success") continue;
+        const verified = row.verifiedAt != null;
+        if (!verified) e.unverifiedRuns!++;
+        if (row.id > e.lastSuccessId) {
+          e.lastSuccessId = row.id;
+          e.lastBackupVerified = verified;
+        }
+        if (verified && row.id > e.lastGoodId) {
+          e.lastGoodId = row.id;
           e.lastSuccessAt = row.startedAt;
           e.lastSuccessDurationMs = row.finishedAt ? row.finishedAt.getTime() - row.startedAt.getTime() : null;
           e.lastSuccessSize = row.payloadSize;
         }
       }
     }
-    return [...byJob.values()];
+    return [...byJob.values()].map(({ lastGoodId: _g, lastSuccessId: _s, ...stats }) => stats);
   };
 }
 
 export interface MetricsServer {
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** The address bound (127.0.0.1 unless METRICS_HOST says otherwise). */
+  host: string;
   close(): Promise<void>;
 }
 
 /** Serves `GET /metrics` on `port` (0: any free port). Other paths answer 404. */
-export function startMetricsServer(port: number, deps: MetricsDeps, host = "0.0.0.0"): Promise<MetricsServer> {
+export function startMetricsServer(port: number, deps: MetricsDeps, host = "127.0.0.1"): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method !== "GET" || url.pathname !== "/metrics") {
@@ -162,6 +196,7 @@ export function startMetricsServer(port: number, deps: MetricsDeps, host = "0.0.
       deps.log.info({ port: (server.address() as AddressInfo).port }, "metrics endpoint listening");
       resolve({
         port: (server.address() as AddressInfo).port,
+        host: (server.address() as AddressInfo).address,
         close: () =>
           new Promise<void>((res, rej) => {
             server.closeAllConnections();

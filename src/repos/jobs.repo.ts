@@ -7,6 +7,9 @@ export type NewJobRow = Omit<typeof jobs.$inferInsert, "id" | "createdAt" | "upd
 /** A job row with the ids of the destinations it delivers to, in delivery order. */
 export type JobWithDestinations = JobRow & { destinationIds: number[] };
 
+/** Write transactions take the write lock first: see config-io.service.ts. */
+const IMMEDIATE = { behavior: "immediate" } as const;
+
 export class JobsRepo {
   constructor(private readonly db: Db) {}
 
@@ -49,7 +52,7 @@ export class JobsRepo {
           .run();
       }
       return { ...row, destinationIds: [...destinationIds] };
-    });
+    }, IMMEDIATE);
   }
 
   /** Updates the row; when `destinationIds` is given, replaces the destination list with it. */
@@ -66,7 +69,7 @@ export class JobsRepo {
         }
       }
       return this.attach([row])[0]!;
-    });
+    }, IMMEDIATE);
   }
 
   /** True when a row was deleted (its job_destinations go with it). */

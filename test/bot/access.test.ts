@@ -54,6 +54,17 @@ describe("bot access, commands and languages", () => {
     expect(h.fake.messages(group.id).filter((m) => m.sent_by_bot !== undefined)).toHaveLength(0);
   });
 
+  it("acts only in the sender's own private chat: an admin's update from someone else's private chat is ignored", async () => {
+    const other = h.fake.createUser({ firstName: "Mallory" });
+    const refusalsBefore = h.logLines.filter((l) => l.includes("access refused")).length;
+    const u = h.fake.sendUserMessage(ADMIN_ID, "/jobs", { chatId: other.id });
+    await h.fake.updateConfirmed(u);
+    const reply = await h.say("/help");
+    expect(reply.text).toContain("/newjob");
+    expect(h.fake.messages(other.id).filter((m) => m.sent_by_bot !== undefined)).toHaveLength(0);
+    expect(h.logLines.filter((l) => l.includes("access refused")).length).toBe(refusalsBefore);
+  });
+
   it("/help lists every command, the dialogs included", async () => {
     const help = await h.say("/help");
     for (const c of COMMANDS) expect(help.text).toContain(`/${c} — `);

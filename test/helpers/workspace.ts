@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,13 +16,41 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface CliOptions {
+  /** Start it from a shell with this umask (e.g. "000"), as a user's shell would. */
+  umask?: string;
+}
+
+/** A running `tele-backup <args>` process; `result` settles when it has exited (code -1: killed by a signal). */
+export interface StartedCli {
+  child: ChildProcess;
+  result: Promise<CliResult>;
+}
+
+/** Starts `tele-backup <args>` as a child process with exactly `env`. */
+export function startCli(env: NodeJS.ProcessEnv, args: string[], options: CliOptions = {}): StartedCli {
+  const argv = [process.execPath, "--import", "tsx", MAIN, ...args];
+  const child = options.umask
+    ? spawn("sh", ["-c", `umask ${options.umask}; exec "$@"`, "sh", ...argv], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  return { child, result };
+}
+
 /** A scratch DATA_DIR with its own environment, to drive the real CLI or build the app in-process. */
 export interface Workspace {
   dir: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
   /** Runs `tele-backup <args>` as a child process, exactly as a user would. */
-  cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
+  cli(args: string[], extraEnv?: NodeJS.ProcessEnv, options?: CliOptions): Promise<CliResult>;
   writeFile(name: string, text: string): string;
   /** Builds the app in this process (same composition as main.ts). */
   app(extraEnv?: NodeJS.ProcessEnv, options?: BuildOptions): Promise<App>;
@@ -37,7 +65,7 @@ export function createWorkspace(env: NodeJS.ProcessEnv = {}): Workspace {
     ...process.env,
     DATA_DIR: dataDir,
     ADMIN_IDS: "111",
-    MASTER_KEY: "test-master-key-0123456789",
+    MASTER_KEY: "test-master-key-0123456789-abcdefXYZ",
     LOG_LEVEL: "silent",
     BOT_TOKEN: "",
     ...env,
@@ -46,16 +74,7 @@ export function createWorkspace(env: NodeJS.ProcessEnv = {}): Workspace {
     dir,
     dataDir,
     env: wsEnv,
-    cli: (args, extraEnv = {}) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: { ...wsEnv, ...extraEnv }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-        child.once("error", reject);
-        child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      }),
+    cli: (args, extraEnv = {}, options = {}) => startCli({ ...wsEnv, ...extraEnv }, args, options).result,
     writeFile(name, text) {
       const file = path.join(dir, name);
       writeFileSync(file, text);

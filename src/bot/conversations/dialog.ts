@@ -48,6 +48,20 @@ export type Parsed<T> = { ok: T } | { error: string };
 const CALLBACK_PREFIX = "cv";
 
 /**
+ * The longest typed answer any prompt takes (host names, paths, cron lines, names, secrets all
+ * fit). A longer one is refused with the limit and asked again: echoed back (e.g. "Testing the
+ * connection to …") it would overflow Telegram's 4096-character message limit.
+ */
+export const MAX_ANSWER_LENGTH = 1024;
+/** Telegram's limit for one message's text. */
+const MAX_MESSAGE_LENGTH = 4096;
+
+/** Text cut to fit one Telegram message (a safety net: every echoed value is already bounded). */
+export function clipMessage(text: string): string {
+  return text.length <= MAX_MESSAGE_LENGTH ? text : `${text.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
+}
+
+/**
  * One running dialog: translation in the user's language, prompts with inline buttons, and
  * answers that are validated and re-asked. Everything here is deterministic given the
  * recorded updates and `external` results, as the conversations plugin's replays require.
@@ -89,7 +103,7 @@ export class Dialog {
 
   async say(text: string, choices?: Choice[][], token?: string): Promise<Message.TextMessage> {
     const markup = choices ? this.keyboard(token ?? this.nextToken(), choices) : undefined;
-    return this.ctx.api.sendMessage(this.chatId, text, markup ? { reply_markup: markup } : {});
+    return this.ctx.api.sendMessage(this.chatId, clipMessage(text), markup ? { reply_markup: markup } : {});
   }
 
   /** Asks once and returns the first acceptable answer (buttons of this prompt, text, forward, secret). */
@@ -112,7 +126,7 @@ export class Dialog {
         }
         await this.quietly(() => u.answerCallbackQuery());
         if (options.secret) await this.external(() => this.env.prompts.clear(this.chatId));
-        await this.quietly(() => this.ctx.api.editMessageText(this.chatId, sent.message_id, `${text}\n\n→ ${labels.get(m[2]!)}`));
+        await this.quietly(() => this.ctx.api.editMessageText(this.chatId, sent.message_id, clipMessage(`${text}\n\n→ ${labels.get(m[2]!)}`)));
         return { kind: "button", value: m[2]! };
       }
       const msg = u.message;
@@ -144,6 +158,10 @@ export class Dialog {
         return { kind: "text", text: msg.text ?? msg.caption ?? "", message: msg };
       }
       if (acceptText && msg.text !== undefined) {
+        if (msg.text.length > MAX_ANSWER_LENGTH) {
+          await this.say(this.t("conv-too-long", { length: String(msg.text.length), max: String(MAX_ANSWER_LENGTH) }));
+          continue;
+        }
         if (choices.length > 0) await this.removeKeyboard(sent);
         return { kind: "text", text: msg.text, message: msg };
       }
@@ -212,7 +230,7 @@ export class Dialog {
         await this.quietly(() => u.answerCallbackQuery());
         const result = items.filter((i) => chosen.has(i.value));
         await this.quietly(() =>
-          this.ctx.api.editMessageText(this.chatId, sent.message_id, `${text}\n\n→ ${result.map((i) => i.label).join(", ")}`),
+          this.ctx.api.editMessageText(this.chatId, sent.message_id, clipMessage(`${text}\n\n→ ${result.map((i) => i.label).join(", ")}`)),
         );
         return result.map((i) => i.value);
       }

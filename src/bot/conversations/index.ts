@@ -76,6 +76,20 @@ export function registerConversations(bot: Bot<BotContext>, deps: BotDeps): void
     }),
   );
 
+  // A dialog that fails for any reason (a Bot API error, a bug) drops the secrets of its chat:
+  // nothing typed into a dead dialog may wait in memory for the vault's expiry.
+  bot.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (ctx.chat) {
+        vault.dropChat(ctx.chat.id);
+        await prompts.clear(ctx.chat.id).catch(() => {});
+      }
+      throw err;
+    }
+  });
+
   bot.use(secretScrubber({ vault, prompts, log: deps.log, translate: deps.translate, locale: localeOf }));
 
   bot.command("cancel", async (ctx, next) => {

@@ -36,7 +36,7 @@ export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
 const AGE_SECRET_KEY = /AGE-SECRET-KEY-1[0-9A-Z]{20,}/;
 
 /** Kept this long at most; a dialog left open longer asks again. */
-const VAULT_TTL_MS = 6 * 60 * 60 * 1000;
+const VAULT_TTL_MS = 30 * 60 * 1000;
 
 export interface SecretVault {
   /** Stores a secret for a chat; returns its handle. */

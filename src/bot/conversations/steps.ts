@@ -3,7 +3,7 @@ import { redact } from "../../crypto/redact.js";
 import { DestinationError } from "../../destinations/port.js";
 import { formatIssue, type Issue } from "../../services/errors.js";
 import { checkBotToken, checkName, checkSecret } from "../../services/validation.js";
-import type { Choice, Dialog } from "./dialog.js";
+import { MAX_ANSWER_LENGTH, type Choice, type Dialog } from "./dialog.js";
 import { readChat, readThreadId, type Read } from "./parse.js";
 
 /** Steps and helpers the three creation dialogs share. */
@@ -40,12 +40,12 @@ export async function askSecret(d: Dialog, prompt: string, check: SecretCheck, n
       if (answer.kind !== "secret") return { error: d.t("conv-secret-resend") };
       const problem = await d.external(() => {
         const value = d.env.vault.get(d.chatId, answer.handle);
-        if (value === undefined) return "conv-secret-lost";
-        const p = secretProblem(value, check);
+        if (value === undefined) return { key: "conv-secret-lost" };
+        const p = value.length > MAX_ANSWER_LENGTH ? "conv-too-long" : secretProblem(value, check);
         if (p) d.env.vault.drop(answer.handle);
-        return p ?? null;
+        return p ? { key: p, length: value.length } : null;
       });
-      return problem ? { error: d.t(problem) } : { ok: { kind: "vault", handle: answer.handle } };
+      return problem ? { error: d.t(problem.key, { length: String(problem.length ?? 0), max: String(MAX_ANSWER_LENGTH) }) } : { ok: { kind: "vault", handle: answer.handle } };
     },
     { secret: true, ...(none ? { choices: [[none]] } : {}) },
   );

@@ -6,11 +6,12 @@ import type { BotDeps } from "../deps.js";
 const REMEMBERED_REFUSALS = 10_000;
 
 /**
- * Lets only private-chat updates through: channel posts, group and supergroup messages and
- * anything without a chat are dropped without a word.
+ * Lets only updates from a user's own private chat with the bot through: channel posts, group
+ * and supergroup messages, anything without a chat or sender, and a private chat that is not
+ * the sender's own (a business-connection or otherwise relayed update) are dropped without a word.
  */
 export const privateChatsOnly: MiddlewareFn<BotContext> = async (ctx, next) => {
-  if (ctx.chat?.type === "private") await next();
+  if (ctx.chat?.type === "private" && ctx.from !== undefined && ctx.chat.id === ctx.from.id) await next();
 };
 
 /**
