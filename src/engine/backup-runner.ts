@@ -14,13 +14,14 @@ import type { SourceRegistry } from "../sources/registry.js";
 import { formatBytes } from "../cli/format.js";
 import { AbortedError, BackupError, SpoolError, type BackupPhase } from "./errors.js";
 import { restoreRecipe, VERSION, type Manifest, type ManifestPart } from "./manifest.js";
-import { withRetry } from "./retry.js";
+import { readBackPart, type ReadBackResult } from "./read-back.js";
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.js";
 import { COMPRESSION_EXT, compressor } from "./stages/compress.js";
 import { counter } from "./stages/count.js";
 import { ageEncrypt } from "./stages/encrypt.js";
-import { runPipeline, type Stage } from "./stages/run-pipeline.js";
+import { runStages, StageFailure, type Stage } from "./stages/run-pipeline.js";
+import { ChildTransformError } from "./stages/child-transform.js";
 import { splitter, type SpooledPart, type SplitResult } from "./stages/split.js";
-import { verifyStoredParts } from "./verify.js";
 
 export type RunTrigger = RunRow["trigger"];
 
@@ -61,9 +62,13 @@ export interface BackupRunnerDeps {
   spoolDir: string;
   log: Logger;
   now?: () => Date;
-  /** Upload retry policy (tests shorten the delays). */
-  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Retry policy of uploads and read-backs (tests shorten the delays). */
+  retry?: RetryPolicy;
+  /** A read-back that brings no byte for this long is abandoned and retried (default 60 s). */
+  readBackIdleMs?: number;
 }
+
+const DEFAULT_READ_BACK_IDLE_MS = 60_000;
 
 interface Delivered {
   rowId: number;
@@ -104,6 +109,7 @@ export class BackupRunner {
       encryption: job.encryption.kind,
       compression: job.compression,
       format: job.format,
+      passphraseEnc: job.encryption.kind === "passphrase" ? (job.passphraseEnc ?? null) : null,
     });
     const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0 };
     // An observer's failure (say, a chat message that could not be edited) never stops a backup.
@@ -149,21 +155,31 @@ export class BackupRunner {
 
       setPhase("dump");
       report();
-      const dump = await driver.dump(job.source.config, { format: job.format, signal });
+      // Containers the source stops are recorded with the run, so recovery restarts them after a crash.
+      const containers = { stopping: (c: { id: string; name: string }) => runs.recordStoppedContainer(run.id, c), running: (c: { id: string }) => runs.forgetStoppedContainer(run.id, c.id) };
+      const dump = await driver.dump(job.source.config, { format: job.format, signal, containers });
       let split: SplitResult | undefined;
-      const stages: Stage[] = [
-        dump.stream,
-        counter((n) => {
-          progress.rawBytes = n;
-        }),
-        compressor(job.compression),
+      // Each stage with the phase its own failure belongs to (counters never fail on their own).
+      const stages: Array<{ stage: Stage; phase: BackupPhase }> = [
+        { stage: dump.stream, phase: "dump" },
+        {
+          stage: counter((n) => {
+            progress.rawBytes = n;
+          }),
+          phase: "dump",
+        },
+        { stage: compressor(job.compression), phase: "compress" },
       ];
-      if (job.encryption.kind !== "none") stages.push(ageEncrypt(job.encryption));
-      stages.push(
-        counter((n) => {
+      if (job.encryption.kind !== "none") stages.push({ stage: ageEncrypt(job.encryption), phase: "encrypt" });
+      stages.push({
+        stage: counter((n) => {
           progress.payloadBytes = n;
         }),
-      );
+        phase: "dump",
+      });
+      // Stops a delivery in flight (an upload, its retries, a read-back) once the pipeline failed.
+      const deliveries = new AbortController();
+      const deliverySignal = AbortSignal.any([signal, deliveries.signal]);
       const sink = splitter(
         {
           dir: spool,
@@ -174,7 +190,7 @@ export class BackupRunner {
             progress.phase = "uploading";
             progress.currentPart = part.index;
             report();
-            await this.deliverPart(run.id, job, destinations, part, delivered, partsMeta, readBack, signal);
+            await this.deliverPart(run.id, job, destinations, part, delivered, partsMeta, readBack, deliverySignal);
             progress.partsUploaded = part.index;
             report();
           },
@@ -183,32 +199,28 @@ export class BackupRunner {
           split = r;
         },
       );
-      let sinkError: unknown;
       let sinkSettled: Promise<unknown> = Promise.resolve();
-      const recordingSink = (source: AsyncIterable<Uint8Array>): Promise<void> => {
-        const running = (async () => {
-          try {
-            await sink(source);
-          } catch (err) {
-            sinkError = err;
-            throw err;
-          }
-        })();
+      const watchedSink = (source: AsyncIterable<Uint8Array>): Promise<void> => {
+        const running = sink(source);
         sinkSettled = running.catch(() => {});
         return running;
       };
       try {
-        await runPipeline([...stages, recordingSink], signal);
+        await runStages([...stages.map((s) => s.stage), watchedSink], signal);
       } catch (err) {
-        // pipeline() may settle before the sink has: wait until no delivery is in flight, so
-        // everything delivered is known (and discarded) and nothing lands afterwards.
+        const failure = err instanceof StageFailure ? err : new StageFailure(-1, err);
+        deliveries.abort(failure.cause);
+        // runStages stops every stage from waiting for input, so the sink settles: wait for it,
+        // so everything delivered is known (and discarded) and nothing lands afterwards.
         await sinkSettled;
-        const sourceFailure = await dump.done.then(
-          () => null,
+        const sourceFailure = await settleWithin(dump.done, SOURCE_STOP_GRACE_MS).then(
+          (outcome) => {
+            if (outcome === "pending") child.warn("the source did not finish stopping in time; the run is ended anyway");
+            return null;
+          },
           (e: unknown) => e,
         );
-        // pipeline() may report the AbortError of a stage it tore down rather than the sink's own failure.
-        throw pickCause(sinkError ?? err, sourceFailure);
+        throw failureCause(failure, stages.map((s) => s.phase), sourceFailure);
       }
       await dump.done;
       const result = split!;
@@ -298,6 +310,11 @@ export class BackupRunner {
     }
   }
 
+  /**
+   * Stores one part in every destination and reads each copy back right away (while the next
+   * part is being dumped). A copy that stays bad after the read-back's retries is replaced by a
+   * new upload, once, and read back again. Only a second bad copy fails the run.
+   */
   private async deliverPart(
     runId: number,
     job: ResolvedJob,
@@ -310,31 +327,88 @@ export class BackupRunner {
   ): Promise<void> {
     const meta: ManifestPart = { index: part.index, name: part.name, size: part.size, sha256: part.sha256, stored: {} };
     for (const { id, destination } of destinations) {
-      const location = await this.withUploadRetry(
-        () => destination.putPart({ runId, jobName: job.name }, { index: part.index, total: part.last ? part.index : undefined, name: part.name, size: part.size, sha256: part.sha256 }, part.file, signal),
-        signal,
-      );
-      const row = this.deps.runs.addPart({
-        runId,
-        destinationId: id,
-        partIndex: part.index,
-        name: part.name,
-        size: part.size,
-        sha256: part.sha256,
-        locator: location.locator,
-        messageId: location.messageId ?? null,
-        fileId: location.fileId ?? null,
-        storedAt: new Date(),
-      });
-      delivered.push({ rowId: row.id, destination, location: { ...location, storedAt: row.storedAt } });
+      const copy = await this.storePart(runId, job, id, destination, part, delivered, signal);
+      let check = await this.readBackPart(destination, part, copy.location, signal);
+      if (check.status === "bad") {
+        this.deps.log.warn({ run: runId, destination: destination.name, part: part.name, reason: check.reason }, "a stored part reads back wrong; uploading it again");
+        await this.storeAgain(copy, runId, job, part, signal);
+        check = await this.readBackPart(destination, part, copy.location, signal);
+        if (check.status === "bad") {
+          throw new BackupError("verify", `${destination.name}: ${part.name} ${check.reason}, also after uploading it again`);
+        }
+      }
+      if (check.status === "ok") readBack.checked++;
+      else readBack.skipped++;
+      const location = copy.location;
       meta.stored[destination.name] = { locator: location.locator, ...(location.messageId ? { message_id: location.messageId } : {}), ...(location.fileId ? { file_id: location.fileId } : {}) };
-      // Prove it landed: read it back now, while the next part is being dumped.
-      const check = await verifyStoredParts([{ destination, parts: [{ index: part.index, name: part.name, size: part.size, sha256: part.sha256, location }] }], signal);
-      if (!check.ok) throw new BackupError("verify", check.problems.join("; "));
-      readBack.checked += check.checked;
-      readBack.skipped += check.skipped;
     }
     partsMeta.push(meta);
+  }
+
+  /**
+   * Replaces a copy that read back wrong: removes it (best effort: a copy the backend refuses
+   * to delete stays behind, unreferenced), uploads the part again, and points the copy's row
+   * and `copy` itself at the new one.
+   */
+  private async storeAgain(copy: Delivered, runId: number, job: ResolvedJob, part: SpooledPart, signal: AbortSignal): Promise<void> {
+    const { destination } = copy;
+    try {
+      const { refused } = await destination.delete([copy.location]);
+      if (refused.length > 0) this.deps.log.warn({ run: runId, part: part.name }, "the copy that read back wrong could not be removed");
+    } catch (err) {
+      this.deps.log.warn({ run: runId, part: part.name, err: (err as Error).message }, "the copy that read back wrong could not be removed");
+    }
+    const location = await this.withUploadRetry(
+      () => destination.putPart({ runId, jobName: job.name }, { index: part.index, total: part.last ? part.index : undefined, name: part.name, size: part.size, sha256: part.sha256 }, part.file, signal),
+      signal,
+    );
+    const row = this.deps.runs.movePart(copy.rowId, {
+      locator: location.locator,
+      messageId: location.messageId ?? null,
+      fileId: location.fileId ?? null,
+      storedAt: new Date(),
+    });
+    copy.location = { ...location, storedAt: row.storedAt };
+  }
+
+  /** Uploads one part (with retries) and records it; the copy is on `delivered` from then on. */
+  private async storePart(
+    runId: number,
+    job: ResolvedJob,
+    destinationId: number,
+    destination: Destination,
+    part: SpooledPart,
+    delivered: Delivered[],
+    signal: AbortSignal,
+  ): Promise<Delivered> {
+    const location = await this.withUploadRetry(
+      () => destination.putPart({ runId, jobName: job.name }, { index: part.index, total: part.last ? part.index : undefined, name: part.name, size: part.size, sha256: part.sha256 }, part.file, signal),
+      signal,
+    );
+    const row = this.deps.runs.addPart({
+      runId,
+      destinationId,
+      partIndex: part.index,
+      name: part.name,
+      size: part.size,
+      sha256: part.sha256,
+      locator: location.locator,
+      messageId: location.messageId ?? null,
+      fileId: location.fileId ?? null,
+      storedAt: new Date(),
+    });
+    const copy: Delivered = { rowId: row.id, destination, location: { ...location, storedAt: row.storedAt } };
+    delivered.push(copy);
+    return copy;
+  }
+
+  private readBackPart(destination: Destination, part: SpooledPart, location: StoredLocation, signal: AbortSignal): Promise<ReadBackResult> {
+    return readBackPart(destination, part, location, {
+      retry: this.deps.retry ?? DEFAULT_RETRY_POLICY,
+      idleTimeoutMs: this.deps.readBackIdleMs ?? DEFAULT_READ_BACK_IDLE_MS,
+      signal,
+      onRetry: (err, attempt, delayMs) => this.deps.log.warn({ attempt, delayMs, part: part.name, err: (err as Error).message }, "read-back failed, retrying"),
+    });
   }
 
   private async deliverManifest(
@@ -376,7 +450,7 @@ export class BackupRunner {
   }
 
   private withUploadRetry<T>(fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
-    const policy = this.deps.retry ?? { attempts: 5, baseDelayMs: 1000, maxDelayMs: 30_000 };
+    const policy = this.deps.retry ?? DEFAULT_RETRY_POLICY;
     return withRetry(fn, {
       ...policy,
       signal,
@@ -404,14 +478,43 @@ export function payloadFileName(job: Pick<ResolvedJob, "name" | "compression" | 
   return `${job.name}_${stamp}.${ext}${COMPRESSION_EXT[job.compression]}${job.encryption.kind === "none" ? "" : ".age"}`;
 }
 
+/** How long a failed run waits for its source to finish stopping (children get SIGTERM, then SIGKILL after 5 s). */
+const SOURCE_STOP_GRACE_MS = 60_000;
+
+async function settleWithin(p: Promise<void>, ms: number): Promise<"done" | "pending"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"pending">((resolve) => {
+    timer = setTimeout(() => resolve("pending"), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p.then(() => "done" as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * When both the pipeline and the source fail, the source's own error is the real story unless
- * the pipeline failed for a reason of its own (disk full, upload refused).
+ * The reason a user reads for a failed pipeline: the failure of the stage that started it.
+ * The source's own `done` error is preferred when the source failed first (drivers word it
+ * best: the tool's stderr line). When a later stage failed first, the source only reports
+ * that it was stopped, so the stage's failure is the story; a compression or encryption
+ * stage's plain error gets its phase. The sink's own errors (spool, upload, verify) pass as they are.
  */
-function pickCause(pipelineError: unknown, sourceError: unknown): unknown {
-  if (!sourceError) return pipelineError;
-  if (pipelineError instanceof SpoolError || pipelineError instanceof DestinationError || pipelineError instanceof BackupError) return pipelineError;
-  return sourceError;
+function failureCause(failure: StageFailure, phases: BackupPhase[], sourceFailure: unknown): unknown {
+  const { stage, cause } = failure;
+  if (stage === 0) return sourceFailure ?? cause;
+  if (stage < 0) {
+    if (!sourceFailure) return cause;
+    if (cause instanceof SpoolError || cause instanceof DestinationError || cause instanceof BackupError) return cause;
+    return sourceFailure;
+  }
+  const phase = phases[stage];
+  if (phase && phase !== "dump" && !(cause instanceof SpoolError || cause instanceof DestinationError || cause instanceof BackupError)) {
+    const detail = cause instanceof ChildTransformError ? cause.detail : ((cause as Error)?.message ?? String(cause));
+    return new BackupError(phase, detail, { cause });
+  }
+  return cause;
 }
 
 function describeFailure(phase: BackupPhase, err: unknown, interrupted: boolean): string {

@@ -16,8 +16,15 @@ export type Fault =
    * through the bytes of a download. Nothing is stored.
    */
   | { kind: "drop"; afterBytes?: number }
-  /** The reply is held for `ms`, then the call runs normally unless the client gave up. */
-  | { kind: "stall"; ms: number }
+  /**
+   * The reply is held for `ms`, then the call runs normally unless the client gave up. For a
+   * download with `afterBytes`, those bytes are sent first and the rest is held (a stall mid-body).
+   */
+  | { kind: "stall"; ms: number; afterBytes?: number }
+  /** A download whose bytes arrive complete but with one byte flipped (a copy that reads back wrong). */
+  | { kind: "corrupt" }
+  /** No fault: the request runs normally (aims the faults queued after it at a later request). */
+  | { kind: "pass" }
   /**
    * The call runs (a message IS stored) but the connection is destroyed instead of replying:
    * the client cannot know its request succeeded.

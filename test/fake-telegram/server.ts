@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -273,7 +273,8 @@ export class FakeTelegram extends TelegramModel {
     const fault = entry.fault;
     const injected = faultReply(fault);
     if (injected) return this.finish(res, entry, injected.toJSON());
-    if (fault?.kind === "stall" && !(await sleep(fault.ms, signal))) return;
+    const midBody = fault?.kind === "stall" && fault.afterBytes !== undefined;
+    if (fault?.kind === "stall" && !midBody && !(await sleep(fault.ms, signal))) return;
     const bot = this.activeBot(entry.token);
     if (!bot) return this.finish(res, entry, unauthorized().toJSON());
     const file = this.fileByPath(bot, String(entry.params.file_path));
@@ -281,6 +282,30 @@ export class FakeTelegram extends TelegramModel {
 
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": file.size });
     entry.status = 200;
+    if (fault?.kind === "stall" && fault.afterBytes !== undefined) {
+      const cut = Math.min(fault.afterBytes, file.size);
+      if (cut > 0) {
+        for await (const chunk of createReadStream(file.diskPath, { end: cut - 1 })) {
+          await new Promise((resolve) => res.write(chunk, resolve));
+        }
+      }
+      if (!(await sleep(fault.ms, signal))) return;
+      try {
+        if (cut < file.size) await pipeline(createReadStream(file.diskPath, { start: cut }), res);
+        else res.end();
+        entry.outcome = "ok";
+      } catch {
+        entry.outcome = "aborted";
+      }
+      return;
+    }
+    if (fault?.kind === "corrupt") {
+      const bytes = await readFile(file.diskPath);
+      if (bytes.length > 0) bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+      res.end(bytes);
+      entry.outcome = "ok";
+      return;
+    }
     if (fault?.kind === "drop" || fault?.kind === "drop-response") {
       const cut = fault.kind === "drop" && fault.afterBytes !== undefined ? fault.afterBytes : Math.floor(file.size / 2);
       if (cut > 0) {

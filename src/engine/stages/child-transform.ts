@@ -1,29 +1,85 @@
 import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
+import { finished } from "node:stream/promises";
+import { childEnv } from "../../sources/child-process.js";
+
+/** A transform child failed; `detail` is the reason without the label ("zstd exited with code 1: …"). */
+export class ChildTransformError extends Error {
+  override name = "ChildTransformError";
+  constructor(
+    readonly label: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${label} failed: ${detail}`, options);
+  }
+}
 
 /**
- * A Duplex backed by a child process's stdin/stdout (e.g. `zstd -c`). The duplex errors when
- * the child cannot start or exits non-zero, with the tail of its stderr in the message.
+ * A Duplex backed by a child process's stdin/stdout (e.g. `zstd -c`).
+ * - It ends only after the child's exit status is known, and errors (with the last line of
+ *   the child's stderr) when the child cannot start or exits non-zero.
+ * - A write the child no longer reads (EPIPE) fails with the child's own exit error, not with
+ *   EPIPE: the child quit for a reason, and that reason is what a user must read.
+ * - Destroying it kills the child.
+ * - The child gets the same minimal environment as the dump tools (`childEnv`).
  */
 export function childTransform(command: string, args: string[], label: string): Duplex {
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  // The minimal environment every child gets: never MASTER_KEY, BOT_TOKEN or the like.
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: childEnv({}) });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d: string) => {
     stderr = (stderr + d).slice(-2000);
   });
-  const duplex = Duplex.from({ writable: child.stdin, readable: child.stdout });
-  child.on("error", (err: NodeJS.ErrnoException) => {
-    const reason = err.code === "ENOENT" ? `${command} is not installed` : err.message;
-    duplex.destroy(new Error(`${label} failed: ${reason}`, { cause: err }));
+  const stderrDone = finished(child.stderr).catch(() => {});
+  /** The child's failure once it has exited (null: a clean exit). */
+  const outcome = new Promise<ChildTransformError | null>((resolve) => {
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      resolve(new ChildTransformError(label, err.code === "ENOENT" ? `${command} is not installed` : err.message, { cause: err }));
+    });
+    child.once("exit", (code, signal) => {
+      void stderrDone.then(() => {
+        if (code === 0) return resolve(null);
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const last = stderr.trim().split("\n").pop();
+        resolve(new ChildTransformError(label, `${command} ${how}${last ? `: ${last}` : ""}`));
+      });
+    });
   });
-  child.on("close", (code, signal) => {
-    if (code !== 0) {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      duplex.destroy(new Error(`${label} failed: ${command} ${how}${stderr.trim() ? `: ${stderr.trim().split("\n").pop()}` : ""}`));
-    }
+  // Write failures reach the write callbacks below; the 'error' event adds nothing.
+  child.stdin.on("error", () => {});
+  const afterExit = (writeError: Error, cb: (err?: Error | null) => void) => {
+    void outcome.then((failure) => cb(failure ?? new ChildTransformError(label, `${command} stopped reading its input (${writeError.message})`, { cause: writeError })));
+  };
+
+  const duplex = new Duplex({
+    write(chunk: Buffer, _encoding, cb) {
+      child.stdin.write(chunk, (err) => (err ? afterExit(err, cb) : cb()));
+    },
+    final(cb) {
+      child.stdin.end();
+      finished(child.stdin).then(
+        () => cb(),
+        (err: Error) => afterExit(err, cb),
+      );
+    },
+    read() {
+      child.stdout.resume();
+    },
+    destroy(err, cb) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      cb(err);
+    },
   });
-  duplex.on("close", () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (!duplex.push(chunk)) child.stdout.pause();
+  });
+  child.stdout.once("end", () => {
+    void outcome.then((failure) => (failure ? duplex.destroy(failure) : duplex.push(null)));
+  });
+  // A child that cannot start has no stdout to end.
+  void outcome.then((failure) => {
+    if (failure && child.pid === undefined) duplex.destroy(failure);
   });
   return duplex;
 }

@@ -3,17 +3,22 @@ import { constants, createGunzip } from "node:zlib";
 import type { Compression } from "../../domain.js";
 import { childTransform } from "./child-transform.js";
 import { parallelGzip } from "./parallel-gzip.js";
+import type { Stage } from "./run-pipeline.js";
 
 export const COMPRESSION_EXT: Record<Compression, string> = { gzip: ".gz", zstd: ".zst", none: "" };
 
 /**
  * gzip through zlib at level 6 (like `gzip -6`), on several cores (see parallel-gzip.ts); zstd
  * through the `zstd` binary, which is faster than any JS port.
+ *
+ * gzip is an async-generator stage handed to the pipeline as it is, never wrapped in
+ * `Duplex.from`: such a duplex cannot be destroyed while its generator awaits input, so a
+ * dump failing after its first bytes left every stage after it waiting forever.
  */
-export function compressor(kind: Compression): Duplex {
+export function compressor(kind: Compression): Stage {
   switch (kind) {
     case "gzip":
-      return Duplex.from(parallelGzip({ level: 6 }));
+      return parallelGzip({ level: 6 });
     case "zstd":
       return childTransform("zstd", ["-q", "-c", "-3", "-T0"], "zstd compression");
     case "none":
