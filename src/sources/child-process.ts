@@ -314,6 +314,78 @@ export async function runWithInput(cmd: ChildCommand, ctx: ChildContext, input: 
   }
 }
 
+/**
+ * Runs a converting tool (`pg_restore --file=-`): `input` on its stdin, its stdout as
+ * `stream`. The invariants of `runWithInput` (the child is killed before its stdin closes
+ * when `input` fails) and of `spawnDump` (`stream` ends only after a clean exit; otherwise it
+ * errors with the child's failure) both hold, so a cut input never looks like a whole output.
+ */
+export function spawnFilter(cmd: ChildCommand, ctx: ChildContext, input: Readable, signal: AbortSignal): SpawnedDump {
+  if (signal.aborted) {
+    input.destroy();
+    throw stoppedBeforeStart(cmd, ctx, "the restore was aborted");
+  }
+  const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["pipe", "pipe", "pipe"] });
+  const sup = new Supervised(child, ctx);
+  const out = new PassThrough();
+  out.on("error", () => {});
+  let inputError: unknown;
+  let stdinGone = false;
+  child.stdin!.on("error", () => {
+    stdinGone = true;
+  });
+  input.on("error", (err) => {
+    if (stdinGone) return;
+    inputError ??= err;
+    sup.stop("its input failed", "SIGKILL");
+  });
+  void sup.exited.then(() => {
+    stdinGone = true;
+    child.stdin!.destroy();
+  });
+  out.once("close", () => {
+    if (!out.readableEnded && sup.running) sup.stop("its output was closed before its end", "SIGKILL");
+  });
+  const offAbort = onAbort(signal, () => {
+    sup.stop("the restore was aborted", "SIGKILL");
+    input.destroy();
+  });
+  const feeding = pipeline(input, child.stdin!).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const failureOf = async (): Promise<Error | undefined> => {
+    const status = await sup.exited;
+    const pipeError = await feeding;
+    if (inputError) {
+      const msg = inputError instanceof Error ? inputError.message : String(inputError);
+      return new SourceError(redact(`the restore input failed: ${msg}`, ctx.secrets), ctx.kind, { cause: inputError });
+    }
+    return sup.failure(status) ?? (pipeError ? new SourceError(`${sup.tool} exited before reading all of its input`, ctx.kind, { cause: pipeError }) : undefined);
+  };
+  const piping = pipeline(
+    child.stdout!,
+    async function* (source: AsyncIterable<Buffer>) {
+      yield* source;
+      const failure = await failureOf();
+      if (failure) throw failure;
+    },
+    out,
+  ).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  const done = (async () => {
+    const failure = await failureOf();
+    if (failure) out.destroy(failure);
+    await piping;
+    offAbort();
+    if (failure) throw failure;
+  })();
+  done.catch(() => {});
+  return { stream: out, done, pid: child.pid };
+}
+
 /** Runs a short query tool and returns its stdout (capped at 1 MiB). */
 export async function runCapture(cmd: ChildCommand, ctx: ChildContext, signal?: AbortSignal): Promise<string> {
   if (signal?.aborted) throw stoppedBeforeStart(cmd, ctx, "aborted");

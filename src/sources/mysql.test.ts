@@ -6,7 +6,8 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
-import { createMysqlDatabase, createMysqlUser, type MysqlDatabase, type MysqlSourceConfig } from "../../test/helpers/mysql.js";
+import { createMysqlDatabase, createMysqlUser, mysqlQuery, type MysqlDatabase, type MysqlSourceConfig } from "../../test/helpers/mysql.js";
+import { runWithStdin } from "../../test/helpers/pg.js";
 import { createMysqlDriver, describeMysqlVersion, explainMysqlError, mysqlDumpCommand, mysqlRestoreCommand, mysqlVersionCommand } from "./mysql.js";
 import { SourceError, type Dump, type SourceDeps } from "./port.js";
 
@@ -52,6 +53,31 @@ CREATE PROCEDURE count_items() SELECT COUNT(*) FROM items;
 CREATE TRIGGER items_default_note BEFORE INSERT ON items FOR EACH ROW SET NEW.note = COALESCE(NEW.note, 'from trigger');
 CREATE EVENT nightly_noop ON SCHEDULE EVERY 1 DAY DISABLE DO SET @noop = 1;
 `;
+
+/** Tables only (with a foreign key): what a restore can swap in atomically. */
+const TABLES_SEED = `
+CREATE TABLE items (
+  id INT AUTO_INCREMENT PRIMARY KEY, txt TEXT, bin BLOB, doc JSON, amount DECIMAL(30,10), ts DATETIME(6), note VARCHAR(100)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE tags (id INT PRIMARY KEY, item_id INT NOT NULL, tag VARCHAR(20), FOREIGN KEY (item_id) REFERENCES items (id)) ENGINE=InnoDB;
+INSERT INTO items (txt, bin, doc, amount, ts, note) VALUES
+  ('Привет, 世界 🎉', UNHEX('${ALL_BYTES_HEX}'), '{"a": [1, 2.5, "ü"], "b": null, "c": {"d": true}}',
+   12345678901234567890.0123456789, '2024-02-29 23:59:59.123456', 'tab\\there\\nnewline \\\\ backslash'),
+  (NULL, NULL, NULL, NULL, NULL, NULL),
+  ('', '', '[]', -0.0000000001, '1970-01-01 00:00:01.000000', '');
+INSERT INTO tags VALUES (1, 1, 'a'), (2, 3, 'b');
+`;
+const TABLES_CANONICAL = `
+SELECT id, txt, HEX(bin), doc, amount, DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f'), note FROM items ORDER BY id;
+SELECT * FROM tags ORDER BY id;
+SELECT CONSTRAINT_NAME, REFERENCED_TABLE_SCHEMA = DATABASE(), REFERENCED_TABLE_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL;
+SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items';
+`;
+
+/** Scratch/trash databases a restore into `db` made and left. */
+async function scratchDatabases(db: string): Promise<string> {
+  return mysqlQuery(undefined, `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${db.slice(0, 30)}\\_\\_tb\\_%'`);
+}
 
 const CANONICAL = `
 SELECT id, txt, HEX(bin), doc, amount, DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f'), note FROM items ORDER BY id;
@@ -101,6 +127,24 @@ async function rejection(promise: Promise<unknown>): Promise<SourceError> {
   throw new Error("expected a rejection");
 }
 
+/** Runs SQL in `database` as the user of `config`. */
+function runAs(config: MysqlSourceConfig, database: string, sql: string): Promise<string> {
+  return runWithStdin(
+    "mariadb",
+    ["--no-defaults", `--host=${config.host}`, `--port=${config.port}`, `--user=${config.user}`, "--batch", "--skip-column-names", `--database=${database}`],
+    sql,
+    { ...process.env, MYSQL_PWD: config.password },
+  );
+}
+
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const discard = () =>
   new Writable({
     write(_chunk, _enc, cb) {
@@ -117,10 +161,10 @@ describe("mysql driver: round trip", () => {
     expect(check.serverVersion).toBe(describeMysqlVersion(version));
   });
 
-  it("dumps and restores into a fresh database with identical data, routines, triggers and events", async () => {
+  it("dumps and restores into an empty database with identical data and foreign keys", async () => {
     const src = await freshDb("src");
     const dst = await freshDb("dst");
-    await src.query(SEED);
+    await src.query(TABLES_SEED);
 
     const { file, dump } = await dumpToFile(src.config);
     expect(dump.serverVersion).toMatch(/^(MariaDB|MySQL) /);
@@ -129,13 +173,139 @@ describe("mysql driver: round trip", () => {
     expect(text).toContain(`0x${ALL_BYTES_HEX}`); // --hex-blob
     expect(text).not.toMatch(/^CREATE DATABASE|^USE /m); // loads into any database name
 
+    expect(await driver.checkRestoreTarget!(dst.config, { mode: "replace" })).toEqual({ empty: true });
     await driver.restore(dst.config, createReadStream(file), { format: "sql", signal: signal() });
 
-    const expected = await src.query(CANONICAL);
+    const expected = await src.query(TABLES_CANONICAL);
     expect(expected).toContain("Привет, 世界 🎉");
     expect(expected).toContain(ALL_BYTES_HEX);
-    expect(expected).toMatch(/count_items[\s\S]*items_default_note[\s\S]*nightly_noop/);
-    expect(await dst.query(CANONICAL)).toBe(expected);
+    expect(await dst.query(TABLES_CANONICAL)).toBe(expected);
+    expect(await scratchDatabases(dst.name)).toBe("");
+  });
+
+  it("restores into a new database that appears only with the whole backup in it", async () => {
+    const src = await freshDb("srcnew");
+    await src.query(TABLES_SEED);
+    const { file } = await dumpToFile(src.config);
+    const name = `${src.name}_new`;
+    cleanups.push(() => mysqlQuery(undefined, `DROP DATABASE IF EXISTS \`${name}\``).then(() => {}));
+    await driver.restore({ ...src.config, database: name }, createReadStream(file), { format: "sql", signal: signal(), into: { mode: "new", from: src.name } });
+    expect(await mysqlQuery(name, TABLES_CANONICAL)).toBe(await src.query(TABLES_CANONICAL));
+    const err = await rejection(driver.checkRestoreTarget!({ ...src.config, database: name }, { mode: "new", from: src.name }));
+    expect(err.message).toBe(`database "${name}" already exists on 127.0.0.1:3306; choose another name for the new database`);
+    expect(await scratchDatabases(src.name)).toBe("");
+  });
+
+  it("refuses to replace with a backup holding views, routines, triggers or events after loading it aside: the target keeps its data", async () => {
+    const src = await freshDb("srcobj");
+    const dst = await freshDb("dstobj");
+    await src.query(SEED);
+    await dst.query("CREATE TABLE kept (x INT); INSERT INTO kept VALUES (42);");
+    const { file } = await dumpToFile(src.config);
+    const err = await rejection(driver.restore(dst.config, createReadStream(file), { format: "sql", signal: signal() }));
+    expect(err.message).toBe(
+      "the backup holds objects that cannot be swapped in atomically (view item_texts, trigger items_default_note, procedure count_items, event nightly_noop); nothing was changed. Restore it into a new database instead",
+    );
+    expect(await dst.query("SELECT x FROM kept")).toBe("42");
+    expect(await scratchDatabases(dst.name)).toBe("");
+  });
+
+  it("restores a backup with views, triggers, routines and events into a new database, equal to the source and unmarked", async () => {
+    const src = await freshDb("srcobjnew");
+    await src.query(SEED + "CREATE FUNCTION twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2;");
+    const { file } = await dumpToFile(src.config);
+    const name = `${src.name}_new`;
+    cleanups.push(() => mysqlQuery(undefined, `DROP DATABASE IF EXISTS \`${name}\``).then(() => {}));
+    await driver.restore({ ...src.config, database: name }, createReadStream(file), { format: "sql", signal: signal(), into: { mode: "new", from: src.name } });
+    const expected = await src.query(CANONICAL);
+    expect(expected).toContain("items_default_note");
+    expect(await mysqlQuery(name, CANONICAL)).toBe(expected);
+    expect(await mysqlQuery(name, "SHOW TABLES")).toBe("item_texts\nitems"); // no marker left
+    // the objects work in their new home
+    await mysqlQuery(name, "INSERT INTO items (txt) VALUES ('new row')");
+    expect(await mysqlQuery(name, "SELECT note FROM items WHERE txt = 'new row'")).toBe("from trigger");
+    expect(await mysqlQuery(name, "SELECT twice(21)")).toBe("42");
+    expect(await mysqlQuery(name, "CALL count_items()")).toBe("4");
+    expect(await mysqlQuery(name, "SELECT COUNT(*) FROM item_texts")).toBe("3");
+    expect(await scratchDatabases(name)).toBe("");
+  });
+
+  it("drops the new database and says why when the copy into it fails (no right to create routines there)", async () => {
+    const src = await freshDb("srcdeny");
+    const name = `${src.name}_new`;
+    const user = await createMysqlUser(src.name);
+    cleanups.push(user.drop);
+    const like = (db: string) => db.replace(/_/g, "\\_");
+    // Everything on the scratch databases; on the new one everything but CREATE ROUTINE.
+    await mysqlQuery(
+      undefined,
+      `GRANT ALL PRIVILEGES ON \`${like(name)}\\_\\_tb\\_%\`.* TO '${user.user}'@'%';
+       GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, LOCK TABLES, CREATE VIEW, SHOW VIEW, TRIGGER, EVENT ON \`${like(name)}\`.* TO '${user.user}'@'%';`,
+    );
+    const asUser = { ...src.config, user: user.user, password: user.password };
+    // The objects belong to the user (their DEFINER), as they would on a real server.
+    await mysqlQuery(undefined, `GRANT ALL PRIVILEGES ON \`${src.name}\`.* TO '${user.user}'@'%'`);
+    await runAs(asUser, src.name, "CREATE TABLE t (x INT); INSERT INTO t VALUES (1); CREATE VIEW v AS SELECT x FROM t; CREATE FUNCTION f() RETURNS INT DETERMINISTIC RETURN 1;");
+    const { file } = await dumpToFile(asUser);
+    cleanups.push(() => mysqlQuery(undefined, `DROP DATABASE IF EXISTS \`${name}\``).then(() => {}));
+    const err = await rejection(driver.restore({ ...asUser, database: name }, createReadStream(file), { format: "sql", signal: signal(), into: { mode: "new", from: src.name } }));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^copying the backup into the new database "${name}" failed: mariadb exited with code 1: .*ERROR 1370 \\(42000\\) at line \\d+: alter routine command denied to user '${user.user}'@'%' for routine '${name}\\.f'; the new database "${name}" was dropped; nothing was restored$`,
+      ),
+    );
+    expect(await mysqlQuery(undefined, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${name}'`)).toBe("0");
+    expect(await scratchDatabases(name)).toBe("");
+  });
+
+  it("a later restore drops a new database left marked incomplete once stale, not a fresh one nor one in use", async () => {
+    const stale = await freshDb("markstale");
+    const fresh = await freshDb("markfresh");
+    const busy = await freshDb("markbusy");
+    const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+    const old = stamp(new Date(Date.now() - 11 * 60_000));
+    await stale.query(`CREATE TABLE items (x INT); CREATE TABLE __tb_restore_incomplete_${old} (started_at DATETIME);`);
+    await fresh.query(`CREATE TABLE __tb_restore_incomplete_${stamp(new Date(Date.now() - 60_000))} (started_at DATETIME);`);
+    await busy.query(`CREATE TABLE __tb_restore_incomplete_${old} (started_at DATETIME);`);
+    // a connection using `busy` for the whole restore below
+    // (ended by KILL QUERY below, which makes the client fail: that failure is expected)
+    const holder = mysqlQuery(busy.name, "SELECT SLEEP(20)").catch(() => "");
+    await waitUntil(async () => (await mysqlQuery(undefined, `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '${busy.name}'`)) !== "0");
+    const dst = await freshDb("markdst");
+    await driver.restore(dst.config, Readable.from(["CREATE TABLE y (x INT);\n"]), { format: "sql", signal: signal() });
+    const left = async (db: string) => mysqlQuery(undefined, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${db}'`);
+    expect(await left(stale.name)).toBe("0");
+    expect(await left(fresh.name)).toBe("1");
+    expect(await left(busy.name)).toBe("1");
+    for (const id of (await mysqlQuery(undefined, `SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '${busy.name}'`)).split("\n").filter(Boolean)) {
+      await mysqlQuery(undefined, `KILL QUERY ${id}`);
+    }
+    await holder;
+  });
+
+  it("refuses a backup holding an incomplete-restore marker, so a later sweep cannot take its target", async () => {
+    const src = await freshDb("srcmark");
+    await src.query("CREATE TABLE t (x INT); CREATE TABLE __tb_restore_incomplete_20200101000000 (started_at DATETIME);");
+    const { file } = await dumpToFile(src.config);
+    const name = `${src.name}_new`;
+    cleanups.push(() => mysqlQuery(undefined, `DROP DATABASE IF EXISTS \`${name}\``).then(() => {}));
+    const err = await rejection(driver.restore({ ...src.config, database: name }, createReadStream(file), { format: "sql", signal: signal(), into: { mode: "new", from: src.name } }));
+    expect(err.message).toBe(
+      "the backup holds the table __tb_restore_incomplete_20200101000000, which marks a database that tele-backup had not finished restoring; it is a copy of an incomplete database, nothing was changed",
+    );
+    expect(await mysqlQuery(undefined, `SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${name}'`)).toBe("0");
+  });
+
+  it("refuses up front to replace a database holding a view or trigger, naming them", async () => {
+    const dst = await freshDb("dstview");
+    await dst.query("CREATE TABLE t (x INT); CREATE VIEW v AS SELECT x FROM t; CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW SET NEW.x = NEW.x;");
+    const err = await rejection(driver.checkRestoreTarget!(dst.config, { mode: "replace" }));
+    expect(err.message).toBe(
+      `database "${dst.name}" holds objects that cannot be replaced in one atomic step (view v, trigger trg); restore into a new database instead, or drop them first`,
+    );
+    const viaRestore = await rejection(driver.restore(dst.config, Readable.from(["CREATE TABLE y (x INT);\n"]), { format: "sql", signal: signal() }));
+    expect(viaRestore.message).toBe(err.message);
+    expect(await dst.query("SHOW TABLES LIKE 'y'")).toBe("");
   });
 
   it("has the single format sql", async () => {

@@ -7,11 +7,13 @@ import {
   type DumpFormat,
   type DumpOptions,
   type RestoreOptions,
+  type RestoreTargetState,
   type SourceCheck,
   type SourceConfig,
   type SourceDeps,
   type SourceDriver,
 } from "./port.js";
+import { checkMysqlTarget, prepareMysqlSwap } from "./mysql-swap.js";
 
 export type MysqlConfig = Extract<SourceConfig, { kind: "mysql" }>;
 
@@ -24,6 +26,8 @@ export interface MysqlTools {
 export interface MysqlDriverOptions {
   /** PATH searched for the tools; default `process.env.PATH`. */
   pathEnv?: string;
+  /** Time for the names of scratch databases and markers, and for their staleness; default the system clock. */
+  clock?: () => Date;
 }
 
 const CONNECT_TIMEOUT_SECONDS = "10";
@@ -83,6 +87,15 @@ export function mysqlRestoreCommand(tools: MysqlTools, c: DbConnection): ChildCo
   };
 }
 
+/** One admin statement or query, without a default database. */
+export function mysqlAdminCommand(tools: MysqlTools, c: DbConnection, sql: string): ChildCommand {
+  return {
+    command: tools.client,
+    args: [...clientArgs(c), "--batch", "--skip-column-names", `--execute=${sql}`],
+    env: mysqlEnv(c),
+  };
+}
+
 export function mysqlVersionCommand(tools: MysqlTools, c: DbConnection): ChildCommand {
   return {
     command: tools.client,
@@ -109,6 +122,9 @@ export function explainMysqlError(stderr: string, c: Pick<DbConnection, "host" |
     return `cannot connect to ${where}: ${why}`;
   }
   if (/Unknown (?:server|MySQL server) host/i.test(stderr)) return `cannot connect to ${where}: unknown host name`;
+  // Error 1044: the login worked, the user may not use this database (not a wrong password).
+  const noDatabase = /Access denied for user '([^']*)'@'[^']*' to database '([^']*)'/i.exec(stderr);
+  if (noDatabase) return `MySQL/MariaDB at ${where}: user "${noDatabase[1]}" has no access to database "${noDatabase[2]}"`;
   const denied = /Access denied for user '([^']*)'@'[^']*'(?: \(using password: (YES|NO)\))?/i.exec(stderr);
   if (denied) {
     const hint = denied[2] === "NO" ? "a password is required" : "wrong user name or password";
@@ -174,14 +190,47 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
       return { stream, done, serverVersion: version };
     },
 
-    async restore(config, input: Readable, { format, signal }: RestoreOptions): Promise<void> {
-      const { c, probed } = await beforeReading(input, async () => {
+    async checkRestoreTarget(config, into, signal): Promise<RestoreTargetState> {
+      const c = connection(config);
+      const t = await tools();
+      return checkMysqlTarget(admin(t, c), c.database, into, `${c.host}:${c.port}`, signal);
+    },
+
+    // Loads into a scratch database and swaps it in with one RENAME TABLE, or copies it into
+    // a new database when it holds views, triggers, routines or events (see mysql-swap.ts).
+    async restore(config, input: Readable, { format, signal, into = { mode: "replace" } }: RestoreOptions): Promise<void> {
+      const c = connection(config);
+      const { t, swap } = await beforeReading(input, async () => {
         ensureFormat(format);
-        const c = connection(config);
-        return { c, probed: await probe(c, signal) };
+        const t = await tools();
+        const exec = admin(t, c);
+        await checkMysqlTarget(exec, c.database, into, `${c.host}:${c.port}`, signal);
+        const copy = (from: string, to: string, copySignal: AbortSignal) => copyDatabase(t, c, from, to, copySignal);
+        return { t, swap: await prepareMysqlSwap({ exec, copy, log, clock: options.clock ?? (() => new Date()) }, c.database, into) };
       });
-      log.debug({ server: probed.version, client: probed.tools.client }, "starting MySQL/MariaDB restore");
-      await runWithInput(mysqlRestoreCommand(probed.tools, c), context(c), input, signal);
+      log.debug({ client: t.client, scratch: swap.scratch, mode: into.mode }, "starting MySQL/MariaDB restore");
+      try {
+        await runWithInput(mysqlRestoreCommand(t, { ...c, database: swap.scratch }), context(c), input, signal);
+        await swap.commit(signal);
+      } finally {
+        await swap.cleanup();
+      }
     },
   };
+
+  /**
+   * `mariadb-dump from | mariadb to`: the dump names no database, so the objects land in
+   * `to`. The client's error wins; a dump failure reaches it as its failed input.
+   */
+  async function copyDatabase(t: MysqlTools, c: MysqlConfig, from: string, to: string, signal: AbortSignal): Promise<void> {
+    const dump = spawnDump(mysqlDumpCommand(t, { ...c, database: from }), context(c), signal);
+    const [loaded, dumped] = await Promise.allSettled([runWithInput(mysqlRestoreCommand(t, { ...c, database: to }), context(c), dump.stream, signal), dump.done]);
+    if (loaded.status === "rejected") throw loaded.reason;
+    if (dumped.status === "rejected") throw dumped.reason;
+  }
+
+  /** Runs admin SQL with no default database (it may not exist yet). */
+  function admin(t: MysqlTools, c: MysqlConfig) {
+    return (sql: string, signal?: AbortSignal) => runCapture(mysqlAdminCommand(t, c, sql), context(c), signal);
+  }
 }

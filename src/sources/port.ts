@@ -45,6 +45,18 @@ export interface DumpOptions {
   format: DumpFormat;
   /** Aborting kills any child process / stops containers' backup and makes `done` reject. */
   signal: AbortSignal;
+  /** Told about every container the dump stops (volumes), so a crash cannot leave one stopped for good. */
+  containers?: ContainerLedger;
+}
+
+/**
+ * Where a dump records the containers it stops. `stopping` is called (and must have stored the
+ * container durably) before the container is stopped; `running` once it runs again, or when it
+ * turned out not to need stopping. What stays recorded is started again by start-up recovery.
+ */
+export interface ContainerLedger {
+  stopping(container: { id: string; name: string }): void;
+  running(container: { id: string; name: string }): void;
 }
 
 /**
@@ -63,9 +75,29 @@ export interface Dump {
   serverVersion?: string;
 }
 
+/**
+ * What a database restore does to its target (`config.database`):
+ * - `replace`: the database exists; when the whole payload has loaded, its content is
+ *   replaced by the backup's, in one step. Until then (and after any failure) it is untouched.
+ * - `new`: the database does not exist yet; it appears, holding the whole backup, only when
+ *   the load finished. `from` names an existing database on the same server: the new one
+ *   copies its encoding/character set, and the driver connects through it when needed.
+ * Kinds without databases (sqlite, volume, directory) ignore it: they restore only into an
+ * empty target.
+ */
+export type RestoreInto = { mode: "replace" } | { mode: "new"; from: string };
+
 export interface RestoreOptions {
   format: DumpFormat;
   signal: AbortSignal;
+  /** Default `{ mode: "replace" }`. */
+  into?: RestoreInto;
+}
+
+/** What `checkRestoreTarget` found. */
+export interface RestoreTargetState {
+  /** The target holds nothing of its own yet (a new database is always empty). */
+  empty: boolean;
 }
 
 /**
@@ -83,10 +115,23 @@ export interface SourceDriver {
   dump(config: SourceConfig, options: DumpOptions): Promise<Dump>;
   /**
    * Loads a raw payload (already decrypted and decompressed) into the target described by
-   * `config`. Reads `input` to its end. Throws SourceError; what it wrote before failing is
-   * the caller's to report (restores go into fresh targets).
+   * `config`, reading `input` to its end.
+   *
+   * The caller ends `input` normally only after the whole payload arrived and its sha256
+   * matched; any other outcome makes `input` error. Only a normal end may make the restore
+   * take effect: after an input error, an abort, a failing client or statement, or the
+   * death of this process, the target is exactly as it was before (all or nothing — see
+   * each driver for its mechanism). Resolves after the client(s) exited and every scratch
+   * resource was removed; throws SourceError whose message is the client's own error.
    */
   restore(config: SourceConfig, input: Readable, options: RestoreOptions): Promise<void>;
+  /**
+   * Optional, for database kinds: looks at the target before anything is downloaded, so a
+   * restore this driver cannot do safely is refused up front. Throws SourceError with the
+   * reason (a `new` database that already exists; a `replace` target holding objects that
+   * cannot be swapped atomically).
+   */
+  checkRestoreTarget?(config: SourceConfig, into: RestoreInto, signal?: AbortSignal): Promise<RestoreTargetState>;
 }
 
 export interface SourceDeps {

@@ -6,7 +6,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
-import { createPgDatabase, type PgDatabase, type PgSourceConfig } from "../../test/helpers/pg.js";
+import { createPgDatabase, pgQuery, type PgDatabase, type PgSourceConfig } from "../../test/helpers/pg.js";
 import { findPgClients, requireAnyPgClient } from "./pg-clients.js";
 import { SourceError, type Dump, type DumpFormat, type SourceDeps } from "./port.js";
 import { createPostgresDriver, explainPgError, pgDumpCommand, pgRestoreCommand, pgVersionCommand } from "./postgres.js";
@@ -342,5 +342,71 @@ describe("postgres driver: a dump that dies halfway", () => {
     const err = await rejection(dump.done);
     expect(err.message).toBe("pg_dump was stopped: the dump stream was closed before its end");
     expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe("postgres driver: restores are all or nothing and run SQL only", () => {
+  it("refuses a plain payload with \\! touch <file>: nothing runs, nothing is restored, the user reads why", async () => {
+    const dst = await freshDb("meta");
+    const marker = join(tmp, "pwned-by-restore");
+    const planted = `CREATE TABLE planted (x int);\n\\! touch ${marker}\nINSERT INTO planted VALUES (1);\n`;
+    const err = await rejection(driver.restore(dst.config, Readable.from([planted]), { format: "sql", signal: signal() }));
+    expect(err.message).toBe('the backup contains the psql meta-command "\\!" on line 2; a restore runs SQL only; nothing was restored');
+    await expect(readFile(marker)).rejects.toThrow();
+    expect(await dst.query("SELECT to_regclass('planted') IS NULL")).toBe("t");
+  });
+
+  it("refuses \\o in the middle of a line and a transaction command that would commit part of the payload", async () => {
+    const dst = await freshDb("meta2");
+    const viaO = await rejection(driver.restore(dst.config, Readable.from(["CREATE TABLE a (x int); \\o /tmp/x\n"]), { format: "sql", signal: signal() }));
+    expect(viaO.message).toBe('the backup contains the psql meta-command "\\o" on line 1; a restore runs SQL only; nothing was restored');
+    const viaCommit = await rejection(driver.restore(dst.config, Readable.from(["CREATE TABLE b (x int);\nend;\nCREATE TABLE c (x int);\n"]), { format: "sql", signal: signal() }));
+    expect(viaCommit.message).toBe('the backup contains the transaction command "END" on line 2, which would commit part of it; nothing was restored');
+    expect(await dst.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).toBe("0");
+  });
+
+  it.each(["sql", "custom"] as const)("replaces a non-empty database (%s) with a dump holding large objects, BEGIN ATOMIC bodies and pg_dump's own \\restrict lines", async (format) => {
+    const src = await freshDb(`repsrc_${format}`);
+    await src.query(`${SEED}
+      SELECT lo_from_bytea(0, 'large object');
+      CREATE FUNCTION two() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;
+      CREATE SCHEMA other; CREATE TABLE other.t (x text); INSERT INTO other.t VALUES ('a;b'), (E'\\\\. not an end');`);
+    const dst = await freshDb(`repdst_${format}`);
+    await dst.query("CREATE TABLE items (id int); INSERT INTO items VALUES (42); CREATE TABLE old_only (x int); CREATE SCHEMA old_schema;");
+    const file = join(tmp, `replace.${format}`);
+    const dump = await driver.dump(src.config, { format, signal: signal() });
+    await pipeline(dump.stream, createWriteStream(file));
+    await dump.done;
+    if (format === "sql") expect(await readFile(file, "utf8")).toMatch(/^\\restrict \w+$/m);
+
+    expect(await driver.checkRestoreTarget!(dst.config, { mode: "replace" })).toEqual({ empty: false });
+    await driver.restore(dst.config, createReadStream(file), { format, signal: signal() });
+
+    expect(await dst.query(CANONICAL)).toBe(await src.query(CANONICAL));
+    expect(await dst.query("SELECT string_agg(x, ',' ORDER BY x) FROM other.t")).toBe("\\. not an end,a;b");
+    expect(await dst.query("SELECT public.two()")).toBe("2");
+    expect(await dst.query("SELECT convert_from(lo_get(oid), 'UTF8') FROM pg_largeobject_metadata")).toBe("large object");
+    expect(await dst.query("SELECT to_regclass('public.old_only') IS NULL, to_regnamespace('old_schema') IS NULL")).toBe("t|t");
+  });
+
+  it("creates a new database only when the whole payload loaded; a failing load leaves no database behind", async () => {
+    const src = await freshDb("newsrc");
+    await src.query(SEED);
+    const file = join(tmp, "new.sql");
+    const dump = await driver.dump(src.config, { format: "sql", signal: signal() });
+    await pipeline(dump.stream, createWriteStream(file));
+    await dump.done;
+    const name = `${src.name}_new`;
+    databases.push({ name, drop: async () => void (await pgQuery("postgres", `DROP DATABASE IF EXISTS "${name}"`)) } as PgDatabase);
+    const into = { mode: "new" as const, from: src.name };
+    await driver.restore({ ...src.config, database: name }, createReadStream(file), { format: "sql", signal: signal(), into });
+    expect(await pgQuery(name, CANONICAL)).toBe(await src.query(CANONICAL));
+    const taken = await rejection(driver.checkRestoreTarget!({ ...src.config, database: name }, into));
+    expect(taken.message).toBe(`database "${name}" already exists on 127.0.0.1:5432; choose another name for the new database`);
+    await pgQuery("postgres", `DROP DATABASE "${name}"`);
+
+    const broken = await rejection(driver.restore({ ...src.config, database: name }, Readable.from(["CREATE TABLE t (x int);\nSELECT no_such_function();\n"]), { format: "sql", signal: signal(), into }));
+    expect(broken.message).toMatch(/^psql exited with code 3: .*no_such_function\(\) does not exist/);
+    expect(await pgQuery("postgres", `SELECT count(*) FROM pg_database WHERE datname LIKE '${src.name.slice(0, 30)}%' AND datname <> '${src.name}'`)).toBe("0");
   });
 });

@@ -1,13 +1,16 @@
 import type { Readable } from "node:stream";
-import { beforeReading, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
+import { beforeReading, runCapture, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
 import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
+import { checkPgTarget, createPgScratch, dropPgScratch, loadPgPayload, renamePgScratch, type PgRestoreEnv } from "./pg-restore.js";
 import {
   SourceError,
   type DbConnection,
   type Dump,
   type DumpFormat,
   type DumpOptions,
+  type RestoreInto,
   type RestoreOptions,
+  type RestoreTargetState,
   type SourceCheck,
   type SourceConfig,
   type SourceDeps,
@@ -59,19 +62,38 @@ export function pgDumpCommand(client: PgClient, c: DbConnection, format: DumpFor
   };
 }
 
-export function pgRestoreCommand(client: PgClient, c: DbConnection, format: DumpFormat): ChildCommand {
-  if (format === "custom") {
-    // --single-transaction: all or nothing (it implies --exit-on-error). The archive comes on stdin.
-    return {
-      command: client.pgRestore,
-      args: ["--no-password", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", `--dbname=${pgConninfo(c)}`],
-      env: pgEnv(c),
-    };
-  }
-  // --file=- : psql applies --single-transaction only to -f/-c input, so stdin is named as a file.
+/**
+ * The loader of every PostgreSQL restore: psql reading the script of `PsqlScript` on stdin.
+ * Not --single-transaction (psql would COMMIT at any end of file, even a cut one): the
+ * script carries its own BEGIN, and COMMIT only after the payload ended normally.
+ */
+export function psqlLoadCommand(client: PgClient, c: DbConnection): ChildCommand {
   return {
     command: client.psql,
-    args: ["--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "--file=-", `--dbname=${pgConninfo(c)}`],
+    args: ["--no-password", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--file=-", `--dbname=${pgConninfo(c)}`],
+    env: pgEnv(c),
+  };
+}
+
+/** A custom archive (stdin) → the plain SQL script it stands for (stdout); connects nowhere. */
+export function pgArchiveToScriptCommand(client: PgClient, c: DbConnection): ChildCommand {
+  return {
+    command: client.pgRestore,
+    args: ["--no-password", "--no-owner", "--no-acl", "--exit-on-error", "--file=-"],
+    env: pgEnv(c),
+  };
+}
+
+/** The first tool a payload of `format` goes through on its way into the database. */
+export function pgRestoreCommand(client: PgClient, c: DbConnection, format: DumpFormat): ChildCommand {
+  return format === "custom" ? pgArchiveToScriptCommand(client, c) : psqlLoadCommand(client, c);
+}
+
+/** One admin statement or query through psql (`-tA`: bare values, `|` between columns). */
+export function pgAdminCommand(client: PgClient, c: DbConnection, sql: string): ChildCommand {
+  return {
+    command: client.psql,
+    args: ["--no-password", "-X", "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql, `--dbname=${pgConninfo(c)}`],
     env: pgEnv(c),
   };
 }
@@ -149,20 +171,65 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
       return { stream, done, serverVersion: version };
     },
 
-    async restore(config, input: Readable, { format, signal }: RestoreOptions): Promise<void> {
-      const { c, probed } = await beforeReading(input, async () => {
+    async checkRestoreTarget(config, into, signal): Promise<RestoreTargetState> {
+      const c = connection(config);
+      const { env, adminConn } = await restoreEnv(c, into, signal);
+      return checkPgTarget(env, c, adminConn, into, signal);
+    },
+
+    async restore(config, input: Readable, { format, signal, into = { mode: "replace" } }: RestoreOptions): Promise<void> {
+      const c = connection(config);
+      const { env, adminConn, scratch } = await beforeReading(input, async () => {
         ensureFormat(format);
-        const c = connection(config);
-        return { c, probed: await probe(c, signal) };
+        const prepared = await restoreEnv(c, into, signal);
+        // A replace needs nothing more than a working connection to the target (probed above).
+        if (into.mode === "new") await checkPgTarget(prepared.env, c, prepared.adminConn, into, signal);
+        const scratch = into.mode === "new" ? await createPgScratch(prepared.env, c, prepared.adminConn, into.from) : undefined;
+        return { ...prepared, scratch };
       });
-      // Restore with the newest client: it reads archives of its own and older pg_dump
-      // versions, and psql/pg_restore also load into newer servers.
-      const client = requireAnyPgClient(probed.clients);
-      if (client.major < probed.major) {
-        log.warn({ server: probed.version, client: client.major }, "restoring with a PostgreSQL client older than the server");
+      log.debug({ server: env.major, format, mode: into.mode }, "starting PostgreSQL restore");
+      let done = false;
+      try {
+        await loadPgPayload(env, scratch ? { ...c, database: scratch } : c, input, format, into.mode === "replace", signal);
+        if (scratch) await renamePgScratch(env, adminConn, scratch, c.database);
+        done = true;
+      } finally {
+        if (scratch && !done) await dropPgScratch(env, adminConn, scratch);
       }
-      log.debug({ server: probed.version, format }, "starting PostgreSQL restore");
-      await runWithInput(pgRestoreCommand(client, c, format), context(c), input, signal);
     },
   };
+
+  /**
+   * The client and a working admin connection for a restore: the target itself (replace),
+   * or for a new database the `from` database, else `postgres`.
+   */
+  async function restoreEnv(c: PgConfig, into: RestoreInto, signal?: AbortSignal): Promise<{ env: PgRestoreEnv; adminConn: PgConfig }> {
+    let adminConn: PgConfig = into.mode === "new" ? { ...c, database: into.from } : c;
+    let probed;
+    try {
+      probed = await probe(adminConn, signal);
+    } catch (err) {
+      if (into.mode !== "new" || !/does not exist/.test((err as Error).message)) throw err;
+      adminConn = { ...c, database: "postgres" };
+      probed = await probe(adminConn, signal);
+    }
+    // Restore with the newest client: it reads archives of its own and older pg_dump
+    // versions, and psql/pg_restore also load into newer servers.
+    const client = requireAnyPgClient(probed.clients);
+    if (client.major < probed.major) {
+      log.warn({ server: probed.version, client: client.major }, "restoring with a PostgreSQL client older than the server");
+    }
+    const env: PgRestoreEnv = {
+      commands: {
+        admin: (conn, sql) => pgAdminCommand(client, conn, sql),
+        load: (conn) => psqlLoadCommand(client, conn),
+        toScript: (conn) => pgArchiveToScriptCommand(client, conn),
+      },
+      major: probed.major,
+      ctx: context,
+      log,
+      now: () => new Date(),
+    };
+    return { env, adminConn };
+  }
 }

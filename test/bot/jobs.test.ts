@@ -164,10 +164,12 @@ describe("jobs, run now, history, status and restore through the bot", () => {
     await h.press(pick, "app-nightly");
     await h.press(pick, `#${runId} `);
     const targets = buttonsOf(h.current(pick.message_id));
-    expect(targets[0]).toBe("↩ app-db (the original source)");
-    expect(targets).toContain("→ fresh-db");
+    // The safest target first: a new database beside the original; replacing comes after.
+    expect(targets[0]).toMatch(/^🆕 New database \S+_restored_\d{8}_\d{4} \(beside app-db\)$/);
+    expect(targets).toContain("♻️ Replace app-db (the original source)");
+    expect(targets).toContain("♻️ Replace fresh-db");
     expect(targets).toContain("📎 Send me the file");
-    await h.press(pick, "fresh-db");
+    await h.press(pick, "Replace fresh-db");
     expect(h.current(pick.message_id).text).toContain('type the name of the target exactly: fresh-db');
 
     const wrong = await h.say("app-db");
@@ -201,7 +203,7 @@ describe("jobs, run now, history, status and restore through the bot", () => {
     const pick = await h.say("/restore");
     await h.press(pick, "app-nightly");
     await h.press(pick, `#${runId} `);
-    await h.press(pick, "fresh-db");
+    await h.press(pick, "Replace fresh-db");
     expect((await h.say("/cancel")).text).toBe("✖ Cancelled.");
     expect((await h.say("fresh-db")).text).toContain("/help");
     expect((await h.say("/cancel")).text).toBe("There was nothing to cancel.");

@@ -6,6 +6,7 @@ export const restoreCb = {
   run: (runId: number) => cb("rst", "r", runId),
   toSource: (runId: number, sourceId: number) => cb("rst", "t", runId, sourceId),
   toFile: (runId: number) => cb("rst", "f", runId),
+  toNewDatabase: (runId: number, sourceId: number) => cb("rst", "n", runId, sourceId),
 };
 
 export const restorePattern = {
@@ -14,4 +15,5 @@ export const restorePattern = {
   run: /^rst:r:(\d+)$/,
   toSource: /^rst:t:(\d+):(\d+)$/,
   toFile: /^rst:f:(\d+)$/,
+  toNewDatabase: /^rst:n:(\d+):(\d+)$/,
 };
