@@ -37,6 +37,11 @@ export interface ResolvedJob {
   enabled: boolean;
   /** Where success/failure messages go instead of the destination chats. */
   notify: NotifyRoutes;
+  /**
+   * The passphrase exactly as the job stores it (secretbox ciphertext of the literal or of its
+   * `env:`/`file:` reference); each run keeps a copy, so a later change leaves it restorable.
+   */
+  passphraseEnc?: string | null;
 }
 
 /** Resolved secrets of a job, for redacting error texts. */

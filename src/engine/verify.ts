@@ -10,6 +10,26 @@ export interface PartToCheck {
   location: StoredLocation;
 }
 
+/**
+ * What one destination's copy of one part turned out to be:
+ * - `ok`: read back, size and sha256 match;
+ * - `corrupt`: read back, but the bytes differ (`detail` names both hashes);
+ * - `unreadable`: the destination failed to hand it back (`detail` is its error);
+ * - `too-big`: above what the destination can hand back (cloud Bot API: 20 MB), not tried;
+ * - `missing`: the destination holds other parts of the run, not this one (or its file is gone).
+ */
+export type CopyStatus = "ok" | "corrupt" | "unreadable" | "too-big" | "missing";
+
+export interface CopyCheck {
+  /** The destination's name. */
+  destination: string;
+  /** 1-based part number; 0 is the manifest. */
+  part: number;
+  name: string;
+  status: CopyStatus;
+  detail?: string;
+}
+
 export interface VerifyReport {
   ok: boolean;
   /** Parts actually read back and hashed. */
@@ -17,6 +37,49 @@ export interface VerifyReport {
   /** Parts too large for the destination to hand back (e.g. above the cloud Bot API's 20 MB download limit). */
   skipped: number;
   problems: string[];
+}
+
+/** Reads one stored copy back and compares it with the size and sha256 recorded at upload. Never throws, except on abort. */
+export async function checkCopy(destination: Destination, part: PartToCheck, signal?: AbortSignal): Promise<CopyCheck> {
+  const base = { destination: destination.name, part: part.index, name: part.name };
+  if (destination.maxFetchSize !== undefined && part.size > destination.maxFetchSize) return { ...base, status: "too-big" };
+  try {
+    const actual = await hashStream(await destination.fetch(part.location, signal), signal);
+    if (actual.sha256 === part.sha256 && actual.size === part.size) return { ...base, status: "ok" };
+    return { ...base, status: "corrupt", detail: mismatch(actual, part) };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    if (isNotFound(err)) return { ...base, status: "missing" };
+    return { ...base, status: "unreadable", detail: (err as Error).message };
+  }
+}
+
+/** A file that is not there (ENOENT), however many layers wrapped the error. */
+export function isNotFound(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if ((e as NodeJS.ErrnoException).code === "ENOENT") return true;
+  return false;
+}
+
+/** "sha256 1a2b3c4d5e6f…, expected 0f9e8d7c6b5a…" (and the sizes when they differ). */
+export function mismatch(actual: { sha256: string; size: number }, expected: { sha256: string; size: number }): string {
+  const sizes = actual.size === expected.size ? "" : `, ${actual.size} bytes instead of ${expected.size}`;
+  return `sha256 ${actual.sha256.slice(0, 12)}…, expected ${expected.sha256.slice(0, 12)}…${sizes}`;
+}
+
+/** One line of English for logs and run errors. */
+export function describeCopy(c: CopyCheck): string {
+  switch (c.status) {
+    case "ok":
+      return `${c.destination}: ${c.name} is intact`;
+    case "corrupt":
+      return `${c.destination}: ${c.name} does not match (${c.detail ?? ""})`;
+    case "unreadable":
+      return `${c.destination}: ${c.name} cannot be read back: ${c.detail ?? ""}`;
+    case "too-big":
+      return `${c.destination}: ${c.name} is too big to be read back through this API`;
+    case "missing":
+      return `${c.destination}: ${c.name} is missing`;
+  }
 }
 
 /** Reads every stored part back and compares its sha256 with the one recorded at upload. */
@@ -29,19 +92,10 @@ export async function verifyStoredParts(
   let skipped = 0;
   for (const { destination, parts } of targets) {
     for (const part of parts) {
-      if (destination.maxFetchSize !== undefined && part.size > destination.maxFetchSize) {
-        skipped++;
-        continue;
-      }
-      try {
-        const actual = await hashStream(await destination.fetch(part.location, signal), signal);
-        checked++;
-        if (actual.sha256 !== part.sha256 || actual.size !== part.size) {
-          problems.push(`${destination.name}: ${part.name} does not match (sha256 ${actual.sha256.slice(0, 12)}…, expected ${part.sha256.slice(0, 12)}…)`);
-        }
-      } catch (err) {
-        problems.push(`${destination.name}: ${part.name} cannot be read back: ${(err as Error).message}`);
-      }
+      const c = await checkCopy(destination, part, signal);
+      if (c.status === "too-big") skipped++;
+      else if (c.status === "ok" || c.status === "corrupt") checked++;
+      if (c.status !== "ok" && c.status !== "too-big") problems.push(describeCopy(c));
     }
   }
   return { ok: problems.length === 0, checked, skipped, problems };

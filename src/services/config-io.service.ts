@@ -4,14 +4,14 @@ const yaml = () => lazyRequire("yaml") as typeof import("yaml");
 import { redact } from "../crypto/redact.js";
 import type { Db } from "../db/client.js";
 import type { DestinationRow, SourceRow } from "../db/schema.js";
-import type { DestinationConfig } from "../destinations/port.js";
+import type { DestinationConfig, DestinationKind } from "../destinations/port.js";
 import type { JobWithDestinations } from "../repos/jobs.repo.js";
 import { SOURCE_KINDS, type SourceKind } from "../sources/port.js";
-import type { DestinationDraft, DestinationsService } from "./destinations.service.js";
+import { DESTINATION_KEYS, type DestinationDraft, type DestinationsService } from "./destinations.service.js";
 import { ValidationError, type Issue } from "./errors.js";
-import type { JobDraft, JobsService } from "./jobs.service.js";
-import type { SourceDraft, SourcesService } from "./sources.service.js";
-import { checkKnownKeys, FORMATS_BY_KIND, formatSize, isPlainObject, Issues, SECRET_MASK } from "./validation.js";
+import { JOB_KEYS, type JobDraft, type JobsService } from "./jobs.service.js";
+import { SOURCE_KEYS, type SourceDraft, type SourcesService } from "./sources.service.js";
+import { checkKnownKeys, FORMATS_BY_KIND, formatSize, isPlainObject, Issues, partSizeProblemText, SECRET_MASK } from "./validation.js";
 
 export type Change = "created" | "updated" | "unchanged";
 
@@ -106,11 +106,16 @@ export class ConfigIoService {
 
     // destinations
     const destinationNames = new Set<string>();
+    /** Kinds as this file declares them (the part-size rule needs them). */
+    const destinationKinds = new Map<string, string | null>();
     const plannedDestinations = this.plan<DestinationDraft, DestinationRow>("destinations", destinationItems, issues, {
       rowByName: (n) => destinationsSvc.rowByName(n),
       prepare: (item, existing, at) => destinationsSvc.prepare(item, existing, at),
       isUnchanged: (d, r) => destinationsSvc.isUnchanged(d, r),
-      onName: (name) => destinationNames.add(name),
+      onName: (name, item) => {
+        destinationNames.add(name);
+        destinationKinds.set(name, typeof item.kind === "string" ? item.kind : null);
+      },
     });
 
     // jobs, whose references may point into this file or at the database
@@ -118,6 +123,7 @@ export class ConfigIoService {
     const lookup = {
       sourceKind: (name: string) => (sourceKinds.has(name) ? sourceKinds.get(name) : dbLookup.sourceKind(name)),
       hasDestination: (name: string) => destinationNames.has(name) || dbLookup.hasDestination(name),
+      destinationKind: (name: string) => (destinationKinds.has(name) ? destinationKinds.get(name) : dbLookup.destinationKind?.(name)),
     };
     const jobNames = new Set<string>();
     const plannedJobs = this.plan<JobDraft, JobWithDestinations>("jobs", jobItems, issues, {
@@ -137,6 +143,15 @@ export class ConfigIoService {
           `sources[${p.index}].kind`,
           `job "${job.name}" (not in this file) uses format "${job.format}", which ${p.draft.kind} sources do not support; change or include that job too`,
         );
+      }
+    }
+    // ...and their part size must still come back from a destination whose kind it changes
+    for (const p of plannedDestinations) {
+      if (!p.existing || p.existing.kind === p.draft.kind) continue;
+      for (const job of jobsSvc.list()) {
+        if (!job.destinationIds.includes(p.existing.id) || jobNames.has(job.name)) continue;
+        const problem = jobsSvc.partSizeProblem(job.part_size, job.destinations, lookup);
+        if (problem) issues.add(`destinations[${p.index}].kind`, `job "${job.name}" (not in this file): part_size ${partSizeProblemText(problem)}; change or include that job too`);
       }
     }
 
@@ -175,7 +190,9 @@ export class ConfigIoService {
         for (const p of plannedSources) if (p.change !== "unchanged") sourcesSvc.write(p.draft, p.existing);
         for (const p of plannedDestinations) if (p.change !== "unchanged") destinationsSvc.write(p.draft, p.existing);
         for (const p of plannedJobs) if (p.change !== "unchanged") jobsSvc.write(p.draft, p.existing);
-      });
+        // IMMEDIATE: it reads before it writes, and a deferred transaction doing that fails at once
+        // ("database is locked", no busy wait) when another process (`run`) wrote in between.
+      }, { behavior: "immediate" });
     }
 
     return {
@@ -188,26 +205,32 @@ export class ConfigIoService {
   /**
    * Everything as YAML. Literal secrets are masked as `"***"` unless `withSecrets`;
    * `env:`/`file:` references are not secrets and are written as they are.
+   *
+   * Lossless by construction: each entity is written from its service's `toSpec` (the inverse
+   * of `prepare`, which import runs), key by key in the order of the very lists `prepare`
+   * accepts (`SOURCE_KEYS`, `DESTINATION_KEYS`, `JOB_KEYS`); a key `toSpec` gives that the
+   * importer would not read stops the export (see `pickKeys`).
    */
   export(options: { withSecrets?: boolean } = {}): string {
-    const withSecrets = options.withSecrets ?? false;
-    const sources = this.deps.sources.list({ withSecrets }).map(({ id: _id, ...spec }) => spec);
-    const destinations = this.deps.destinations.list({ withSecrets }).map(({ id: _id, ...spec }) => spec);
-    const jobs = this.deps.jobs.list({ withSecrets }).map((j) => {
-      const out: Record<string, unknown> = { name: j.name, source: j.source, destinations: j.destinations, schedule: j.schedule };
-      if (j.timezone != null) out.timezone = j.timezone;
-      out.format = j.format;
-      out.compression = j.compression;
-      if (j.encryption) out.encryption = j.encryption;
-      out.part_size = formatSize(j.part_size);
-      out.retention = j.retention;
-      out.enabled = j.enabled;
-      return out;
-    });
+    const secrets = options.withSecrets ? "reveal" : "mask";
+    const { sources: sourcesSvc, destinations: destinationsSvc, jobs: jobsSvc } = this.deps;
+    const sources = sourcesSvc
+      .list()
+      .map((v) => sourcesSvc.toSpec(sourcesSvc.rowByName(v.name)!, secrets) as unknown as Record<string, unknown>)
+      .map((spec) => pickKeys(spec, sourceKeys(spec.kind as SourceKind), `source "${String(spec.name)}"`));
+    const destinations = destinationsSvc
+      .list()
+      .map((v) => destinationsSvc.toSpec(destinationsSvc.rowByName(v.name)!, secrets) as unknown as Record<string, unknown>)
+      .map((spec) => pickKeys(spec, destinationKeys(spec.kind as DestinationKind), `destination "${String(spec.name)}"`));
+    const jobs = jobsSvc
+      .list()
+      .map((v) => jobsSvc.toSpec(jobsSvc.rowByName(v.name)!, secrets) as unknown as Record<string, unknown>)
+      .map((spec) => pickKeys({ ...spec, part_size: formatSize(spec.part_size as number) }, JOB_KEYS, `job "${String(spec.name)}"`));
     const { Document, isCollection, isScalar } = yaml();
     const doc = new Document({ sources, destinations, jobs });
     jobs.forEach((_, i) => {
-      for (const path of [["destinations"], ["retention"], ["encryption", "recipients"]]) {
+      const flow = [["destinations"], ["retention"], ["encryption", "recipients"], ["notify", "success"], ["notify", "failure"]];
+      for (const path of flow) {
         const node = doc.getIn(["jobs", i, ...path], true);
         if (isCollection(node)) node.flow = true;
       }
@@ -215,7 +238,7 @@ export class ConfigIoService {
       const schedule = doc.getIn(["jobs", i, "schedule"], true);
       if (isScalar(schedule)) schedule.type = "QUOTE_DOUBLE";
     });
-    const masked = withSecrets ? "" : `\nSecrets are shown as "${SECRET_MASK}"; importing this file keeps the stored values.`;
+    const masked = options.withSecrets ? "" : `\nSecrets are shown as "${SECRET_MASK}"; importing this file keeps the stored values.`;
     doc.commentBefore = ` Tele-Backup configuration (tele-backup config export / config import).${masked}`
       .split("\n")
       .join("\n ");
@@ -260,6 +283,29 @@ export class ConfigIoService {
 function summarize(planned: Planned<{ name: string }, unknown>[]): SectionSummary {
   const out: SectionSummary = { created: [], updated: [], unchanged: [] };
   for (const p of planned) out[p.change].push(p.draft.name);
+  return out;
+}
+
+/** The keys `prepare` reads for a source of this kind, in export order. */
+export function sourceKeys(kind: SourceKind): readonly string[] {
+  return ["name", "kind", ...SOURCE_KEYS[kind]];
+}
+
+/** The keys `prepare` reads for a destination of this kind, in export order. */
+export function destinationKeys(kind: DestinationKind): readonly string[] {
+  return ["name", "kind", ...DESTINATION_KEYS[kind]];
+}
+
+/**
+ * The spec's values in the order of `keys` (the keys import reads), leaving out absent ones.
+ * A key outside `keys` means export and import have drifted apart: refuse rather than write a
+ * file that import would reject or, worse, silently half-read.
+ */
+export function pickKeys(spec: Record<string, unknown>, keys: readonly string[], what: string): Record<string, unknown> {
+  const unknown = Object.keys(spec).filter((k) => spec[k] !== undefined && !keys.includes(k));
+  if (unknown.length > 0) throw new Error(`config export: ${what} has ${unknown.join(", ")}, which config import does not read`);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (spec[k] !== undefined) out[k] = spec[k];
   return out;
 }
 
