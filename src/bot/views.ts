@@ -12,6 +12,21 @@ export function jobTimezone(deps: Pick<BotDeps, "defaultTimezone">, job: Pick<Jo
 
 export const STATUS_ICON: Record<RunRow["status"], string> = { success: "✅", failed: "❌", interrupted: "⚠️", running: "⏳" };
 
+/** A success that was not read back in full: stored, but not proven restorable by this tool. */
+export function isUnverifiedSuccess(run: Pick<RunRow, "status" | "verifiedAt">): boolean {
+  return run.status === "success" && run.verifiedAt == null;
+}
+
+/** ✅ only for a run read back in full; ⚠️ for a success that was not. */
+export function runIcon(run: Pick<RunRow, "status" | "verifiedAt">): string {
+  return isUnverifiedSuccess(run) ? "⚠️" : STATUS_ICON[run.status];
+}
+
+/** "success", "stored, not verified", "failed", ... in the reader's language. */
+export function runStatusText(t: TranslateFunction, run: Pick<RunRow, "status" | "verifiedAt">): string {
+  return isUnverifiedSuccess(run) ? t("run-status-unverified") : t(`run-status-${run.status}`);
+}
+
 /** "2 Jan 2026, 03:00", or the localized "invalid schedule: …". */
 export function nextRunText(t: TranslateFunction, deps: BotDeps, job: JobView, locale: string): string {
   if (!job.enabled) return t("job-next-disabled");
@@ -31,8 +46,8 @@ export function runDurationMs(run: RunRow): number | null {
 export function runSummary(t: TranslateFunction, run: RunRow, locale: string, timeZone: string): string {
   const duration = runDurationMs(run);
   return t("run-summary", {
-    icon: STATUS_ICON[run.status],
-    status: t(`run-status-${run.status}`),
+    icon: runIcon(run),
+    status: runStatusText(t, run),
     when: formatTime(run.startedAt, locale, timeZone),
     size: run.payloadSize != null ? formatBytes(run.payloadSize) : "—",
     duration: duration != null ? formatDuration(t, duration) : "—",

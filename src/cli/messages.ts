@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_LOCALE, LOCALES_DIR, type TranslateParams } from "../i18n.js";
+import type { RunResult } from "../engine/backup-runner.js";
 import { lazyRequire } from "../lazy.js";
 
 export type CliText = (key: string, params?: TranslateParams) => string;
@@ -31,3 +32,18 @@ export function cliMessages(locale: string): CliText {
     return bundle.formatPattern(pattern, params);
   };
 }
+
+/**
+ * What `backup` reports (the `outcome` field of `backup --json`): "verified" — stored and every
+ * part read back; "unverified" — stored, but not every part could be read back, so this tool
+ * cannot promise to restore it (⚠️, never ✅); "failed" / "interrupted" — no backup.
+ */
+export type BackupOutcome = "verified" | "unverified" | "failed" | "interrupted";
+
+export function backupOutcome(result: Pick<RunResult, "status" | "verified">): BackupOutcome {
+  if (result.status !== "success") return result.status;
+  return result.verified ? "verified" : "unverified";
+}
+
+/** Exit status of `backup`: 0 verified, 2 stored but not verified, 1 failed or interrupted. */
+export const BACKUP_EXIT: Record<BackupOutcome, number> = { verified: 0, unverified: 2, failed: 1, interrupted: 1 };

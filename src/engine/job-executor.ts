@@ -1,6 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
+import type { Clock } from "../scheduler/clock.js";
 import { NotFoundError } from "../services/errors.js";
 import type { JobsService } from "../services/jobs.service.js";
 import type { BackupRunner, Progress, RunResult, RunTrigger } from "./backup-runner.js";
@@ -16,8 +17,13 @@ export interface JobExecutorDeps {
   runs: RunsRepo;
   notifier: Notifier;
   log: Logger;
-  /** Runs after a verified successful run (retention). Its failure is logged, never turns the run into a failure. */
+  /**
+   * Runs after a verified successful run (retention). Its failure is logged, never turns the run
+   * into a failure. A run that was not read back in full is no "good backup": nothing is pruned after it.
+   */
   afterSuccess?: (jobId: number, result: RunResult) => Promise<void>;
+  /** Time of the run row recorded when a job cannot even be prepared; default the system clock. */
+  clock?: Pick<Clock, "now">;
 }
 
 /**
@@ -37,7 +43,7 @@ export class JobExecutor {
       if (err instanceof NotFoundError) throw err;
       const row = jobs.findRow(ref);
       if (!row) throw err;
-      const now = new Date();
+      const now = this.deps.clock?.now() ?? new Date();
       const message = `prepare failed: ${(err as Error).message}`;
       const run = runs.create({
         jobId: row.id,

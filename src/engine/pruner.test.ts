@@ -96,7 +96,7 @@ describe("Pruner", () => {
   });
 
   const pruner = () =>
-    new Pruner({ runs, destinationFor: async (id) => destinations.get(id) ?? null, log: createLogger("silent"), defaultTimezone: "UTC", now: () => NOW });
+    new Pruner({ runs, destinationFor: async (id) => destinations.get(id) ?? null, log: createLogger("silent"), defaultTimezone: "UTC", clock: { now: () => NOW } });
 
   const job = (retention: Retention): PruneJob => ({ id: jobId, name: "notes", retention, timezone: null });
 
@@ -210,7 +210,7 @@ describe("Pruner", () => {
 
   it("batches deletions per destination", async () => {
     for (let i = 10; i >= 1; i--) await addRun(i);
-    const p = new Pruner({ runs, destinationFor: async (id) => destinations.get(id) ?? null, log: createLogger("silent"), defaultTimezone: "UTC", now: () => NOW, batchSize: 5 });
+    const p = new Pruner({ runs, destinationFor: async (id) => destinations.get(id) ?? null, log: createLogger("silent"), defaultTimezone: "UTC", clock: { now: () => NOW }, batchSize: 5 });
     const report = await p.afterRun(job({ keep_last: 2 }), { runId: 10, status: "success", verified: true });
     expect(report.expired).toHaveLength(8);
     expect(channel.deleteCalls).toBe(Math.ceil(16 / 5));

@@ -2,9 +2,12 @@ import type { RunPartRow, RunRow } from "../db/schema.js";
 import type { Destination, StoredLocation } from "../destinations/port.js";
 import type { Retention } from "../domain.js";
 import type { Logger } from "../logger.js";
+import type { Notifier } from "../notify/port.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
+import type { Clock } from "../scheduler/clock.js";
 import type { RunResult } from "./backup-runner.js";
-import { selectRetention, type PruneReason } from "./retention.js";
+import { selectRetention, type ClockSkew, type PruneReason } from "./retention.js";
+import type { SkewGuard } from "./skew-guard.js";
 
 export interface PrunerDeps {
   runs: RunsRepo;
@@ -16,7 +19,15 @@ export interface PrunerDeps {
   log: Logger;
   /** Time zone for jobs without one (GFS days, weeks and months are calendar ones there). */
   defaultTimezone: string;
-  now?: () => Date;
+  /** Time for `max_age_days`, the clock-error check and `expired_at`; default the system clock. */
+  clock?: Pick<Clock, "now">;
+  /**
+   * Remembers clock errors between prunes (one alert per episode, an admin's confirmation).
+   * Without it, a clock error still pauses pruning, but nobody is told and nothing resumes it.
+   */
+  skewGuard?: SkewGuard;
+  /** Told once per episode when clock errors pause the job's pruning. */
+  notifier?: Notifier;
   /** Locations handed to one `Destination.delete` call at most (Telegram's deleteMessages takes 100). */
   batchSize?: number;
 }
@@ -45,6 +56,8 @@ export interface PruneReport {
   expired: PrunedRun[];
   /** Runs whose parts could not be deleted this time (the destination failed); tried again next time. */
   retry: Array<{ runId: number; error: string }>;
+  /** Unconfirmed clock errors in the job's history; non-empty means nothing was pruned. */
+  skews: ClockSkew[];
 }
 
 /** Records a run's candidates can hold; list calls take this as "all". */
@@ -53,7 +66,10 @@ const ALL_RUNS = 1_000_000;
 /**
  * Applies a job's retention after a run:
  * - only when that run succeeded and was verified (a failing job never loses its old backups);
- * - runs already expired are out of the picture; the rest go through `selectRetention`;
+ * - runs already expired are out of the picture; the rest go through `selectRetention`, in
+ *   sequence (id) order, and the run that has just finished is never pruned;
+ * - a clock error in the history (see retention.ts) pauses pruning: nothing is deleted, and the
+ *   admins get one alert per episode, until one of them confirms the clock is right;
  * - for every run to prune, its live parts are deleted at their destinations (one batched
  *   `delete` per destination) and marked deleted; parts the destination refuses to delete, or
  *   whose destination no longer exists, stay recorded as they are (they still exist there);
@@ -66,21 +82,29 @@ export class Pruner {
 
   async afterRun(job: PruneJob, result: Pick<RunResult, "runId" | "status" | "verified">): Promise<PruneReport> {
     if (result.status !== "success" || !result.verified) {
-      return { skipped: "pruning runs only after a verified successful run", kept: 0, expired: [], retry: [] };
+      return { skipped: "pruning runs only after a verified successful run", kept: 0, expired: [], retry: [], skews: [] };
     }
-    return this.prune(job);
+    return this.prune(job, result.runId);
   }
 
-  private async prune(job: PruneJob): Promise<PruneReport> {
-    const { runs, log } = this.deps;
-    const now = (this.deps.now ?? (() => new Date()))();
-    const candidates = runs.listByJob(job.id, ALL_RUNS).filter((r) => r.expiredAt == null);
+  private async prune(job: PruneJob, justFinished: number): Promise<PruneReport> {
+    const { runs, log, skewGuard } = this.deps;
+    const now = this.deps.clock?.now() ?? new Date();
+    const history = runs.listByJob(job.id, ALL_RUNS);
+    const candidates = history.filter((r) => r.expiredAt == null);
     const plan = selectRetention(
       candidates.map((r) => ({ id: r.id, startedAt: r.startedAt, status: r.status, verified: r.verifiedAt != null, row: r })),
       job.retention,
-      { now, timezone: job.timezone ?? this.deps.defaultTimezone },
+      { now, timezone: job.timezone ?? this.deps.defaultTimezone, justFinished, acknowledgedSkews: skewGuard?.acknowledged(job.id), history },
     );
-    const report: PruneReport = { skipped: null, kept: plan.keep.length, expired: [], retry: [] };
+    const report: PruneReport = { skipped: null, kept: plan.keep.length, expired: [], retry: [], skews: plan.skews };
+    const alert = skewGuard?.observe(job.id, plan.skews, now) ?? false;
+    if (plan.skews.length > 0) {
+      report.skipped = "clock error in the run history: pruning is paused";
+      log.warn({ job: job.name, skews: plan.skews.map((s) => ({ run: s.runId, kind: s.kind, byMs: s.byMs })) }, "clock error in the run history: pruning paused");
+      if (alert) await this.deps.notifier?.clockSkew?.({ jobId: job.id, job: job.name, now, skews: plan.skews });
+      return report;
+    }
 
     const targets: Array<{ row: RunRow; reasons: PruneReason[]; parts: RunPartRow[] }> = [];
     for (const { run, reasons } of plan.prune) {

@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { Retention } from "../domain.js";
-import { selectRetention, type RetentionRun } from "./retention.js";
+import { findClockSkews, selectRetention, type RetentionRun } from "./retention.js";
 
 /**
  * Runs are written "YYYY-MM-DD HH:MM" (UTC), optionally followed by a status other than
- * success and/or "unverified": "2026-01-10 03:00 failed".
+ * success and/or "unverified": "2026-01-10 03:00 failed". Here the clock was right: ids follow
+ * the start times (the sequence is what orders runs; `inSequence` sets it explicitly).
  */
 function runs(...specs: string[]): RetentionRun[] {
+  const made = inSequence(...specs);
+  const order = [...made].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || b.id - a.id);
+  return made.map((r) => ({ ...r, id: order.indexOf(r) + 1 }));
+}
+
+/** Like `runs`, but listed in the order they were made (oldest first): the first gets id 1. */
+function inSequence(...specs: string[]): RetentionRun[] {
   return specs.map((spec, i) => {
     const [date, time, ...flags] = spec.split(" ");
     const status = (flags.find((f) => f !== "unverified") ?? "success") as RetentionRun["status"];
@@ -67,6 +75,7 @@ const cases: Case[] = [
     name: "GFS combined: the union of every rule",
     policy: { keep_last: 2, keep_daily: 4, keep_weekly: 2, keep_monthly: 2 },
     runs: [...daily("2025-12-20", "2026-01-12"), "2026-01-12 15:00"],
+    now: "2026-01-12T16:00:00Z",
     keep: [
       "2026-01-12 15:00", // last, daily, weekly (W03), monthly (2026-01)
       "2026-01-12 03:00", // last
@@ -166,5 +175,61 @@ describe("selectRetention", () => {
     // 2026-01-01 (Thursday) belongs to 2026-W01, which starts on Monday 2025-12-29.
     const plan = selectRetention(runs("2026-01-01 03:00", "2025-12-29 03:00", "2025-12-28 03:00"), { keep_weekly: 2 }, { now: new Date(NOW) });
     expect(plan.keep.map((k) => label(k.run))).toEqual(["2026-01-01 03:00", "2025-12-28 03:00"]);
+  });
+});
+
+describe("retention by sequence, not by clock", () => {
+  const DAY = 86_400_000;
+
+  it("keep_last counts by id: a run recorded 400 days in the future does not push later runs out", () => {
+    // Made in this order; run 3 was made by a clock 400 days ahead; now the clock is right again.
+    const made = inSequence("2026-01-09 03:00", "2026-01-10 03:00", "2027-02-14 03:00", "2026-01-11 03:00", "2026-01-12 03:00");
+    const plan = selectRetention(made, { keep_last: 1 }, { now: new Date(NOW), justFinished: 5 });
+    // The clock error pauses pruning: everything is kept, and the run from the future is named.
+    expect(plan.prune).toEqual([]);
+    expect(plan.keep.map((k) => [k.run.id, k.reasons])).toEqual([
+      [5, ["just-finished", "clock-skew"]],
+      [4, ["clock-skew"]],
+      [3, ["clock-skew"]],
+      [2, ["clock-skew"]],
+      [1, ["clock-skew"]],
+    ]);
+    expect(plan.skews).toEqual([{ runId: 3, kind: "ahead", startedAt: new Date("2027-02-14T03:00:00Z"), byMs: Date.parse("2027-02-14T03:00:00Z") - Date.parse(NOW) }]);
+
+    // Once an admin confirmed the clock, the sequence decides: the newest run (id 5) is kept, the one from the future is not.
+    const resumed = selectRetention(made, { keep_last: 1 }, { now: new Date(NOW), justFinished: 5, acknowledgedSkews: new Set(["3:ahead"]) });
+    expect(resumed.skews).toEqual([]);
+    expect(resumed.keep.map((k) => k.run.id)).toEqual([5]);
+    expect(resumed.prune.map((p) => p.run.id)).toEqual([4, 3, 2, 1]);
+  });
+
+  it("names a run 700 days behind the one before it, and a clock now behind every earlier run", () => {
+    const made = inSequence("2026-01-10 03:00", "2024-02-10 03:00", "2026-01-11 03:00");
+    const skews = findClockSkews(made, new Date(NOW));
+    expect(skews).toEqual([
+      { runId: 2, kind: "behind", startedAt: new Date("2024-02-10T03:00:00Z"), byMs: Date.parse("2026-01-10T03:00:00Z") - Date.parse("2024-02-10T03:00:00Z"), reference: { runId: 1, startedAt: new Date("2026-01-10T03:00:00Z") } },
+    ]);
+    expect(Math.round(skews[0]!.byMs / DAY)).toBe(700);
+    // The clock itself 700 days behind: every earlier run lies in its future.
+    expect(findClockSkews(made.slice(0, 1), new Date(Date.parse(NOW) - 700 * DAY)).map((s) => [s.runId, s.kind])).toEqual([[1, "ahead"]]);
+  });
+
+  it("never prunes the run that has just finished, even when no rule selects it", () => {
+    const made = inSequence("2026-01-11 03:00", "2026-01-12 03:00 failed", "2026-01-12 04:00");
+    // Pruning is asked for after run 2 (say, a caller that prunes after any run): it stays.
+    const plan = selectRetention(made, { keep_last: 1 }, { now: new Date(NOW), justFinished: 2 });
+    expect(plan.keep.map((k) => [k.run.id, k.reasons])).toEqual([
+      [3, ["newest-success", "keep_last"]],
+      [2, ["just-finished"]],
+    ]);
+    expect(plan.prune.map((p) => p.run.id)).toEqual([1]);
+  });
+
+  it("after confirmation, a skewed run takes its predecessor's day for keep_daily (it does not claim a day of its own)", () => {
+    const made = inSequence("2026-01-10 03:00", "2026-01-11 03:00", "2024-02-10 03:00", "2026-01-12 03:00");
+    const plan = selectRetention(made, { keep_daily: 2 }, { now: new Date(NOW), acknowledgedSkews: new Set(["3:behind"]) });
+    // Days: run 4 → 01-12, run 3 → (effective) 01-11, run 2 → 01-11, run 1 → 01-10: the two newest days are kept by their newest runs.
+    expect(plan.keep.map((k) => k.run.id)).toEqual([4, 3]);
+    expect(plan.prune.map((p) => p.run.id)).toEqual([2, 1]);
   });
 });

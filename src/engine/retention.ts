@@ -13,6 +13,10 @@ export interface RetentionRun {
 export type KeepReason =
   /** The run is still going; retention never touches it. */
   | "in-progress"
+  /** The run that has just finished (the one whose success triggered pruning) is never pruned. */
+  | "just-finished"
+  /** The job's history holds a clock error nobody has confirmed yet: pruning is paused, everything is kept. */
+  | "clock-skew"
   /** The job has no retention rule: everything is kept. */
   | "no-policy"
   /** Safeguard: the newest successful run is never pruned. */
@@ -34,43 +38,108 @@ export type PruneReason =
   /** Older than `max_age_days` and no other rule keeps it. */
   | "older-than-max-age";
 
+/**
+ * A run whose start time cannot be right (see `findClockSkews`):
+ * - `ahead`: it starts more than `SKEW_TOLERANCE_MS` after `now`;
+ * - `behind`: it starts more than `SKEW_TOLERANCE_MS` before a run that came before it in the
+ *   sequence (an earlier id) and is not itself skewed.
+ * `byMs` is how far off it is: after `now`, or before that earlier run (`reference`).
+ */
+export interface ClockSkew {
+  runId: number;
+  startedAt: Date;
+  kind: "ahead" | "behind";
+  byMs: number;
+  /** For `behind`: the earlier run it starts before. */
+  reference?: { runId: number; startedAt: Date };
+}
+
+/** A key that names one skewed run for acknowledgement: `"<runId>:<kind>"`. */
+export const skewKey = (s: Pick<ClockSkew, "runId" | "kind">): string => `${s.runId}:${s.kind}`;
+
 export interface RetentionPlan<R extends RetentionRun> {
-  /** Newest first; every rule that keeps a run is listed. */
+  /** Newest first (by id); every rule that keeps a run is listed. */
   keep: Array<{ run: R; reasons: KeepReason[] }>;
-  /** Newest first. */
+  /** Newest first (by id). */
   prune: Array<{ run: R; reasons: PruneReason[] }>;
+  /** Clock errors not acknowledged yet; when there is any, nothing is pruned. */
+  skews: ClockSkew[];
 }
 
 export interface RetentionOptions {
   now: Date;
   /** Time zone whose calendar days, ISO weeks and months the GFS rules use (the job's). Default UTC. */
   timezone?: string;
+  /** The run that has just finished: never pruned, whatever the rules say. */
+  justFinished?: number;
+  /** Skew keys (`skewKey`) an admin has confirmed: they no longer pause pruning. */
+  acknowledgedSkews?: ReadonlySet<string>;
+  /**
+   * Every run of the job, expired ones included, to judge start times against (a run 700 days
+   * behind is behind the runs before it even when those have been pruned). Default `runs`.
+   * Only clock errors of `runs` themselves are reported.
+   */
+  history?: readonly Pick<RetentionRun, "id" | "startedAt">[];
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * How far a start time may be off before it counts as a clock error. Runs of one job never
+ * overlap (the scheduler's overlap guard), so in sequence their starts only move forward; an
+ * hour leaves room for a clock that NTP slews back a little.
+ */
+export const SKEW_TOLERANCE_MS = 3_600_000;
 
 /**
  * Decides which runs of one job to keep, with GFS semantics like restic's `forget`/borg's `prune`.
  *
+ * Order is the sequence, not the clock: "newest" is the highest run id (ids grow with every run
+ * started, whatever the clock says). keep_last counts in id order; the GFS buckets are walked in
+ * id order too. Only the calendar rules (keep_daily/weekly/monthly) and `max_age_days` read
+ * start times.
+ *
+ * Clock errors (the contract for runs whose start time cannot be right, `findClockSkews`):
+ * - A run starting more than an hour after `now`, or more than an hour before an earlier run of
+ *   the sequence, is a clock error: a VM that booted before NTP, a clock set back by hand.
+ * - While any clock error has not been acknowledged, nothing is pruned: every run is kept with
+ *   "clock-skew" (a running one "in-progress"), and `skews` lists the errors, so the caller can
+ *   alert (once) and wait for an admin to confirm that the clock is right again.
+ * - Once acknowledged, a skewed run stays in the sequence where its id puts it (keep_last counts
+ *   it like any other) and the time rules read an *effective* start instead of its recorded one:
+ *   the latest start of the sane runs before it (or, when there is none, the earliest start of
+ *   the sane runs after it, or `now`). So it shares the calendar bucket of its predecessor and
+ *   never looks older or younger than its neighbours to `max_age_days`.
+ * - A clock that jumps *forward* and stays there cannot be told from a long pause while it is
+ *   still ahead; it shows as soon as the clock is put right (the runs made meanwhile then lie
+ *   after `now`).
+ *
  * Precedence, first match wins:
  * 1. A `running` run is kept ("in-progress").
- * 2. With no rule set (every field missing or 0), everything is kept ("no-policy").
- * 3. A failed or interrupted run is pruned ("unsuccessful").
- * 4. Safeguards, whatever the rules say: the newest successful run is kept ("newest-success"),
+ * 2. The run that has just finished is kept ("just-finished").
+ * 3. With an unacknowledged clock error, every run is kept ("clock-skew").
+ * 4. With no rule set (every field missing or 0), everything is kept ("no-policy").
+ * 5. A failed or interrupted run is pruned ("unsuccessful").
+ * 6. Safeguards, whatever the rules say: the newest successful run is kept ("newest-success"),
  *    and so is the newest *verified* successful run when that is an older one ("newest-verified").
- * 5. A successful run is kept if any rule selects it (all such rules are listed):
+ * 7. A successful run is kept if any rule selects it (all such rules are listed):
  *    - `keep_last: n` — the n newest successful runs;
  *    - `keep_daily: n` — the newest successful run of each of the n most recent calendar days
  *      that have successful runs (days without runs do not count); `keep_weekly` (ISO weeks)
  *      and `keep_monthly` likewise;
  *    - `max_age_days: d` — every successful run started at most d days before `now`.
- * 6. Anything else is pruned: "older-than-max-age" when `max_age_days` is set (it is older),
+ * 8. Anything else is pruned: "older-than-max-age" when `max_age_days` is set (it is older),
  *    else "not-selected". So `max_age_days` prunes old runs only where no other rule keeps them,
  *    and on its own it means "keep everything younger than d days".
  */
 export function selectRetention<R extends RetentionRun>(runs: readonly R[], policy: Retention, options: RetentionOptions): RetentionPlan<R> {
   const tz = options.timezone ?? "UTC";
-  const sorted = [...runs].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime() || b.id - a.id);
+  const sorted = [...runs].sort((a, b) => b.id - a.id);
+  const candidateIds = new Set(runs.map((r) => r.id));
+  const allSkews = findClockSkews(options.history ?? runs, options.now).filter((s) => candidateIds.has(s.runId));
+  const acknowledged = options.acknowledgedSkews ?? new Set<string>();
+  const skews = allSkews.filter((s) => !acknowledged.has(skewKey(s)));
+  const effective = effectiveStarts(runs, allSkews, options.now);
+  const startOf = (r: R) => effective.get(r.id) ?? r.startedAt;
   const keepLast = policy.keep_last ?? 0;
   const maxAge = policy.max_age_days ?? 0;
   const buckets = [
@@ -80,7 +149,7 @@ export function selectRetention<R extends RetentionRun>(runs: readonly R[], poli
   ];
   const noPolicy = keepLast <= 0 && maxAge <= 0 && buckets.every((b) => b.count <= 0);
 
-  const plan: RetentionPlan<R> = { keep: [], prune: [] };
+  const plan: RetentionPlan<R> = { keep: [], prune: [], skews };
   const successes = sorted.filter((r) => r.status === "success");
   const newestSuccess = successes[0];
   const newestVerified = successes.find((r) => r.verified);
@@ -93,15 +162,21 @@ export function selectRetention<R extends RetentionRun>(runs: readonly R[], poli
       plan.keep.push({ run, reasons: ["in-progress"] });
       continue;
     }
+    const justFinished = run.id === options.justFinished;
+    if (skews.length > 0) {
+      plan.keep.push({ run, reasons: justFinished ? ["just-finished", "clock-skew"] : ["clock-skew"] });
+      continue;
+    }
     if (noPolicy) {
-      plan.keep.push({ run, reasons: ["no-policy"] });
+      plan.keep.push({ run, reasons: justFinished ? ["just-finished", "no-policy"] : ["no-policy"] });
       continue;
     }
     if (run.status !== "success") {
-      plan.prune.push({ run, reasons: ["unsuccessful"] });
+      if (justFinished) plan.keep.push({ run, reasons: ["just-finished"] });
+      else plan.prune.push({ run, reasons: ["unsuccessful"] });
       continue;
     }
-    const reasons: KeepReason[] = [];
+    const reasons: KeepReason[] = justFinished ? ["just-finished"] : [];
     if (run === newestSuccess) reasons.push("newest-success");
     else if (run === newestVerified) reasons.push("newest-verified");
     if (successIndex < keepLast) reasons.push("keep_last");
@@ -110,7 +185,7 @@ export function selectRetention<R extends RetentionRun>(runs: readonly R[], poli
     // differs from the previous run's; each rule keeps that many distinct buckets.
     for (const b of buckets) {
       if (b.count <= 0) continue;
-      const key = b.key(run.startedAt);
+      const key = b.key(startOf(run));
       if (lastBucket.get(b.reason) === key) continue;
       lastBucket.set(b.reason, key);
       const left = remaining.get(b.reason)!;
@@ -119,13 +194,57 @@ export function selectRetention<R extends RetentionRun>(runs: readonly R[], poli
         remaining.set(b.reason, left - 1);
       }
     }
-    const withinMaxAge = maxAge > 0 && options.now.getTime() - run.startedAt.getTime() <= maxAge * DAY_MS;
+    const withinMaxAge = maxAge > 0 && options.now.getTime() - startOf(run).getTime() <= maxAge * DAY_MS;
     if (withinMaxAge) reasons.push("max_age_days");
 
     if (reasons.length > 0) plan.keep.push({ run, reasons });
     else plan.prune.push({ run, reasons: [maxAge > 0 ? "older-than-max-age" : "not-selected"] });
   }
   return plan;
+}
+
+/**
+ * The clock errors in one job's runs (any order in, oldest first out), as `selectRetention`
+ * defines them: walking the sequence (ids ascending), a run that starts more than
+ * `SKEW_TOLERANCE_MS` after `now` is "ahead"; one that starts more than that before the latest
+ * start of the sane runs before it is "behind". Skewed runs never become the reference, so one
+ * run from the future does not make every later run look "behind".
+ */
+export function findClockSkews(runs: readonly Pick<RetentionRun, "id" | "startedAt">[], now: Date, toleranceMs = SKEW_TOLERANCE_MS): ClockSkew[] {
+  const ascending = [...runs].sort((a, b) => a.id - b.id);
+  const skews: ClockSkew[] = [];
+  let reference: { runId: number; startedAt: Date } | undefined;
+  for (const run of ascending) {
+    const t = run.startedAt.getTime();
+    if (t > now.getTime() + toleranceMs) {
+      skews.push({ runId: run.id, startedAt: run.startedAt, kind: "ahead", byMs: t - now.getTime() });
+      continue;
+    }
+    if (reference && t < reference.startedAt.getTime() - toleranceMs) {
+      skews.push({ runId: run.id, startedAt: run.startedAt, kind: "behind", byMs: reference.startedAt.getTime() - t, reference });
+      continue;
+    }
+    if (!reference || t > reference.startedAt.getTime()) reference = { runId: run.id, startedAt: run.startedAt };
+  }
+  return skews;
+}
+
+/** Effective start times of skewed runs (see `selectRetention`); sane runs are not in the map. */
+function effectiveStarts(runs: readonly RetentionRun[], skews: readonly ClockSkew[], now: Date): Map<number, Date> {
+  const out = new Map<number, Date>();
+  if (skews.length === 0) return out;
+  const skewed = new Set(skews.map((s) => s.runId));
+  const sane = [...runs].filter((r) => !skewed.has(r.id)).sort((a, b) => a.id - b.id);
+  for (const s of skews) {
+    let before: Date | undefined;
+    let after: Date | undefined;
+    for (const r of sane) {
+      if (r.id < s.runId) before = !before || r.startedAt > before ? r.startedAt : before;
+      else if (!after || r.startedAt < after) after = r.startedAt;
+    }
+    out.set(s.runId, before ?? after ?? now);
+  }
+  return out;
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();

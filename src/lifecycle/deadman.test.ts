@@ -127,13 +127,33 @@ describe("Deadman", () => {
     expect(alerts).toHaveLength(1);
   });
 
-  it("lastSuccessFromRuns finds the newest successful run behind many failures", () => {
+  it("lastSuccessFromRuns finds the newest good backup behind many failures", () => {
     const runs = new RunsRepo(db);
-    runs.create({ jobName: "app", sourceKind: "sqlite", trigger: "schedule", status: "success", startedAt: at("2026-01-01T03:00:00Z") });
+    runs.create({ jobName: "app", sourceKind: "sqlite", trigger: "schedule", status: "success", startedAt: at("2026-01-01T03:00:00Z"), verifiedAt: at("2026-01-01T03:01:00Z") });
     for (let i = 0; i < 150; i++) runs.create({ jobName: "app", sourceKind: "sqlite", trigger: "schedule", status: "failed", startedAt: new Date(Date.parse("2026-01-02T03:00:00Z") + i * 60_000) });
     // These rows have no job row behind them, so page through all runs in listByJob's place.
     const lookup = lastSuccessFromRuns({ listByJob: (_id, limit, offset) => runs.list(limit, offset) });
     expect(lookup(1)).toEqual(at("2026-01-01T03:00:00Z"));
     expect(lastSuccessFromRuns({ listByJob: () => [] })(1)).toBeNull();
+  });
+
+  it("lastSuccessFromRuns goes by sequence and skips a success that was not read back in full", () => {
+    const runs = new RunsRepo(db);
+    const base = { jobName: "app", sourceKind: "sqlite", trigger: "schedule" as const, status: "success" as const };
+    runs.create({ ...base, startedAt: at("2026-01-01T03:00:00Z"), verifiedAt: at("2026-01-01T03:01:00Z") });
+    // made later, by a clock 700 days behind: still the newer one
+    runs.create({ ...base, startedAt: at("2024-02-01T03:00:00Z"), verifiedAt: at("2024-02-01T03:01:00Z") });
+    // newest, but not read back: not a good backup
+    runs.create({ ...base, startedAt: at("2026-01-03T03:00:00Z") });
+    const lookup = lastSuccessFromRuns({ listByJob: (_id, limit, offset) => runs.list(limit, offset) });
+    expect(lookup(1)).toEqual(at("2024-02-01T03:00:00Z"));
+  });
+
+  it("a last success recorded in the future does not silence the check: it counts from when it was first seen", async () => {
+    successes.set(1, at("2027-02-14T03:00:00Z")); // a clock 400 days ahead made it
+    await deadman().check(at("2026-01-10T04:00:00Z"), [nightly]);
+    expect(await deadman().check(at("2026-01-12T03:59:00Z"), [nightly])).toEqual([]);
+    expect(await deadman().check(at("2026-01-12T04:01:00Z"), [nightly])).toEqual([{ kind: "overdue", jobId: 1, job: "app-nightly" }]);
+    expect(alerts.map((a) => a.key)).toEqual([ALERT_DEADMAN]);
   });
 });

@@ -33,7 +33,10 @@ export interface DeadmanJob {
 export interface DeadmanDeps {
   settings: Pick<SettingsRepo, "get" | "set">;
   notifier: Notifier;
-  /** Start time of the job's newest successful run, or null. See `lastSuccessFromRuns`. */
+  /**
+   * Start time of the job's newest good backup — by sequence (highest run id), successful and
+   * read back in full — or null. See `lastSuccessFromRuns`.
+   */
   lastSuccess(jobId: number): Date | null;
   log: Logger;
   defaultTimezone: string;
@@ -50,6 +53,9 @@ interface WatchState {
   alertedAt?: string;
   /** The newest success when the alert went out (null: none); a newer one means recovery. */
   lastSuccessAtAlert?: string | null;
+  /** A last success recorded in the future (a clock that was ahead) and when it was first seen: the watch counts from then. */
+  futureSuccess?: string;
+  futureSeenAt?: string;
 }
 
 type State = Record<string, WatchState>;
@@ -108,7 +114,19 @@ export class Deadman {
       const watch: WatchState = previous && previous.key === key ? { ...previous } : { ...previous, key, since: now.toISOString() };
       next[String(job.id)] = watch;
 
-      const lastSuccess = this.deps.lastSuccess(job.id);
+      let lastSuccess = this.deps.lastSuccess(job.id);
+      if (lastSuccess && lastSuccess.getTime() > now.getTime()) {
+        // Recorded by a clock that was ahead: taken at its word it would silence the check until
+        // that date. Count from when this check first saw it instead.
+        if (watch.futureSuccess !== lastSuccess.toISOString()) {
+          watch.futureSuccess = lastSuccess.toISOString();
+          watch.futureSeenAt = now.toISOString();
+        }
+        lastSuccess = new Date(watch.futureSeenAt!);
+      } else {
+        delete watch.futureSuccess;
+        delete watch.futureSeenAt;
+      }
       if (watch.alertedAt) {
         const atAlert = watch.lastSuccessAtAlert ? Date.parse(watch.lastSuccessAtAlert) : null;
         if (lastSuccess && (atAlert === null || lastSuccess.getTime() > atAlert)) {
@@ -200,13 +218,16 @@ function parseState(raw: string | null): State {
   }
 }
 
-/** `lastSuccess` over the runs repository: the start of the job's newest successful run. */
+/**
+ * `lastSuccess` over the runs repository: the start of the job's newest good backup, in sequence
+ * order (listByJob is newest id first). A success that was not read back in full does not count.
+ */
 export function lastSuccessFromRuns(runs: Pick<RunsRepo, "listByJob">): (jobId: number) => Date | null {
   return (jobId) => {
     const page = 100;
     for (let offset = 0; ; offset += page) {
       const rows = runs.listByJob(jobId, page, offset);
-      const hit = rows.find((r) => r.status === "success");
+      const hit = rows.find((r) => r.status === "success" && r.verifiedAt != null);
       if (hit) return hit.startedAt;
       if (rows.length < page) return null;
     }

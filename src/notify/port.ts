@@ -1,4 +1,14 @@
 import type { RunResult } from "../engine/backup-runner.js";
+import type { ClockSkew } from "../engine/retention.js";
+
+/** Pruning of a job is paused because its run history holds clock errors (see src/engine/retention.ts). */
+export interface ClockSkewAlert {
+  jobId: number;
+  job: string;
+  /** The clock at the time of the check. */
+  now: Date;
+  skews: ClockSkew[];
+}
 
 /** What happened, for the people who must know. Implementations never throw: a failed notification is logged. */
 export interface Notifier {
@@ -8,11 +18,24 @@ export interface Notifier {
   runFailed(result: RunResult, context: { jobId: number }): Promise<void>;
   /** A free-form alert to the admins (dead-man, recovered after a crash, ...). `key` and `params` name a locale message. */
   alertAdmins(key: string, params: Record<string, string | number>): Promise<void>;
+  /**
+   * Clock errors pause a job's pruning: one alert to every admin naming the skewed runs, with a
+   * way to confirm the clock is right again. Optional: a notifier without it says nothing.
+   */
+  clockSkew?(alert: ClockSkewAlert): Promise<void>;
 }
+
+/**
+ * Callback data of the "the clock is right, resume pruning" button under a clock-skew alert;
+ * the bot's /status feature answers it (`CLOCK_SKEW_CONFIRM_PATTERN`).
+ */
+export const clockSkewConfirmData = (jobId: number): string => `skew:ok:${jobId}`;
+export const CLOCK_SKEW_CONFIRM_PATTERN = /^skew:ok:(\d+)$/;
 
 /** A notifier that only logs; used by the CLI and where no bot is configured. */
 export const silentNotifier: Notifier = {
   async runSucceeded() {},
   async runFailed() {},
   async alertAdmins() {},
+  async clockSkew() {},
 };

@@ -6,7 +6,12 @@ import type { RunResult } from "../engine/backup-runner.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import { classify } from "../telegram/api.js";
-import type { Notifier } from "./port.js";
+import { clockSkewConfirmData, type ClockSkewAlert, type Notifier } from "./port.js";
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** At most this many skewed runs are listed in one alert; the rest are counted. */
+const SKEW_LINES = 8;
 
 export interface TelegramNotifierDeps {
   /** The main bot's API client (with auto-retry). */
@@ -28,11 +33,12 @@ export interface TelegramNotifierDeps {
  * to every admin.
  */
 export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
-  const send = async (chat: string | number, text: string, options: { thread?: number; silent: boolean }) => {
+  const send = async (chat: string | number, text: string, options: { thread?: number; silent: boolean; button?: { text: string; data: string } }) => {
     try {
       await deps.api.sendMessage(chat, text.slice(0, 4096), {
         disable_notification: options.silent,
         ...(options.thread ? { message_thread_id: options.thread } : {}),
+        ...(options.button ? { reply_markup: { inline_keyboard: [[{ text: options.button.text, callback_data: options.button.data }]] } } : {}),
       });
     } catch (err) {
       deps.log.warn({ chat, err: classify(err).detail }, "notification not delivered");
@@ -63,13 +69,27 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
     sha: r.sha256 ?? "",
     verified: r.verified ? "yes" : "no",
   });
+  /** One line per skewed run, in `locale`. */
+  const skewText = (locale: string, alert: ClockSkewAlert) => {
+    const t = (key: string, params: Record<string, string | number>) => deps.translate(locale, key, params);
+    const offset = (ms: number) => (ms >= DAY_MS ? t("clock-skew-days", { days: Math.round(ms / DAY_MS) }) : t("clock-skew-hours", { hours: Math.max(1, Math.round(ms / HOUR_MS)) }));
+    const lines = alert.skews.slice(0, SKEW_LINES).map((s) =>
+      s.kind === "ahead"
+        ? t("clock-skew-run-ahead", { run: s.runId, at: utc(s.startedAt), offset: offset(s.byMs) })
+        : t("clock-skew-run-behind", { run: s.runId, at: utc(s.startedAt), offset: offset(s.byMs), ref: s.reference?.runId ?? "?" }),
+    );
+    if (alert.skews.length > SKEW_LINES) lines.push(t("clock-skew-more", { count: alert.skews.length - SKEW_LINES }));
+    return t("alert-clock-skew", { job: alert.job, now: utc(alert.now), runs: lines.join("\n") });
+  };
   const failureParams = (r: RunResult) => ({ job: r.job, run: r.runId, reason: r.error ?? "" });
 
   return {
     async runSucceeded(result, { jobId }) {
       const job = await deps.job(jobId);
+      // ✅ only for a run read back in full: anything else may not be restorable, so it says ⚠️ and is not silent.
+      const key = result.verified ? "run-success" : "run-success-unverified";
       for (const r of routes(job, job?.notify.success)) {
-        await send(r.chat_id, deps.translate(deps.channelLocale(), "run-success", successParams(result)), { thread: r.thread_id, silent: true });
+        await send(r.chat_id, deps.translate(deps.channelLocale(), key, successParams(result)), { thread: r.thread_id, silent: result.verified });
       }
     },
 
@@ -89,5 +109,20 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
         await send(admin, deps.translate(deps.userLocale(admin), key, params), { silent: false });
       }
     },
+
+    async clockSkew(alert) {
+      for (const admin of deps.adminIds) {
+        const locale = deps.userLocale(admin);
+        await send(admin, skewText(locale, alert), {
+          silent: false,
+          button: { text: deps.translate(locale, "clock-skew-confirm-button", {}), data: clockSkewConfirmData(alert.jobId) },
+        });
+      }
+    },
   };
+}
+
+/** "2027-02-06 03:00 UTC": the recorded instant as it is, in any language. */
+function utc(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }

@@ -30,6 +30,9 @@ import {
   SECRET_MASK,
   show,
   parseNotifyRoutes,
+  partSizeProblem,
+  partSizeProblemText,
+  type PartSizeProblem,
 } from "./validation.js";
 
 export type JobEncryptionSpec = { recipients: string[] } | { passphrase: string };
@@ -101,6 +104,8 @@ export interface JobDraft {
 export interface JobLookup {
   sourceKind(name: string): SourceKind | null | undefined;
   hasDestination(name: string): boolean;
+  /** The destination's kind ("telegram", "local"); undefined when unknown. Without it, the part-size rule asks the database. */
+  destinationKind?(name: string): string | null | undefined;
 }
 
 export const JOB_KEYS = [
@@ -125,6 +130,8 @@ export interface JobsServiceDeps {
   box: SecretBox;
   /** Where `env:` references are looked up; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
+  /** TELEGRAM_SELF_HOSTED: whether Telegram parts above the cloud's 20 MB download limit can be read back. Default false (the cloud). */
+  telegramSelfHosted?: boolean;
 }
 
 export class JobsService {
@@ -168,7 +175,18 @@ export class JobsService {
     return {
       sourceKind: (name) => this.deps.sources.findByName(name)?.kind,
       hasDestination: (name) => this.deps.destinations.findByName(name) !== null,
+      destinationKind: (name) => this.deps.destinations.findByName(name)?.kind,
     };
+  }
+
+  /**
+   * Whether parts of `partSize` bytes can be read back from every one of these destinations
+   * (by name) through the configured Bot API; null when they can. The same rule `prepare`
+   * applies, for callers that ask before saving (the bot's part-size step).
+   */
+  partSizeProblem(partSize: number, destinations: readonly string[], lookup: JobLookup = this.dbLookup()): PartSizeProblem | null {
+    const kindOf = lookup.destinationKind ?? ((name: string) => this.deps.destinations.findByName(name)?.kind);
+    return partSizeProblem(partSize, destinations.map((name) => ({ name, kind: kindOf(name) })), this.deps.telegramSelfHosted ?? false);
   }
 
   /** @throws ValidationError listing every problem */
@@ -241,6 +259,7 @@ export class JobsService {
         retention: { ...row.retention },
         enabled: row.enabled,
         notify: { ...row.notify },
+        ...(encryption.kind === "passphrase" ? { passphraseEnc: row.passphraseEnc } : {}),
       };
     } catch (err) {
       if (err instanceof SecretRefError) throw new SecretRefError(`job "${row.name}": ${err.message}`, { cause: err });
@@ -260,6 +279,22 @@ export class JobsService {
       return await this.resolvePassphrase(row.passphraseEnc);
     } catch (err) {
       if (err instanceof SecretRefError) throw new SecretRefError(`job "${row.name}": ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * The passphrase a run was encrypted with: the copy kept with the run (see `runs.passphrase_enc`),
+   * or for runs made before runs kept one, their job's current passphrase. Undefined when there
+   * is neither.
+   * @throws SecretRefError naming the run and the reference (never a value)
+   */
+  async passphraseForRun(run: { id: number; jobId: number | null; passphraseEnc: string | null }): Promise<string | undefined> {
+    if (run.passphraseEnc == null) return run.jobId != null && this.findRow(run.jobId) ? this.passphraseFor(run.jobId) : undefined;
+    try {
+      return await this.resolvePassphrase(run.passphraseEnc);
+    } catch (err) {
+      if (err instanceof SecretRefError) throw new SecretRefError(`run ${run.id}: ${err.message}`, { cause: err });
       throw err;
     }
   }
@@ -373,11 +408,17 @@ export class JobsService {
     }
 
     let partSize = DEFAULT_PART_SIZE;
+    let partSizeParsed = true;
     if (input.part_size !== undefined && input.part_size !== null) {
       const parsed = parsePartSize(input.part_size);
-      if ("error" in parsed) issues.add("part_size", parsed.error);
-      else partSize = parsed.value;
+      if ("error" in parsed) {
+        issues.add("part_size", parsed.error);
+        partSizeParsed = false;
+      } else partSize = parsed.value;
     }
+    // ✅ must mean "restorable by this tool": every part has to come back through the configured API.
+    const problem = partSizeParsed ? this.partSizeProblem(partSize, destinations, lookup) : null;
+    if (problem) issues.add("part_size", partSizeProblemText(problem));
 
     const retention = parseRetention(input.retention, issues.at("retention"));
 

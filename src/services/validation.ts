@@ -1,9 +1,10 @@
 import type { NotifyRoutes } from "../db/schema.js";
 import { lazyRequire } from "../lazy.js";
 import { isAgeRecipient } from "../crypto/bech32.js";
+import { CLOUD_DOWNLOAD_LIMIT } from "../telegram/api.js";
 
 const cronParser = () => (lazyRequire("cron-parser") as typeof import("cron-parser")).CronExpressionParser;
-import { isSecretRef } from "../crypto/secret-ref.js";
+import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
 import type { Compression, Retention } from "../domain.js";
 import type { DumpFormat, SourceKind } from "../sources/port.js";
 import { ValidationError, type Issue } from "./errors.js";
@@ -153,6 +154,8 @@ export function checkSecret(value: unknown, options: { allowEmpty?: boolean } = 
   if ((value.startsWith("env:") || value.startsWith("file:")) && !isSecretRef(value)) {
     return "is not a valid reference: use env:NAME (letters, digits and _) or file:/absolute/path";
   }
+  const own = protectedEnvRef(value);
+  if (own) return `may not reference ${own}: that is one of tele-backup's own secrets`;
   return undefined;
 }
 
@@ -246,6 +249,43 @@ export function formatSize(bytes: number): string | number {
   if (bytes % 1_000_000 === 0) return `${bytes / 1_000_000}MB`;
   if (bytes % 1024 === 0) return `${bytes / 1024}KiB`;
   return bytes;
+}
+
+/**
+ * A part larger than a destination can hand back through the configured API could be stored
+ * but never read back (nor restored by this tool). Today that is a Telegram destination on the
+ * cloud Bot API, whose getFile serves at most 20 MB; a self-hosted Bot API server lifts the
+ * download limit (its 2000 MB upload limit is `MAX_PART_SIZE` for every job).
+ */
+export interface PartSizeProblem {
+  /** The first destination that cannot give such parts back. */
+  destination: string;
+  partSize: number;
+  /** The largest part it can give back, in bytes. */
+  limit: number;
+}
+
+export function partSizeProblem(
+  partSize: number,
+  destinations: ReadonlyArray<{ name: string; kind: string | null | undefined }>,
+  telegramSelfHosted: boolean,
+): PartSizeProblem | null {
+  if (telegramSelfHosted) return null;
+  const telegram = destinations.find((d) => d.kind === "telegram");
+  if (!telegram || partSize <= CLOUD_DOWNLOAD_LIMIT) return null;
+  return { destination: telegram.name, partSize, limit: CLOUD_DOWNLOAD_LIMIT };
+}
+
+/** The service's (English) wording of a `PartSizeProblem`, with the limit and the fix. */
+export function partSizeProblemText(p: PartSizeProblem): string {
+  return `${showBytes(p.partSize)} is above the 20 MB a bot can download from the cloud Bot API (destination "${p.destination}"); use 19MiB or a self-hosted Bot API server (parts up to 2000 MB)`;
+}
+
+/** "30 MiB", "19.5 MiB", "512 KiB": a part size as people read it. */
+export function showBytes(bytes: number): string {
+  if (bytes >= MIB) return `${Number((bytes / MIB).toFixed(1))} MiB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`;
+  return `${bytes} B`;
 }
 
 export function parsePartSize(value: unknown): { value: number } | { error: string } {

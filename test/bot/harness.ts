@@ -8,6 +8,7 @@ import { botDepsFromApp, type BotDeps } from "../../src/bot/deps.js";
 import { createBotStorage } from "../../src/bot/storage.js";
 import { createI18n, translator } from "../../src/i18n.js";
 import { createLogger } from "../../src/logger.js";
+import type { Clock } from "../../src/scheduler/clock.js";
 import { nextRuns } from "../../src/scheduler/cron.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
 import type { StoredMessage } from "../fake-telegram/state.js";
@@ -46,10 +47,25 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { progressIntervalMs?: number } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  progressIntervalMs?: number;
+  /** The app's notifier posts through the fake (BOT_TOKEN set): success messages, alerts. */
+  withNotifier?: boolean;
+  /** TELEGRAM_SELF_HOSTED (default: auto, which counts the fake as a self-hosted server). */
+  selfHosted?: boolean;
+  /** Injected into the app (backups, retention, executor) and the bot's /status. */
+  clock?: Clock;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeTelegram();
-  const ws = createWorkspace({ ADMIN_IDS: String(ADMIN_ID), TELEGRAM_API_ROOT: fake.apiRoot });
-  const app = await ws.app();
+  const ws = createWorkspace({
+    ADMIN_IDS: String(ADMIN_ID),
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    ...(options.withNotifier ? { BOT_TOKEN: fake.token } : {}),
+    ...(options.selfHosted !== undefined ? { TELEGRAM_SELF_HOSTED: String(options.selfHosted) } : {}),
+  });
+  const app = await ws.app({}, options.clock ? { clock: options.clock } : {});
   const backupsDir = path.join(ws.dir, "backups");
   mkdirSync(backupsDir, { recursive: true });
   fake.createUser({ id: ADMIN_ID, firstName: "Ada", languageCode: "en" });
@@ -68,6 +84,7 @@ export async function startHarness(options: { progressIntervalMs?: number } = {}
     checkSource: async () => {},
     checkDestination: async () => {},
     progressIntervalMs: options.progressIntervalMs ?? 200,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
 
   const h = {

@@ -10,7 +10,7 @@ const MiB = 1024 * 1024;
 const ADMIN = 111;
 const CHANNEL = -1001234567890;
 const PG_PASSWORD = "pg-Secret-Value-93";
-const MASTER_KEY = "telegram-test-master-key-42";
+const MASTER_KEY = "telegram-test-master-key-0123456789-42";
 
 /**
  * Delivery to a Telegram channel through the fake Bot API (real HTTP, real multipart), with
@@ -50,16 +50,17 @@ destinations:
   - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
 jobs:
   - { name: app, source: app-db, destinations: [channel], schedule: "0 3 * * *", compression: none, part_size: 1MiB }
-  - name: huge-parts
-    source: app-db
-    destinations: [channel]
-    schedule: "0 3 * * *"
-    part_size: 60MiB
-    notify: { failure: { chat_id: "-1003", thread_id: 7 } }
 `;
     const r = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(r.code, r.stderr).toBe(0);
     app = await ws.app({}, { retry: { attempts: 4, baseDelayMs: 50, maxDelayMs: 200 }, telegramTimeoutSeconds: 2 });
+    // A job saved before parts above the cloud's 20 MB download limit were refused at save time
+    // (config import and the bot refuse 60MiB now): the runner's own check is the safety net.
+    const app0 = app.jobsRepo.findByName("app")!;
+    app.jobsRepo.insert(
+      { name: "huge-parts", sourceId: app0.sourceId, schedule: "0 3 * * *", timezone: null, format: "sql", compression: "gzip", recipients: [], passphraseEnc: null, partSize: 60 * MiB, retention: {}, enabled: true, notify: { failure: { chat_id: "-1003", thread_id: 7 } } },
+      app0.destinationIds,
+    );
   });
 
   afterAll(async () => {

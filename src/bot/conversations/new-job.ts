@@ -11,6 +11,7 @@ import {
   FORMATS_BY_KIND,
   formatSize,
   parsePartSize,
+  showBytes,
 } from "../../services/validation.js";
 import type { DumpFormat, SourceKind } from "../../sources/port.js";
 import { Dialog, type Choice, type Convo, type DialogArgs, type DialogEnv } from "./dialog.js";
@@ -234,10 +235,14 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
     case "partSize":
       draft.partSize = await d.askValid(
         d.t("conv-job-part-size", { size: String(formatSize(DEFAULT_PART_SIZE)) }),
-        (a) => {
+        async (a) => {
           if (a.kind === "button") return { ok: DEFAULT_PART_SIZE };
           const parsed = parsePartSize(a.kind === "text" ? a.text.trim() : "");
-          return "error" in parsed ? { error: d.t("conv-err-part-size") } : { ok: parsed.value };
+          if ("error" in parsed) return { error: d.t("conv-err-part-size") };
+          // The destinations are known by now: refuse parts they could never give back.
+          const problem = await d.external(() => d.deps.jobs.partSizeProblem(parsed.value, draft.destinations ?? []));
+          if (problem) return { error: d.t("conv-err-part-size-cloud", { size: showBytes(problem.partSize), destination: problem.destination }) };
+          return { ok: parsed.value };
         },
         { text: true, choices: [[{ value: "default", label: d.t("conv-btn-use", { value: String(formatSize(DEFAULT_PART_SIZE)) }) }]] },
       );
