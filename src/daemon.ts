@@ -8,6 +8,7 @@ import { Heartbeat } from "./lifecycle/heartbeat.js";
 import { runStatsFromRepo, startMetricsServer, type MetricsServer } from "./lifecycle/metrics.js";
 import { recoverInterruptedRuns } from "./lifecycle/recovery.js";
 import { createSystemClock } from "./scheduler/clock.js";
+import { createTelegramApi } from "./telegram/api.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 
 /** How long a shutdown waits for aborted backups to record themselves before giving up. */
@@ -28,7 +29,15 @@ export interface Daemon {
  */
 export async function startDaemon(app: App, options: { withBot: boolean } = { withBot: true }): Promise<Daemon> {
   const { config, log } = app;
-  await recoverInterruptedRuns({ runs: app.runs, spoolDir: config.spoolDir, notifier: app.notifier, log });
+  await recoverInterruptedRuns({
+    runs: app.runs,
+    restores: app.restores,
+    spoolDir: config.spoolDir,
+    notifier: app.notifier,
+    log,
+    docker: app.docker,
+    finalizeMessage: config.botToken ? progressFinalizer(app, config.botToken) : undefined,
+  });
 
   // Progress listeners of "Run now" messages, by job: the scheduler runs the job, the bot watches.
   const watchers = new Map<number, (p: Progress) => void>();
@@ -61,7 +70,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
       schedulerStatus: () => scheduler.status(),
       heartbeat: () => new Heartbeat(app.settings).last(),
       log,
-    });
+    }, config.metricsHost);
   }
   scheduler.start();
 
@@ -118,5 +127,22 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
       await botStopped?.catch(() => {});
       await metrics?.close();
     },
+  };
+}
+
+/**
+ * For recovery: the final text of a progress message a dead process left behind, in the
+ * language of the chat's admin (private chats: the chat id is the user id). A message that
+ * cannot be edited any more (deleted, too old) gets the text as a new message.
+ */
+function progressFinalizer(app: App, token: string) {
+  const api = createTelegramApi(token, { apiRoot: app.config.telegramApiRoot, timeoutSeconds: 30 });
+  return async (chatId: number, messageId: number, key: string, params: Record<string, string | number>): Promise<void> => {
+    const text = app.translate(app.userLocale(chatId), key, params);
+    try {
+      await api.editMessageText(chatId, messageId, text);
+    } catch {
+      await api.sendMessage(chatId, text).catch((err: unknown) => app.log.warn({ err: String(err), chatId }, "recovery: cannot finalize a progress message"));
+    }
   };
 }

@@ -111,7 +111,8 @@ export function backupProgressText(t: TranslateFunction, job: string, p: Progres
 export function backupResultText(t: TranslateFunction, r: RunResult): string {
   const common = { job: r.job, run: String(r.runId), duration: formatDuration(t, r.durationMs) };
   if (r.status === "success") {
-    return t("progress-success", {
+    // ✅ only when every part was read back; otherwise the run is stored but not proven restorable.
+    return t(r.verified ? "progress-success" : "progress-success-unverified", {
       ...common,
       file: r.fileName,
       size: formatBytes(r.payloadSize),

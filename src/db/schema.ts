@@ -109,9 +109,61 @@ export const runs = sqliteTable(
     expiredAt: integer("expired_at", { mode: "timestamp_ms" }),
     manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>(),
     error: text("error"),
+    /**
+     * The age passphrase this run was encrypted with, exactly as its job stored it then
+     * (secretbox ciphertext of the literal or of its `env:`/`file:` reference), so changing
+     * the job's passphrase leaves older runs restorable. Null when not passphrase-encrypted,
+     * and for runs made before this column existed (their job's current one is tried).
+     */
+    passphraseEnc: text("passphrase_enc"),
+    /**
+     * The process running this run (src/shared/process-owner.ts): start-up recovery takes over
+     * a `running` run only when its owner is gone. Null for runs made before owners were recorded.
+     */
+    owner: text("owner"),
+    /** The chat message showing this run's progress ("Run now" in the bot), finalized by recovery after a crash. */
+    progressChatId: integer("progress_chat_id"),
+    progressMessageId: integer("progress_message_id"),
   },
   (t) => [index("runs_job_started").on(t.jobId, t.startedAt)],
 );
+
+/**
+ * Containers a backup stopped (label `tele-backup.stop-during-backup=true`), recorded before
+ * they are stopped and forgotten once they run again: when the run's owner dies in between,
+ * start-up recovery starts them.
+ */
+export const stoppedContainers = sqliteTable("stopped_containers", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  runId: integer("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+  containerId: text("container_id").notNull(),
+  name: text("name").notNull(),
+  stoppedAt: integer("stopped_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Restores (bot and CLI), recorded while they run so that recovery can finish one whose
+ * process died: remove its temporary files (decrypted output included), finalize its progress
+ * message and tell the admins.
+ */
+export const restores = sqliteTable("restores", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  runId: integer("run_id").notNull(),
+  /** What is restored into: a source's name or a file name. */
+  target: text("target").notNull(),
+  via: text("via", { enum: ["bot", "cli"] }).notNull(),
+  /** The target's source kind, or `file`. */
+  kind: text("kind").notNull(),
+  status: text("status", { enum: ["running", "success", "failed", "interrupted"] }).notNull(),
+  owner: text("owner").notNull(),
+  startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+  finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  /** Files and folders that hold (possibly decrypted) output until the restore ends; removed if it never does. */
+  scratch: text("scratch", { mode: "json" }).notNull().$type<string[]>().default(sql`'[]'`),
+  progressChatId: integer("progress_chat_id"),
+  progressMessageId: integer("progress_message_id"),
+  error: text("error"),
+});
 
 export const runParts = sqliteTable(
   "run_parts",
@@ -139,6 +191,8 @@ export type DestinationRow = typeof destinations.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type RunPartRow = typeof runParts.$inferSelect;
+export type StoppedContainerRow = typeof stoppedContainers.$inferSelect;
+export type RestoreRow = typeof restores.$inferSelect;
 
 /** Bot session and conversation state (grammY storage adapter), so a restart keeps half-finished dialogs. */
 export const botStorage = sqliteTable("bot_storage", {

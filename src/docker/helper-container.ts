@@ -1,9 +1,12 @@
 import type Docker from "dockerode";
 import { DockerError, isNotFound, dockerStatus, toDockerError } from "./errors.js";
+import { ownerToken } from "../shared/process-owner.js";
 import { findOwnContainer } from "./self-container.js";
 
 /** Every helper carries this label (value: what it is for), so leftovers can be found. */
 export const HELPER_LABEL = "tele-backup.helper";
+/** The process that created a helper (src/shared/process-owner.ts): recovery removes the helpers of dead owners. */
+export const OWNER_LABEL = "tele-backup.owner";
 /** Where the helper sees the volume. */
 export const HELPER_MOUNT = "/data";
 
@@ -63,7 +66,7 @@ export async function createHelperContainer(docker: Docker, options: HelperOptio
       Image: options.image,
       // Never executed; set because an image without CMD/ENTRYPOINT cannot be created otherwise.
       Cmd: ["true"],
-      Labels: { [HELPER_LABEL]: options.purpose },
+      Labels: { [HELPER_LABEL]: options.purpose, [OWNER_LABEL]: ownerToken() },
       NetworkDisabled: true,
       HostConfig: {
         Binds: [`${options.volume}:${HELPER_MOUNT}${options.readOnly ? ":ro" : ""}`],
@@ -95,4 +98,27 @@ async function removeContainer(docker: Docker, container: Docker.Container): Pro
       throw toDockerError(docker, `cannot remove helper container ${container.id.slice(0, 12)}`, err);
     }
   }
+}
+
+/**
+ * Removes the helper containers these owners created (owner tokens of processes that are
+ * gone); returns the short ids removed. Helpers of other owners — live processes, or other
+ * installations sharing the engine — are left alone.
+ */
+export async function removeHelpersOf(docker: Docker, owners: ReadonlySet<string>): Promise<string[]> {
+  if (owners.size === 0) return [];
+  let found: Docker.ContainerInfo[];
+  try {
+    found = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } });
+  } catch (err) {
+    throw toDockerError(docker, "cannot list helper containers", err);
+  }
+  const removed: string[] = [];
+  for (const c of found) {
+    const owner = c.Labels?.[OWNER_LABEL];
+    if (!owner || !owners.has(owner)) continue;
+    await removeContainer(docker, docker.getContainer(c.Id));
+    removed.push(c.Id.slice(0, 12));
+  }
+  return removed;
 }

@@ -1,5 +1,6 @@
 import type Docker from "dockerode";
 import type { Logger } from "../logger.js";
+import type { ContainerLedger } from "../sources/port.js";
 import { dockerStatus, isNotFound, toDockerError, DockerError } from "./errors.js";
 
 /** Running containers that mount the volume and carry this label (value "true") are stopped while it is read. */
@@ -22,7 +23,7 @@ export interface StoppedContainers {
 export async function stopLabelledUsers(
   docker: Docker,
   volume: string,
-  options: { exclude: readonly string[]; log: Logger },
+  options: { exclude: readonly string[]; log: Logger; ledger?: ContainerLedger },
 ): Promise<StoppedContainers> {
   let found: Docker.ContainerInfo[];
   try {
@@ -36,16 +37,22 @@ export async function stopLabelledUsers(
   let restarting: Promise<void> | undefined;
   const handle: StoppedContainers = {
     names,
-    restart: () => (restarting ??= restartAll(docker, stopped, options.log)),
+    restart: () => (restarting ??= restartAll(docker, stopped, options.log, options.ledger)),
   };
   for (const c of targets) {
     const name = c.Names[0]?.replace(/^\//, "") ?? c.Id.slice(0, 12);
+    // Recorded first: if this process dies while the container is stopped, recovery starts it.
+    options.ledger?.stopping({ id: c.Id, name });
     try {
       options.log.info({ container: name, volume }, "stopping container during backup");
       await docker.getContainer(c.Id).stop();
     } catch (err) {
-      if (isNotFound(err)) continue; // removed meanwhile: nothing to stop or restart
+      if (isNotFound(err)) {
+        options.ledger?.running({ id: c.Id, name });
+        continue; // removed meanwhile: nothing to stop or restart
+      }
       if (dockerStatus(err) !== 304) {
+        stopped.push({ id: c.Id, name }); // it may have stopped anyway: started again (or forgotten) below
         await handle.restart().catch((restartErr: unknown) => options.log.error({ err: restartErr }, "restart after failed stop"));
         throw toDockerError(docker, `cannot stop container "${name}" before backing up volume "${volume}"`, err);
       }
@@ -56,19 +63,28 @@ export async function stopLabelledUsers(
   return handle;
 }
 
-async function restartAll(docker: Docker, stopped: ReadonlyArray<{ id: string; name: string }>, log: Logger): Promise<void> {
+async function restartAll(docker: Docker, stopped: ReadonlyArray<{ id: string; name: string }>, log: Logger, ledger?: ContainerLedger): Promise<void> {
   const failed: string[] = [];
   for (const c of [...stopped].reverse()) {
     try {
-      await docker.getContainer(c.id).start();
+      await startContainer(docker, c.id);
+      ledger?.running(c);
       log.info({ container: c.name }, "restarted container after backup");
     } catch (err) {
-      if (dockerStatus(err) === 304) continue; // already running
       log.error({ container: c.name, err }, "cannot restart container after backup");
       failed.push(`${c.name} (${toDockerError(docker, "start", err).message})`);
     }
   }
   if (failed.length > 0) {
     throw new DockerError(`containers stopped for the backup did not start again: ${failed.join(", ")}`, false);
+  }
+}
+
+/** Starts a container; one that already runs is fine. Throws the engine's error otherwise (404 included). */
+export async function startContainer(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).start();
+  } catch (err) {
+    if (dockerStatus(err) !== 304) throw err; // 304: already running
   }
 }

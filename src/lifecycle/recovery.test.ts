@@ -6,8 +6,13 @@ import { openDatabase, type Db } from "../db/client.js";
 import type { RunResult } from "../engine/backup-runner.js";
 import { createLogger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
+import { RestoresRepo } from "../repos/restores.repo.js";
 import { RunsRepo } from "../repos/runs.repo.js";
-import { ALERT_INTERRUPTED, recoverInterruptedRuns } from "./recovery.js";
+import { ownerTag, ownerToken } from "../shared/process-owner.js";
+import { ALERT_INTERRUPTED, PROGRESS_INTERRUPTED, recoverInterruptedRuns, RESTORE_INTERRUPTED, type RecoveryDeps } from "./recovery.js";
+
+/** An owner token of a process that is gone (pid 2^22+1 is above Linux's pid_max limit). */
+const DEAD = "-:4194305.1";
 
 /** Records what would have been sent to the admins. */
 function recordingNotifier() {
@@ -27,12 +32,25 @@ describe("recoverInterruptedRuns", () => {
   let spool: string;
   let db: Db;
   let runs: RunsRepo;
+  let restores: RestoresRepo;
+  const finalized: Array<{ chatId: number; messageId: number; key: string; params: Record<string, string | number> }> = [];
+  const deps = (notifier: Notifier): RecoveryDeps => ({
+    runs,
+    restores,
+    spoolDir: spool,
+    notifier,
+    log: createLogger("silent"),
+    now: () => now,
+    finalizeMessage: async (chatId, messageId, key, params) => void finalized.push({ chatId, messageId, key, params }),
+  });
 
   beforeEach(() => {
+    finalized.length = 0;
     dir = mkdtempSync(path.join(tmpdir(), "tb-recovery-"));
     spool = path.join(dir, "spool");
     db = openDatabase(path.join(dir, "db.sqlite"));
     runs = new RunsRepo(db);
+    restores = new RestoresRepo(db);
   });
   afterEach(() => {
     db.$client.close();
@@ -44,17 +62,18 @@ describe("recoverInterruptedRuns", () => {
 
   it("marks runs left running as interrupted, removes their spool folders, keeps delivered parts and alerts the admins", async () => {
     const done = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
-    const crashed = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "running", phase: "upload", startedAt });
-    const other = runs.create({ jobName: "notes", sourceKind: "sqlite", trigger: "manual", status: "running", phase: "dump", startedAt });
+    const crashed = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "running", phase: "upload", startedAt, owner: DEAD });
+    const other = runs.create({ jobName: "notes", sourceKind: "sqlite", trigger: "manual", status: "running", phase: "dump", startedAt, owner: null });
     runs.addPart({ runId: crashed.id, partIndex: 1, name: "app_x.sql.gz.001", size: 10, sha256: "a", locator: "-100", messageId: 7, storedAt: startedAt });
     for (const id of [crashed.id, other.id, 999]) {
       mkdirSync(path.join(spool, `run-${id}`), { recursive: true });
       writeFileSync(path.join(spool, `run-${id}`, "app_x.sql.gz.002"), "half a part");
     }
-    mkdirSync(path.join(spool, "restore-5-123-1"), { recursive: true });
+    // A restore staging folder of an older version (`restore-<run>-<pid>-<ms>`), its pid gone.
+    mkdirSync(path.join(spool, "restore-5-4194305-1"), { recursive: true });
     const { notifier, alerts } = recordingNotifier();
 
-    const report = await recoverInterruptedRuns({ runs, spoolDir: spool, notifier, log: createLogger("silent"), now: () => now });
+    const report = await recoverInterruptedRuns(deps(notifier));
 
     expect(report.interrupted.map((r) => [r.runId, r.job, r.phase, r.deliveredParts])).toEqual([
       [crashed.id, "app", "upload", 1],
@@ -68,17 +87,61 @@ describe("recoverInterruptedRuns", () => {
     expect(runs.get(done.id)!.status).toBe("success");
     // Delivered parts stay recorded, not deleted.
     expect(runs.liveParts(crashed.id).map((p) => p.messageId)).toEqual([7]);
-    // Run spool folders are gone (a leftover one too); other spool entries are not ours to touch.
-    expect(readdirSync(spool)).toEqual(["restore-5-123-1"]);
-    expect(alerts).toEqual([{ key: ALERT_INTERRUPTED, params: { count: 2, runs: `app #${crashed.id}, notes #${other.id}` } }]);
+    // Run spool folders are gone (a leftover one too), and the dead process's restore staging.
+    expect(readdirSync(spool)).toEqual([]);
+    expect(alerts).toEqual([
+      {
+        key: ALERT_INTERRUPTED,
+        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", helpers: 0, files: 4 },
+      },
+    ]);
   });
 
   it("does nothing, and says nothing, after a clean shutdown", async () => {
     runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
     const { notifier, alerts } = recordingNotifier();
-    const report = await recoverInterruptedRuns({ runs, spoolDir: spool, notifier, log: createLogger("silent"), now: () => now });
-    expect(report).toEqual({ interrupted: [], removedSpool: [] });
+    const report = await recoverInterruptedRuns(deps(notifier));
+    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [] });
     expect(alerts).toEqual([]);
     expect(existsSync(spool)).toBe(false);
+  });
+
+  it("leaves a live process's run, restore and folders alone; finishes a dead one's restore and finalizes its messages", async () => {
+    const live = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "cli", status: "running", phase: "upload", startedAt });
+    expect(live.owner).toBe(ownerToken());
+    const dead = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "manual", status: "running", phase: "dump", startedAt, owner: DEAD });
+    runs.setProgressMessage(dead.id, 111, 42);
+    const outside = path.join(dir, "elsewhere");
+    mkdirSync(outside);
+    const partial = path.join(outside, "restored.sql.partial-4194305");
+    writeFileSync(partial, "decrypted rows");
+    const liveRestore = restores.begin({ runId: 1, target: "keep.sql", via: "cli", kind: "file", scratch: [] });
+    const deadRestoreRow = restores.begin({ runId: 1, target: "restored.sql", via: "bot", kind: "file", scratch: [partial], progressChatId: 111, progressMessageId: 43 });
+    db.$client.prepare("update restores set owner = ? where id = ?").run(DEAD, deadRestoreRow.id);
+    for (const entry of [`run-${live.id}`, `run-${dead.id}`, `restore-1-${ownerTag()}-1-ab`, "restore-1-4194305.1-1-ab", `bot-restore-1-${ownerTag()}-1`, "bot-restore-1-4194305.1-1", "lost+found"]) {
+      mkdirSync(path.join(spool, entry), { recursive: true });
+      writeFileSync(path.join(spool, entry, "x"), "data");
+    }
+    const { notifier, alerts } = recordingNotifier();
+
+    const report = await recoverInterruptedRuns(deps(notifier));
+
+    expect(report.liveRuns).toEqual([live.id]);
+    expect(runs.get(live.id)).toMatchObject({ status: "running", finishedAt: null, error: null });
+    expect(runs.get(dead.id)!.status).toBe("interrupted");
+    expect(restores.get(liveRestore.id)!.status).toBe("running");
+    expect(restores.get(deadRestoreRow.id)).toMatchObject({ status: "interrupted", finishedAt: now });
+    expect(existsSync(partial)).toBe(false);
+    expect(readdirSync(spool).sort()).toEqual([`bot-restore-1-${ownerTag()}-1`, "lost+found", `restore-1-${ownerTag()}-1-ab`, `run-${live.id}`].sort());
+    expect(finalized).toEqual([
+      { chatId: 111, messageId: 42, key: PROGRESS_INTERRUPTED, params: { job: "app", run: String(dead.id), phase: "dump", at: "2026-01-10 03:20 UTC" } },
+      { chatId: 111, messageId: 43, key: RESTORE_INTERRUPTED, params: { run: "1", target: "restored.sql", at: "2026-01-10 03:20 UTC" } },
+    ]);
+    expect(alerts).toEqual([
+      {
+        key: ALERT_INTERRUPTED,
+        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", helpers: 0, files: 4 },
+      },
+    ]);
   });
 });

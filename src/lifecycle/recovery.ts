@@ -1,16 +1,36 @@
-import { readdir, rm } from "node:fs/promises";
+import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
+import type Docker from "dockerode";
+import type { RestoreRow, RunRow } from "../db/schema.js";
+import { isNotFound } from "../docker/errors.js";
+import { removeHelpersOf } from "../docker/helper-container.js";
+import { startContainer } from "../docker/stop-during-backup.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
+import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
+import { isOwnerAlive } from "../shared/process-owner.js";
 
 export interface RecoveryDeps {
   runs: RunsRepo;
-  /** `DATA_DIR/spool`; run folders are `run-<id>`. */
+  restores: RestoresRepo;
+  /** `DATA_DIR/spool`: `run-<id>`, `restore-<run>-<owner tag>-…`, `bot-restore-<run>-<owner tag>-…`. */
   spoolDir: string;
   notifier: Notifier;
   log: Logger;
   now?: () => Date;
+  /**
+   * The Docker Engine, for containers a dead run stopped and helpers it left. Absent: nothing
+   * is asked of Docker (the records stay for the next start).
+   */
+  docker?: () => Docker;
+  /**
+   * Shows the final text (`key`, `params`: a locale message) of a progress message a dead
+   * process left at "loading…". Never throws. Absent: messages are left as they are.
+   */
+  finalizeMessage?: (chatId: number, messageId: number, key: string, params: Record<string, string | number>) => Promise<void>;
+  /** Whether an owner token's process still runs; tests inject it. Default src/shared/process-owner.ts. */
+  isAlive?: (owner: string | null) => boolean;
 }
 
 export interface RecoveredRun {
@@ -22,31 +42,74 @@ export interface RecoveredRun {
   deliveredParts: number;
 }
 
+export interface RecoveredRestore {
+  restoreId: number;
+  runId: number;
+  target: string;
+  via: RestoreRow["via"];
+}
+
 export interface RecoveryReport {
   interrupted: RecoveredRun[];
-  /** Spool folders removed (of the interrupted runs and any other leftover `run-<id>` folder). */
+  interruptedRestores: RecoveredRestore[];
+  /** Runs still `running` under a live process (another command): left alone. */
+  liveRuns: number[];
+  /** Names of containers a dead run had stopped, started again. */
+  restartedContainers: string[];
+  /** Containers that could not be started again ("name: reason"); they stay recorded for the next start. */
+  stillStopped: string[];
+  /** Short ids of helper containers of dead processes, removed. */
+  removedHelpers: string[];
+  /** Temporary folders and files removed (spool folders of dead runs and restores, restore outputs). */
   removedSpool: string[];
 }
 
-/** Locale key of the alert naming the interrupted runs. Params: `count` (number), `runs` ("app-nightly #12, notes #13"). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
+/** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
+export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
+/** Final text of a restore's progress message. Params: `run`, `target`, `at`. */
+export const RESTORE_INTERRUPTED = "restore-interrupted-crash";
+
+/** `restore-<run>-<owner tag>-…` / `bot-restore-<run>-<owner tag>-…`; the tag is `<pid>.<ticks>` (or an older `<pid>`). */
+const RESTORE_FOLDER = /^(?:bot-)?restore-\d+-(\d+(?:\.\d+)?)(?:-|$)/;
+const RUN_FOLDER = /^run-(\d+)$/;
 
 /**
- * Start-up recovery after a crash, `kill -9` or power loss. Must run before the scheduler
- * starts and while no other process runs backups against the same DATA_DIR: every run still
- * marked `running` belongs to a process that is gone.
- * - those runs become `interrupted` with an error text saying so;
- * - their spool folders, and any other leftover `run-<id>` folder, are removed;
- * - parts they already delivered stay in run_parts (no deleted-at): they exist at the
- *   destination, and retention cleans them up later like any unsuccessful run's leftovers;
- * - one alert to the admins names them.
+ * Start-up recovery after a crash, `kill -9` or power loss: finishes what a dead process
+ * started, and touches nothing a live one owns. Runs before the scheduler starts.
+ *
+ * Ownership: every run and restore records its process (src/shared/process-owner.ts). Only
+ * those whose owner is gone are taken over — a `tele-backup backup` started by cron or
+ * `docker exec` keeps running while `tele-backup run` restarts.
+ *
+ * For each dead owner's work:
+ * - a running run becomes `interrupted` (parts it delivered stay recorded: they exist at the
+ *   destination, and retention cleans them up like any unsuccessful run's leftovers);
+ * - a running restore becomes `interrupted`; its scratch files (decrypted output) are removed;
+ * - containers it stopped for a volume backup are started again (Docker does not restart a
+ *   container stopped through the API, whatever its restart policy); helper containers it
+ *   created are removed;
+ * - its spool folders (`run-<id>`, `restore-*`, `bot-restore-*`) are removed;
+ * - its progress messages in the chat get their final "interrupted" text.
+ * Then one alert to the admins says what was interrupted and what was repaired.
  */
 export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const { runs, log } = deps;
+  const { runs, restores, log } = deps;
+  const alive = deps.isAlive ?? isOwnerAlive;
   const now = (deps.now ?? (() => new Date()))();
-  const report: RecoveryReport = { interrupted: [], removedSpool: [] };
+  const report: RecoveryReport = { interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [] };
+  const messages: Array<{ chatId: number; messageId: number; key: string; params: Record<string, string | number> }> = [];
+  const at = utc(now);
 
+  // 1. Runs: a dead owner's become interrupted; a live owner's are left alone.
+  const interruptedRows: RunRow[] = [];
   for (const run of runs.listByStatus("running").sort((a, b) => a.id - b.id)) {
+    if (alive(run.owner)) {
+      report.liveRuns.push(run.id);
+      log.info({ run: run.id, job: run.jobName }, "a run of another live process is in progress; recovery leaves it alone");
+      continue;
+    }
     const deliveredParts = runs.liveParts(run.id).length;
     const where = run.phase ? ` during ${run.phase}` : "";
     const delivered = deliveredParts > 0 ? `; ${deliveredParts} part(s) already delivered stay recorded` : "";
@@ -55,37 +118,122 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       finishedAt: now,
       error: `interrupted: the process stopped${where} before the backup finished (crash, kill or power loss)${delivered}`,
     });
+    interruptedRows.push(run);
     report.interrupted.push({ runId: run.id, job: run.jobName, phase: run.phase, startedAt: run.startedAt, deliveredParts });
+    if (run.progressChatId != null && run.progressMessageId != null) {
+      messages.push({ chatId: run.progressChatId, messageId: run.progressMessageId, key: PROGRESS_INTERRUPTED, params: { job: run.jobName, run: String(run.id), phase: run.phase ?? "prepare", at } });
+    }
     log.warn({ run: run.id, job: run.jobName, phase: run.phase, deliveredParts }, "run left running by a previous process marked interrupted");
   }
 
+  // 2. Restores: a dead owner's become interrupted and lose their scratch files.
+  for (const restore of restores.listRunning()) {
+    if (alive(restore.owner)) continue;
+    restores.finish(restore.id, "interrupted", "interrupted: the process stopped before the restore finished (crash, kill or power loss)", now);
+    for (const file of restore.scratch) await remove(file, report, log);
+    report.interruptedRestores.push({ restoreId: restore.id, runId: restore.runId, target: restore.target, via: restore.via });
+    if (restore.progressChatId != null && restore.progressMessageId != null) {
+      messages.push({ chatId: restore.progressChatId, messageId: restore.progressMessageId, key: RESTORE_INTERRUPTED, params: { run: String(restore.runId), target: restore.target, at } });
+    }
+    log.warn({ restore: restore.id, run: restore.runId, via: restore.via }, "restore left running by a previous process marked interrupted");
+  }
+
+  // 3. Docker: containers stopped by runs that are over (or whose process is gone), helpers of dead processes.
+  if (deps.docker) await recoverContainers(deps, deps.docker, alive, report);
+
+  // 4. Spool folders of dead runs and restores.
+  await sweepSpool(deps, alive, report);
+
+  // 5. Progress messages, then one alert.
+  for (const m of messages) await deps.finalizeMessage?.(m.chatId, m.messageId, m.key, m.params);
+
+  const repaired = report.restartedContainers.length + report.stillStopped.length + report.removedHelpers.length + report.removedSpool.length;
+  if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
+    const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "—");
+    await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {
+      runs: list(report.interrupted.map((r) => `${r.job} #${r.runId}`)),
+      restores: list(report.interruptedRestores.map((r) => `#${r.runId} → ${r.target}`)),
+      containers: list(report.restartedContainers),
+      stillStopped: list(report.stillStopped),
+      helpers: report.removedHelpers.length,
+      files: report.removedSpool.length,
+    });
+  }
+  return report;
+}
+
+async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive: (owner: string | null) => boolean, report: RecoveryReport): Promise<void> {
+  const { runs, restores, log } = deps;
+  // A run still `running` here belongs to a live process: its containers are its own business.
+  const stopped = runs.allStoppedContainers().filter((c) => runs.get(c.runId)?.status !== "running");
+  // Owners of this installation's runs and restores that are gone (helpers of other installations sharing the engine are not ours).
+  const deadOwners = new Set<string>();
+  for (const owner of [...runs.owners("volume"), ...restores.owners("volume")]) if (!alive(owner)) deadOwners.add(owner);
+  if (stopped.length === 0 && deadOwners.size === 0) return;
+  let client: Docker;
+  try {
+    client = docker();
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "recovery: no Docker client");
+    return;
+  }
+  // Started in the reverse order of stopping, as the run itself would have done.
+  for (const c of [...stopped].reverse()) {
+    try {
+      await startContainer(client, c.containerId);
+      report.restartedContainers.push(c.name);
+      runs.forgetStoppedContainer(c.runId, c.containerId);
+      log.warn({ container: c.name, run: c.runId }, "recovery: started a container a dead backup had stopped");
+    } catch (err) {
+      if (isNotFound(err)) {
+        runs.forgetStoppedContainer(c.runId, c.containerId); // removed meanwhile: nothing to start
+        continue;
+      }
+      report.stillStopped.push(`${c.name}: ${(err as Error).message}`);
+      log.error({ container: c.name, run: c.runId, err: (err as Error).message }, "recovery: cannot start a container a dead backup had stopped");
+    }
+  }
+  if (deadOwners.size === 0) return;
+  try {
+    report.removedHelpers.push(...(await removeHelpersOf(client, deadOwners)));
+  } catch (err) {
+    // An installation without Docker has no helpers to remove.
+    log.debug({ err: (err as Error).message }, "recovery: cannot look for leftover helper containers");
+  }
+}
+
+async function sweepSpool(deps: RecoveryDeps, alive: (owner: string | null) => boolean, report: RecoveryReport): Promise<void> {
+  const { runs, log } = deps;
   let entries: string[] = [];
   try {
     entries = await readdir(deps.spoolDir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") log.warn({ err: (err as Error).message, spool: deps.spoolDir }, "cannot read the spool folder");
+    return;
   }
-  const ids = new Set(report.interrupted.map((r) => r.runId));
-  for (const entry of entries) {
-    const match = /^run-(\d+)$/.exec(entry);
-    if (!match) continue;
-    const id = Number(match[1]);
-    // Only folders of runs that are not running now: all of them, after the loop above.
-    if (!ids.has(id) && runs.get(id)?.status === "running") continue;
-    const folder = path.join(deps.spoolDir, entry);
-    try {
-      await rm(folder, { recursive: true, force: true });
-      report.removedSpool.push(folder);
-    } catch (err) {
-      log.warn({ err: (err as Error).message, folder }, "cannot remove a leftover spool folder");
-    }
+  for (const entry of entries.sort()) {
+    const run = RUN_FOLDER.exec(entry);
+    const restore = RESTORE_FOLDER.exec(entry);
+    // Runs still `running` after step 1 belong to live processes.
+    if (run && runs.get(Number(run[1]))?.status === "running") continue;
+    if (restore && alive(restore[1]!)) continue;
+    if (!run && !restore) continue; // not a folder this program names: not ours to touch
+    await remove(path.join(deps.spoolDir, entry), report, log);
   }
+}
 
-  if (report.interrupted.length > 0) {
-    await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {
-      count: report.interrupted.length,
-      runs: report.interrupted.map((r) => `${r.job} #${r.runId}`).join(", "),
-    });
+/** Removes a file or folder; reported only when it was there. */
+async function remove(file: string, report: RecoveryReport, log: Logger): Promise<void> {
+  if (!(await lstat(file).then(() => true, () => false))) return;
+  try {
+    await rm(file, { recursive: true, force: true });
+    report.removedSpool.push(file);
+  } catch (err) {
+    log.warn({ err: (err as Error).message, file }, "cannot remove a leftover temporary file");
   }
-  return report;
+}
+
+/** "2026-01-10 03:20 UTC": an instant the same in every language. */
+function utc(d: Date): string {
+  return `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }

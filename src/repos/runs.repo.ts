@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.js";
-import { runParts, runs, type RunPartRow, type RunRow } from "../db/schema.js";
+import { runParts, runs, stoppedContainers, type RunPartRow, type RunRow, type StoppedContainerRow } from "../db/schema.js";
+import { ownerToken } from "../shared/process-owner.js";
 
 export type NewRun = typeof runs.$inferInsert;
 export type NewRunPart = typeof runParts.$inferInsert;
@@ -8,8 +9,9 @@ export type NewRunPart = typeof runParts.$inferInsert;
 export class RunsRepo {
   constructor(private readonly db: Db) {}
 
+  /** A new run, owned by this process unless `owner` says otherwise (see src/shared/process-owner.ts). */
   create(values: NewRun): RunRow {
-    return this.db.insert(runs).values(values).returning().get();
+    return this.db.insert(runs).values({ owner: ownerToken(), ...values }).returning().get();
   }
 
   update(id: number, values: Partial<NewRun>): void {
@@ -25,12 +27,17 @@ export class RunsRepo {
     return this.db.select().from(runs).where(eq(runs.id, id)).get() ?? null;
   }
 
+  /**
+   * A job's runs, newest first. "Newest" is the sequence (the run id grows with every run
+   * started), never the clock: a start time recorded while the clock was wrong does not move a run.
+   */
   listByJob(jobId: number, limit = 50, offset = 0): RunRow[] {
-    return this.db.select().from(runs).where(eq(runs.jobId, jobId)).orderBy(desc(runs.startedAt), desc(runs.id)).limit(limit).offset(offset).all();
+    return this.db.select().from(runs).where(eq(runs.jobId, jobId)).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
   }
 
+  /** Every job's runs, newest (highest id) first. */
   list(limit = 50, offset = 0): RunRow[] {
-    return this.db.select().from(runs).orderBy(desc(runs.startedAt), desc(runs.id)).limit(limit).offset(offset).all();
+    return this.db.select().from(runs).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
   }
 
   listByStatus(status: RunRow["status"]): RunRow[] {
@@ -55,7 +62,42 @@ export class RunsRepo {
     return this.db.select().from(runParts).where(eq(runParts.runId, runId)).orderBy(runParts.destinationId, runParts.partIndex).all();
   }
 
-  markPartDeleted(partId: number, at = new Date()): void {
+  /** Points a part's row at a new copy of the same part (uploaded again after a bad read-back). */
+  movePart(partId: number, values: Pick<NewRunPart, "locator" | "messageId" | "fileId" | "storedAt">): RunPartRow {
+    return this.db.update(runParts).set({ ...values, deletedAt: null }).where(eq(runParts.id, partId)).returning().get()!;
+  }
+
+    markPartDeleted(partId: number, at = new Date()): void {
     this.db.update(runParts).set({ deletedAt: at }).where(eq(runParts.id, partId)).run();
+  }
+
+  /** The chat message showing the run's progress, so that recovery can finalize it after a crash. */
+  setProgressMessage(id: number, chatId: number, messageId: number): void {
+    this.db.update(runs).set({ progressChatId: chatId, progressMessageId: messageId }).where(eq(runs.id, id)).run();
+  }
+
+  /** Records a container the run is about to stop (before it is stopped). */
+  recordStoppedContainer(runId: number, container: { id: string; name: string }, at = new Date()): void {
+    this.db.insert(stoppedContainers).values({ runId, containerId: container.id, name: container.name, stoppedAt: at }).run();
+  }
+
+  /** The container runs again (or was never stopped): nothing left for recovery. */
+  forgetStoppedContainer(runId: number, containerId: string): void {
+    this.db.delete(stoppedContainers).where(and(eq(stoppedContainers.runId, runId), eq(stoppedContainers.containerId, containerId))).run();
+  }
+
+  /** Containers a run stopped and has not started again, in the order they were stopped. */
+  stoppedContainers(runId: number): StoppedContainerRow[] {
+    return this.db.select().from(stoppedContainers).where(eq(stoppedContainers.runId, runId)).orderBy(stoppedContainers.id).all();
+  }
+
+  /** Every recorded stopped container, of any run, in the order they were stopped. */
+  allStoppedContainers(): StoppedContainerRow[] {
+    return this.db.select().from(stoppedContainers).orderBy(stoppedContainers.id).all();
+  }
+
+  /** Every distinct process that ever owned a run of this source kind (for recovery's "is it still alive?"). */
+  owners(sourceKind: string): string[] {
+    return this.db.selectDistinct({ owner: runs.owner }).from(runs).where(eq(runs.sourceKind, sourceKind)).all().flatMap((r) => (r.owner ? [r.owner] : []));
   }
 }

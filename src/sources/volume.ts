@@ -33,7 +33,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       });
     },
 
-    async dump(config, { format, signal }): Promise<Dump> {
+    async dump(config, { format, signal, containers }): Promise<Dump> {
       const name = volumeName(config);
       assertTar(format);
       const docker = deps.docker();
@@ -43,7 +43,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
         return { serverVersion: version, image: await resolveHelperImage(docker, deps.helperImage) };
       });
       const stopped = await guard(`cannot back up volume "${name}"`, async () =>
-        stopLabelledUsers(docker, name, { exclude: await ownContainerIdCandidates(), log }),
+        stopLabelledUsers(docker, name, { exclude: await ownContainerIdCandidates(), log, ledger: containers }),
       );
 
       let helper: HelperContainer | undefined;

@@ -231,7 +231,13 @@ async function startRun(ctx: BotContext, deps: BotDeps, tasks: BackgroundTasks, 
   const live = new LiveMessage(ctx.api, msg.chat.id, msg.message_id, first, { intervalMs: deps.progressIntervalMs, log: deps.log });
   tasks.start(`run ${jobName}`, async () => {
     try {
-      const result = await deps.runJob(jobId, "manual", (p) => live.update(backupProgressText(t, jobName, p)));
+      let recorded = false;
+      const result = await deps.runJob(jobId, "manual", (p) => {
+        // Recorded with the run, so start-up recovery can finalize the message after a crash.
+        if (!recorded) deps.runs.setProgressMessage(p.runId, msg.chat.id, msg.message_id);
+        recorded = true;
+        live.update(backupProgressText(t, jobName, p));
+      });
       await live.finish(backupResultText(t, result), backToJobKeyboard(t, jobId));
     } catch (err) {
       if (err instanceof JobBusyError) {

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import type Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
+import { HELPER_LABEL } from "../../src/docker/helper-container.js";
+import { STOP_LABEL } from "../../src/docker/stop-during-backup.js";
+import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
+import { testDocker } from "../helpers/docker-engine.js";
+import { writeTree } from "../helpers/tree.js";
+import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+
+const ADMIN = 111;
+const CHANNEL = -1001234567891;
+const TEST_LABEL = "tele-backup.test";
+
+/**
+ * Issue 11, item 1: `kill -9` of the real `tele-backup backup` process while it archives a
+ * volume whose user container is labelled to be stopped. The next `tele-backup run` starts
+ * the container again, removes the helper container and says so in one alert.
+ */
+describe("crash during a volume backup: the next start repairs what the dead process left", () => {
+  let fake: FakeTelegram;
+  let ws: Workspace;
+  let docker: Docker;
+  let inspect: App;
+  let volume: string;
+  let app: Docker.Container;
+  let appName: string;
+
+  beforeAll(async () => {
+    const engine = testDocker();
+    docker = engine.docker;
+    fake = await startFakeTelegram();
+    fake.createUser({ id: ADMIN, languageCode: "en" });
+    fake.createChannel({ id: CHANNEL });
+
+    volume = `tb-test-crash-${randomUUID().slice(0, 8)}`;
+    await docker.createVolume({ Name: volume, Labels: { [TEST_LABEL]: "true" } });
+    const mountpoint = ((await docker.getVolume(volume).inspect()) as { Mountpoint: string }).Mountpoint;
+    // More than a part and every buffer between the engine and the spool: the archive is still open while part 1 uploads.
+    await writeTree(mountpoint, { "big.bin": randomBytes(24 * 1024 * 1024), "config.yml": "a: 1\n" });
+    appName = `tb-test-app-${randomUUID().slice(0, 8)}`;
+    app = await docker.createContainer({
+      name: appName,
+      Image: engine.helperImage,
+      Cmd: ["sleep", "3600"],
+      StopSignal: "SIGKILL", // busybox sleep as PID 1 ignores SIGTERM: keep `docker stop` instant
+      Labels: { [TEST_LABEL]: "true", [STOP_LABEL]: "true" },
+      HostConfig: { Binds: [`${volume}:/data`], NetworkMode: "none" },
+    });
+    await app.start();
+
+    ws = createWorkspace({
+      BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      TELEGRAM_SELF_HOSTED: "false",
+      ADMIN_IDS: String(ADMIN),
+      DOCKER_HOST: engine.host,
+      HELPER_IMAGE: engine.helperImage,
+    });
+    const yaml = `
+sources:
+  - { name: uploads, kind: volume, volume: ${volume} }
+destinations:
+  - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
+jobs:
+  - { name: vol, source: uploads, destinations: [channel], schedule: "0 3 1 1 *", compression: none, part_size: 1MiB }
+`;
+    const r = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
+    expect(r.code, r.stderr).toBe(0);
+    inspect = await ws.app();
+  });
+
+  afterAll(async () => {
+    inspect?.close();
+    await fake?.close();
+    await app?.remove({ force: true }).catch(() => undefined);
+    for (const c of (await docker?.listContainers({ all: true, filters: { label: [HELPER_LABEL] } })) ?? []) {
+      if (c.Mounts.some((m) => m.Name === volume)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+    if (volume) await docker?.getVolume(volume).remove({ force: true }).catch(() => undefined);
+    ws?.remove();
+  });
+
+  const spawnCli = (args: string[]): { child: ChildProcess; exited: Promise<unknown>; output: () => string } => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: ws.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    return { child, exited: new Promise((resolve) => child.once("exit", resolve)), output: () => out };
+  };
+  const waitFor = async <T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 30_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const running = async () => (await app.inspect()).State.Running;
+  const helpersOnVolume = async () =>
+    (await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } })).filter((c) => c.Mounts.some((m) => m.Name === volume));
+  const uncleanAlerts = () => fake.messages(ADMIN).filter((m) => m.text?.includes("unclean stop"));
+
+  it("SIGKILL of `tele-backup backup` mid-archive: `run` starts the container again, removes the helper and sends one alert", async () => {
+    // Every upload hangs: the backup is stuck with part 1 while the volume's archive is still open.
+    fake.failNext("sendDocument", { kind: "stall", ms: 120_000 }, 5);
+    const backup = spawnCli(["backup", "vol"]);
+    const run = await waitFor("the volume backup to be uploading", () => inspect.runs.list(10).find((r) => r.status === "running" && r.phase === "upload"));
+    expect(inspect.runs.stoppedContainers(run.id).map((c) => c.name)).toEqual([appName]);
+    expect(await running()).toBe(false);
+    expect(await helpersOnVolume()).toHaveLength(1);
+    backup.child.kill("SIGKILL");
+    await backup.exited;
+    fake.clearFaults();
+
+    // Nothing brings the app back by itself.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await running()).toBe(false);
+
+    const daemon = spawnCli(["run"]);
+    try {
+      await waitFor("the labelled container to run again", running, 20_000);
+      await waitFor("the helper container to be removed", async () => (await helpersOnVolume()).length === 0, 10_000);
+      expect(inspect.runs.get(run.id)!.status).toBe("interrupted");
+      expect(inspect.runs.stoppedContainers(run.id)).toEqual([]);
+      const alert = await fake.waitFor(() => uncleanAlerts()[0], 20_000, "the unclean-stop alert");
+      expect(alert.text).toContain(`vol #${run.id}`);
+      expect(alert.text).toContain(`Containers started again: ${appName}`);
+      expect(alert.text).toContain("Helper containers removed: 1");
+      expect(alert.text).toContain("Containers that could not be started: —");
+      // One alert, not one per repair.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(uncleanAlerts()).toHaveLength(1);
+      expect(ws.spoolEntries().filter((e) => e.startsWith(`run-${run.id}`))).toEqual([]);
+    } finally {
+      daemon.child.kill("SIGTERM");
+      await daemon.exited;
+    }
+  });
+});

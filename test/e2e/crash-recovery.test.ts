@@ -1,0 +1,219 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { App } from "../../src/app.js";
+import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
+import type { StoredMessage } from "../fake-telegram/state.js";
+import { writeTree } from "../helpers/tree.js";
+import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+
+const ADMIN = 111;
+const CHANNEL = -1001234567892;
+const PASSPHRASE = "crash-recovery passphrase 0123456789";
+/** Files `tele-backup` keeps in DATA_DIR: the database (+ WAL). Anything else after recovery is a leftover. */
+const DB_FILES = /^tele-backup\.sqlite(-wal|-shm)?$/;
+
+/**
+ * Issue 11: the real processes, killed with SIGKILL at bad moments, and the next
+ * `tele-backup run`. Item 2: a live `backup` is not taken over by a restarting `run`.
+ * Item 1: restores killed mid-way leave no decrypted file behind and their progress says so.
+ */
+describe("crash recovery of restores, and runs owned by live processes", () => {
+  let fake: FakeTelegram;
+  let ws: Workspace;
+  let inspect: App;
+  let bigRun: number;
+  let localRun: number;
+
+  beforeAll(async () => {
+    fake = await startFakeTelegram();
+    fake.createUser({ id: ADMIN, firstName: "Ada", languageCode: "en" });
+    fake.createChannel({ id: CHANNEL });
+    ws = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_SELF_HOSTED: "false", ADMIN_IDS: String(ADMIN), LOG_LEVEL: "warn" });
+    const small = path.join(ws.dir, "small");
+    const big = path.join(ws.dir, "big");
+    await writeTree(small, { "notes.txt": "the decrypted content\n", "sub/data.csv": "a,b\n1,2\n" });
+    // Highly compressible: a small payload that takes a while to write out when restored.
+    mkdirSync(big);
+    await writeZeros(path.join(big, "zeros.bin"), 400 * 1024 * 1024);
+    const nas = path.join(ws.dir, "nas");
+    const yaml = `
+sources:
+  - { name: small, kind: directory, path: ${small} }
+  - { name: big, kind: directory, path: ${big} }
+destinations:
+  - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
+  - { name: nas, kind: local, path: ${nas} }
+jobs:
+  - { name: tg, source: small, destinations: [channel], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
+  - { name: local, source: small, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
+  - { name: big, source: big, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
+`;
+    const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
+    expect(imported.code, imported.stderr).toBe(0);
+    for (const job of ["local", "big"]) {
+      const r = await ws.cli(["backup", job]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+    }
+    inspect = await ws.app();
+    localRun = inspect.runs.list(10).find((r) => r.jobName === "local" && r.status === "success")!.id;
+    bigRun = inspect.runs.list(10).find((r) => r.jobName === "big" && r.status === "success")!.id;
+  });
+
+  afterAll(async () => {
+    inspect?.close();
+    await fake?.close();
+    ws?.remove();
+  });
+
+  const spawnCli = (args: string[]): { child: ChildProcess; exited: Promise<number | null>; output: () => string } => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: ws.env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    return { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))), output: () => out };
+  };
+  const startDaemon = async () => {
+    const daemon = spawnCli(["run"]);
+    await fake.waitFor(() => fake.isPolling(), 30_000, "the bot to start polling");
+    return daemon;
+  };
+  const stop = async (p: { child: ChildProcess; exited: Promise<unknown> }) => {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
+    await p.exited;
+  };
+  const waitFor = async <T>(what: string, fn: () => T | undefined | null | false, ms = 30_000, everyMs = 100): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = fn();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  };
+  const uncleanAlerts = () => fake.messages(ADMIN).filter((m) => m.text?.includes("unclean stop"));
+  /** Every file under DATA_DIR that is not the database. */
+  const strayFiles = () => walk(ws.dataDir).filter((f) => !DB_FILES.test(path.relative(ws.dataDir, f)));
+
+  // the chat, as a user drives it
+  const botMessages = () => fake.messages(ADMIN).filter((m) => m.sent_by_bot !== undefined);
+  const maxId = () => Math.max(0, ...fake.messages(ADMIN, { includeDeleted: true }).map((m) => m.message_id));
+  const send = (text: string, re: RegExp): Promise<StoredMessage> => {
+    const after = maxId();
+    fake.sendUserMessage(ADMIN, text);
+    return fake.waitFor(() => botMessages().find((m) => m.message_id > after && re.test(m.text ?? "")), 30_000, `a bot message matching ${re}`);
+  };
+  const click = (label: string, re: RegExp): Promise<StoredMessage> => {
+    const message = botMessages().filter((m) => (m.reply_markup?.inline_keyboard?.flat().length ?? 0) > 0).at(-1)!;
+    const button = message.reply_markup!.inline_keyboard!.flat().find((b) => b.text.includes(label));
+    if (!button || !("callback_data" in button)) throw new Error(`no button "${label}"`);
+    const after = maxId();
+    fake.pressButton(ADMIN, message.message_id, button.callback_data!);
+    return fake.waitFor(
+      () => botMessages().find((m) => (m.message_id > after || m.message_id === message.message_id) && re.test(m.text ?? "")),
+      30_000,
+      `after "${label}": a bot message matching ${re}`,
+    );
+  };
+
+  it("a `backup` running while `run` restarts finishes `success`, and nobody gets a false alert", async () => {
+    // The upload of part 1 is held long enough for `run` to start, recover and begin polling meanwhile.
+    fake.failNext("sendDocument", { kind: "stall", ms: 15_000 });
+    const backup = spawnCli(["backup", "tg"]);
+    const run = await waitFor("the backup to be uploading", () => inspect.runs.list(10).find((r) => r.jobName === "tg" && r.status === "running" && r.phase === "upload"));
+    const daemon = await startDaemon();
+    try {
+      // Recovery ran (the bot polls only after it) while the backup was still uploading.
+      expect(inspect.runs.get(run.id)!.status).toBe("running");
+      expect(ws.spoolEntries().some((e) => e === `run-${run.id}`)).toBe(true);
+      const code = await backup.exited;
+      expect(code, backup.output()).toBe(0);
+      expect(inspect.runs.get(run.id)).toMatchObject({ status: "success", error: null });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(uncleanAlerts()).toEqual([]);
+      expect(fake.messages(ADMIN).filter((m) => /interrupted/i.test(m.text ?? ""))).toEqual([]);
+    } finally {
+      await stop(backup);
+      await stop(daemon);
+    }
+  });
+
+  it("SIGKILL during a bot \"send me the file\" restore: the next start leaves no decrypted file and the progress message says interrupted", async () => {
+    const daemon = await startDaemon();
+    let progress: StoredMessage;
+    try {
+      // The decrypted file is complete and being sent when the process dies.
+      fake.failNext("sendDocument", { kind: "stall", ms: 120_000 });
+      await send("/restore", /which job's backup\?/);
+      await click("local", /Restore local: which backup\?/);
+      await click(`#${localRun}`, /Where should it go\?/);
+      progress = await click("Send me the file", /sending it/);
+      const restored = await waitFor("the decrypted file in the spool", () => strayFiles().find((f) => f.includes(`${path.sep}bot-restore-${localRun}-`)));
+      expect(statSync(restored).size).toBeGreaterThan(0);
+      daemon.child.kill("SIGKILL");
+      await daemon.exited;
+    } finally {
+      fake.clearFaults();
+      await stop(daemon);
+    }
+    expect(strayFiles().length).toBeGreaterThan(0);
+
+    const next = await startDaemon();
+    try {
+      const finalized = await fake.waitFor(
+        () => fake.messages(ADMIN).find((m) => m.message_id === progress.message_id && /interrupted/.test(m.text ?? "")),
+        20_000,
+        "the restore's progress message to say interrupted",
+      );
+      expect(finalized.text).toContain(`Restore of run #${localRun}`);
+      expect(strayFiles()).toEqual([]);
+      const alert = await fake.waitFor(() => uncleanAlerts()[0], 20_000, "the unclean-stop alert");
+      expect(alert.text).toContain(`Restores interrupted (their temporary files removed): #${localRun} →`);
+    } finally {
+      await stop(next);
+    }
+  });
+
+  it("SIGKILL during a CLI restore: the next start removes the partial decrypted file and says the restore was interrupted", async () => {
+    const before = uncleanAlerts().length;
+    const out = path.join(ws.dir, "out");
+    const target = path.join(out, "big.tar");
+    const restore = spawnCli(["restore", String(bigRun), "--file", target]);
+    // Killed while it writes the decrypted payload out.
+    const partial = await waitFor(
+      "the partial restore output",
+      () => (existsSync(out) ? readdirSync(out).find((f) => f.startsWith("big.tar.partial-") && statSync(path.join(out, f)).size > 0) : undefined),
+      60_000,
+      5,
+    );
+    restore.child.kill("SIGKILL");
+    await restore.exited;
+    expect(existsSync(path.join(out, partial)), "the restore finished before it was killed").toBe(true);
+    expect(existsSync(target)).toBe(false);
+
+    const daemon = await startDaemon();
+    try {
+      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+      expect(alert.text).toContain(`Restores interrupted (their temporary files removed): #${bigRun} → ${target}`);
+      expect(readdirSync(out)).toEqual([]);
+      expect(strayFiles()).toEqual([]);
+    } finally {
+      await stop(daemon);
+    }
+  });
+});
+
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return (readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f)).filter((f) => statSync(f).isFile());
+}
+
+async function writeZeros(file: string, size: number): Promise<void> {
+  const out = createWriteStream(file);
+  const chunk = Buffer.alloc(1024 * 1024);
+  for (let written = 0; written < size; written += chunk.length) {
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
