@@ -8,6 +8,8 @@ import { createTelegramDestination } from "./destinations/telegram.js";
 import type { DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./engine/job-executor.js";
 import { Pruner } from "./engine/pruner.js";
+import { SkewGuard } from "./engine/skew-guard.js";
+import { createSystemClock, type Clock } from "./scheduler/clock.js";
 import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
 import { silentNotifier, type Notifier } from "./notify/port.js";
 import { createTelegramNotifier } from "./notify/telegram-notifier.js";
@@ -18,6 +20,7 @@ import type { Logger } from "./logger.js";
 import { DestinationsRepo } from "./repos/destinations.repo.js";
 import { JobsRepo } from "./repos/jobs.repo.js";
 import { RunsRepo } from "./repos/runs.repo.js";
+import { RestoresRepo } from "./repos/restores.repo.js";
 import { SettingsRepo } from "./repos/settings.repo.js";
 import { SourcesRepo } from "./repos/sources.repo.js";
 import { ConfigIoService } from "./services/config-io.service.js";
@@ -25,7 +28,7 @@ import { DestinationsService } from "./services/destinations.service.js";
 import { JobsService } from "./services/jobs.service.js";
 import { SourcesService } from "./services/sources.service.js";
 import { createSourceRegistry } from "./sources/registry.js";
-import type { SourceCheck, SourceConfig } from "./sources/port.js";
+import type { RestoreInto, RestoreTargetState, SourceCheck, SourceConfig } from "./sources/port.js";
 
 /** Everything the commands use, built once in dependency order. */
 export interface App {
@@ -33,6 +36,10 @@ export interface App {
   log: Logger;
   db: Db;
   runs: RunsRepo;
+  /** Restores in progress and their outcome (crash recovery). */
+  restores: RestoresRepo;
+  /** The Docker Engine client (lazy: nothing is dialled before the first call). */
+  docker: () => Docker;
   settings: SettingsRepo;
   sources: SourcesService;
   destinations: DestinationsService;
@@ -43,11 +50,15 @@ export interface App {
   executor: JobExecutor;
   restorer: RestoreService;
   notifier: Notifier;
+  /** Clock errors that pause pruning, per job (one alert per episode; an admin confirms the clock). */
+  skewGuard: SkewGuard;
   translate: Translate;
   /** The language an admin chose with /lang (default English). */
   userLocale(userId: number): string;
   checkDestination(config: DestinationConfig, signal?: AbortSignal): Promise<void>;
   checkSource(config: SourceConfig, signal?: AbortSignal): Promise<SourceCheck>;
+  /** What a restore into this target would find (undefined: the kind has no such check); throws SourceError when it is refused. */
+  checkRestoreTarget(config: SourceConfig, into: RestoreInto, signal?: AbortSignal): Promise<RestoreTargetState | undefined>;
   close(): void;
 }
 
@@ -55,6 +66,10 @@ export interface BuildOptions {
   /** Upload retry policy and Telegram request timeout; tests shorten them. */
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   telegramTimeoutSeconds?: number;
+  /** A part read-back that brings no byte for this long is retried (default 60 s); tests shorten it. */
+  readBackIdleMs?: number;
+  /** Time for backups, retention and the executor; tests inject a manual clock. Default the system clock. */
+  clock?: Clock;
 }
 
 /** Settings key of an admin's chosen language. */
@@ -75,20 +90,24 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const destinationsRepo = new DestinationsRepo(db);
     const jobsRepo = new JobsRepo(db);
     const runs = new RunsRepo(db);
+    const restores = new RestoresRepo(db);
 
     const sources = new SourcesService({ repo: sourcesRepo, jobs: jobsRepo, box, env });
     const destinations = new DestinationsService({ repo: destinationsRepo, jobs: jobsRepo, box, env });
-    const jobs = new JobsService({ repo: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, box, env });
+    const jobs = new JobsService({ repo: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, box, env, telegramSelfHosted: config.telegramSelfHosted });
+    const clock = options.clock ?? createSystemClock();
+    const skewGuard = new SkewGuard(settings);
     // Loaded on first use: CLI runs to a local folder never need the Fluent bundles.
     let translateImpl: Translate | undefined;
     const translate: Translate = (locale, key, params) => (translateImpl ??= translator(createI18n()))(locale, key, params);
     const userLocale = (userId: number) => settings.get(userLocaleKey(userId)) ?? DEFAULT_LOCALE;
     const channelLocale = () => settings.get(CHANNEL_LOCALE_KEY) ?? DEFAULT_LOCALE;
 
-    let docker: Docker | undefined;
+    let dockerClient: Docker | undefined;
+    const docker = () => (dockerClient ??= createDockerClient(config.dockerHost));
     const sourceRegistry = createSourceRegistry({
       log,
-      docker: () => (docker ??= createDockerClient(config.dockerHost)),
+      docker,
       helperImage: config.helperImage,
     });
     const makeDestination = createDestinationFactory({
@@ -109,7 +128,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       db, sources, destinations, jobs,
       checkDestination: (c) => (c.kind === "telegram" ? checkDestination(c) : Promise.resolve()),
     });
-    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry });
+    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry, readBackIdleMs: options.readBackIdleMs, now: () => clock.now() });
     const notifier: Notifier = config.botToken
       ? createTelegramNotifier({
           api: createTelegramApi(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: options.telegramTimeoutSeconds }),
@@ -125,10 +144,13 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       runs,
       log,
       defaultTimezone: config.timezone,
+      clock,
+      skewGuard,
+      notifier,
       destinationFor: async (id) => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null),
     });
     const executor = new JobExecutor({
-      jobs, runner, runs, notifier, log,
+      jobs, runner, runs, notifier, log, clock,
       afterSuccess: async (jobId, result) => {
         const job = jobsRepo.findById(jobId);
         if (job) await pruner.afterRun({ id: job.id, name: job.name, retention: job.retention, timezone: job.timezone }, result);
@@ -139,14 +161,16 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       sources: sourceRegistry,
       makeDestination,
       destinationConfig: async (id) => (destinationsRepo.findById(id) ? (await destinations.resolve(id)).config : null),
+      storedPassphrase: (run) => jobs.passphraseForRun(run),
       spoolDir: config.spoolDir,
       log,
     });
 
     return {
-      config, log, db, runs, settings, sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer,
-      notifier, translate, userLocale, checkDestination,
+      config, log, db, runs, restores, docker, settings, sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer,
+      notifier, skewGuard, translate, userLocale, checkDestination,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
+      checkRestoreTarget: async (c, into, signal) => sourceRegistry[c.kind].checkRestoreTarget?.(c, into, signal),
       close: () => db.$client.close(),
     };
   } catch (err) {

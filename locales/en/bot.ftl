@@ -258,13 +258,12 @@ restore-target-original = ↩ { $name } (the original source)
 restore-target-source = → { $name }
 restore-target-file = 📎 Send me the file
 restore-confirm =
-    ⚠️ Restoring backup #{ $run } of { $job } into "{ $target }" REPLACES what is there now.
+    ⚠️ Restoring backup #{ $run } of { $job } into "{ $target }" REPLACES what is there now: its current data is dropped, in one step, once the backup has loaded completely (after any failure it stays as it is). A new database beside it keeps the current data — go back to choose that.
     To go ahead, type the name of the target exactly: { $target }
     /cancel stops here.
 restore-confirm-mismatch = That is not the target's name. Type { $target } exactly to restore, or /cancel.
 restore-identity-prompt = 🔑 Backup #{ $run } is encrypted to an age public key. Send the private key (AGE-SECRET-KEY-1…) to decrypt it. I delete your message at once and keep the key only for this restore. /cancel stops here.
 restore-identity-invalid = That is not an age private key (it starts with AGE-SECRET-KEY-1). I deleted your message; send the key again, or /cancel.
-restore-no-passphrase = the job that made this backup (and its passphrase) no longer exists; restore it with the command line and the passphrase
 restore-file-too-big = 📎 Backup #{ $run } is { $size } once restored, more than the { $limit } a bot may send. Restore it on the server instead: tele-backup restore { $run } --file <path>
 restore-file-chosen = 📎 Preparing backup #{ $run } as { $file }…
 restore-progress-starting = ♻️ Restoring #{ $run } → { $target }: starting…
@@ -282,3 +281,41 @@ restore-failed =
 unhandled-button = This button is no longer active. Open the screen again.
 unhandled-command = I don't know that command. /help lists what I can do.
 unhandled-message = I'm not sure what you mean. /help lists what I can do.
+
+## Restore from every copy; passphrases kept with each run (issue 9, items 6 and 8)
+restore-passphrase-prompt = 🔑 { $reason ->
+    [wrong] The passphrase kept with backup #{ $run } does not open it (it was probably changed since).
+   *[other] The passphrase of backup #{ $run } is not available here (its reference cannot be resolved).
+  } Send the passphrase the backup was made with. I delete your message at once and keep it only for this restore. /cancel stops here.
+restore-passphrase-wrong = That passphrase does not open backup #{ $run }. I deleted your message; send the right one, or /cancel.
+restore-skipped-copies =
+    ⚠️ Some stored copies were damaged or unreachable; the restore took those parts from another destination:
+    { $copies }
+restore-skipped-copy = • { $destination }, part { $part }: { $status ->
+    [corrupt] corrupt (sha256 does not match)
+    [unreadable] cannot be read back
+    [too-big] too big to download through this API
+   *[missing] missing
+  }
+
+## Honest status and clock-proof retention (issue 9, items 4 and 5)
+run-status-unverified = stored, NOT verified
+status-warn-unverified = ⚠️ Run #{ $run } was not read back in full: this tool cannot promise to restore it.
+status-warn-clock-skew = ⏰ Pruning paused: clock error in runs { $runs }. Check the host's clock.
+status-btn-clock-ok = ✅ Clock is right: resume pruning of { $job }
+clock-skew-confirmed = ✅ Noted: the clock is right. Pruning of { $job } resumes with its next backup; the runs with a wrong time are ordered by when they ran.
+clock-skew-nothing = Pruning of { $job } is not paused: there is nothing to confirm.
+progress-success-unverified =
+    ⚠️ Backup stored but NOT verified: { $job } (run #{ $run })
+    File: { $file }
+    Size: { $size } ({ $raw } before compression) · { $parts } { $parts ->
+        [one] part
+       *[other] parts
+    } · { $duration }
+    Not every part could be read back after upload, so this tool cannot promise to restore it. Lower the job's part size to 19MiB (cloud Bot API) or use a self-hosted Bot API server.
+
+## /restore targets: a new database first, replacing second
+restore-target-new-database = 🆕 New database { $database } (beside { $name })
+restore-target-replace-original = ♻️ Replace { $name } (the original source)
+restore-target-replace = ♻️ Replace { $name }
+restore-new-database-chosen = 🆕 Restoring backup #{ $run } into the new database { $database } on the server of "{ $name }". Nothing that exists now is touched. If anything fails, the new database is removed again; it counts as restored only when the ✅ below says so.

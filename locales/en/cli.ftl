@@ -6,10 +6,16 @@ cli-usage =
     Commands:
       run                                    apply migrations, then run the bot and the scheduler (npm start)
       health                                 exit 0 while the scheduler's heartbeat is fresh (Docker HEALTHCHECK)
-      backup <job> [--json]                  run one job now, print the result (exit 0 on success, 1 on failure)
-      restore <run-id> --to <source>         verify a run's parts, then load it into a source
+      backup <job> [--json]                  run one job now, print the result (exit 0: verified; 2: stored but not every part read back; 1: failed)
+      restore <run-id> --to <source> --new-database[=<name>]
+                                             verify a run's parts, then load it into a NEW database on the
+                                             source's server (default name <db>_restored_<yyyymmdd_hhmm>)
+      restore <run-id> --to <source> --replace
+                                             the same into the source's own database, replacing its content
+                                             in one step once everything loaded (without --replace: empty targets only)
       restore <run-id> --file <path>         verify a run's parts, then write the plain dump to a new file
           {"["}--identity <file>]                age identity file for runs encrypted to recipients
+          {"["}--passphrase-file <file>]         the passphrase, when the one stored with the run does not open it
       verify <run-id>                        download every stored part of a run and check its sha256
       config export [file] [--with-secrets]  write all sources, destinations and jobs as YAML
       config import <file>                   validate and upsert sources, destinations and jobs from YAML
@@ -38,7 +44,7 @@ cli-verify-ok = run { $run }: ok — { $count ->
     [one] 1 stored file
    *[other] { $count } stored files
   } downloaded, every sha256 matches
-cli-verify-failed = run { $run }: FAILED
+cli-verify-failed = run { $run }: FAILED — at least one part has no intact copy in any destination; this run cannot be restored by this tool
 cli-exported = configuration written to { $file }
 cli-exported-secrets = configuration written to { $file } (with secrets: keep it safe)
 cli-imported = imported { $file }: { $summary }
@@ -58,3 +64,33 @@ cli-phase-done = done
 cli-phase-downloading = downloading
 cli-phase-checking = checking parts
 cli-phase-loading = loading
+
+# Restore and verify from every copy; passphrases kept with each run (issue 9, items 6 and 8).
+cli-verify-copy = { $destination } · { $part ->
+    [0] manifest
+   *[other] part { $part }/{ $parts }
+  } · { $name }: { $status ->
+    [ok] ok
+    [corrupt] CORRUPT ({ $detail })
+    [unreadable] cannot be read back ({ $detail })
+    [too-big] too big to be read back through this API, not checked
+   *[missing] MISSING
+  }
+cli-verify-restorable = run { $run }: { $bad ->
+    [one] 1 stored copy is bad
+   *[other] { $bad } stored copies are bad
+  }, but the run is still restorable: every part has an intact copy in another destination
+cli-restore-skipped-copy = note: passed over { $destination } · part { $part } · { $name }: { $status ->
+    [corrupt] corrupt ({ $detail })
+    [unreadable] cannot be read back ({ $detail })
+    [too-big] too big to be read back through this API
+   *[missing] missing
+  }; took it from another copy
+
+## backup: honest success (issue 9, item 5)
+cli-run-status-unverified = run { $run }: ⚠️ stored, NOT verified — not every part could be read back, so this tool cannot promise to restore it (exit status 2)
+
+## restore targets (--new-database, --replace)
+cli-restore-not-empty = source "{ $source }" (database { $database }) is not empty. Restore beside it with --new-database (nothing is touched), or replace its content with --replace (the current data is dropped once the backup has loaded completely; after any failure it stays as it is).
+cli-restore-new-database-kind = --new-database works for PostgreSQL and MySQL/MariaDB sources; "{ $source }" is a { $kind } source
+cli-restored-new-database = run { $run } restored into the new database { $database } on the server of source "{ $source }" ({ $size } payload, every part's sha256 checked)

@@ -34,8 +34,48 @@ run-interrupted =
 destination-probe = Tele-Backup connection test: this message is deleted right away.
 
 alert-interrupted =
-    ⚠️ Tele-Backup restarted after an unclean stop. These runs were interrupted and recorded as such: { $runs }
+    ⚠️ Tele-Backup restarted after an unclean stop and finished what the stopped process left behind.
+    Runs interrupted (recorded as such): { $runs }
+    Restores interrupted (their temporary files removed): { $restores }
+    Containers started again: { $containers }
+    Containers that could not be started: { $stillStopped }
+    Helper containers removed: { $helpers }
+    Temporary folders and files removed: { $files }
 alert-deadman =
     🚨 No successful backup of { $job } since { $since }. Expected one at least every { $interval }.
 alert-recovered =
     ✅ { $job } is backing up again (last success { $at }).
+
+## Honest success and clock-proof retention (issue 9, items 4 and 5)
+run-success-unverified =
+    ⚠️ Backup stored but NOT verified: { $job }
+    File: { $file }
+    Size: { $size } · { $parts } { $parts ->
+        [one] part
+       *[other] parts
+    } · { $duration }
+    sha256: { $sha }
+    Not every part could be read back after upload, so this tool cannot promise to restore this backup. Keep every part within what the destination hands back (cloud Bot API: part_size 19MiB at most) or use a self-hosted Bot API server.
+alert-clock-skew =
+    ⏰ Clock error in the run history of { $job }: pruning of { $job } is paused, none of its backups will be deleted.
+    The clock now says { $now }. These runs disagree with it:
+    { $runs }
+    Check the host's clock (NTP). When it is right, press the button below and pruning resumes with the next backup.
+clock-skew-run-ahead = • run #{ $run } started { $at }, { $offset } in the future
+clock-skew-run-behind = • run #{ $run } started { $at }, { $offset } before run #{ $ref }, which came before it
+clock-skew-more = • … and { $count } more
+clock-skew-days = { $days } { $days ->
+    [one] day
+   *[other] days
+  }
+clock-skew-hours = { $hours } { $hours ->
+    [one] hour
+   *[other] hours
+  }
+clock-skew-confirm-button = ✅ The clock is right: resume pruning
+
+## Crash recovery (issue 11, items 1 and 2): final texts of progress messages a dead process left behind
+progress-interrupted-crash =
+    ⚠️ { $job }: run #{ $run } was interrupted during { $phase }: the process stopped (crash, kill or power loss). Found and recorded at { $at }.
+restore-interrupted-crash =
+    ⚠️ Restore of run #{ $run } into { $target } was interrupted: the process stopped (crash, kill or power loss). Its temporary files were removed at { $at }.

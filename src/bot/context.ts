@@ -18,10 +18,15 @@ export type Prompt =
   /** The next message must be exactly `targetName` to start the restore. */
   | { kind: "restore-confirm"; runId: number; target: RestoreChoice; targetName: string }
   /** The next message is the age identity (AGE-SECRET-KEY-1…) for a run encrypted to recipients; deleted at once. */
-  | { kind: "restore-identity"; runId: number; target: RestoreChoice; targetName: string };
+  | { kind: "restore-identity"; runId: number; target: RestoreChoice; targetName: string }
+  /** The next message is the passphrase of a run whose stored one does not open it; deleted at once, never stored. */
+  | { kind: "restore-passphrase"; runId: number; target: RestoreChoice; targetName: string };
 
-/** Where a restore goes: a source (by id) or back into the chat as a file. */
-export type RestoreChoice = { kind: "source"; sourceId: number } | { kind: "file" };
+/**
+ * Where a restore goes: replace a source's content (by id), a new database on a database
+ * source's server (`database` is its name), or back into the chat as a file.
+ */
+export type RestoreChoice = { kind: "source"; sourceId: number } | { kind: "new-database"; sourceId: number; database: string } | { kind: "file" };
 
 export function initialSession(): SessionData {
   return {};

@@ -4,6 +4,7 @@ import type { RestoreService } from "../engine/restore.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
+import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { JobStatus } from "../scheduler/scheduler.js";
 import type { Schedulable } from "../scheduler/cron.js";
@@ -13,6 +14,8 @@ import type { SourcesService } from "../services/sources.service.js";
 import type { BotStorage } from "./storage.js";
 import type { DestinationConfig } from "../destinations/port.js";
 import type { SourceCheck, SourceConfig } from "../sources/port.js";
+import type { SkewGuard } from "../engine/skew-guard.js";
+import type { Clock } from "../scheduler/clock.js";
 
 export type { BotContext, SessionData } from "./context.js";
 export type { BotStorage } from "./storage.js";
@@ -80,6 +83,12 @@ export interface BotDeps {
   checkDestination: (config: DestinationConfig) => Promise<void>;
   /** (conversations) Where `env:NAME` references are looked up for connection tests; default process.env. */
   secretEnv?: NodeJS.ProcessEnv;
+  /** (status) Clock errors that pause a job's pruning; /status shows them and takes the admin's "the clock is right". */
+  skewGuard?: SkewGuard;
+  /** (status) "Now" for overdue checks; default the system clock. */
+  clock?: Pick<Clock, "now">;
+  /** (restore) Restores in progress, with their progress message and scratch files, for crash recovery. */
+  restores?: RestoresRepo;
 }
 
 /** `runJob` refused: the job is already running or waiting in the queue. */
@@ -114,6 +123,8 @@ export function botDepsFromApp(
     runs: app.runs,
     settings: app.settings,
     restorer: app.restorer,
+    skewGuard: app.skewGuard,
+    restores: app.restores,
     ...rest,
   };
 }

@@ -1,10 +1,16 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writePrivateFile } from "../shared/private-file.js";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
+import type { CopyCheck } from "../engine/verify.js";
 import { ValidationError } from "../services/errors.js";
+import { partialFileOf, type RestoreTarget } from "../engine/restore.js";
+import type { RestoreInto } from "../sources/port.js";
+import { proposedDatabaseName } from "../sources/restore-names.js";
 import { formatBytes, formatDuration } from "./format.js";
-import type { CliText } from "./messages.js";
+import { BACKUP_EXIT, backupOutcome, type CliText } from "./messages.js";
 import { progressLine } from "./progress-line.js";
 
 export class UsageError extends Error {
@@ -18,7 +24,7 @@ export type Command =
   | { name: "health" }
   | { name: "migrate" }
   | { name: "backup"; job: string; json: boolean }
-  | { name: "restore"; runId: number; to?: string; file?: string; identity?: string }
+  | { name: "restore"; runId: number; to?: string; file?: string; identity?: string; passphraseFile?: string; replace?: boolean; newDatabase?: string }
   | { name: "verify"; runId: number }
   | { name: "config-export"; file?: string; withSecrets: boolean }
   | { name: "config-import"; file: string };
@@ -60,9 +66,14 @@ export function parseCommand(argv: string[]): Command {
       return { name: "backup", job: positionals[0], json: Boolean(values.json) };
     }
     case "restore": {
-      const { values, positionals } = parse({ to: { type: "string" }, file: { type: "string" }, identity: { type: "string" } }, 1);
+      // `--new-database` alone means "the proposed name"; `--new-database=<name>` names it.
+      for (let i = 0; i < rest.length; i++) if (rest[i] === "--new-database") rest[i] = "--new-database=";
+      const { values, positionals } = parse({ to: { type: "string" }, file: { type: "string" }, identity: { type: "string" }, "passphrase-file": { type: "string" }, replace: { type: "boolean" }, "new-database": { type: "string" } }, 1);
       if (!values.to === !values.file) throw new UsageError("restore needs exactly one of --to <source> or --file <path>");
-      return { name: "restore", runId: runId(positionals[0]), to: values.to, file: values.file, identity: values.identity };
+      const newDatabase = values["new-database"];
+      if ((values.replace || newDatabase !== undefined) && !values.to) throw new UsageError("--replace and --new-database need --to <source>");
+      if (values.replace && newDatabase !== undefined) throw new UsageError("choose one of --replace or --new-database");
+      return { name: "restore", runId: runId(positionals[0]), to: values.to, file: values.file, identity: values.identity, passphraseFile: values["passphrase-file"], replace: Boolean(values.replace), newDatabase };
     }
     case "verify": {
       const { positionals } = parse({}, 1);
@@ -114,10 +125,11 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
         onProgress: (p) => progress.update(t(`cli-phase-${p.phase}`, { part: p.currentPart ?? 0 }), p.payloadBytes),
       });
       progress.done();
+      const outcome = backupOutcome(result);
       if (command.json) {
-        out(JSON.stringify(result, null, 2));
+        out(JSON.stringify({ ...result, outcome }, null, 2));
       } else {
-        out(t("cli-run-status", { run: result.runId, status: result.status }));
+        out(outcome === "unverified" ? t("cli-run-status-unverified", { run: result.runId }) : t("cli-run-status", { run: result.runId, status: result.status }));
         out(t("cli-run-job", { job: result.job }));
         if (result.status === "success") {
           out(t("cli-run-file", { file: result.fileName, parts: result.parts }));
@@ -129,44 +141,65 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
         }
         out(t("cli-run-duration", { duration: formatDuration(result.durationMs) }));
       }
-      return result.status === "success" ? 0 : 1;
+      return BACKUP_EXIT[outcome];
     }
 
     case "restore": {
       const identities = command.identity ? parseIdentityFile(await readFile(command.identity, "utf8")) : undefined;
-      const run = app.runs.get(command.runId);
-      const passphrase = run?.encryption === "passphrase" && run.jobId != null ? await app.jobs.passphraseFor(run.jobId) : undefined;
-      const target = command.to
-        ? { kind: "source" as const, ...(await app.sources.resolve(command.to)) }
-        : { kind: "file" as const, path: command.file! };
+      // Default: the passphrase stored with the run (the restorer looks it up); a file overrides it.
+      const passphrase = command.passphraseFile ? passphraseOfFile(await readFile(command.passphraseFile, "utf8")) : undefined;
+      const target = command.to ? await restoreTarget(app, command, io) : { kind: "file" as const, path: command.file! };
       const progress = progressLine(io.stderr);
-      const { bytes } = await app.restorer.restore(command.runId, target, {
-        identities,
-        passphrase,
-        signal: io.signal,
-        onProgress: (p) => progress.update(t(`cli-phase-${p.phase}`), p.bytes),
+      // Recorded while it runs: if this process dies, the next start removes the partial output and tells the admins.
+      const record = app.restores.begin({
+        runId: command.runId,
+        target: target.kind === "file" ? target.path : target.name,
+        via: "cli",
+        kind: target.kind === "file" ? "file" : target.config.kind,
+        scratch: target.kind === "file" ? [partialFileOf(path.resolve(target.path))] : [],
       });
+      let restored;
+      try {
+        restored = await app.restorer.restore(command.runId, target, {
+          identities,
+          passphrase,
+          signal: io.signal,
+          onProgress: (p) => progress.update(t(`cli-phase-${p.phase}`), p.bytes),
+        });
+      } catch (err) {
+        app.restores.finish(record.id, io.signal.aborted ? "interrupted" : "failed", (err as Error).message ?? String(err));
+        throw err;
+      }
+      app.restores.finish(record.id, "success");
+      const { bytes, skipped } = restored;
       progress.done();
-      const key = target.kind === "file" ? "cli-restored-file" : "cli-restored-source";
-      out(t(key, { run: command.runId, target: target.kind === "file" ? target.path : target.name, size: formatBytes(bytes) }));
+      for (const c of skipped) io.stderr.write(t("cli-restore-skipped-copy", copyParams(c)) + "\n");
+      if (target.kind === "source" && target.into?.mode === "new") {
+        out(t("cli-restored-new-database", { run: command.runId, database: target.config.kind === "postgres" || target.config.kind === "mysql" ? target.config.database : "", source: target.name, size: formatBytes(bytes) }));
+      } else {
+        const key = target.kind === "file" ? "cli-restored-file" : "cli-restored-source";
+        out(t(key, { run: command.runId, target: target.kind === "file" ? target.path : target.name, size: formatBytes(bytes) }));
+      }
       return 0;
     }
 
     case "verify": {
       const report = await app.restorer.verify(command.runId, io.signal);
+      // One line per destination and part, then the verdict.
+      for (const c of report.copies) out(t("cli-verify-copy", { ...copyParams(c), parts: report.run.partCount ?? 0 }));
       if (report.ok) {
         out(t("cli-verify-ok", { run: command.runId, count: report.checked }));
         return 0;
       }
-      out(t("cli-verify-failed", { run: command.runId }));
-      for (const p of report.problems) out(`  ${p}`);
+      const bad = report.copies.filter((c) => c.status !== "ok").length;
+      out(t(report.restorable ? "cli-verify-restorable" : "cli-verify-failed", { run: command.runId, bad }));
       return 1;
     }
 
     case "config-export": {
       const yaml = app.configIo.export({ withSecrets: command.withSecrets });
       if (command.file) {
-        await writeFile(command.file, yaml, { mode: command.withSecrets ? 0o600 : 0o644 });
+        await writePrivateFile(command.file, yaml);
         out(t(command.withSecrets ? "cli-exported-secrets" : "cli-exported", { file: command.file }));
       } else {
         io.stdout.write(yaml);
@@ -190,4 +223,37 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       }
     }
   }
+}
+
+/** A passphrase file's text: the whole file, without one trailing newline (as `file:` references are read). */
+function passphraseOfFile(text: string): string {
+  return text.replace(/\r?\n$/, "");
+}
+
+/** What the CLI's copy lines show of a CopyCheck. */
+function copyParams(c: CopyCheck): { destination: string; part: number; name: string; status: string; detail: string } {
+  return { destination: c.destination, part: c.part, name: c.name, status: c.status, detail: c.detail ?? "" };
+}
+
+/**
+ * `--to <source>` with `--new-database[=name]` (a new database on the source's server),
+ * `--replace`, or neither (only into an empty target: replacing data must be asked for).
+ */
+async function restoreTarget(app: App, command: Extract<Command, { name: "restore" }>, io: CommandIo): Promise<RestoreTarget> {
+  const source = await app.sources.resolve(command.to!);
+  const { config } = source;
+  if (command.newDatabase !== undefined) {
+    if (config.kind !== "postgres" && config.kind !== "mysql") throw new UsageError(io.text("cli-restore-new-database-kind", { source: source.name, kind: config.kind }));
+    const run = app.runs.get(command.runId);
+    const name = command.newDatabase || proposedDatabaseName(config.database, run?.startedAt ?? new Date(), app.config.timezone);
+    const into: RestoreInto = { mode: "new", from: config.database };
+    return { kind: "source", name: source.name, config: { ...config, database: name }, into };
+  }
+  const into: RestoreInto = { mode: "replace" };
+  const state = await app.checkRestoreTarget(config, into, io.signal);
+  if (state && !state.empty && !command.replace) {
+    const database = config.kind === "postgres" || config.kind === "mysql" ? config.database : source.name;
+    throw new UsageError(io.text("cli-restore-not-empty", { source: source.name, database }));
+  }
+  return { kind: "source", name: source.name, config, into };
 }

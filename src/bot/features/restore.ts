@@ -5,11 +5,13 @@ import type { RunRow } from "../../db/schema.js";
 import type { RestoreTarget } from "../../engine/restore.js";
 import type { BotContext, RestoreChoice } from "../context.js";
 import type { BotDeps } from "../deps.js";
+import { proposedDatabaseName } from "../../sources/restore-names.js";
 import { clip, formatBytes, formatTime } from "../format.js";
 import { answer, localeOf, num, show } from "../helpers.js";
 import { addPager, pageOf } from "../keyboards/common.js";
 import { jobListKeyboard } from "../keyboards/jobs.js";
 import { restoreCb, restorePattern } from "../keyboards/restore.js";
+import { ownerTag } from "../../shared/process-owner.js";
 import { LiveMessage, restoreProgressText } from "../progress.js";
 import type { BackgroundTasks } from "../tasks.js";
 
@@ -62,9 +64,16 @@ export function restoreFeature(deps: BotDeps, tasks: BackgroundTasks): Composer<
     const sources = deps.sources.list().filter((s) => s.kind === run.sourceKind);
     sources.sort((a, b) => Number(b.id === originalId) - Number(a.id === originalId) || a.name.localeCompare(b.name));
     const kb = new InlineKeyboard();
+    // Databases: a new database beside the original first (it touches nothing); replacing comes second.
+    const isDb = run.sourceKind === "postgres" || run.sourceKind === "mysql";
+    const beside = isDb ? sources[0] : undefined;
+    if (beside) {
+      const database = proposedDatabaseName(beside.database ?? beside.name, run.startedAt, deps.defaultTimezone);
+      kb.text(ctx.t("restore-target-new-database", { database, name: beside.name }), restoreCb.toNewDatabase(run.id, beside.id)).row();
+    }
     for (const s of sources) {
-      const label = s.id === originalId ? ctx.t("restore-target-original", { name: s.name }) : ctx.t("restore-target-source", { name: s.name });
-      kb.text(label, restoreCb.toSource(run.id, s.id)).row();
+      const key = s.id === originalId ? (isDb ? "restore-target-replace-original" : "restore-target-original") : isDb ? "restore-target-replace" : "restore-target-source";
+      kb.text(ctx.t(key, { name: s.name }), restoreCb.toSource(run.id, s.id)).row();
     }
     kb.text(ctx.t("restore-target-file"), restoreCb.toFile(run.id)).row();
     kb.text(ctx.t("btn-back"), restoreCb.job(run.jobId ?? 0, 0));
@@ -85,6 +94,17 @@ export function restoreFeature(deps: BotDeps, tasks: BackgroundTasks): Composer<
     if (!source || source.kind !== run.sourceKind) return show(ctx, ctx.t("error-not-found"));
     ctx.session.prompt = { kind: "restore-confirm", runId: run.id, target: { kind: "source", sourceId: source.id }, targetName: source.name };
     await show(ctx, ctx.t("restore-confirm", { run: String(run.id), job: run.jobName, target: source.name }));
+  });
+
+  c.callbackQuery(restorePattern.toNewDatabase, async (ctx) => {
+    await answer(ctx);
+    const run = restorableRun(deps, num(ctx.match));
+    if (!run) return show(ctx, ctx.t("restore-run-gone"));
+    const source = deps.sources.list().find((s) => s.id === num(ctx.match, 2));
+    if (!source || source.kind !== run.sourceKind || (source.kind !== "postgres" && source.kind !== "mysql")) return show(ctx, ctx.t("error-not-found"));
+    const database = proposedDatabaseName(source.database ?? source.name, run.startedAt, deps.defaultTimezone);
+    await show(ctx, ctx.t("restore-new-database-chosen", { run: String(run.id), database, name: source.name }));
+    await proceed(ctx, deps, tasks, run, { kind: "new-database", sourceId: source.id, database }, database);
   });
 
   c.callbackQuery(restorePattern.toFile, async (ctx) => {
@@ -143,6 +163,29 @@ export function restoreKeyFeature(deps: BotDeps, tasks: BackgroundTasks): Compos
       await execute(ctx, deps, tasks, run, prompt.target, prompt.targetName, { identities });
     },
   );
+  c.on("message:text").filter(
+    (ctx) => ctx.session.prompt?.kind === "restore-passphrase" && !ctx.message.text.startsWith("/"),
+    async (ctx) => {
+      const prompt = ctx.session.prompt;
+      if (prompt?.kind !== "restore-passphrase") return;
+      // The passphrase must not stay in the chat history.
+      await ctx.deleteMessage().catch((err: unknown) => deps.log.warn({ err: String(err) }, "bot: could not delete the message with a passphrase"));
+      const passphrase = ctx.message.text;
+      const run = restorableRun(deps, prompt.runId);
+      if (!run) {
+        delete ctx.session.prompt;
+        return void (await ctx.reply(ctx.t("restore-run-gone")));
+      }
+      const check = await deps.restorer.checkPassphrase(run.id, passphrase).catch((err: unknown) => err as Error);
+      if (check instanceof Error) {
+        delete ctx.session.prompt;
+        return void (await ctx.reply(ctx.t("restore-failed", { run: String(run.id), target: prompt.targetName, reason: clip(check.message, 500) })));
+      }
+      if (check === "wrong") return void (await ctx.reply(ctx.t("restore-passphrase-wrong", { run: String(run.id) })));
+      delete ctx.session.prompt;
+      await execute(ctx, deps, tasks, run, prompt.target, prompt.targetName, { passphrase });
+    },
+  );
 
   return c;
 }
@@ -169,6 +212,19 @@ async function proceed(ctx: BotContext, deps: BotDeps, tasks: BackgroundTasks, r
     await ctx.reply(ctx.t("restore-identity-prompt", { run: String(run.id) }));
     return;
   }
+  if (run.encryption === "passphrase") {
+    // The passphrase kept with the run opens it unless its reference now points elsewhere; then ask.
+    const check = await deps.restorer.checkPassphrase(run.id).catch((err: unknown) => err as Error);
+    if (check instanceof Error) {
+      await ctx.reply(ctx.t("restore-failed", { run: String(run.id), target: targetName, reason: clip(check.message, 500) }));
+      return;
+    }
+    if (check === "wrong" || check === "unavailable") {
+      ctx.session.prompt = { kind: "restore-passphrase", runId: run.id, target, targetName };
+      await ctx.reply(ctx.t("restore-passphrase-prompt", { run: String(run.id), reason: check }));
+      return;
+    }
+  }
   await execute(ctx, deps, tasks, run, target, targetName, {});
 }
 
@@ -180,22 +236,20 @@ async function execute(
   run: RunRow,
   choice: RestoreChoice,
   targetName: string,
-  keys: { identities?: string[] },
+  keys: { identities?: string[]; passphrase?: string },
 ): Promise<void> {
   const t = ctx.t;
   const runLabel = String(run.id);
   const chatId = ctx.chat!.id;
-  let passphrase: string | undefined;
   let sourceTarget: RestoreTarget | undefined;
   try {
-    if (run.encryption === "passphrase") {
-      if (run.jobId == null || !deps.jobs.findRow(run.jobId)) throw new Error(t("restore-no-passphrase"));
-      passphrase = await deps.jobs.passphraseFor(run.jobId);
-      if (!passphrase) throw new Error(t("restore-no-passphrase"));
-    }
     if (choice.kind === "source") {
       const source = await deps.sources.resolve(choice.sourceId);
-      sourceTarget = { kind: "source", name: source.name, config: source.config };
+      sourceTarget = { kind: "source", name: source.name, config: source.config, into: { mode: "replace" } };
+    } else if (choice.kind === "new-database") {
+      const source = await deps.sources.resolve(choice.sourceId);
+      if (source.config.kind !== "postgres" && source.config.kind !== "mysql") throw new Error(t("error-not-found"));
+      sourceTarget = { kind: "source", name: source.name, config: { ...source.config, database: choice.database }, into: { mode: "new", from: source.config.database } };
     }
   } catch (err) {
     await ctx.reply(t("restore-failed", { run: runLabel, target: targetName, reason: clip((err as Error).message, 500) }));
@@ -206,12 +260,23 @@ async function execute(
   const msg = await ctx.reply(first);
   const live = new LiveMessage(ctx.api, chatId, msg.message_id, first, { intervalMs: deps.progressIntervalMs, log: deps.log });
   tasks.start(`restore run ${run.id}`, async (signal) => {
-    const dir = path.join(deps.spoolDir, `bot-restore-${run.id}-${Date.now()}`);
+    // The owner tag lets start-up recovery remove the folder (decrypted output) if this process dies.
+    const dir = path.join(deps.spoolDir, `bot-restore-${run.id}-${ownerTag()}-${Date.now()}`);
+    const record = deps.restores?.begin({
+      runId: run.id,
+      target: targetName,
+      via: "bot",
+      kind: sourceTarget?.kind === "source" ? sourceTarget.config.kind : "file",
+      scratch: sourceTarget ? [] : [dir],
+      progressChatId: chatId,
+      progressMessageId: msg.message_id,
+    });
     try {
       const target: RestoreTarget = sourceTarget ?? { kind: "file", path: path.join(dir, targetName) };
       if (target.kind === "file") await mkdir(dir, { recursive: true });
       const result = await deps.restorer.restore(run.id, target, {
-        passphrase,
+        // undefined: the passphrase stored with the run
+        passphrase: keys.passphrase,
         identities: keys.identities,
         signal,
         onProgress: (p) => live.update(restoreProgressText(t, targetName, runLabel, p)),
@@ -222,9 +287,15 @@ async function execute(
       } else {
         await live.finish(t("restore-done", { run: runLabel, job: run.jobName, target: targetName, size: formatBytes(result.bytes) }));
       }
+      if (result.skipped.length > 0) {
+        const copies = result.skipped.map((c) => t("restore-skipped-copy", { destination: c.destination, part: c.part, status: c.status })).join("\n");
+        await ctx.api.sendMessage(chatId, t("restore-skipped-copies", { copies }));
+      }
       deps.log.info({ runId: run.id, target: target.kind === "file" ? "file" : targetName }, "bot: restore finished");
+      if (record) deps.restores!.finish(record.id, "success");
     } catch (err) {
       deps.log.warn({ err: String(err), runId: run.id }, "bot: restore failed");
+      if (record) deps.restores!.finish(record.id, signal.aborted ? "interrupted" : "failed", clip((err as Error).message ?? String(err), 800));
       await live.finish(t("restore-failed", { run: runLabel, target: targetName, reason: clip((err as Error).message ?? String(err), 800) }));
     } finally {
       await rm(dir, { recursive: true, force: true });
