@@ -1,8 +1,4 @@
 import type { TranslateFunction } from "@grammyjs/i18n";
-import { formatBytes } from "../cli/format.js";
-
-export { formatBytes };
-
 /** Intl locale for a bot locale: dates read naturally in each language. */
 const INTL_LOCALE: Record<string, string> = { en: "en-GB", ru: "ru-RU" };
 

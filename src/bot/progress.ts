@@ -3,7 +3,9 @@ import { GrammyError, type Api, type InlineKeyboard } from "grammy";
 import type { Progress, RunResult } from "../engine/backup-runner.js";
 import type { RestoreProgress } from "../engine/restore.js";
 import type { Logger } from "../logger.js";
-import { clip, formatBytes, formatDuration } from "./format.js";
+import { createSystemClock, type Clock } from "../scheduler/clock.js";
+import { formatBytes } from "../shared/format.js";
+import { clip, formatDuration } from "./format.js";
 
 export const DEFAULT_PROGRESS_INTERVAL_MS = 3000;
 
@@ -12,26 +14,34 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 3000;
  * as the task likes: at most one edit goes out per `intervalMs`, the latest text wins, and an
  * unchanged text is never re-sent. `finish()` waits out the interval too, so the whole life of
  * the message stays within the flood limits, then shows the final text (sent as a new message
- * if the old one cannot be edited any more, e.g. the user deleted it).
+ * if the old one cannot be edited any more, e.g. the user deleted it). Time comes from
+ * `options.clock` (default the system clock; tests use a manual one).
  */
 export class LiveMessage {
   private shown: string;
   private pending: string | null = null;
   private lastEditAt = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** Cancels the wait for the next edit, while one is scheduled. */
+  private timer: AbortController | null = null;
   private inFlight: Promise<void> = Promise.resolve();
   private finished = false;
+  private readonly clock: Clock;
 
   constructor(
     private readonly api: Api,
     readonly chatId: number,
     readonly messageId: number,
     initialText: string,
-    private readonly options: { intervalMs?: number; log: Logger },
+    private readonly options: { intervalMs?: number; log: Logger; clock?: Clock },
   ) {
     this.shown = initialText;
+    this.clock = options.clock ?? createSystemClock();
     // The message was just sent: that counts as the first "edit".
-    this.lastEditAt = Date.now();
+    this.lastEditAt = this.now();
+  }
+
+  private now(): number {
+    return this.clock.now().getTime();
   }
 
   private get intervalMs(): number {
@@ -45,24 +55,27 @@ export class LiveMessage {
     }
     this.pending = text;
     if (this.timer) return;
-    const wait = Math.max(0, this.lastEditAt + this.intervalMs - Date.now());
-    this.timer = setTimeout(() => {
+    const wait = Math.max(0, this.lastEditAt + this.intervalMs - this.now());
+    const timer = new AbortController();
+    this.timer = timer;
+    void this.clock.sleep(wait, timer.signal).then(() => {
+      if (timer.signal.aborted) return;
       this.timer = null;
       const next = this.pending;
       this.pending = null;
       if (next !== null && !this.finished) this.inFlight = this.inFlight.then(async () => void (await this.edit(next)));
-    }, wait);
+    });
   }
 
   /** Shows `text` (with an optional keyboard) as the final state; later updates are ignored. */
   async finish(text: string, keyboard?: InlineKeyboard): Promise<void> {
     this.finished = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.abort();
     this.timer = null;
     this.pending = null;
     await this.inFlight;
-    const wait = this.lastEditAt + this.intervalMs - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const wait = this.lastEditAt + this.intervalMs - this.now();
+    if (wait > 0) await this.clock.sleep(wait);
     const ok = await this.edit(text, keyboard);
     if (!ok) {
       await this.api
@@ -73,7 +86,7 @@ export class LiveMessage {
 
   /** Edits the message; false when it could not be edited (already logged). */
   private async edit(text: string, keyboard?: InlineKeyboard): Promise<boolean> {
-    this.lastEditAt = Date.now();
+    this.lastEditAt = this.now();
     try {
       await this.api.editMessageText(this.chatId, this.messageId, text, keyboard ? { reply_markup: keyboard } : {});
       this.shown = text;
@@ -83,7 +96,7 @@ export class LiveMessage {
       this.options.log.warn({ err: String(err), chatId: this.chatId }, "bot: could not edit a progress message");
       return false;
     } finally {
-      this.lastEditAt = Date.now();
+      this.lastEditAt = this.now();
     }
   }
 }

@@ -2,7 +2,8 @@ import type { TranslateFunction } from "@grammyjs/i18n";
 import type { RunRow } from "../db/schema.js";
 import type { JobView } from "../services/jobs.service.js";
 import type { BotDeps } from "./deps.js";
-import { clip, formatBytes, formatDuration, formatTime } from "./format.js";
+import { formatBytes } from "../shared/format.js";
+import { clip, formatDuration, formatTime } from "./format.js";
 
 /** Screens shared by several features: what a job's last run and next run look like. */
 

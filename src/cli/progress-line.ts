@@ -1,4 +1,4 @@
-import { formatBytes } from "./format.js";
+import { formatBytes } from "../shared/format.js";
 
 export interface ProgressSink {
   /** `phase` is already in the user's language. */

@@ -1,12 +1,14 @@
-import { createReadStream } from "node:fs";
-import { chmod, copyFile, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
 
 /**
  * A directory on this machine (or a mounted NAS). Parts land at `<path>/<job>/<part name>`,
- * written to a temp file, fsynced and renamed, so a reader never sees half a part.
+ * written to a temp file, fsynced and renamed, so a reader never sees half a part. Storing a
+ * part again replaces it (one copy). Nothing is ever refused deletion; no size limit of its own.
  */
 export function createLocalDestination(config: { name: string; path: string }): Destination {
   const root = path.resolve(config.path);
@@ -52,50 +54,41 @@ export function createLocalDestination(config: { name: string; path: string }): 
         // Private whatever the umask: the job's folder 0700, every part and manifest 0600.
         await mkdir(dir, { recursive: true, mode: 0o700 });
         await chmod(dir, 0o700);
-        await copyFile(file, tmp);
+        // A stream copy, not copyFile: an abort (shutdown, /cancel) stops a long copy to a slow NAS.
+        await pipeline(createReadStream(file), createWriteStream(tmp, { mode: 0o600 }), { signal });
         const h = await open(tmp, "r+");
         await h.chmod(0o600);
         await h.sync();
         await h.close();
+        signal.throwIfAborted();
         await rename(tmp, target);
         const d = await open(dir, "r");
         await d.sync().catch(() => {}); // not every filesystem syncs directories
         await d.close();
       } catch (err) {
-        await rm(tmp, { force: true });
+        // The failure is the story: a folder that cannot be made cannot hold a temp file either (ENOTDIR).
+        await rm(tmp, { force: true }).catch(() => {});
+        if (signal.aborted) throw signal.reason;
         fail(`cannot store ${part.name}`, err);
       }
       return { locator: target };
     },
 
-    async fetch(location: StoredLocation): Promise<Readable> {
+    async fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable> {
+      signal?.throwIfAborted();
       const file = inside(location.locator);
       try {
         await stat(file);
       } catch (err) {
         fail(`cannot read ${file}`, err);
       }
-      return createReadStream(file);
+      signal?.throwIfAborted();
+      return createReadStream(file, signal ? { signal } : {});
     },
 
-    async list(): Promise<string[]> {
-      const out: string[] = [];
-      let jobs: string[];
-      try {
-        jobs = await readdir(root);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-        return fail(`cannot list ${root}`, err);
-      }
-      for (const j of jobs) {
-        const entries = await readdir(path.join(root, j)).catch(() => [] as string[]);
-        for (const e of entries) if (!e.startsWith(".")) out.push(path.join(j, e));
-      }
-      return out.sort();
-    },
-
-    async delete(locations: StoredLocation[]) {
+    async delete(locations: StoredLocation[], signal?: AbortSignal) {
       for (const l of locations) {
+        signal?.throwIfAborted();
         try {
           await rm(inside(l.locator), { force: true });
         } catch (err) {

@@ -53,9 +53,21 @@ export interface RunLabel {
  *   a failed attempt that it can detect). It resolves only when the part is durably stored.
  * - Errors are `DestinationError`; `permanent: true` means retrying cannot help
  *   (no permission, chat not found, too large).
+ * - `putPart` of a part that was stored before: local replaces it (one copy, same location);
+ *   Telegram posts it again (a second message, its own location; deleting one leaves the
+ *   other readable). The runner records every location it gets back, so neither is lost track of.
  * - `fetch` returns a stream the caller must consume or destroy.
  * - `delete` never throws for a part that is already gone; it reports the parts the
- *   backend refused to delete (e.g. Telegram's 48-hour rule) instead of failing.
+ *   backend refused to delete (e.g. Telegram's 48-hour rule) instead of failing. A failure
+ *   that may pass (network, 5xx) throws a `DestinationError` with `permanent: false`, so the
+ *   caller tries again later; it is never reported as refused.
+ * - An aborted `signal` stops `putPart`, `fetch` and `delete`: they reject, and an aborted
+ *   `putPart` leaves no part (and no temporary file) behind.
+ * - `maxPartSize` is checked by `putPart` itself (a permanent `DestinationError` before
+ *   anything is sent); `maxFetchSize` is the backend's own limit, reported by `fetch` as a
+ *   permanent `DestinationError`.
+ *
+ * test/destinations/contract.ts holds these rules as one suite run against every destination.
  */
 export interface Destination {
   readonly kind: DestinationKind;
@@ -64,9 +76,7 @@ export interface Destination {
   check(signal?: AbortSignal): Promise<void>;
   putPart(run: RunLabel, part: PartInfo, file: string, signal: AbortSignal): Promise<StoredLocation>;
   fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable>;
-  /** Lists stored file names (local) or what the backend can enumerate. */
-  list(signal?: AbortSignal): Promise<string[]>;
-  delete(locations: StoredLocation[]): Promise<{ refused: StoredLocation[] }>;
+  delete(locations: StoredLocation[], signal?: AbortSignal): Promise<{ refused: StoredLocation[] }>;
   /** A local file path to read a stored part directly, when the destination has one. */
   localPath?(location: StoredLocation): string | undefined;
   /** The largest part it accepts (checked before a run starts); undefined = no limit. */

@@ -1,4 +1,5 @@
-export type BackupPhase = "prepare" | "dump" | "compress" | "encrypt" | "spool" | "upload" | "manifest" | "verify";
+/** Where a run is (`runs.phase`) or failed (`BackupError.phase`). */
+export type BackupPhase = "prepare" | "dump" | "compress" | "encrypt" | "upload" | "manifest" | "verify";
 
 /** A run failed; `phase` says where, the message is what the user reads (secrets removed). */
 export class BackupError extends Error {
@@ -15,9 +16,4 @@ export class BackupError extends Error {
 /** The spool folder could not be written (typically a full disk). */
 export class SpoolError extends Error {
   override name = "SpoolError";
-}
-
-/** A run or restore was stopped on purpose (shutdown, /cancel). */
-export class AbortedError extends Error {
-  override name = "AbortedError";
 }

@@ -14,6 +14,7 @@ import type { SourceRegistry } from "../sources/registry.js";
 import { ownerTag } from "../shared/process-owner.js";
 import { decompressor } from "./stages/compress.js";
 import { runPipeline, type Stage } from "./stages/run-pipeline.js";
+import { locationOf } from "./part-location.js";
 import { checkCopy, describeCopy, hashStream, isNotFound, mismatch, type CopyCheck } from "./verify.js";
 
 /** A restore or verify that cannot go ahead; the message is for the user. */
@@ -370,10 +371,6 @@ function partNumbers(run: RunRow): number[] {
 /** The name part `index` has in every destination (`<payload>.002`). */
 function partName(run: RunRow, index: number): string {
   return `${run.fileName ?? `run-${run.id}`}.${String(index).padStart(3, "0")}`;
-}
-
-function locationOf(p: RunPartRow): StoredLocation {
-  return { locator: p.locator ?? "", messageId: p.messageId ?? undefined, fileId: p.fileId ?? undefined };
 }
 
 function toCheck(p: RunPartRow) {

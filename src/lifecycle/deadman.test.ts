@@ -85,16 +85,6 @@ describe("Deadman", () => {
     expect(alerts.map((a) => a.key)).toEqual([ALERT_DEADMAN]);
   });
 
-  it("honours a per-job threshold", async () => {
-    const job: DeadmanJob = { ...nightly, deadmanAfterMs: 6 * 3_600_000 };
-    await deadman().check(at("2026-01-10T02:00:00Z"), [job]);
-    successes.set(1, at("2026-01-10T03:00:00Z"));
-    await deadman().check(at("2026-01-10T08:59:00Z"), [job]);
-    expect(alerts).toEqual([]);
-    await deadman().check(at("2026-01-10T09:01:00Z"), [job]);
-    expect(alerts.map((a) => [a.params.expected_hours, a.params.interval])).toEqual([[6, "6h"]]);
-  });
-
   it("ignores disabled jobs, forgets them, and starts afresh when they are enabled again", async () => {
     successes.set(1, at("2026-01-01T03:00:00Z"));
     await deadman().check(at("2026-01-01T12:00:00Z"), [nightly]);

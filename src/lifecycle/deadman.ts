@@ -26,8 +26,6 @@ export interface DeadmanJob {
   schedule: string;
   timezone: string | null;
   enabled: boolean;
-  /** A per-job threshold replacing "twice the interval + slack". */
-  deadmanAfterMs?: number | null;
 }
 
 export interface DeadmanDeps {
@@ -76,7 +74,7 @@ const HOUR = 3_600_000;
  * second fire time after its last success, plus a run-time slack (default 1 h, so a run that
  * is merely in progress raises nothing), has gone by without a newer success. For a regular
  * schedule that is exactly 2 × interval + slack; for `0 3 * * 1-5` it allows for the weekend
- * without being lax during the week. A job's own `deadmanAfterMs` replaces the rule.
+ * without being lax during the week.
  *
  * The clock starts at the newest successful run, or when the job was first seen enabled with
  * its current schedule (a new, re-enabled or rescheduled job is not "overdue" at once). State
@@ -180,7 +178,6 @@ export class Deadman {
    * between runs it expects; null if it never becomes overdue.
    */
   private expectation(job: DeadmanJob, tz: string, reference: Date): { deadline: number; intervalMs: number } | null {
-    if (job.deadmanAfterMs != null && job.deadmanAfterMs > 0) return { deadline: reference.getTime() + job.deadmanAfterMs, intervalMs: job.deadmanAfterMs };
     try {
       const [first, second] = new CronSchedule(job.schedule, tz).next(2, reference);
       if (!first || !second) return null;

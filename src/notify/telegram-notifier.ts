@@ -1,5 +1,5 @@
 import type { Api } from "grammy";
-import { formatBytes, formatDuration } from "../cli/format.js";
+import { formatBytes, formatDuration } from "../shared/format.js";
 import type { ChatRoute } from "../db/schema.js";
 import type { ResolvedJob } from "../domain.js";
 import type { RunResult } from "../engine/backup-runner.js";

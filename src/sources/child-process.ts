@@ -5,6 +5,10 @@ import { PassThrough, type Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { redact } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
+import { oneLine } from "../shared/one-line.js";
+
+/** A failed tool's stderr in a message: its last characters, where tools put the error. */
+const STDERR_TAIL_CHARS = 500;
 
 /** What to run. `env` is added to a minimal base environment (see `childEnv`). */
 export interface ChildCommand {
@@ -70,12 +74,6 @@ export async function isExecutable(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Collapses a stderr text into one line, keeping its end (where tools put the error). */
-export function oneLine(text: string, max = 500): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length <= max ? flat : `…${flat.slice(flat.length - max)}`;
 }
 
 type ExitStatus = { code: number | null; signal: NodeJS.Signals | null; error?: undefined } | { error: Error };
@@ -144,7 +142,7 @@ class Supervised {
     const tail = this.stderrTail();
     const make = (msg: string, code: number | null, sig: NodeJS.Signals | null, cause?: unknown) =>
       new SourceProcessError(redact(msg, this.ctx.secrets), this.ctx.kind, this.tool, code, sig, tail, { cause });
-    const withTail = (msg: string) => (tail.trim() ? `${msg}: ${oneLine(tail)}` : msg);
+    const withTail = (msg: string) => (tail.trim() ? `${msg}: ${oneLine(tail, STDERR_TAIL_CHARS)}` : msg);
     if (status.error) {
       const code = (status.error as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "it is not installed or not on PATH" : status.error.message;

@@ -3,6 +3,7 @@ import { access, mkdir, readdir, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { extractTree, packToStream, packTree } from "./tar.js";
+import { oneLine } from "../shared/one-line.js";
 
 /**
  * A plain directory, backed up as a tar with entries relative to it (the same layout as the
@@ -90,8 +91,4 @@ async function prepareEmptyDirectory(dir: string): Promise<void> {
   if ((await readdir(dir)).length > 0) {
     throw new SourceError(`restore target ${dir} is not empty: restore into a new or empty directory`, "directory");
   }
-}
-
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
 }

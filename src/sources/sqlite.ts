@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import Database from "better-sqlite3";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
+import { oneLine } from "../shared/one-line.js";
 
 /** sqlite3_backup_step page count meaning "all remaining pages in one step". */
 const ALL_PAGES = 0x7fffffff;
@@ -155,8 +156,4 @@ async function fsync(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
 }

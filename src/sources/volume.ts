@@ -7,6 +7,7 @@ import { ownContainerIdCandidates } from "../docker/self-container.js";
 import { stopLabelledUsers, type StoppedContainers } from "../docker/stop-during-backup.js";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { packToStream, ReaderGoneError, rewriteTar, safeEntries, underPrefix } from "./tar.js";
+import { oneLine } from "../shared/one-line.js";
 
 /**
  * A Docker named volume, read and written through a short-lived helper container that is
@@ -72,7 +73,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
           throw new SourceError(message, "volume", { cause: failure.err });
         }
         if (cleanupErrors.length > 0) {
-          const message = `backup of volume "${name}" was read completely, but ${cleanupErrors.map(oneLine).join("; ")}`;
+          const message = `backup of volume "${name}" was read completely, but ${cleanupErrors.map((e) => oneLine(e)).join("; ")}`;
           throw new SourceError(message, "volume", { cause: cleanupErrors[0] });
         }
       })();
@@ -189,9 +190,5 @@ async function cleanUp(helper: HelperContainer | undefined, stopped: StoppedCont
 }
 
 function withCleanup(message: string, cleanupErrors: unknown[]): string {
-  return cleanupErrors.length === 0 ? message : `${message}; ${cleanupErrors.map(oneLine).join("; ")}`;
-}
-
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ").trim();
+  return cleanupErrors.length === 0 ? message : `${message}; ${cleanupErrors.map((e) => oneLine(e)).join("; ")}`;
 }

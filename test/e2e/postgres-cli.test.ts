@@ -146,4 +146,33 @@ jobs:
     expect(sql).toContain("Привет, 世界 🎉");
     expect(ws.spoolEntries()).toEqual([]);
   });
+
+  it("refuses another age key with a clear message: nothing restored, the target and its server untouched, no file written", async () => {
+    const result = await backup("sealed");
+    const other = await generateIdentity();
+    const otherKey = ws.writeFile("other-key.txt", `${other}\n`);
+    const target = targets[3]!;
+    await target.query("create table if not exists untouched_marker (v text); insert into untouched_marker values ('before')");
+    const state = async () => ({
+      tables: await target.query("select string_agg(table_name, ',' order by table_name) from information_schema.tables where table_schema = 'public'"),
+      marker: await target.query("select string_agg(v, ',') from untouched_marker"),
+      databases: await target.query("select string_agg(datname, ',' order by datname) from pg_database"),
+    });
+    const before = await state();
+    const wanted = `the age identity given does not open run ${result.runId}; nothing was restored`;
+
+    for (const into of [["--to", "target-3", "--replace"], ["--to", "target-3", "--new-database"]]) {
+      const r = await ws.cli(["restore", String(result.runId), ...into, "--identity", otherKey]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(wanted);
+      expect(r.stderr).not.toContain(other);
+      expect(await state()).toEqual(before);
+    }
+    const out = path.join(ws.dir, "wrong-key.sql");
+    const toFile = await ws.cli(["restore", String(result.runId), "--file", out, "--identity", otherKey]);
+    expect(toFile.code).toBe(1);
+    expect(toFile.stderr).toContain(wanted);
+    expect(readdirSync(ws.dir)).not.toContain("wrong-key.sql");
+    expect(ws.spoolEntries()).toEqual([]);
+  });
 });

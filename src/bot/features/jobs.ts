@@ -3,7 +3,8 @@ import { ValidationError } from "../../services/errors.js";
 import type { JobView } from "../../services/jobs.service.js";
 import type { BotContext } from "../context.js";
 import { JobBusyError, type BotDeps } from "../deps.js";
-import { clip, formatBytes, formatTime } from "../format.js";
+import { formatBytes } from "../../shared/format.js";
+import { clip, formatTime } from "../format.js";
 import { answer, commandArg, errorText, localeOf, num, show } from "../helpers.js";
 import {
   backToJobKeyboard,

@@ -1,0 +1,55 @@
+import { createTelegramDestination } from "../../src/destinations/telegram.js";
+import { createI18n, translator } from "../../src/i18n.js";
+import { createLogger } from "../../src/logger.js";
+import { startFakeTelegram } from "../fake-telegram/server.js";
+import { destinationContract } from "./contract.js";
+
+const HOUR_S = 3600;
+const translate = translator(createI18n());
+
+/** Telegram through the fake Bot API (real HTTP, real multipart, the cloud's 50 MB / 20 MB limits). */
+destinationContract("Telegram channel", async () => {
+  const fake = await startFakeTelegram();
+  const channel = fake.createChannel({ title: "Backups" });
+  const deps = {
+    apiRoot: fake.apiRoot,
+    selfHosted: false,
+    defaultToken: fake.token,
+    translate,
+    locale: "en",
+    log: createLogger("silent"),
+    timeoutSeconds: 30,
+    // The destination keeps to the 48-hour rule by the same clock the fake applies it with.
+    now: () => fake.nowMs(),
+  };
+  return {
+    destination: createTelegramDestination({ kind: "telegram", name: "channel", chatId: String(channel.id) }, deps),
+    refusing: createTelegramDestination({ kind: "telegram", name: "gone", chatId: "-1009999999999" }, deps),
+    async copies(name) {
+      return fake.documents(channel.id).filter((m) => m.document?.file_name === name).length;
+    },
+    repeatPut: "adds",
+    neverStored: () => ({ locator: String(channel.id), messageId: 999_999, fileId: "never-stored" }),
+    refuseDeletion(location, storedAt) {
+      fake.advanceClock(49 * HOUR_S);
+      return { ...location, storedAt };
+    },
+    transientFault(op) {
+      if (op === "put") fake.failNext("sendDocument", { kind: "drop", afterBytes: 8192 });
+      else {
+        fake.failNext("deleteMessages", { kind: "drop" });
+        fake.failNext("deleteMessage", { kind: "drop" });
+      }
+    },
+    async holdNextPut(file) {
+      fake.failNext("sendDocument", { kind: "stall", ms: 60_000 });
+      const underway = (async () => {
+        while (!fake.requestsFor("sendDocument").some((r) => r.outcome === "pending")) await new Promise((r) => setTimeout(r, 10));
+      })();
+      return { file, underway, release: async () => {} };
+    },
+    async close() {
+      await fake.close();
+    },
+  };
+});
