@@ -9,6 +9,10 @@ import type { DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./engine/job-executor.js";
 import { Pruner } from "./engine/pruner.js";
 import { SkewGuard } from "./engine/skew-guard.js";
+import { ensureInstallationId } from "./engine/installation.js";
+import { CatalogPublisher } from "./engine/catalog-publisher.js";
+import { AdoptError, AdoptService } from "./engine/adopt.js";
+import { createTelegramCatalogChat } from "./destinations/telegram-catalog.js";
 import { createSystemClock, type Clock } from "./scheduler/clock.js";
 import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
 import { silentNotifier, type Notifier } from "./notify/port.js";
@@ -49,6 +53,8 @@ export interface App {
   runner: BackupRunner;
   executor: JobExecutor;
   restorer: RestoreService;
+  /** `adopt <chat>`: imports a chat's catalog (src/engine/adopt.ts). */
+  adopter: AdoptService;
   notifier: Notifier;
   /** Clock errors that pause pruning, per job (one alert per episode; an admin confirms the clock). */
   skewGuard: SkewGuard;
@@ -70,6 +76,8 @@ export interface BuildOptions {
   readBackIdleMs?: number;
   /** Time for backups, retention and the executor; tests inject a manual clock. Default the system clock. */
   clock?: Clock;
+  /** Catalogs larger than this are chained over several documents (default 8 MiB); tests make it small. */
+  catalogDocumentBytes?: number;
 }
 
 /** Settings key of an admin's chosen language. */
@@ -89,7 +97,8 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const sourcesRepo = new SourcesRepo(db);
     const destinationsRepo = new DestinationsRepo(db);
     const jobsRepo = new JobsRepo(db);
-    const runs = new RunsRepo(db);
+    const installationId = ensureInstallationId(settings);
+    const runs = new RunsRepo(db, installationId);
     const restores = new RestoresRepo(db);
 
     const sources = new SourcesService({ repo: sourcesRepo, jobs: jobsRepo, box, env });
@@ -140,6 +149,30 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
           log,
         })
       : silentNotifier;
+    const catalogs = new CatalogPublisher({
+      runs,
+      installationId,
+      jobsAt: (id) => jobsRepo.listByDestination(id),
+      jobByName: (name) => jobsRepo.findByName(name),
+      sourceById: (id) => sourcesRepo.findById(id),
+      destinationsOf: (jobId) => jobsRepo.findById(jobId)?.destinationIds ?? [],
+      settings,
+      chatFor: async (id) => {
+        if (destinationsRepo.findById(id)?.kind !== "telegram") return null;
+        const { config: c } = await destinations.resolve(id);
+        const token = c.kind === "telegram" ? c.botToken || config.botToken : undefined;
+        if (c.kind !== "telegram" || !token) return null;
+        const chat = createTelegramCatalogChat({ token, apiRoot: config.telegramApiRoot, chat: c.chatId, threadId: c.threadId, timeoutSeconds: options.telegramTimeoutSeconds });
+        return { chat, name: c.name, threadId: c.threadId };
+      },
+      caption: (catalog) => translate(channelLocale(), "catalog-caption", { runs: catalog.runs.length, jobs: catalog.jobs.length }),
+      notifier,
+      log,
+      clock,
+      maxDocumentBytes: options.catalogDocumentBytes,
+    });
+    /** Jobs whose prune has just published their catalogs (the executor need not publish again). */
+    const catalogPublishedFor = new Set<number>();
     const pruner = new Pruner({
       runs,
       log,
@@ -148,12 +181,20 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       skewGuard,
       notifier,
       destinationFor: async (id) => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null),
+      beforeDelete: async (jobId, runIds) => {
+        await catalogs.beforePrune(jobId, runIds);
+        catalogPublishedFor.add(jobId);
+      },
     });
     const executor = new JobExecutor({
       jobs, runner, runs, notifier, log, clock,
-      afterSuccess: async (jobId, result) => {
+      afterSuccess: async (jobId, result, signal) => {
         const job = jobsRepo.findById(jobId);
-        if (job) await pruner.afterRun({ id: job.id, name: job.name, retention: job.retention, timezone: job.timezone }, result);
+        if (job) await pruner.afterRun({ id: job.id, name: job.name, retention: job.retention, timezone: job.timezone }, result, signal);
+      },
+      // A prune that deleted runs has just published the catalogs without them.
+      afterChange: async (jobId) => {
+        if (!catalogPublishedFor.delete(jobId)) await catalogs.afterRun(jobId);
       },
     });
     const restorer = new RestoreService({
@@ -166,8 +207,16 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       log,
     });
 
+    const adopter = new AdoptService({
+      db, runs, jobs: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo,
+      chatFor: (ref) => {
+        if (!config.botToken) throw new AdoptError("adopting reads the chat through the bot: set BOT_TOKEN (the same bot that posted the backups)");
+        return createTelegramCatalogChat({ token: config.botToken, apiRoot: config.telegramApiRoot, chat: ref, timeoutSeconds: options.telegramTimeoutSeconds });
+      },
+    });
+
     return {
-      config, log, db, runs, restores, docker, settings, sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer,
+      config, log, db, runs, restores, docker, settings, sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, adopter,
       notifier, skewGuard, translate, userLocale, checkDestination,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
       checkRestoreTarget: async (c, into, signal) => sourceRegistry[c.kind].checkRestoreTarget?.(c, into, signal),

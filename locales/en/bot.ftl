@@ -14,6 +14,7 @@ cmd-runnow = Run a job now: /runnow [job]
 cmd-logs = Run history: /logs [job]
 cmd-status = Every job at a glance
 cmd-restore = Restore a backup
+cmd-adopt = Import the backups a channel's catalog lists (new server)
 cmd-lang = Change the language
 cmd-cancel = Cancel what you are doing
 
@@ -319,3 +320,40 @@ restore-target-new-database = 🆕 New database { $database } (beside { $name })
 restore-target-replace-original = ♻️ Replace { $name } (the original source)
 restore-target-replace = ♻️ Replace { $name }
 restore-new-database-chosen = 🆕 Restoring backup #{ $run } into the new database { $database } on the server of "{ $name }". Nothing that exists now is touched. If anything fails, the new database is removed again; it counts as restored only when the ✅ below says so.
+
+## /adopt (issue 12): import a chat's pinned catalog
+adopt-ask-chat = Which chat holds the backups? Forward any post of that channel to me, or send its id (-100…) or @username.
+adopt-unavailable = Adopting needs BOT_TOKEN: the chat is read through the bot that posted the backups.
+adopt-failed = ❌ Could not read the chat's catalog: { $error }
+adopt-summary = 🗂 Catalog of chat { $chat }, written { $written }: { $jobs } { $jobs ->
+        [one] job
+       *[other] jobs
+    }, { $runs } { $runs ->
+        [one] run
+       *[other] runs
+    }.
+adopt-job-new = • job { $job } ({ $kind }): created disabled; to set before enabling: { $secrets }
+adopt-job-exists = • job { $job }: exists here already, kept as it is
+adopt-run = #{ $run } { $job } · { $date } · { $size } · { $state ->
+        [complete] ✅ complete
+        [unverified] ⚠️ complete, not verified when made
+       *[incomplete] ❌ parts missing
+    }{ $imported ->
+        [yes] {" "}· already imported
+       *[other] {""}
+    }
+adopt-secret-password = the password of source "{ $source }"
+adopt-secret-passphrase = the job's passphrase
+adopt-btn-import = 📥 Import
+adopt-btn-cancel = ✖ Cancel
+adopt-cancelled = Nothing was imported.
+adopt-done = ✅ Imported { $runs } { $runs ->
+        [one] run
+       *[other] runs
+    } ({ $skipped } already here) with destination "{ $destination }". Jobs created disabled: { $jobs }. Restore them with /restore.
+adopt-needs-secrets = 🔐 { $job } stays disabled until { $secrets } is set (config import, then enable it in /jobs).
+adopt-btn-secrets = 🔐 Set the secrets of { $job }
+adopt-ask-password = 🔐 Send the password of source "{ $source }" (job { $job }), or a reference such as env:DB_PASSWORD or file:/run/secrets/db. I delete your message at once. /cancel stops here.
+adopt-ask-passphrase = 🔐 Send the passphrase of job { $job } (its backups were encrypted with it), or a reference such as env:BACKUP_PASSPHRASE. I delete your message at once. /cancel stops here.
+adopt-passphrase-wrong = That passphrase does not open backup #{ $run } of { $job }: nothing was stored. Send the right one, or /cancel.
+adopt-job-enabled = ✅ { $job } has its secrets and is enabled again.

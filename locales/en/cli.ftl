@@ -19,6 +19,9 @@ cli-usage =
       verify <run-id>                        download every stored part of a run and check its sha256
       config export [file] [--with-secrets]  write all sources, destinations and jobs as YAML
       config import <file>                   validate and upsert sources, destinations and jobs from YAML
+      adopt <chat> [--yes] [--take-over]     read the catalog pinned in a chat (id or @username): list its jobs and runs,
+                                             then import them (runs restorable here, jobs created disabled;
+                                             --take-over: this installation's retention prunes them from now on)
       migrate                                apply database migrations and exit
       help                                   show this text
 
@@ -94,3 +97,32 @@ cli-run-status-unverified = run { $run }: ⚠️ stored, NOT verified — not ev
 cli-restore-not-empty = source "{ $source }" (database { $database }) is not empty. Restore beside it with --new-database (nothing is touched), or replace its content with --replace (the current data is dropped once the backup has loaded completely; after any failure it stays as it is).
 cli-restore-new-database-kind = --new-database works for PostgreSQL and MySQL/MariaDB sources; "{ $source }" is a { $kind } source
 cli-restored-new-database = run { $run } restored into the new database { $database } on the server of source "{ $source }" ({ $size } payload, every part's sha256 checked)
+
+# Adopt (issue 12): rebuild the index from a chat's pinned catalog
+cli-adopt-header = catalog of chat { $chat } · installation { $installation } · written { $written }
+cli-adopt-jobs = jobs ({ $count }):
+cli-adopt-job-new = { $job } · { $kind } source "{ $source }" · { $schedule } · created DISABLED; secrets to set before enabling: { $secrets }
+cli-adopt-job-exists = { $job } · a job of this name is here already: kept as it is
+cli-adopt-secret-password = the password of source "{ $source }"
+cli-adopt-secret-passphrase = the job's passphrase
+cli-adopt-runs = runs kept in the chat ({ $count }):
+cli-adopt-run = run { $run } · { $job } · { $date } · { $size } · { $parts } { $parts ->
+        [one] part
+       *[other] parts
+    } · { $state ->
+        [complete] complete
+        [unverified] complete, not verified when it was made
+       *[incomplete] INCOMPLETE: parts missing
+    }{ $imported ->
+        [yes] {" "}· already imported
+       *[other] {""}
+    }
+cli-adopt-confirm = Import these runs and jobs? [y/N]
+cli-adopt-cancelled = nothing imported
+cli-adopt-dry-run = nothing imported yet: run again with --yes to import (or in a terminal, to confirm)
+cli-adopt-done = imported { $runs } { $runs ->
+        [one] run
+       *[other] runs
+    } ({ $skipped } already here) with destination "{ $destination }"; jobs created disabled: { $jobs }; sources created: { $sources }
+cli-adopt-run-here = run { $from } ({ $job }) is run { $id } here: restore and verify it by that number
+cli-adopt-enable-hint = job "{ $job }" stays disabled until you set { $secrets }; then enable it (bot, or config import with enabled: true)

@@ -79,3 +79,18 @@ progress-interrupted-crash =
     ⚠️ { $job }: run #{ $run } was interrupted during { $phase }: the process stopped (crash, kill or power loss). Found and recorded at { $at }.
 restore-interrupted-crash =
     ⚠️ Restore of run #{ $run } into { $target } was interrupted: the process stopped (crash, kill or power loss). Its temporary files were removed at { $at }.
+
+# Catalog and adopt (issue 12)
+catalog-caption = 🗂 Tele-Backup catalog · { $runs } { $runs ->
+    [one] run
+   *[other] runs
+  } · { $jobs } { $jobs ->
+    [one] job
+   *[other] jobs
+  }
+    Keep this message pinned: a new server finds every backup here with `tele-backup adopt`.
+alert-catalog-recreated =
+    ⚠️ The catalog of { $destination } (chat { $chat }) was no longer the chat's pinned message (unpinned, deleted or pinned over). It is published and pinned again; keep it pinned, a new server finds the backups through it.
+alert-catalog-refused =
+    ⚠️ The catalog of { $destination } (chat { $chat }) cannot be published: { $error }
+    Without it a new server cannot find these backups (tele-backup adopt). Let the bot edit (pin) messages in that chat; backups go on meanwhile.

@@ -14,6 +14,7 @@ cmd-runnow = Запустить задание сейчас: /runnow [задан
 cmd-logs = История запусков: /logs [задание]
 cmd-status = Все задания на одном экране
 cmd-restore = Восстановить из копии
+cmd-adopt = Импортировать копии из каталога канала (новый сервер)
 cmd-lang = Сменить язык
 cmd-cancel = Отменить текущее действие
 
@@ -287,3 +288,31 @@ restore-target-new-database = 🆕 Новая база { $database } (рядом
 restore-target-replace-original = ♻️ Заменить { $name } (исходный источник)
 restore-target-replace = ♻️ Заменить { $name }
 restore-new-database-chosen = 🆕 Восстанавливаю копию #{ $run } в новую базу { $database } на сервере «{ $name }». Ничего существующего не затрагивается. Если что-то пойдёт не так, новая база будет удалена; восстановленной она считается, только когда ниже появится ✅.
+
+## /adopt (задача 12): импорт закреплённого каталога чата
+adopt-ask-chat = В каком чате копии? Перешлите мне любой пост этого канала или пришлите его id (-100…) или @username.
+adopt-unavailable = Для импорта нужен BOT_TOKEN: чат читается через бота, который публиковал копии.
+adopt-failed = ❌ Не удалось прочитать каталог чата: { $error }
+adopt-summary = 🗂 Каталог чата { $chat }, записан { $written }: заданий — { $jobs }, запусков — { $runs }.
+adopt-job-new = • задание { $job } ({ $kind }): будет создано выключенным; перед включением задать: { $secrets }
+adopt-job-exists = • задание { $job }: уже есть здесь, остаётся как есть
+adopt-run = #{ $run } { $job } · { $date } · { $size } · { $state ->
+        [complete] ✅ полный
+        [unverified] ⚠️ полный, при создании не проверен
+       *[incomplete] ❌ не хватает частей
+    }{ $imported ->
+        [yes] {" "}· уже импортирован
+       *[other] {""}
+    }
+adopt-secret-password = пароль источника «{ $source }»
+adopt-secret-passphrase = пароль шифрования задания
+adopt-btn-import = 📥 Импортировать
+adopt-btn-cancel = ✖ Отмена
+adopt-cancelled = Ничего не импортировано.
+adopt-done = ✅ Импортировано запусков: { $runs } (уже были: { $skipped }), получатель «{ $destination }». Созданы выключенными задания: { $jobs }. Восстановление — командой /restore.
+adopt-needs-secrets = 🔐 { $job } останется выключенным, пока не задан { $secrets } (config import, затем включите его в /jobs).
+adopt-btn-secrets = 🔐 Задать секреты { $job }
+adopt-ask-password = 🔐 Пришлите пароль источника «{ $source }» (задание { $job }) или ссылку вида env:DB_PASSWORD или file:/run/secrets/db. Я сразу удалю ваше сообщение. /cancel — прервать.
+adopt-ask-passphrase = 🔐 Пришлите пароль шифрования задания { $job } (им зашифрованы его копии) или ссылку вида env:BACKUP_PASSPHRASE. Я сразу удалю ваше сообщение. /cancel — прервать.
+adopt-passphrase-wrong = Этот пароль не открывает копию #{ $run } задания { $job }: ничего не сохранено. Пришлите верный или /cancel.
+adopt-job-enabled = ✅ У задания { $job } есть все секреты, оно снова включено.

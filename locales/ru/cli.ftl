@@ -19,6 +19,9 @@ cli-usage =
       verify <run-id>                        скачать все сохранённые части запуска и проверить их sha256
       config export [file] [--with-secrets]  выгрузить источники, получателей и задания в YAML
       config import <file>                   проверить и загрузить источники, получателей и задания из YAML
+      adopt <chat> [--yes] [--take-over]     прочитать закреплённый в чате каталог (id или @username): показать задания и запуски,
+                                             затем импортировать их (запуски можно восстанавливать, задания создаются выключенными;
+                                             --take-over: с этого момента их удаляет политика хранения этой установки)
       migrate                                применить миграции базы и выйти
       help                                   показать эту справку
 
@@ -82,3 +85,26 @@ cli-run-status-unverified = запуск { $run }: ⚠️ сохранено, Н
 cli-restore-not-empty = источник «{ $source }» (база { $database }) не пуст. Восстановите рядом с ним через --new-database (ничего не затрагивается) или замените его содержимое через --replace (текущие данные удаляются, только когда резервная копия загружена полностью; при любом сбое они остаются как есть).
 cli-restore-new-database-kind = --new-database работает для источников PostgreSQL и MySQL/MariaDB; «{ $source }» — источник типа { $kind }
 cli-restored-new-database = запуск { $run } восстановлен в новую базу { $database } на сервере источника «{ $source }» (данных { $size }, sha256 каждой части проверен)
+
+# Adopt (задача 12): восстановление индекса из закреплённого каталога чата
+cli-adopt-header = каталог чата { $chat } · установка { $installation } · записан { $written }
+cli-adopt-jobs = задания ({ $count }):
+cli-adopt-job-new = { $job } · источник { $kind } «{ $source }» · { $schedule } · будет создано ВЫКЛЮЧЕННЫМ; перед включением задать: { $secrets }
+cli-adopt-job-exists = { $job } · задание с таким именем уже есть: остаётся как есть
+cli-adopt-secret-password = пароль источника «{ $source }»
+cli-adopt-secret-passphrase = пароль шифрования задания
+cli-adopt-runs = запуски, хранящиеся в чате ({ $count }):
+cli-adopt-run = запуск { $run } · { $job } · { $date } · { $size } · частей: { $parts } · { $state ->
+        [complete] полный
+        [unverified] полный, но при создании не проверен
+       *[incomplete] НЕПОЛНЫЙ: не хватает частей
+    }{ $imported ->
+        [yes] {" "}· уже импортирован
+       *[other] {""}
+    }
+cli-adopt-confirm = Импортировать эти запуски и задания? [y/N]
+cli-adopt-cancelled = ничего не импортировано
+cli-adopt-dry-run = пока ничего не импортировано: запустите снова с --yes (или в терминале, чтобы подтвердить)
+cli-adopt-done = импортировано запусков: { $runs } (уже были: { $skipped }), получатель «{ $destination }»; созданы выключенными задания: { $jobs }; созданы источники: { $sources }
+cli-adopt-run-here = запуск { $from } ({ $job }) здесь — запуск { $id }: по этому номеру его восстанавливают и проверяют
+cli-adopt-enable-hint = задание «{ $job }» останется выключенным, пока не задан { $secrets }; затем включите его (в боте или через config import с enabled: true)

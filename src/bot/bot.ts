@@ -7,6 +7,7 @@ import { COMMANDS, commandDescriptionKey } from "./commands.js";
 import { initialSession, type BotContext } from "./context.js";
 import { registerConversations } from "./conversations/index.js";
 import type { BotDeps } from "./deps.js";
+import { adoptFeature } from "./features/adopt.js";
 import { cancelFeature } from "./features/cancel.js";
 import { destinationsFeature } from "./features/destinations.js";
 import { helpFeature } from "./features/help.js";
@@ -83,6 +84,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     runsFeature(deps),
     statusFeature(deps),
     restoreFeature(deps, runtime.tasks),
+    adoptFeature(deps),
   );
   bot.use(unhandledFeature());
 

@@ -16,6 +16,7 @@ export const COMMANDS = [
   "logs",
   "status",
   "restore",
+  "adopt",
   "lang",
   "cancel",
 ] as const;

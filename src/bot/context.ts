@@ -20,7 +20,11 @@ export type Prompt =
   /** The next message is the age identity (AGE-SECRET-KEY-1…) for a run encrypted to recipients; deleted at once. */
   | { kind: "restore-identity"; runId: number; target: RestoreChoice; targetName: string }
   /** The next message is the passphrase of a run whose stored one does not open it; deleted at once, never stored. */
-  | { kind: "restore-passphrase"; runId: number; target: RestoreChoice; targetName: string };
+  | { kind: "restore-passphrase"; runId: number; target: RestoreChoice; targetName: string }
+  /** /adopt: the next message names the chat whose catalog to read (a forwarded post, an id or @username). */
+  | { kind: "adopt-chat" }
+  /** /adopt: the next message is the missing password (of the job's source) or passphrase of an adopted job; deleted at once. */
+  | { kind: "adopt-secret"; jobId: number; secret: "password" | "passphrase" };
 
 /**
  * Where a restore goes: replace a source's content (by id), a new database on a database

@@ -1,3 +1,4 @@
+import type { AdoptService } from "../engine/adopt.js";
 import type { App } from "../app.js";
 import type { Progress, RunResult, RunTrigger } from "../engine/backup-runner.js";
 import type { RestoreService } from "../engine/restore.js";
@@ -89,6 +90,8 @@ export interface BotDeps {
   clock?: Pick<Clock, "now">;
   /** (restore) Restores in progress, with their progress message and scratch files, for crash recovery. */
   restores?: RestoresRepo;
+  /** /adopt: imports a chat's catalog (src/engine/adopt.ts). */
+  adopter?: AdoptService;
 }
 
 /** `runJob` refused: the job is already running or waiting in the queue. */
@@ -125,6 +128,7 @@ export function botDepsFromApp(
     restorer: app.restorer,
     skewGuard: app.skewGuard,
     restores: app.restores,
+    adopter: app.adopter,
     ...rest,
   };
 }

@@ -6,10 +6,11 @@ import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
 import type { CopyCheck } from "../engine/verify.js";
 import { ValidationError } from "../services/errors.js";
+import type { AdoptPlan } from "../engine/adopt.js";
 import { partialFileOf, type RestoreTarget } from "../engine/restore.js";
 import type { RestoreInto } from "../sources/port.js";
 import { proposedDatabaseName } from "../sources/restore-names.js";
-import { formatBytes, formatDuration } from "./format.js";
+import { formatBytes, formatDuration } from "../shared/format.js";
 import { BACKUP_EXIT, backupOutcome, type CliText } from "./messages.js";
 import { progressLine } from "./progress-line.js";
 
@@ -27,7 +28,8 @@ export type Command =
   | { name: "restore"; runId: number; to?: string; file?: string; identity?: string; passphraseFile?: string; replace?: boolean; newDatabase?: string }
   | { name: "verify"; runId: number }
   | { name: "config-export"; file?: string; withSecrets: boolean }
-  | { name: "config-import"; file: string };
+  | { name: "config-import"; file: string }
+  | { name: "adopt"; chat: string; yes: boolean; takeOver: boolean };
 
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -79,6 +81,15 @@ export function parseCommand(argv: string[]): Command {
       const { positionals } = parse({}, 1);
       return { name: "verify", runId: runId(positionals[0]) };
     }
+    case "adopt": {
+      // A chat id such as -1001234567890 is no option.
+      const negative = rest.filter((a) => /^-\d+$/.test(a));
+      if (negative.length > 0) rest.splice(0, rest.length, ...rest.filter((a) => !negative.includes(a)), "--", ...negative);
+      const { values, positionals } = parse({ yes: { type: "boolean" }, "take-over": { type: "boolean" } }, 1);
+      const chat = positionals[0];
+      if (!chat || !(/^-?\d{1,20}$/.test(chat) || /^@[A-Za-z][A-Za-z0-9_]{3,}$/.test(chat))) throw new UsageError(`adopt needs a chat id (-100…) or @username, got "${chat ?? ""}"`);
+      return { name: "adopt", chat, yes: Boolean(values.yes), takeOver: Boolean(values["take-over"]) };
+    }
     case "config": {
       const [sub, ...subRest] = rest;
       rest.splice(0, rest.length, ...subRest);
@@ -103,6 +114,8 @@ export interface CommandIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   signal: AbortSignal;
+  /** Where a confirmation is read from (default process.stdin; asked only when it is a terminal). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** Runs a parsed command; returns the exit code. Errors with a user-facing message are thrown. */
@@ -207,6 +220,9 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       return 0;
     }
 
+    case "adopt":
+      return adopt(app, command, io);
+
     case "config-import": {
       const text = await readFile(command.file, "utf8");
       try {
@@ -256,4 +272,52 @@ async function restoreTarget(app: App, command: Extract<Command, { name: "restor
     throw new UsageError(io.text("cli-restore-not-empty", { source: source.name, database }));
   }
   return { kind: "source", name: source.name, config, into };
+}
+
+/** `adopt <chat>`: shows what the chat's catalog holds, then imports it after --yes or a typed "y". */
+async function adopt(app: App, command: Extract<Command, { name: "adopt" }>, io: CommandIo): Promise<number> {
+  const out = (s: string) => io.stdout.write(s + "\n");
+  const t = io.text;
+  const plan = await app.adopter.inspect(command.chat, io.signal);
+  const { catalog } = plan;
+  const when = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+  const secrets = (job: AdoptPlan["jobs"][number]) =>
+    job.missing.map((m) => (m === "password" ? t("cli-adopt-secret-password", { source: job.job.source.name }) : t("cli-adopt-secret-passphrase"))).join(", ");
+  out(t("cli-adopt-header", { chat: catalog.chat.id, installation: catalog.installation_id, written: when(catalog.written_at) }));
+  out(t("cli-adopt-jobs", { count: plan.jobs.length }));
+  for (const j of plan.jobs) {
+    if (j.exists) out("  " + t("cli-adopt-job-exists", { job: j.job.name }));
+    else out("  " + t("cli-adopt-job-new", { job: j.job.name, kind: j.job.source.kind, source: j.job.source.name, schedule: j.job.schedule, secrets: secrets(j) || "-" }));
+  }
+  out(t("cli-adopt-runs", { count: plan.runs.length }));
+  for (const r of plan.runs) {
+    out("  " + t("cli-adopt-run", {
+      run: r.run.run_id, job: r.run.job, date: when(r.run.started_at), size: formatBytes(r.run.payload_size ?? 0), parts: r.run.part_count ?? 0,
+      state: r.complete ? (r.run.verified ? "complete" : "unverified") : "incomplete", imported: r.imported ? "yes" : "no",
+    }));
+  }
+  let go = command.yes;
+  const stdin = io.stdin ?? process.stdin;
+  if (!go && stdin.isTTY) {
+    const { createInterface } = await import("node:readline/promises");
+    const rl = createInterface({ input: stdin, output: io.stdout });
+    try {
+      go = /^(y|yes|д|да)$/i.test((await rl.question(t("cli-adopt-confirm") + " ", { signal: io.signal })).trim());
+    } finally {
+      rl.close();
+    }
+    if (!go) {
+      out(t("cli-adopt-cancelled"));
+      return 1;
+    }
+  }
+  if (!go) {
+    out(t("cli-adopt-dry-run"));
+    return 0;
+  }
+  const result = app.adopter.apply(plan, { takeOver: command.takeOver });
+  out(t("cli-adopt-done", { runs: result.runsImported.length, skipped: result.runsSkipped, destination: result.destination, jobs: result.jobsCreated.join(", ") || "-", sources: result.sourcesCreated.join(", ") || "-" }));
+  for (const r of result.idsHere) out("  " + t("cli-adopt-run-here", r));
+  for (const j of plan.jobs) if (!j.exists && result.jobsCreated.includes(j.job.name) && j.missing.length > 0) out(t("cli-adopt-enable-hint", { job: j.job.name, secrets: secrets(j) }));
+  return 0;
 }

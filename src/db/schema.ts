@@ -55,6 +55,11 @@ export const jobs = sqliteTable("jobs", {
   enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
   /** Where success and failure messages go, when not to the job's destination chats: `{ success?: ChatRoute, failure?: ChatRoute }`. */
   notify: text("notify", { mode: "json" }).$type<NotifyRoutes>().notNull().default(sql`'{}'`),
+  /**
+   * Secrets a job adopted from a chat's catalog (`tele-backup adopt`) came without: `password`
+   * (its source's) and/or `passphrase`. The job cannot be enabled while one is still unset.
+   */
+  missingSecrets: text("missing_secrets", { mode: "json" }).$type<Array<"password" | "passphrase">>().notNull().default(sql`'[]'`),
   ...timestamps,
 });
 
@@ -124,6 +129,13 @@ export const runs = sqliteTable(
     /** The chat message showing this run's progress ("Run now" in the bot), finalized by recovery after a crash. */
     progressChatId: integer("progress_chat_id"),
     progressMessageId: integer("progress_message_id"),
+    /**
+     * The installation that made this run (settings `installation.id`, src/engine/installation.ts).
+     * Retention and catalogs only touch runs of their own installation; a run adopted from
+     * another installation keeps that one's id until it is taken over. Null: made here before
+     * installation ids existed (this installation's).
+     */
+    installationId: text("installation_id"),
   },
   (t) => [index("runs_job_started").on(t.jobId, t.startedAt)],
 );

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import type { Api } from "grammy";
 import { lazyRequire } from "../lazy.js";
-import { formatBytes } from "../cli/format.js";
+import { formatBytes } from "../shared/format.js";
 import { redact } from "../crypto/redact.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
@@ -33,7 +33,7 @@ type TelegramConfig = Extract<DestinationConfig, { kind: "telegram" }>;
 
 /**
  * A Telegram chat (channel, group or forum topic). Each part is one `sendDocument`; the
- * manifest is sent as a reply to the first part and pinned when the bot may pin.
+ * manifest is sent as a reply to the first part. The pinned message is the chat's catalog.
  */
 export function createTelegramDestination(config: TelegramConfig, deps: TelegramDestinationDeps): Destination {
   const token = config.botToken || deps.defaultToken;
@@ -112,13 +112,8 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
           },
           apiSignal(signal),
         );
+        // The manifest is not pinned: the chat's pinned message is its catalog (src/engine/catalog-publisher.ts).
         if (part.index === 1) firstMessage.set(run.runId, message.message_id);
-        if (isManifest) {
-          // Pinning is a convenience: a bot without the right simply leaves it unpinned.
-          await client()
-            .pinChatMessage(chat, message.message_id, { disable_notification: true }, apiSignal(signal))
-            .catch((err: unknown) => deps.log.debug({ err: classify(err).detail }, "manifest not pinned"));
-        }
         const fileId = message.document?.file_id;
         return { locator: chat, messageId: message.message_id, ...(fileId ? { fileId } : {}) };
       } catch (err) {
@@ -146,12 +141,8 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
       }
     },
 
-    async list() {
-      // The Bot API cannot enumerate a chat's messages; the run index is the list.
-      return [];
-    },
-
-    async delete(locations: StoredLocation[]) {
+    async delete(locations: StoredLocation[], signal?: AbortSignal) {
+      signal?.throwIfAborted();
       const now = (deps.now ?? Date.now)();
       const refused: StoredLocation[] = [];
       const deletable: StoredLocation[] = [];
@@ -163,15 +154,20 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
       for (let i = 0; i < deletable.length; i += DELETE_BATCH) {
         const batch = deletable.slice(i, i + DELETE_BATCH);
         try {
-          await client().deleteMessages(chat, batch.map((l) => l.messageId!));
+          await client().deleteMessages(chat, batch.map((l) => l.messageId!), apiSignal(signal));
         } catch {
+          signal?.throwIfAborted();
           // The batch was refused as a whole: find out message by message which ones can go.
           for (const l of batch) {
             try {
-              await client().deleteMessage(chat, l.messageId!);
+              await client().deleteMessage(chat, l.messageId!, apiSignal(signal));
             } catch (err) {
+              signal?.throwIfAborted();
               const c = classify(err);
-              if (!/message to delete not found/i.test(c.detail)) refused.push(l);
+              if (/message to delete not found/i.test(c.detail)) continue;
+              // Only a refusal is "refused"; a fault that may pass fails the call, to be tried again.
+              if (!c.permanent) fail(err, "delete");
+              refused.push(l);
             }
           }
         }

@@ -11,8 +11,8 @@ import type { RunsRepo } from "../repos/runs.repo.js";
 import type { RunRow } from "../db/schema.js";
 import { SourceError } from "../sources/port.js";
 import type { SourceRegistry } from "../sources/registry.js";
-import { formatBytes } from "../cli/format.js";
-import { AbortedError, BackupError, SpoolError, type BackupPhase } from "./errors.js";
+import { formatBytes } from "../shared/format.js";
+import { BackupError, SpoolError, type BackupPhase } from "./errors.js";
 import { restoreRecipe, VERSION, type Manifest, type ManifestPart } from "./manifest.js";
 import { readBackPart, type ReadBackResult } from "./read-back.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.js";
@@ -233,6 +233,7 @@ export class BackupRunner {
         tool: "tele-backup",
         tool_version: VERSION,
         run_id: run.id,
+        ...(run.installationId ? { installation_id: run.installationId } : {}),
         job: job.name,
         source: { name: job.source.name, kind: job.source.config.kind, ...(dump.serverVersion ? { server_version: dump.serverVersion } : {}) },
         format: job.format,
@@ -353,7 +354,7 @@ export class BackupRunner {
   private async storeAgain(copy: Delivered, runId: number, job: ResolvedJob, part: SpooledPart, signal: AbortSignal): Promise<void> {
     const { destination } = copy;
     try {
-      const { refused } = await destination.delete([copy.location]);
+      const { refused } = await destination.delete([copy.location], signal);
       if (refused.length > 0) this.deps.log.warn({ run: runId, part: part.name }, "the copy that read back wrong could not be removed");
     } catch (err) {
       this.deps.log.warn({ run: runId, part: part.name, err: (err as Error).message }, "the copy that read back wrong could not be removed");
@@ -459,11 +460,16 @@ export class BackupRunner {
     });
   }
 
-  /** Removes what a failed run already delivered, so nothing half-done looks like a backup. */
+  /**
+   * Removes what a failed run already delivered, so nothing half-done looks like a backup.
+   * An interrupted run is cleaned up too, after its own signal fired, so the discard has a
+   * signal of its own: a destination that hangs cannot hold a failed run open.
+   */
   private async discard(runId: number, delivered: Delivered[], log: Logger): Promise<void> {
+    const signal = AbortSignal.timeout(DISCARD_LIMIT_MS);
     for (const d of delivered) {
       try {
-        const { refused } = await d.destination.delete([d.location]);
+        const { refused } = await d.destination.delete([d.location], signal);
         if (refused.length === 0) this.deps.runs.markPartDeleted(d.rowId);
       } catch (err) {
         log.warn({ run: runId, err: (err as Error).message }, "could not remove a part of a failed run");
@@ -477,6 +483,9 @@ export function payloadFileName(job: Pick<ResolvedJob, "name" | "compression" | 
   const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${job.name}_${stamp}.${ext}${COMPRESSION_EXT[job.compression]}${job.encryption.kind === "none" ? "" : ".age"}`;
 }
+
+/** How long removing a failed run's parts may take in all. */
+const DISCARD_LIMIT_MS = 5 * 60_000;
 
 /** How long a failed run waits for its source to finish stopping (children get SIGTERM, then SIGKILL after 5 s). */
 const SOURCE_STOP_GRACE_MS = 60_000;
@@ -523,7 +532,6 @@ function describeFailure(phase: BackupPhase, err: unknown, interrupted: boolean)
   if (err instanceof SpoolError) return `spool: ${err.message}`;
   if (err instanceof DestinationError) return `upload failed: ${err.message}`;
   if (err instanceof BackupError) return `${err.phase} failed: ${err.message}`;
-  if (err instanceof AbortedError) return `interrupted: ${err.message}`;
   const e = err as NodeJS.ErrnoException;
   return `${phase} failed: ${e?.message ?? String(err)}`;
 }

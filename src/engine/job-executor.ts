@@ -21,7 +21,12 @@ export interface JobExecutorDeps {
    * Runs after a verified successful run (retention). Its failure is logged, never turns the run
    * into a failure. A run that was not read back in full is no "good backup": nothing is pruned after it.
    */
-  afterSuccess?: (jobId: number, result: RunResult) => Promise<void>;
+  afterSuccess?: (jobId: number, result: RunResult, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Runs after every successful run, after pruning: brings the catalogs of the job's chats up to
+   * date (src/engine/catalog-publisher.ts). Its failure is logged, never turns the run into a failure.
+   */
+  afterChange?: (jobId: number, result: RunResult) => Promise<void>;
   /** Time of the run row recorded when a job cannot even be prepared; default the system clock. */
   clock?: Pick<Clock, "now">;
 }
@@ -66,7 +71,10 @@ export class JobExecutor {
     if (result.status === "success") {
       await notifier.runSucceeded(result, { jobId: job.id });
       if (this.deps.afterSuccess && result.verified) {
-        await this.deps.afterSuccess(job.id, result).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "pruning failed"));
+        await this.deps.afterSuccess(job.id, result, options.signal).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "pruning failed"));
+      }
+      if (this.deps.afterChange) {
+        await this.deps.afterChange(job.id, result).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "catalog update failed"));
       }
     } else {
       await notifier.runFailed(result, { jobId: job.id });

@@ -16,6 +16,8 @@ export interface Manifest {
   tool: "tele-backup";
   tool_version: string;
   run_id: number;
+  /** The installation that made the run (src/engine/installation.ts); absent in manifests of older versions. */
+  installation_id?: string;
   job: string;
   source: { name: string; kind: SourceKind; server_version?: string };
   format: DumpFormat;

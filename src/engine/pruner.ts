@@ -6,8 +6,10 @@ import type { Notifier } from "../notify/port.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { Clock } from "../scheduler/clock.js";
 import type { RunResult } from "./backup-runner.js";
+import { locationOf } from "./part-location.js";
 import { selectRetention, type ClockSkew, type PruneReason } from "./retention.js";
 import type { SkewGuard } from "./skew-guard.js";
+import { isOwnRun } from "./installation.js";
 
 export interface PrunerDeps {
   runs: RunsRepo;
@@ -30,6 +32,12 @@ export interface PrunerDeps {
   notifier?: Notifier;
   /** Locations handed to one `Destination.delete` call at most (Telegram's deleteMessages takes 100). */
   batchSize?: number;
+  /**
+   * Called with the runs about to be pruned, before anything is deleted: publishes the job's
+   * chat catalogs without them, so a catalog never lists a run whose parts are gone. When it
+   * throws, nothing is deleted this time (the runs are tried again after the next run).
+   */
+  beforeDelete?: (jobId: number, runIds: number[]) => Promise<void>;
 }
 
 export interface PruneJob {
@@ -65,6 +73,8 @@ const ALL_RUNS = 1_000_000;
 
 /**
  * Applies a job's retention after a run:
+ * - only to this installation's runs (`runs.installation_id`): another installation's runs in
+ *   the same job (adopted, not taken over) are never pruned here;
  * - only when that run succeeded and was verified (a failing job never loses its old backups);
  * - runs already expired are out of the picture; the rest go through `selectRetention`, in
  *   sequence (id) order, and the run that has just finished is never pruned;
@@ -80,17 +90,20 @@ const ALL_RUNS = 1_000_000;
 export class Pruner {
   constructor(private readonly deps: PrunerDeps) {}
 
-  async afterRun(job: PruneJob, result: Pick<RunResult, "runId" | "status" | "verified">): Promise<PruneReport> {
+  /** `signal` (shutdown) stops the deletions; runs not yet expired are tried again after the next run. */
+  async afterRun(job: PruneJob, result: Pick<RunResult, "runId" | "status" | "verified">, signal?: AbortSignal): Promise<PruneReport> {
     if (result.status !== "success" || !result.verified) {
       return { skipped: "pruning runs only after a verified successful run", kept: 0, expired: [], retry: [], skews: [] };
     }
-    return this.prune(job, result.runId);
+    return this.prune(job, result.runId, signal);
   }
 
-  private async prune(job: PruneJob, justFinished: number): Promise<PruneReport> {
+  private async prune(job: PruneJob, justFinished: number, signal?: AbortSignal): Promise<PruneReport> {
     const { runs, log, skewGuard } = this.deps;
     const now = this.deps.clock?.now() ?? new Date();
-    const history = runs.listByJob(job.id, ALL_RUNS);
+    // Only this installation's runs: runs adopted from another installation (same chat, same
+    // job name) are that installation's to prune, until they are taken over.
+    const history = runs.listByJob(job.id, ALL_RUNS).filter((r) => runs.installationId == null || isOwnRun(r, runs.installationId));
     const candidates = history.filter((r) => r.expiredAt == null);
     const plan = selectRetention(
       candidates.map((r) => ({ id: r.id, startedAt: r.startedAt, status: r.status, verified: r.verifiedAt != null, row: r })),
@@ -115,7 +128,18 @@ export class Pruner {
     }
     if (targets.length === 0) return report;
 
-    const outcome = await this.deleteParts(targets.flatMap((t) => t.parts), now, job.name);
+    if (this.deps.beforeDelete) {
+      try {
+        await this.deps.beforeDelete(job.id, targets.map((t) => t.row.id));
+      } catch (err) {
+        const message = `catalog: ${(err as Error).message}`;
+        log.warn({ job: job.name, err: (err as Error).message }, "the chat's catalog could not be updated; nothing is pruned until it can");
+        for (const t of targets) report.retry.push({ runId: t.row.id, error: message });
+        return report;
+      }
+    }
+
+    const outcome = await this.deleteParts(targets.flatMap((t) => t.parts), now, job.name, signal);
     for (const t of targets) {
       const failure = t.parts.map((p) => outcome.failed.get(p.id)).find((e) => e !== undefined);
       if (failure !== undefined) {
@@ -132,7 +156,7 @@ export class Pruner {
   }
 
   /** Deletes parts grouped by destination; says which were deleted and which failed (by part id). */
-  private async deleteParts(parts: RunPartRow[], now: Date, jobName: string): Promise<{ deleted: Set<number>; failed: Map<number, string> }> {
+  private async deleteParts(parts: RunPartRow[], now: Date, jobName: string, signal?: AbortSignal): Promise<{ deleted: Set<number>; failed: Map<number, string> }> {
     const deleted = new Set<number>();
     const failed = new Map<number, string>();
     const byDestination = new Map<number | null, RunPartRow[]>();
@@ -159,7 +183,7 @@ export class Pruner {
         const batch = group.slice(i, i + batchSize);
         const locations = batch.map(locationOf);
         try {
-          const { refused } = await destination.delete(locations);
+          const { refused } = await destination.delete(locations, signal);
           const refusedKeys = new Set(refused.map(locationKey));
           batch.forEach((p, j) => {
             if (refused.includes(locations[j]!) || refusedKeys.has(locationKey(locations[j]!))) return;
@@ -178,10 +202,6 @@ export class Pruner {
     }
     return { deleted, failed };
   }
-}
-
-function locationOf(p: RunPartRow): StoredLocation {
-  return { locator: p.locator ?? "", storedAt: p.storedAt, ...(p.messageId != null ? { messageId: p.messageId } : {}), ...(p.fileId != null ? { fileId: p.fileId } : {}) };
 }
 
 function locationKey(l: StoredLocation): string {

@@ -7,11 +7,15 @@ export type NewRun = typeof runs.$inferInsert;
 export type NewRunPart = typeof runParts.$inferInsert;
 
 export class RunsRepo {
-  constructor(private readonly db: Db) {}
+  /** `installationId`: stamped on every run this repository creates (see src/engine/installation.ts). */
+  constructor(
+    private readonly db: Db,
+    readonly installationId: string | null = null,
+  ) {}
 
   /** A new run, owned by this process unless `owner` says otherwise (see src/shared/process-owner.ts). */
   create(values: NewRun): RunRow {
-    return this.db.insert(runs).values({ owner: ownerToken(), ...values }).returning().get();
+    return this.db.insert(runs).values({ owner: ownerToken(), installationId: this.installationId, ...values }).returning().get();
   }
 
   update(id: number, values: Partial<NewRun>): void {
@@ -56,6 +60,30 @@ export class RunsRepo {
       .where(and(eq(runParts.runId, runId), isNull(runParts.deletedAt)))
       .orderBy(runParts.destinationId, runParts.partIndex)
       .all();
+  }
+
+  /**
+   * Successful, unexpired runs with live parts at this destination, oldest first, each with
+   * those parts (manifest included). `installationId`: only that installation's runs (and runs
+   * that carry none: made before installation ids existed).
+   */
+  keptAt(destinationId: number, installationId: string | null): Array<{ run: RunRow; parts: RunPartRow[] }> {
+    const parts = this.db
+      .select()
+      .from(runParts)
+      .where(and(eq(runParts.destinationId, destinationId), isNull(runParts.deletedAt)))
+      .orderBy(runParts.runId, runParts.partIndex)
+      .all();
+    const byRun = new Map<number, RunPartRow[]>();
+    for (const p of parts) byRun.set(p.runId, [...(byRun.get(p.runId) ?? []), p]);
+    const out: Array<{ run: RunRow; parts: RunPartRow[] }> = [];
+    for (const [runId, list] of byRun) {
+      const run = this.get(runId);
+      if (!run || run.status !== "success" || run.expiredAt != null) continue;
+      if (installationId != null && run.installationId != null && run.installationId !== installationId) continue;
+      out.push({ run, parts: list });
+    }
+    return out;
   }
 
   allParts(runId: number): RunPartRow[] {

@@ -431,6 +431,15 @@ export class JobsService {
 
     const notify = parseNotifyRoutes(input.notify, issues.at("notify"));
 
+    // A job adopted from a chat's catalog came without its secrets: it stays disabled until they are set.
+    if (enabled && existing && existing.missingSecrets.length > 0) {
+      for (const secret of this.stillMissing(existing, passphrase, input.source)) {
+        issues.add("enabled", secret === "passphrase"
+          ? `job "${existing.name}" was adopted without its passphrase: set encryption: { passphrase: … } before enabling it`
+          : `source "${String(input.source)}" was adopted without its password: set its password before enabling job "${existing.name}"`);
+      }
+    }
+
     if (issues.items.length > before) return null;
     return {
       notify,
@@ -448,6 +457,19 @@ export class JobsService {
       retention,
       enabled,
     };
+  }
+
+  /**
+   * Secrets an adopted job still lacks (see `jobs.missing_secrets`): its passphrase unless one is
+   * stored or given (`passphrase`: the draft's, undefined = keep), its source's password unless
+   * the source `sourceName` now has one.
+   */
+  private stillMissing(row: JobWithDestinations, passphrase: string | null | undefined, sourceName: unknown): Array<"password" | "passphrase"> {
+    return row.missingSecrets.filter((secret) => {
+      if (secret === "passphrase") return !(typeof passphrase === "string" && passphrase !== "") && !(passphrase === undefined && row.passphraseEnc != null);
+      const source = typeof sourceName === "string" ? this.deps.sources.findByName(sourceName) : null;
+      return source?.passwordEnc == null;
+    });
   }
 
   /** True when writing `draft` over `row` would change nothing. */
@@ -500,7 +522,8 @@ export class JobsService {
       ...(draft.passphrase === undefined ? {} : { passphraseEnc: this.deps.box.encryptOptional(draft.passphrase) }),
     };
     if (!existing) return this.deps.repo.insert({ passphraseEnc: null, ...values }, destinationIds);
-    const row = this.deps.repo.update(existing.id, values, destinationIds);
+    const missingSecrets = existing.missingSecrets.length > 0 ? this.stillMissing(existing, draft.passphrase, draft.source) : undefined;
+    const row = this.deps.repo.update(existing.id, missingSecrets ? { ...values, missingSecrets } : values, destinationIds);
     if (!row) throw new NotFoundError("job", existing.name);
     return row;
   }

@@ -61,8 +61,8 @@ jobs:
     expect(result.verified).toBe(true);
     expect(app.runs.get(result.runId)!.verifiedAt).not.toBeNull();
     expect(fake.pendingFaults()).toBe(0);
-    // nothing was uploaded twice: two parts and the manifest
-    expect(uploads() - before).toBe(3);
+    // nothing was uploaded twice: two parts, the manifest, and the chat's catalog
+    expect(uploads() - before).toBe(4);
     expect(partDocs(result.fileName, true).map((m) => m.document!.file_name)).toEqual([`${result.fileName}.001`, `${result.fileName}.002`]);
     const success = fake.messages(CHANNEL).find((m) => m.text?.startsWith("✅") && m.text.includes(result.fileName))!;
     expect(success.text).toMatch(/Verified: yes/);
@@ -76,7 +76,7 @@ jobs:
     expect(result.status).toBe("success");
     expect(result.verified).toBe(true);
     expect(fake.pendingFaults()).toBe(0);
-    expect(uploads() - before).toBe(4); // part 1 twice, part 2, the manifest
+    expect(uploads() - before).toBe(5); // part 1 twice, part 2, the manifest, the chat's catalog
     const all = partDocs(result.fileName, true);
     expect(all.map((m) => m.document!.file_name)).toEqual([`${result.fileName}.001`, `${result.fileName}.001`, `${result.fileName}.002`]);
     expect(all[0]!.deleted).toBe(true); // the copy that read back wrong

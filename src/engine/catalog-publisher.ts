@@ -1,0 +1,179 @@
+import type { CatalogChat } from "../destinations/telegram-catalog.js";
+import type { JobRow, SourceRow } from "../db/schema.js";
+import type { Logger } from "../logger.js";
+import type { Notifier } from "../notify/port.js";
+import type { RunsRepo } from "../repos/runs.repo.js";
+import type { SettingsRepo } from "../repos/settings.repo.js";
+import type { Clock } from "../scheduler/clock.js";
+import { buildCatalog, CATALOG_FILE, chainHead, serializeCatalog, sha256, type Catalog, type CatalogHead } from "./catalog.js";
+
+/** Settings key of what this installation last published as a destination's catalog. */
+export const catalogStateKey = (destinationId: number) => `catalog.${destinationId}`;
+/** Set while a destination's catalog cannot be published for a permanent reason (the admins were told). */
+const refusedKey = (destinationId: number) => `catalog.${destinationId}.refused`;
+
+/** The catalog this installation last pinned in a chat. */
+export interface PublishedCatalog {
+  chat: string;
+  /** The pinned document. */
+  head: number;
+  /** Every document of it (continuations first, the head last). */
+  messages: number[];
+  sequence: number;
+  /** The admins were told the pinned catalog had gone (one warning until a new one is pinned). */
+  warnedMissing?: boolean;
+}
+
+/** Telegram documents of the cloud Bot API download up to 20 MB; a catalog document stays well below. */
+const DEFAULT_MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
+
+export interface CatalogPublisherDeps {
+  runs: RunsRepo;
+  installationId: string;
+  /** The jobs delivering to a destination, a job by name, a source by id. */
+  jobsAt(destinationId: number): JobRow[];
+  jobByName(name: string): JobRow | null;
+  sourceById(id: number): SourceRow | null;
+  /** Destinations a job delivers to. */
+  destinationsOf(jobId: number): number[];
+  settings: Pick<SettingsRepo, "get" | "set">;
+  /** The chat behind a destination, when it is a Telegram chat (null otherwise, or when gone). */
+  chatFor(destinationId: number): Promise<{ chat: CatalogChat; name: string; threadId?: number } | null>;
+  /** The pinned document's caption, in the channel's language. */
+  caption(catalog: Catalog): string;
+  notifier: Notifier;
+  log: Logger;
+  clock?: Pick<Clock, "now">;
+  /** Larger catalogs are chained over several documents (tests make it small). */
+  maxDocumentBytes?: number;
+}
+
+/**
+ * Keeps every Telegram destination's catalog current (src/engine/catalog.ts, README "The
+ * catalog"): every kept run this index holds for the chat, its own and those adopted from
+ * another installation (listing is no touching: pruning leaves adopted runs alone). After a run (and its prune) the destination's catalog is rebuilt from the run
+ * index and published in an order that never leaves the chat without a valid one:
+ * 1. continuation documents (when chained), then the head document are uploaded;
+ * 2. the head is pinned (from now on `getChat` finds the new catalog);
+ * 3. only then is the previous catalog unpinned and deleted (best effort: Telegram keeps
+ *    messages older than 48 hours; an unpinned old catalog is harmless).
+ * An interruption before step 2 leaves the previous catalog pinned and valid. A pinned catalog
+ * that is no longer the chat's pinned message (someone unpinned or deleted it, or pinned
+ * something over it) is published again, with one warning to the admins.
+ */
+export class CatalogPublisher {
+  constructor(private readonly deps: CatalogPublisherDeps) {}
+
+  /** Publishes the catalogs of the job's destinations; failures are logged, never thrown. */
+  async afterRun(jobId: number): Promise<void> {
+    for (const id of this.deps.destinationsOf(jobId)) {
+      try {
+        await this.publish(id);
+      } catch (err) {
+        this.deps.log.warn({ destinationId: id, err: (err as Error).message }, "the chat's catalog could not be updated; the previous one stays pinned");
+      }
+    }
+  }
+
+  /**
+   * Before a prune deletes anything: publishes the job's catalogs without the runs about to go.
+   * Throws when a catalog could not be published for a reason that may pass (the prune then
+   * deletes nothing); a permanent one (no right to pin) is logged and lets the prune go on,
+   * since no catalog of this chat would ever be valid.
+   */
+  async beforePrune(jobId: number, runIds: number[]): Promise<void> {
+    const exclude = new Set(runIds);
+    for (const id of this.deps.destinationsOf(jobId)) {
+      try {
+        await this.publish(id, { exclude });
+      } catch (err) {
+        if (!(err as { permanent?: boolean }).permanent) throw err;
+        this.deps.log.warn({ destinationId: id, err: (err as Error).message }, "the chat's catalog cannot be published (permanent failure)");
+      }
+    }
+  }
+
+  /** Publishes one destination's catalog; null when it is no Telegram chat. `exclude`: runs left out (about to be pruned). */
+  async publish(destinationId: number, options: { exclude?: ReadonlySet<number>; signal?: AbortSignal } = {}): Promise<PublishedCatalog | null> {
+    const { signal } = options;
+    const { runs, settings, log } = this.deps;
+    const target = await this.deps.chatFor(destinationId);
+    if (!target) return null;
+    const { chat } = target;
+    const key = catalogStateKey(destinationId);
+    const stored = settings.get(key);
+    const previous = stored ? (JSON.parse(stored) as PublishedCatalog) : null;
+    const sameChat = previous?.chat === chat.chat ? previous : null;
+
+    if (sameChat) {
+      const pinned = await chat.pinned(signal).catch((err: unknown) => {
+        log.debug({ err: (err as Error).message }, "could not read the chat's pinned message");
+        return undefined;
+      });
+      // Another installation's catalog pinned over ours (two sidecars, one chat) is expected: no warning.
+      const otherCatalog = pinned != null && pinned.messageId !== sameChat.head && pinned.fileName === CATALOG_FILE;
+      if (pinned !== undefined && pinned?.messageId !== sameChat.head && !otherCatalog && !sameChat.warnedMissing) {
+        log.warn({ destination: target.name, chat: chat.chat }, "the chat's catalog is no longer its pinned message; publishing it again");
+        settings.set(key, JSON.stringify({ ...sameChat, warnedMissing: true }));
+        await this.deps.notifier.alertAdmins("alert-catalog-recreated", { destination: target.name, chat: chat.chat });
+      }
+    }
+
+    const catalog = buildCatalog({
+      installationId: this.deps.installationId,
+      sequence: (previous?.sequence ?? 0) + 1,
+      now: this.deps.clock?.now() ?? new Date(),
+      chat: { id: chat.chat, name: target.name, ...(target.threadId ? { thread_id: target.threadId } : {}) },
+      // Runs adopted from another installation are listed too (with their own installation id):
+      // this index keeps them, so a later `adopt` must find them; only pruning leaves them alone.
+      runs: runs.keptAt(destinationId, null).filter((r) => !options.exclude?.has(r.run.id)),
+      jobs: this.jobsFor(destinationId),
+    });
+    const { text, chunks } = serializeCatalog(catalog, this.deps.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES);
+    const caption = this.deps.caption(catalog);
+    const uploaded: number[] = [];
+    let head: number;
+    try {
+      let headBytes = text;
+      if (chunks.length > 0) {
+        const parts: CatalogHead["chain"]["parts"] = [];
+        for (const [i, chunk] of chunks.entries()) {
+          const doc = await chat.upload(`${CATALOG_FILE}.${String(i + 1).padStart(3, "0")}.part`, chunk, caption, signal);
+          uploaded.push(doc.messageId);
+          parts.push({ message_id: doc.messageId, file_id: doc.fileId, size: chunk.length, sha256: sha256(chunk) });
+        }
+        headBytes = Buffer.from(JSON.stringify(chainHead(catalog, text, parts), null, 1) + "\n");
+      }
+      const doc = await chat.upload(CATALOG_FILE, headBytes, caption, signal);
+      uploaded.push(doc.messageId);
+      head = doc.messageId;
+      await chat.pin(head, signal);
+    } catch (err) {
+      // Not pinned: the previous catalog is still the chat's; the new documents are litter.
+      await chat.discard(uploaded, []);
+      // A failure retrying cannot cure (the bot may not pin): the admins are told once.
+      if ((err as { permanent?: boolean }).permanent && !settings.get(refusedKey(destinationId))) {
+        settings.set(refusedKey(destinationId), "1");
+        await this.deps.notifier.alertAdmins("alert-catalog-refused", { destination: target.name, chat: chat.chat, error: (err as Error).message });
+      }
+      throw err;
+    }
+    const published: PublishedCatalog = { chat: chat.chat, head, messages: uploaded, sequence: catalog.sequence };
+    settings.set(key, JSON.stringify(published));
+    if (settings.get(refusedKey(destinationId))) settings.set(refusedKey(destinationId), "");
+    if (sameChat) await chat.discard(sameChat.messages, [sameChat.head]);
+    log.info({ destination: target.name, runs: catalog.runs.length, documents: uploaded.length }, "catalog published");
+    return published;
+  }
+
+  private jobsFor(destinationId: number): Array<{ job: JobRow; source: SourceRow | null }> {
+    const byName = new Map<string, JobRow>();
+    for (const job of this.deps.jobsAt(destinationId)) byName.set(job.name, job);
+    for (const { run } of this.deps.runs.keptAt(destinationId, null)) {
+      if (byName.has(run.jobName)) continue;
+      const job = this.deps.jobByName(run.jobName);
+      if (job) byName.set(job.name, job);
+    }
+    return [...byName.values()].map((job) => ({ job, source: this.deps.sourceById(job.sourceId) }));
+  }
+}
