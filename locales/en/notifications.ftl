@@ -94,3 +94,9 @@ alert-catalog-recreated =
 alert-catalog-refused =
     ⚠️ The catalog of { $destination } (chat { $chat }) cannot be published: { $error }
     Without it a new server cannot find these backups (tele-backup adopt). Let the bot edit (pin) messages in that chat; backups go on meanwhile.
+
+## Mirror chat (issue 12, item 4)
+mirror-caption = 🪞 { $job } · mirror copy of { $name }
+alert-mirror-failed =
+    ⚠️ The run of { $job } could not be copied to the mirror chat of { $destination }: { $error }
+    The backup itself is complete in its main chat; the next run is copied again.

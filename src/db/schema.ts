@@ -194,8 +194,10 @@ export const runParts = sqliteTable(
     fileId: text("file_id"),
     storedAt: integer("stored_at", { mode: "timestamp_ms" }).notNull(),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+    /** 0: the copy the run delivered; 1: its copy in the destination's mirror chat (`locator` names that chat). */
+    copy: integer("copy").notNull().default(0),
   },
-  (t) => [uniqueIndex("run_parts_unique").on(t.runId, t.destinationId, t.partIndex)],
+  (t) => [uniqueIndex("run_parts_unique").on(t.runId, t.destinationId, t.partIndex, t.copy)],
 );
 
 export type SourceRow = typeof sources.$inferSelect;

@@ -77,6 +77,11 @@ export interface Destination {
   putPart(run: RunLabel, part: PartInfo, file: string, signal: AbortSignal): Promise<StoredLocation>;
   fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable>;
   delete(locations: StoredLocation[], signal?: AbortSignal): Promise<{ refused: StoredLocation[] }>;
+  /**
+   * Present when the destination names a mirror chat: copies stored parts there (same order as
+   * given) and returns where each copy is, read back far enough to be fetched on its own.
+   */
+  mirror?(run: RunLabel, copies: Array<{ name: string; location: StoredLocation }>, signal: AbortSignal): Promise<StoredLocation[]>;
   /** A local file path to read a stored part directly, when the destination has one. */
   localPath?(location: StoredLocation): string | undefined;
   /** The largest part it accepts (checked before a run starts); undefined = no limit. */
@@ -87,4 +92,4 @@ export interface Destination {
 
 export type DestinationConfig =
   | { kind: "local"; name: string; path: string }
-  | { kind: "telegram"; name: string; chatId: string; threadId?: number; botToken?: string };
+  | { kind: "telegram"; name: string; chatId: string; threadId?: number; botToken?: string; mirrorChatId?: string; mirrorThreadId?: number };

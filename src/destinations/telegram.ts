@@ -141,6 +141,8 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
       }
     },
 
+    ...(config.mirrorChatId ? { mirror: (run: RunLabel, copies: Array<{ name: string; location: StoredLocation }>, signal: AbortSignal) => mirrorCopies(run, copies, signal) } : {}),
+
     async delete(locations: StoredLocation[], signal?: AbortSignal) {
       signal?.throwIfAborted();
       const now = (deps.now ?? Date.now)();
@@ -151,28 +153,67 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
         if (l.storedAt && now - l.storedAt.getTime() > DELETE_WINDOW_MS) refused.push(l);
         else deletable.push(l);
       }
-      for (let i = 0; i < deletable.length; i += DELETE_BATCH) {
-        const batch = deletable.slice(i, i + DELETE_BATCH);
-        try {
-          await client().deleteMessages(chat, batch.map((l) => l.messageId!), apiSignal(signal));
-        } catch {
-          signal?.throwIfAborted();
-          // The batch was refused as a whole: find out message by message which ones can go.
-          for (const l of batch) {
-            try {
-              await client().deleteMessage(chat, l.messageId!, apiSignal(signal));
-            } catch (err) {
-              signal?.throwIfAborted();
-              const c = classify(err);
-              if (/message to delete not found/i.test(c.detail)) continue;
-              // Only a refusal is "refused"; a fault that may pass fails the call, to be tried again.
-              if (!c.permanent) fail(err, "delete");
-              refused.push(l);
-            }
-          }
-        }
-      }
+      // Each location's own chat: a mirror copy lives in the mirror chat.
+      const byChat = new Map<string, StoredLocation[]>();
+      for (const l of deletable) byChat.set(l.locator || chat, [...(byChat.get(l.locator || chat) ?? []), l]);
+      for (const [where, list] of byChat) await deleteIn(where, list, refused, signal);
       return { refused };
     },
   };
+
+  async function deleteIn(chat: string, deletable: StoredLocation[], refused: StoredLocation[], signal?: AbortSignal): Promise<void> {
+    for (let i = 0; i < deletable.length; i += DELETE_BATCH) {
+      const batch = deletable.slice(i, i + DELETE_BATCH);
+      try {
+        await client().deleteMessages(chat, batch.map((l) => l.messageId!), apiSignal(signal));
+      } catch {
+        signal?.throwIfAborted();
+        // The batch was refused as a whole: find out message by message which ones can go.
+        for (const l of batch) {
+          try {
+            await client().deleteMessage(chat, l.messageId!, apiSignal(signal));
+          } catch (err) {
+            signal?.throwIfAborted();
+            const c = classify(err);
+            if (/message to delete not found/i.test(c.detail)) continue;
+            // Only a refusal is "refused"; a fault that may pass fails the call, to be tried again.
+            if (!c.permanent) fail(err, "delete");
+            refused.push(l);
+          }
+        }
+      }
+    }
+  }
+
+  /** copyMessages in batches of ≤ 100, then each copy's caption is edited, which hands back its document (and file_id). */
+  async function mirrorCopies(run: RunLabel, copies: Array<{ name: string; location: StoredLocation }>, signal: AbortSignal): Promise<StoredLocation[]> {
+    const mirrorChat = config.mirrorChatId!;
+    const mirrorThread = config.mirrorThreadId ? { message_thread_id: config.mirrorThreadId } : {};
+    const out: StoredLocation[] = new Array(copies.length);
+    // copyMessages wants message ids in increasing order; the answer keeps the caller's order.
+    const order = copies.map((c, n) => ({ ...c, n })).sort((a, b) => a.location.messageId! - b.location.messageId!);
+    const made: StoredLocation[] = [];
+    try {
+      for (let i = 0; i < order.length; i += DELETE_BATCH) {
+        const batch = order.slice(i, i + DELETE_BATCH);
+        const from = batch[0]!.location.locator || chat;
+        const ids = batch.map((c) => c.location.messageId!);
+        const copied = await client().copyMessages(mirrorChat, from, ids, { ...mirrorThread, disable_notification: true }, apiSignal(signal));
+        made.push(...copied.map((m) => ({ locator: mirrorChat, messageId: m.message_id })));
+        if (copied.length !== batch.length) throw new Error(`copied ${copied.length} of ${batch.length} messages`);
+        for (const [n, m] of copied.entries()) {
+          const caption = t("mirror-caption", { job: run.jobName, name: batch[n]!.name });
+          const edited = await client().editMessageCaption(mirrorChat, m.message_id, { caption }, apiSignal(signal));
+          const fileId = typeof edited === "object" ? (edited as { document?: { file_id: string } }).document?.file_id : undefined;
+          if (!fileId) throw new Error(`the copy of ${batch[n]!.name} has no file`);
+          out[batch[n]!.n] = { locator: mirrorChat, messageId: m.message_id, fileId, storedAt: new Date((deps.now ?? Date.now)()) };
+        }
+      }
+    } catch (err) {
+      // No half mirror left behind: the copies made so far go again (as far as Telegram lets them).
+      if (!signal.aborted) await deleteIn(mirrorChat, made, [], signal).catch(() => undefined);
+      return fail(err, "mirror");
+    }
+    return out;
+  }
 }

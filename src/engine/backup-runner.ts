@@ -14,6 +14,7 @@ import type { SourceRegistry } from "../sources/registry.js";
 import { formatBytes } from "../shared/format.js";
 import { BackupError, SpoolError, type BackupPhase } from "./errors.js";
 import { restoreRecipe, VERSION, type Manifest, type ManifestPart } from "./manifest.js";
+import { mirrorRun, type MirrorFailure } from "./mirror.js";
 import { readBackPart, type ReadBackResult } from "./read-back.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry.js";
 import { COMPRESSION_EXT, compressor } from "./stages/compress.js";
@@ -53,6 +54,8 @@ export interface RunResult {
   durationMs: number;
   verified: boolean;
   error: string | null;
+  /** Destinations whose mirror chat did not get this run's copies (the run stands; admins are warned). */
+  mirrorFailures?: MirrorFailure[];
 }
 
 export interface BackupRunnerDeps {
@@ -250,6 +253,14 @@ export class BackupRunner {
 
       // Every part was read back right after it was stored (while the next one was dumped).
       const verified = readBack.checked > 0 && readBack.skipped === 0;
+      const mirrorFailures = verified
+        ? await mirrorRun(
+            { runs, log: child, retry: this.deps.retry ?? DEFAULT_RETRY_POLICY, readBackIdleMs: this.deps.readBackIdleMs ?? DEFAULT_READ_BACK_IDLE_MS },
+            { runId: run.id, jobName: job.name },
+            destinations,
+            signal,
+          )
+        : [];
 
       const done = now();
       runs.update(run.id, {
@@ -278,6 +289,7 @@ export class BackupRunner {
         durationMs: done.getTime() - startedAt.getTime(),
         verified,
         error: null,
+        ...(mirrorFailures.length > 0 ? { mirrorFailures } : {}),
       };
     } catch (err) {
       const interrupted = options.signal?.aborted === true;

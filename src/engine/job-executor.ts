@@ -70,6 +70,7 @@ export class JobExecutor {
     const result = await runner.run(job, { trigger, signal: options.signal, onProgress: options.onProgress });
     if (result.status === "success") {
       await notifier.runSucceeded(result, { jobId: job.id });
+      for (const f of result.mirrorFailures ?? []) await notifier.alertAdmins("alert-mirror-failed", { job: job.name, destination: f.destination, error: f.error });
       if (this.deps.afterSuccess && result.verified) {
         await this.deps.afterSuccess(job.id, result, options.signal).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "pruning failed"));
       }

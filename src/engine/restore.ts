@@ -285,17 +285,23 @@ export class RestoreService {
 
   /** Destinations holding live parts of the run, local folders first. */
   private async holders(run: RunRow): Promise<Holder[]> {
-    const byDestination = new Map<number, Map<number, RunPartRow>>();
+    // One holder per destination and copy: a mirror chat's copies (copy 1) are tried after the chat's own.
+    const byDestination = new Map<string, { id: number; copy: number; parts: Map<number, RunPartRow> }>();
     for (const p of this.deps.runs.liveParts(run.id)) {
       if (p.destinationId == null) continue;
-      const parts = byDestination.get(p.destinationId) ?? new Map<number, RunPartRow>();
-      parts.set(p.partIndex, p);
-      byDestination.set(p.destinationId, parts);
+      const key = `${p.destinationId}:${p.copy}`;
+      const entry = byDestination.get(key) ?? { id: p.destinationId, copy: p.copy, parts: new Map<number, RunPartRow>() };
+      entry.parts.set(p.partIndex, p);
+      byDestination.set(key, entry);
     }
     const holders: Holder[] = [];
-    for (const [id, parts] of byDestination) {
+    for (const { id, copy, parts } of byDestination.values()) {
       const config = await this.deps.destinationConfig(id);
-      if (config) holders.push({ destination: this.deps.makeDestination(config), parts });
+      if (!config) continue;
+      const first = parts.values().next().value;
+      // A mirror copy is named after its chat, so verify and restore say which copy they mean.
+      const named = copy > 0 ? { ...config, name: `${config.name} (mirror ${first?.locator ?? "?"})` } : config;
+      holders.push({ destination: this.deps.makeDestination(named), parts });
     }
     // Prefer a destination we can read from disk over one we must download from (stable otherwise).
     return holders.sort((a, b) => Number(!a.destination.localPath) - Number(!b.destination.localPath));

@@ -58,7 +58,7 @@ export class RunsRepo {
       .select()
       .from(runParts)
       .where(and(eq(runParts.runId, runId), isNull(runParts.deletedAt)))
-      .orderBy(runParts.destinationId, runParts.partIndex)
+      .orderBy(runParts.destinationId, runParts.copy, runParts.partIndex)
       .all();
   }
 
@@ -71,7 +71,8 @@ export class RunsRepo {
     const parts = this.db
       .select()
       .from(runParts)
-      .where(and(eq(runParts.destinationId, destinationId), isNull(runParts.deletedAt)))
+      // The catalog describes the chat's own messages, not their copies in a mirror chat.
+      .where(and(eq(runParts.destinationId, destinationId), eq(runParts.copy, 0), isNull(runParts.deletedAt)))
       .orderBy(runParts.runId, runParts.partIndex)
       .all();
     const byRun = new Map<number, RunPartRow[]>();

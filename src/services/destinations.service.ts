@@ -30,6 +30,9 @@ export interface DestinationSpec {
   chat_id?: string;
   thread_id?: number;
   bot_token?: string;
+  /** A second chat every verified run is copied to (restores fall back to it). */
+  mirror_chat_id?: string;
+  mirror_thread_id?: number;
   path?: string;
 }
 
@@ -53,7 +56,7 @@ export interface DestinationDraft {
 
 /** Keys each kind accepts besides `name` and `kind`, in export order. */
 export const DESTINATION_KEYS: Readonly<Record<DestinationKind, readonly string[]>> = {
-  telegram: ["chat_id", "thread_id", "bot_token"],
+  telegram: ["chat_id", "thread_id", "bot_token", "mirror_chat_id", "mirror_thread_id"],
   local: ["path"],
 };
 
@@ -177,6 +180,16 @@ export class DestinationsService {
         if (err) issues.add("thread_id", err);
         else settings.threadId = input.thread_id;
       }
+      if (input.mirror_chat_id !== undefined && input.mirror_chat_id !== null) {
+        const mirror = parseChatId(input.mirror_chat_id);
+        if ("error" in mirror) issues.add("mirror_chat_id", mirror.error);
+        else settings.mirrorChatId = mirror.value;
+      }
+      if (input.mirror_thread_id !== undefined && input.mirror_thread_id !== null) {
+        const err = checkThreadId(input.mirror_thread_id);
+        if (err) issues.add("mirror_thread_id", err);
+        else settings.mirrorThreadId = input.mirror_thread_id;
+      }
       const t = input.bot_token;
       if (t === SECRET_MASK) {
         if (existing?.tokenEnc != null) token = undefined;
@@ -232,6 +245,8 @@ export class DestinationsService {
         spec.bot_token = tokens === "reveal" || isSecretRef(plain) ? plain : SECRET_MASK;
       }
     }
+    if (s.mirrorChatId != null) spec.mirror_chat_id = String(s.mirrorChatId);
+    if (typeof s.mirrorThreadId === "number") spec.mirror_thread_id = s.mirrorThreadId;
     return spec;
   }
 
@@ -244,6 +259,8 @@ export class DestinationsService {
     if (kind === "local") return { kind: "local", name, path: String(s.path) };
     const config: DestinationConfig = { kind: "telegram", name, chatId: String(s.chatId) };
     if (typeof s.threadId === "number") config.threadId = s.threadId;
+    if (s.mirrorChatId != null) config.mirrorChatId = String(s.mirrorChatId);
+    if (typeof s.mirrorThreadId === "number") config.mirrorThreadId = s.mirrorThreadId;
     if (token != null) {
       try {
         config.botToken = await resolveSecret(token, this.deps.env ?? process.env);

@@ -18,7 +18,6 @@ describe("passphrase rotation", () => {
   let ws: Workspace;
   let app: App;
   let dataDir: string;
-  let targets = 0;
   const runs: Record<string, number> = {};
 
   beforeAll(async () => {
@@ -57,15 +56,6 @@ jobs:
     return (JSON.parse(r.stdout) as { runId: number }).runId;
   }
 
-  async function newTarget() {
-    const name = `restored-${++targets}`;
-    const dir = path.join(ws.dir, name);
-    mkdirSync(dir);
-    const r = await ws.cli(["config", "import", ws.writeFile(`${name}.yaml`, `sources:\n  - { name: ${name}, kind: directory, path: ${dir} }\n`)]);
-    expect(r.code, r.stderr).toBe(0);
-    return { name, dir };
-  }
-
   const ledgerOf = (dir: string) => readFileSync(path.join(dir, "ledger.txt"), "utf8");
 
   it("keeps each run's passphrase encrypted with the run (never in plaintext)", () => {
@@ -78,7 +68,7 @@ jobs:
 
   it("restores runs made before each rotation with the passphrase stored with them", async () => {
     for (const [run, ledger] of [[runs.old, "opening balance 100"], [runs.rotated, "opening balance 100"]] as const) {
-      const target = await newTarget();
+      const target = await ws.directoryTarget();
       const r = await ws.cli(["restore", String(run), "--to", target.name]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`run ${run} restored into source "${target.name}"`);
@@ -87,7 +77,7 @@ jobs:
   });
 
   it("when the stored passphrase no longer opens the run (its env variable changed): a clear error and nothing loaded; --passphrase-file works", async () => {
-    const target = await newTarget();
+    const target = await ws.directoryTarget();
     const changed = await ws.cli(["restore", String(runs.old), "--to", target.name], { BACKUP_PASSPHRASE: "something-else-now" });
     expect(changed.code).not.toBe(0);
     expect(changed.stderr).toContain(
@@ -122,7 +112,7 @@ jobs:
 
   it("a run made after the last rotation uses the newest passphrase", async () => {
     const run = await backup();
-    const target = await newTarget();
+    const target = await ws.directoryTarget();
     const r = await ws.cli(["restore", String(run), "--to", target.name]);
     expect(r.code, r.stderr).toBe(0);
     expect(ledgerOf(target.dir)).toContain("balance 250");

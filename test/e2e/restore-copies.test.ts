@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import type { RunPartRow } from "../../src/db/schema.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
-import { snapshotTree } from "../helpers/tree.js";
+import { flipByte, snapshotTree, writeFourPartTree } from "../helpers/tree.js";
 import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 const ADMIN = 111;
@@ -21,7 +20,6 @@ describe("restore and verify from every copy", () => {
   let ws: Workspace;
   let app: App;
   let dataDir: string;
-  let targets = 0;
 
   beforeAll(async () => {
     fake = await startFakeTelegram();
@@ -29,11 +27,7 @@ describe("restore and verify from every copy", () => {
     fake.createChannel({ id: CHANNEL, title: "Backups" });
     ws = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_SELF_HOSTED: "false", ADMIN_IDS: String(ADMIN) });
     dataDir = path.join(ws.dir, "data-to-save");
-    mkdirSync(path.join(dataDir, "sub"), { recursive: true });
-    // ~3.3 MiB of incompressible bytes: four parts of at most 1 MiB
-    writeFileSync(path.join(dataDir, "a.bin"), randomBytes(1_500_000));
-    writeFileSync(path.join(dataDir, "sub", "b.bin"), randomBytes(1_800_000));
-    writeFileSync(path.join(dataDir, "notes.txt"), "keep me — сохрани меня\n");
+    writeFourPartTree(dataDir);
     const yaml = `
 sources:
   - { name: files, kind: directory, path: ${dataDir} }
@@ -74,22 +68,7 @@ jobs:
     };
   }
 
-  function flipByte(file: string, offset = 4321): void {
-    const bytes = readFileSync(file);
-    bytes[offset] = bytes[offset]! ^ 0xff;
-    writeFileSync(file, bytes);
-  }
-
   /** A new, empty directory source to restore into. */
-  async function newTarget() {
-    const name = `restored-${++targets}`;
-    const dir = path.join(ws.dir, name);
-    mkdirSync(dir);
-    const r = await ws.cli(["config", "import", ws.writeFile(`${name}.yaml`, `sources:\n  - { name: ${name}, kind: directory, path: ${dir} }\n`)]);
-    expect(r.code, r.stderr).toBe(0);
-    return { name, dir };
-  }
-
   it("a corrupt part in the local folder: verify names that copy and says the run is still restorable; restore takes the part from the channel", async () => {
     const run = await backup();
     flipByte(run.fileOf("nas", 2));
@@ -104,7 +83,7 @@ jobs:
       `run ${run.runId}: 1 stored copy is bad, but the run is still restorable: every part has an intact copy in another destination`,
     );
 
-    const target = await newTarget();
+    const target = await ws.directoryTarget();
     const r = await ws.cli(["restore", String(run.runId), "--to", target.name]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`^run ${run.runId} restored into source "${target.name}"`));
@@ -122,7 +101,7 @@ jobs:
     expect(v.stdout).toContain(`nas · part 3/4 · ${run.fileName}.003: ok\n`);
     expect(v.stdout).toContain(`run ${run.runId}: 1 stored copy is bad, but the run is still restorable`);
 
-    const target = await newTarget();
+    const target = await ws.directoryTarget();
     const r = await ws.cli(["restore", String(run.runId), "--to", target.name]);
     expect(r.code, r.stderr).toBe(0);
     expect(await snapshotTree(target.dir)).toEqual(await snapshotTree(dataDir));
@@ -144,7 +123,7 @@ jobs:
     expect(r.stderr).toContain(`note: passed over nas · part 1 · ${run.fileName}.001: corrupt`);
     expect(r.stderr).toContain(`note: passed over nas · part 4 · ${run.fileName}.004: missing; took it from another copy`);
     // the plain payload is the whole backup: restore it into a folder and compare
-    const target = await newTarget();
+    const target = await ws.directoryTarget();
     const again = await ws.cli(["restore", String(run.runId), "--to", target.name]);
     expect(again.code, again.stderr).toBe(0);
     expect(await snapshotTree(target.dir)).toEqual(await snapshotTree(dataDir));
@@ -162,7 +141,7 @@ jobs:
       `run ${run.runId}: FAILED — at least one part has no intact copy in any destination; this run cannot be restored by this tool`,
     );
 
-    const target = await newTarget();
+    const target = await ws.directoryTarget();
     const r = await ws.cli(["restore", String(run.runId), "--to", target.name]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(

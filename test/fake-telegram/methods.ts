@@ -256,6 +256,32 @@ const handlers: Record<string, Handler> = {
     return { message_id: copy.message.message_id };
   },
 
+  /** Copies up to 100 messages; a copied document gets a file of its own (its own file_id), like a stored file that outlives its original. */
+  copyMessages: (call) => {
+    const { model, bot, params } = call;
+    const from = model.resolveChat(bot, params.chatId("from_chat_id"));
+    const ids = params.json<number[]>("message_ids") ?? [];
+    if (!Array.isArray(ids) || ids.length === 0) throw badRequest("message identifiers are not specified");
+    if (ids.length > 100) throw badRequest("too many message identifiers specified");
+    const sources = ids.map(Number).map((id) => from.messages.get(id)).filter((r): r is MessageRecord => r !== undefined && r.deletedAt === undefined && !r.message.pinned_message);
+    if (sources.length === 0) throw badRequest("messages to copy not found");
+    const copies: Array<{ message_id: number }> = [];
+    for (const source of sources) {
+      const { chat, options } = prepareSend(call, source.message.document ? "document" : "text");
+      model.consumeSendSlot(chat);
+      const { text, entities, document, caption, caption_entities } = source.message;
+      const copy = model.post(bot, bot.user, chat, {
+        ...(text !== undefined ? { text } : {}),
+        ...(entities ? { entities } : {}),
+        ...(document ? { document: model.cloneDocument(document) } : {}),
+        ...(caption !== undefined ? { caption } : {}),
+        ...(caption_entities ? { caption_entities } : {}),
+      }, options);
+      copies.push({ message_id: copy.message.message_id });
+    }
+    return copies;
+  },
+
   forwardMessage: (call) => {
     const { model, bot, params } = call;
     const source = sourceMessage(call, "message to forward not found");

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { copyFileSync } from "node:fs";
 import { readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { ApiError, badRequest, forbidden, tooManyRequests } from "./api-error.js";
@@ -654,6 +655,19 @@ export class TelegramModel extends EventEmitter {
     };
     this.files.set(record.fileId, record);
     return record;
+  }
+
+  /** A document for a copied message: the same bytes in a file of its own, with its own file_id. */
+  cloneDocument(document: Document): Document {
+    const original = this.files.get(document.file_id);
+    if (!original) return { ...document };
+    const n = this.nextFileNumber++;
+    const ext = path.extname(original.diskPath);
+    const diskPath = path.join(this.options.filesDir, `file_${n}${ext}`);
+    copyFileSync(original.diskPath, diskPath);
+    const record: FileRecord = { ...original, fileId: `BQACAgQAAxkDAAI${randomBytes(24).toString("base64url")}`, diskPath, filePath: `documents/file_${n}${ext}` };
+    this.files.set(record.fileId, record);
+    return { ...document, file_id: record.fileId };
   }
 
   /** A file_id this bot may reuse, or undefined. */

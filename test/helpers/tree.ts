@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, lstat, mkdir, readdir, readlink, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -109,4 +109,19 @@ export async function writeTree(root: string, spec: Record<string, TreeSpecEntry
     }
   }
   for (const [abs, mode] of modes.reverse()) await chmod(abs, mode);
+}
+
+/** Flips one byte of a file in place (a damaged copy). */
+export function flipByte(file: string, offset = 4321): void {
+  const bytes = readFileSync(file);
+  bytes[offset] = bytes[offset]! ^ 0xff;
+  writeFileSync(file, bytes);
+}
+
+/** ~3.3 MiB of incompressible bytes in a small tree: four parts at a part size of 1 MiB. */
+export function writeFourPartTree(dir: string): void {
+  mkdirSync(path.join(dir, "sub"), { recursive: true });
+  writeFileSync(path.join(dir, "a.bin"), randomBytes(1_500_000));
+  writeFileSync(path.join(dir, "sub", "b.bin"), randomBytes(1_800_000));
+  writeFileSync(path.join(dir, "notes.txt"), "keep me — сохрани меня\n");
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +55,8 @@ export interface Workspace {
   /** Builds the app in this process (same composition as main.ts). */
   app(extraEnv?: NodeJS.ProcessEnv, options?: BuildOptions): Promise<App>;
   spoolEntries(): string[];
+  /** Imports a new, empty directory source `restored-<n>` to restore into. */
+  directoryTarget(): Promise<{ name: string; dir: string }>;
   remove(): void;
 }
 
@@ -70,11 +72,13 @@ export function createWorkspace(env: NodeJS.ProcessEnv = {}): Workspace {
     BOT_TOKEN: "",
     ...env,
   };
+  const cli: Workspace["cli"] = (args, extraEnv = {}, options = {}) => startCli({ ...wsEnv, ...extraEnv }, args, options).result;
+  let targets = 0;
   return {
     dir,
     dataDir,
     env: wsEnv,
-    cli: (args, extraEnv = {}, options = {}) => startCli({ ...wsEnv, ...extraEnv }, args, options).result,
+    cli,
     writeFile(name, text) {
       const file = path.join(dir, name);
       writeFileSync(file, text);
@@ -91,6 +95,16 @@ export function createWorkspace(env: NodeJS.ProcessEnv = {}): Workspace {
       } catch {
         return [];
       }
+    },
+    async directoryTarget() {
+      const name = `restored-${++targets}`;
+      const target = path.join(dir, name);
+      mkdirSync(target);
+      const file = path.join(dir, `${name}.yaml`);
+      writeFileSync(file, `sources:\n  - { name: ${name}, kind: directory, path: ${target} }\n`);
+      const r = await cli(["config", "import", file]);
+      if (r.code !== 0) throw new Error(`config import of ${name} failed: ${r.stderr}`);
+      return { name, dir: target };
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
