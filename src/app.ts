@@ -11,6 +11,7 @@ import { Pruner } from "./engine/pruner.js";
 import { SkewGuard } from "./engine/skew-guard.js";
 import { ensureInstallationId } from "./engine/installation.js";
 import { CatalogPublisher } from "./engine/catalog-publisher.js";
+import type { Catalog } from "./engine/catalog.js";
 import { AdoptError, AdoptService } from "./engine/adopt.js";
 import { createTelegramCatalogChat } from "./destinations/telegram-catalog.js";
 import { createSystemClock, type Clock } from "./scheduler/clock.js";
@@ -149,6 +150,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
           log,
         })
       : silentNotifier;
+    const catalogCaption = (catalog: Catalog) => translate(channelLocale(), "catalog-caption", { runs: catalog.runs.length, jobs: catalog.jobs.length });
     const catalogs = new CatalogPublisher({
       runs,
       installationId,
@@ -165,7 +167,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
         const chat = createTelegramCatalogChat({ token, apiRoot: config.telegramApiRoot, chat: c.chatId, threadId: c.threadId, timeoutSeconds: options.telegramTimeoutSeconds });
         return { chat, name: c.name, threadId: c.threadId };
       },
-      caption: (catalog) => translate(channelLocale(), "catalog-caption", { runs: catalog.runs.length, jobs: catalog.jobs.length }),
+      caption: catalogCaption,
       notifier,
       log,
       clock,
@@ -208,7 +210,9 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     });
 
     const adopter = new AdoptService({
-      db, runs, jobs: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo,
+      db, runs, jobs: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, settings, installationId,
+      caption: catalogCaption,
+      publish: (id, signal) => catalogs.publish(id, { signal }),
       chatFor: (ref) => {
         if (!config.botToken) throw new AdoptError("adopting reads the chat through the bot: set BOT_TOKEN (the same bot that posted the backups)");
         return createTelegramCatalogChat({ token: config.botToken, apiRoot: config.telegramApiRoot, chat: ref, timeoutSeconds: options.telegramTimeoutSeconds });

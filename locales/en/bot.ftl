@@ -357,3 +357,13 @@ adopt-ask-password = 🔐 Send the password of source "{ $source }" (job { $job 
 adopt-ask-passphrase = 🔐 Send the passphrase of job { $job } (its backups were encrypted with it), or a reference such as env:BACKUP_PASSPHRASE. I delete your message at once. /cancel stops here.
 adopt-passphrase-wrong = That passphrase does not open backup #{ $run } of { $job }: nothing was stored. Send the right one, or /cancel.
 adopt-job-enabled = ✅ { $job } has its secrets and is enabled again.
+adopt-other-catalog = • also here: the catalog of installation { $installation } ({ $runs } { $runs ->
+    [one] run
+   *[other] runs
+    })
+adopt-btn-take-over = 📥 Import and take over (the old host is gone)
+adopt-taken-over = 🔁 { $runs } { $runs ->
+    [one] run
+   *[other] runs
+    } of installation { $installation } taken over: this installation's retention deletes them when they are due.
+adopt-handover-failed = ⚠️ The catalog of installation { $installation } could not be marked as handed over ({ $error }); the takeover stands.

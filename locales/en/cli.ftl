@@ -126,3 +126,15 @@ cli-adopt-done = imported { $runs } { $runs ->
     } ({ $skipped } already here) with destination "{ $destination }"; jobs created disabled: { $jobs }; sources created: { $sources }
 cli-adopt-run-here = run { $from } ({ $job }) is run { $id } here: restore and verify it by that number
 cli-adopt-enable-hint = job "{ $job }" stays disabled until you set { $secrets }; then enable it (bot, or config import with enabled: true)
+cli-adopt-other-catalog = also in this chat: the catalog of installation { $installation } · written { $written } · { $runs } { $runs ->
+    [one] run
+   *[other] runs
+    }
+cli-adopt-unreadable-catalog = the catalog of installation { $installation } could not be read: { $reason }
+cli-adopt-run-installation = installation { $installation }
+cli-adopt-taken-over = { $runs } { $runs ->
+    [one] run
+   *[other] runs
+    } of installation { $installation } taken over: this installation's retention prunes them from now on
+cli-adopt-handed-over = the catalog of installation { $installation } now marks the taken runs as handed over
+cli-adopt-handover-failed = the catalog of installation { $installation } could not be marked ({ $error }); the takeover stands

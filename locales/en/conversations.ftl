@@ -209,3 +209,6 @@ conv-job-created = ✅ Job "{ $name }" created. Next run: { $next }. Run it now 
 
 ## Part sizes that can be read back (issue 9, item 5)
 conv-err-part-size-cloud = { $size } is above the 20 MB a bot can download from the cloud Bot API, so parts stored in "{ $destination }" could never be read back or restored by this tool. Send 19MiB or less (or use a self-hosted Bot API server, which takes parts up to 2000 MB).
+conv-dest-mirror = Mirror chat? Every verified backup can also be copied to a second chat (add this bot there as an administrator too): restores fall back to it when a file in the main chat is damaged or gone. Send its id, @username or a forwarded message, or press "No mirror".
+conv-btn-no-mirror = No mirror
+conv-field-mirror = Mirror chat

@@ -284,6 +284,8 @@ async function adopt(app: App, command: Extract<Command, { name: "adopt" }>, io:
   const secrets = (job: AdoptPlan["jobs"][number]) =>
     job.missing.map((m) => (m === "password" ? t("cli-adopt-secret-password", { source: job.job.source.name }) : t("cli-adopt-secret-passphrase"))).join(", ");
   out(t("cli-adopt-header", { chat: catalog.chat.id, installation: catalog.installation_id, written: when(catalog.written_at) }));
+  for (const other of plan.catalogs.slice(1)) out(t("cli-adopt-other-catalog", { installation: other.catalog.installation_id, written: when(other.catalog.written_at), runs: other.catalog.runs.length }));
+  for (const u of plan.unreadable) out(t("cli-adopt-unreadable-catalog", { installation: u.installation_id, reason: u.reason }));
   out(t("cli-adopt-jobs", { count: plan.jobs.length }));
   for (const j of plan.jobs) {
     if (j.exists) out("  " + t("cli-adopt-job-exists", { job: j.job.name }));
@@ -294,7 +296,7 @@ async function adopt(app: App, command: Extract<Command, { name: "adopt" }>, io:
     out("  " + t("cli-adopt-run", {
       run: r.run.run_id, job: r.run.job, date: when(r.run.started_at), size: formatBytes(r.run.payload_size ?? 0), parts: r.run.part_count ?? 0,
       state: r.complete ? (r.run.verified ? "complete" : "unverified") : "incomplete", imported: r.imported ? "yes" : "no",
-    }));
+    }) + (plan.catalogs.length > 1 ? " · " + t("cli-adopt-run-installation", { installation: r.installation }) : ""));
   }
   let go = command.yes;
   const stdin = io.stdin ?? process.stdin;
@@ -318,6 +320,10 @@ async function adopt(app: App, command: Extract<Command, { name: "adopt" }>, io:
   const result = app.adopter.apply(plan, { takeOver: command.takeOver });
   out(t("cli-adopt-done", { runs: result.runsImported.length, skipped: result.runsSkipped, destination: result.destination, jobs: result.jobsCreated.join(", ") || "-", sources: result.sourcesCreated.join(", ") || "-" }));
   for (const r of result.idsHere) out("  " + t("cli-adopt-run-here", r));
+  for (const h of await app.adopter.handOver(command.chat, plan, result, io.signal)) {
+    out(h.error ? t("cli-adopt-handover-failed", { installation: h.installation, error: h.error }) : t("cli-adopt-handed-over", { installation: h.installation }));
+  }
+  for (const taken of result.takenOver) out(t("cli-adopt-taken-over", { installation: taken.installation, runs: taken.runs }));
   for (const j of plan.jobs) if (!j.exists && result.jobsCreated.includes(j.job.name) && j.missing.length > 0) out(t("cli-adopt-enable-hint", { job: j.job.name, secrets: secrets(j) }));
   return 0;
 }

@@ -12,6 +12,8 @@ export interface CatalogChat {
   pinned(signal?: AbortSignal): Promise<{ messageId: number; fileId: string | null; fileName: string | null } | null>;
   upload(name: string, bytes: Buffer, caption: string, signal?: AbortSignal): Promise<{ messageId: number; fileId: string }>;
   pin(messageId: number, signal?: AbortSignal): Promise<void>;
+  /** Replaces the document of one of the bot's own messages (any age: editMessageMedia). */
+  replace(messageId: number, name: string, bytes: Buffer, caption: string, signal?: AbortSignal): Promise<void>;
   /** Best effort: unpins and deletes (Telegram refuses deletions after 48 hours; then it stays, unpinned). */
   discard(messageIds: number[], unpin: number[]): Promise<void>;
   download(fileId: string, signal?: AbortSignal): Promise<Buffer>;
@@ -73,6 +75,14 @@ export function createTelegramCatalogChat(options: CatalogChatOptions): CatalogC
         await client().pinChatMessage(chat, messageId, { disable_notification: true }, apiSignal(signal));
       } catch (err) {
         fail(err, "pinning the catalog");
+      }
+    },
+    async replace(messageId, name, bytes, caption, signal) {
+      const { InputFile } = lazyRequire("grammy") as typeof import("grammy");
+      try {
+        await client().editMessageMedia(chat, messageId, { type: "document", media: new InputFile(bytes, name), caption: caption.slice(0, 1024) }, undefined, apiSignal(signal));
+      } catch (err) {
+        fail(err, `replacing ${name}`);
       }
     },
     async discard(messageIds, unpin) {

@@ -5,18 +5,22 @@ import type { Notifier } from "../notify/port.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { Clock } from "../scheduler/clock.js";
-import { buildCatalog, CATALOG_FILE, chainHead, serializeCatalog, sha256, type Catalog, type CatalogHead } from "./catalog.js";
+import { buildCatalog, CATALOG_FILE, chainHead, parseCatalog, serializeCatalog, sha256, type Catalog, type CatalogHead, type CatalogPointer } from "./catalog.js";
+import { handedOver, mergePointers, recordHandedOver, takenOver } from "./handover.js";
 
 /** Settings key of what this installation last published as a destination's catalog. */
 export const catalogStateKey = (destinationId: number) => `catalog.${destinationId}`;
 /** Set while a destination's catalog cannot be published for a permanent reason (the admins were told). */
 const refusedKey = (destinationId: number) => `catalog.${destinationId}.refused`;
+/** Other installations' catalogs seen pinned in a destination's chat (`CatalogPointer[]`). */
+const othersKey = (destinationId: number) => `catalog.${destinationId}.others`;
 
 /** The catalog this installation last pinned in a chat. */
 export interface PublishedCatalog {
   chat: string;
   /** The pinned document. */
   head: number;
+  headFileId?: string;
   /** Every document of it (continuations first, the head last). */
   messages: number[];
   sequence: number;
@@ -105,13 +109,15 @@ export class CatalogPublisher {
     const previous = stored ? (JSON.parse(stored) as PublishedCatalog) : null;
     const sameChat = previous?.chat === chat.chat ? previous : null;
 
+    const pinned = await chat.pinned(signal).catch((err: unknown) => {
+      log.debug({ err: (err as Error).message }, "could not read the chat's pinned message");
+      return undefined;
+    });
+    // Another installation's catalog pinned over ours (two sidecars, one chat) is expected: no
+    // warning; it is remembered (getChat shows only the newest pin) and its takeovers honoured.
+    const otherCatalog = pinned != null && pinned.messageId !== sameChat?.head && pinned.fileName === CATALOG_FILE && pinned.fileId != null;
+    if (otherCatalog) await this.learnFrom(destinationId, chat, { messageId: pinned.messageId, fileId: pinned.fileId! }, signal);
     if (sameChat) {
-      const pinned = await chat.pinned(signal).catch((err: unknown) => {
-        log.debug({ err: (err as Error).message }, "could not read the chat's pinned message");
-        return undefined;
-      });
-      // Another installation's catalog pinned over ours (two sidecars, one chat) is expected: no warning.
-      const otherCatalog = pinned != null && pinned.messageId !== sameChat.head && pinned.fileName === CATALOG_FILE;
       if (pinned !== undefined && pinned?.messageId !== sameChat.head && !otherCatalog && !sameChat.warnedMissing) {
         log.warn({ destination: target.name, chat: chat.chat }, "the chat's catalog is no longer its pinned message; publishing it again");
         settings.set(key, JSON.stringify({ ...sameChat, warnedMissing: true }));
@@ -119,6 +125,7 @@ export class CatalogPublisher {
       }
     }
 
+    const kept = runs.keptAt(destinationId, null).filter((r) => !options.exclude?.has(r.run.id));
     const catalog = buildCatalog({
       installationId: this.deps.installationId,
       sequence: (previous?.sequence ?? 0) + 1,
@@ -126,13 +133,18 @@ export class CatalogPublisher {
       chat: { id: chat.chat, name: target.name, ...(target.threadId ? { thread_id: target.threadId } : {}) },
       // Runs adopted from another installation are listed too (with their own installation id):
       // this index keeps them, so a later `adopt` must find them; only pruning leaves them alone.
-      runs: runs.keptAt(destinationId, null).filter((r) => !options.exclude?.has(r.run.id)),
+      runs: kept,
       jobs: this.jobsFor(destinationId),
+      mirrors: new Map(kept.map(({ run }) => [run.id, runs.liveParts(run.id).filter((p) => p.destinationId === destinationId && p.copy === 1)])),
+      handedOver: handedOver(settings),
+      others: this.othersOf(destinationId),
+      takenOver: takenOver(settings),
     });
     const { text, chunks } = serializeCatalog(catalog, this.deps.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES);
     const caption = this.deps.caption(catalog);
     const uploaded: number[] = [];
     let head: number;
+    let headFileId: string;
     try {
       let headBytes = text;
       if (chunks.length > 0) {
@@ -147,6 +159,7 @@ export class CatalogPublisher {
       const doc = await chat.upload(CATALOG_FILE, headBytes, caption, signal);
       uploaded.push(doc.messageId);
       head = doc.messageId;
+      headFileId = doc.fileId;
       await chat.pin(head, signal);
     } catch (err) {
       // Not pinned: the previous catalog is still the chat's; the new documents are litter.
@@ -158,12 +171,46 @@ export class CatalogPublisher {
       }
       throw err;
     }
-    const published: PublishedCatalog = { chat: chat.chat, head, messages: uploaded, sequence: catalog.sequence };
+    const published: PublishedCatalog = { chat: chat.chat, head, headFileId, messages: uploaded, sequence: catalog.sequence };
     settings.set(key, JSON.stringify(published));
     if (settings.get(refusedKey(destinationId))) settings.set(refusedKey(destinationId), "");
     if (sameChat) await chat.discard(sameChat.messages, [sameChat.head]);
     log.info({ destination: target.name, runs: catalog.runs.length, documents: uploaded.length }, "catalog published");
     return published;
+  }
+
+  /**
+   * Reads another installation's catalog pinned in the chat: remembers where it is (and the
+   * catalogs it knows of), and gives back the runs it says it took over from this installation
+   * (their installation id changes here, so this retention stops pruning them). Best effort: a
+   * catalog this bot cannot read (another bot's file ids) is skipped.
+   */
+  private async learnFrom(destinationId: number, chat: CatalogChat, head: { messageId: number; fileId: string }, signal?: AbortSignal): Promise<void> {
+    const { settings, runs, log, installationId } = this.deps;
+    let other: Catalog;
+    try {
+      other = await parseCatalog(await chat.download(head.fileId, signal), (p) => chat.download(p.file_id, signal));
+    } catch (err) {
+      log.debug({ err: (err as Error).message }, "the catalog pinned in the chat could not be read");
+      return;
+    }
+    if (other.installation_id === installationId) return;
+    const seen: CatalogPointer = { installation_id: other.installation_id, sequence: other.sequence, written_at: other.written_at, message_id: head.messageId, file_id: head.fileId };
+    const known = mergePointers(this.othersOf(destinationId), [seen, ...(other.others ?? [])], installationId);
+    settings.set(othersKey(destinationId), JSON.stringify(known));
+    for (const t of other.taken_over ?? []) {
+      if (t.installation_id !== installationId) continue;
+      const run = runs.findByFileName(t.job, t.file_name);
+      if (!run || run.installationId !== installationId) continue;
+      runs.setInstallation(run.id, other.installation_id);
+      recordHandedOver(settings, { runId: run.id, to: other.installation_id, at: t.at });
+      log.info({ run: run.id, job: t.job, to: other.installation_id }, "run handed over to another installation; this one no longer prunes it");
+    }
+  }
+
+  private othersOf(destinationId: number): CatalogPointer[] {
+    const stored = this.deps.settings.get(othersKey(destinationId));
+    return stored ? (JSON.parse(stored) as CatalogPointer[]) : [];
   }
 
   private jobsFor(destinationId: number): Array<{ job: JobRow; source: SourceRow | null }> {

@@ -72,6 +72,28 @@ export interface CatalogRun {
   parts: CatalogPart[];
   /** The run's manifest as it was posted (README "Backup format"). */
   manifest: Record<string, unknown> | null;
+  /** The same messages copied to the destination's mirror chat (README "Mirror chat"). */
+  mirror?: { chat: string; parts: CatalogPart[] };
+  /** Another installation took this run over (`adopt --take-over`): it prunes it from now on. */
+  handed_over?: { to: string; at: string };
+}
+
+/** Another installation's catalog seen pinned in the same chat (getChat shows only the newest pin). */
+export interface CatalogPointer {
+  installation_id: string;
+  sequence: number;
+  written_at: string;
+  /** Its pinned (head) document; the file_id is usable by the same bot only. */
+  message_id: number;
+  file_id: string;
+}
+
+/** A run this installation took over from another one (so that one stops pruning it). */
+export interface CatalogTakeover {
+  installation_id: string;
+  job: string;
+  file_name: string;
+  at: string;
 }
 
 export interface Catalog {
@@ -86,6 +108,10 @@ export interface Catalog {
   chat: { id: string; name?: string; thread_id?: number };
   jobs: CatalogJob[];
   runs: CatalogRun[];
+  /** Catalogs of other installations seen pinned in this chat, so `adopt` finds them all. */
+  others?: CatalogPointer[];
+  /** Runs taken over from other installations (theirs to stop pruning). */
+  taken_over?: CatalogTakeover[];
 }
 
 /** The pinned document of a catalog too large for one document: where its bytes are. */
@@ -121,6 +147,12 @@ export interface CatalogInput {
   runs: Array<{ run: RunRow; parts: RunPartRow[] }>;
   /** Jobs of those runs and jobs delivering to this chat, with their sources. */
   jobs: Array<{ job: JobRow; source: SourceRow | null }>;
+  /** Copies of the runs' parts in the destination's mirror chat, by run id. */
+  mirrors?: ReadonlyMap<number, RunPartRow[]>;
+  /** Runs this installation handed over to another one, by run id. */
+  handedOver?: ReadonlyMap<number, { to: string; at: string }>;
+  others?: CatalogPointer[];
+  takenOver?: CatalogTakeover[];
 }
 
 export function buildCatalog(input: CatalogInput): Catalog {
@@ -133,7 +165,9 @@ export function buildCatalog(input: CatalogInput): Catalog {
     written_at: input.now.toISOString(),
     chat: input.chat,
     jobs: input.jobs.flatMap(({ job, source }) => (source ? [catalogJob(job, source)] : [])),
-    runs: input.runs.map(({ run, parts }) => ({
+    runs: input.runs.map(({ run, parts }): CatalogRun => {
+      const mirror = input.mirrors?.get(run.id) ?? [];
+      return {
       run_id: run.id,
       installation_id: run.installationId,
       job: run.jobName,
@@ -149,17 +183,26 @@ export function buildCatalog(input: CatalogInput): Catalog {
       encryption: run.encryption,
       compression: run.compression,
       format: run.format,
-      parts: parts.map((p) => ({
-        index: p.partIndex,
-        name: p.name,
-        size: p.size,
-        sha256: p.sha256,
-        message_id: p.messageId,
-        file_id: p.fileId,
-        stored_at: p.storedAt.toISOString(),
-      })),
+      parts: parts.map(catalogPart),
       manifest: run.manifest ?? null,
-    })),
+      ...(mirror.length > 0 ? { mirror: { chat: mirror[0]!.locator ?? "", parts: mirror.map(catalogPart) } } : {}),
+      ...(input.handedOver?.has(run.id) ? { handed_over: input.handedOver.get(run.id)! } : {}),
+      };
+    }),
+    ...(input.others?.length ? { others: input.others } : {}),
+    ...(input.takenOver?.length ? { taken_over: input.takenOver } : {}),
+  };
+}
+
+function catalogPart(p: RunPartRow): CatalogPart {
+  return {
+    index: p.partIndex,
+    name: p.name,
+    size: p.size,
+    sha256: p.sha256,
+    message_id: p.messageId,
+    file_id: p.fileId,
+    stored_at: p.storedAt.toISOString(),
   };
 }
 

@@ -137,6 +137,11 @@ export class Pruner {
         for (const t of targets) report.retry.push({ runId: t.row.id, error: message });
         return report;
       }
+      // Publishing read the chat's other catalogs: a run another installation has taken over
+      // meanwhile (`adopt --take-over`) is no longer this installation's to delete.
+      const stillOwn = (t: (typeof targets)[number]) => runs.installationId == null || isOwnRun(runs.get(t.row.id) ?? t.row, runs.installationId);
+      targets.splice(0, targets.length, ...targets.filter(stillOwn));
+      if (targets.length === 0) return report;
     }
 
     const outcome = await this.deleteParts(targets.flatMap((t) => t.parts), now, job.name, signal);

@@ -27,6 +27,16 @@ export class RunsRepo {
     return this.db.select({ id: runs.id }).from(runs).where(and(eq(runs.jobName, jobName), eq(runs.fileName, fileName))).get() !== undefined;
   }
 
+  /** The run of a job with this payload file name (unique per job), if any. */
+  findByFileName(jobName: string, fileName: string): RunRow | null {
+    return this.db.select().from(runs).where(and(eq(runs.jobName, jobName), eq(runs.fileName, fileName))).get() ?? null;
+  }
+
+  /** Which installation's retention prunes the run (a takeover changes it). */
+  setInstallation(id: number, installationId: string): void {
+    this.db.update(runs).set({ installationId }).where(eq(runs.id, id)).run();
+  }
+
   get(id: number): RunRow | null {
     return this.db.select().from(runs).where(eq(runs.id, id)).get() ?? null;
   }

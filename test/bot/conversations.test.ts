@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config/env.js";
 import { createLogger } from "../../src/logger.js";
-import type { StoredMessage } from "../fake-telegram/state.js";
+import { FULL_ADMIN_RIGHTS, type StoredMessage } from "../fake-telegram/state.js";
 import { createMysqlDatabase, createMysqlUser, type MysqlDatabase, type MysqlUser } from "../helpers/mysql.js";
 import { createPgDatabase, type PgDatabase } from "../helpers/pg.js";
 import { ADMIN_ID, buttonsOf, startHarness, type Harness } from "./harness.js";
@@ -334,7 +334,8 @@ describe("guided dialogs", () => {
     await send("hello", /Send a chat id such as -1001234567890/);
     await send(String(closed.id), /Forum topic/);
     await click("No topic", /Which bot should post/);
-    await click("This bot", /Name for this destination/);
+    await click("This bot", /Mirror chat\?/);
+    await click("No mirror", /Name for this destination/);
     await send("closed", /Testing chat/);
     const failed = await waitSince(/The connection test failed/);
     expect(failed.text).toContain(String(closed.id));
@@ -362,6 +363,24 @@ describe("guided dialogs", () => {
     expect(h.fake.messages(channel.id, { includeDeleted: true }).length).toBeGreaterThan(0);
   });
 
+  it("asks for a mirror chat: tests that the bot can post there too, and saves it with the destination", async () => {
+    const main = h.fake.createChannel({ title: "Main Backups" });
+    const mirror = h.fake.createChannel({ title: "Mirror Backups", botStatus: "member" });
+    await send("/newdest", /Where should backups be delivered/);
+    await click("Telegram channel or group", /Which chat\?/);
+    await send(String(main.id), /Forum topic/);
+    await click("No topic", /Which bot should post/);
+    await click("This bot", /Mirror chat\?/);
+    await send(String(mirror.id), /Name for this destination/);
+    await send("mirrored", /Testing chat/);
+    const failed = await waitSince(/The connection test failed/);
+    expect(failed.text).toContain(String(mirror.id));
+    h.fake.setBotMembership(mirror.id, { status: "administrator", rights: FULL_ADMIN_RIGHTS });
+    await click("Try again", /Testing chat/, failed);
+    await waitSince(/Destination "mirrored" saved/);
+    expect(h.app.destinations.getByName("mirrored")).toMatchObject({ kind: "telegram", chat_id: String(main.id), mirror_chat_id: String(mirror.id) });
+  });
+
   it("a bot token for another bot is deleted, checked and stored encrypted only", async () => {
     const otherToken = h.fake.addBot({ username: "other_backup_bot" });
     const channel = h.fake.createChannel({ title: "Other", token: otherToken });
@@ -371,7 +390,8 @@ describe("guided dialogs", () => {
     await click("No topic", /Which bot should post/);
     await click("Another bot", /token of the other bot/);
     await send("not-a-token", /does not look like a bot token/);
-    await send(otherToken, /Got it/);
+    await send(otherToken, /Mirror chat\?/);
+    await click("No mirror", /Name for this destination/);
     await send("other", /Testing chat/);
     await waitSince(/Destination "other" saved/);
     const view = h.app.destinations.getByName("other");

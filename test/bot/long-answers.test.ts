@@ -100,7 +100,8 @@ describe("answers longer than a prompt takes", () => {
     await click("Telegram channel or group", /Which chat\?/);
     await send(String(channel.id), /Forum topic/);
     await click("No topic", /Which bot should post/);
-    await click("This bot", /Name for this destination/);
+    await click("This bot", /Mirror chat\?/);
+    await click("No mirror", /Name for this destination/);
     const before = maxId();
     await answer("long-channel", /Testing chat/);
     await waitBot(before, /Destination "long-channel" saved/);

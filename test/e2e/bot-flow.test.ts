@@ -92,7 +92,8 @@ describe("a new user sets up and restores a backup only through the bot", () => 
     await click("Telegram channel or group", /Which chat\?/);
     await send(String(channelId), /Forum topic/);
     await click("No topic", /Which bot should post/);
-    await click("This bot", /Name for this destination/);
+    await click("This bot", /Mirror chat\?/);
+    await click("No mirror", /Name for this destination/);
     const after = maxId();
     await send("channel", /Testing chat/);
     await waitBot(after, /Destination "channel" saved/);

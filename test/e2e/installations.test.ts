@@ -92,4 +92,65 @@ jobs:
     // each pinned its own catalog over the other's without taking it for a catalog someone unpinned
     expect(fake.messages(111).map((m) => m.text ?? "").filter((t) => /no longer the chat's pinned message/.test(t))).toEqual([]);
   });
+
+  it("a new host adopting the chat finds both installations' catalogs, though getChat shows only the newest pin", async () => {
+    const [a, b] = apps as [App, App];
+    const idA = a.settings.get(INSTALLATION_KEY)!;
+    const idB = b.settings.get(INSTALLATION_KEY)!;
+    const aKept = a.runs.list().filter((r) => r.installationId === idA && r.expiredAt == null && r.status === "success");
+    const bKept = b.runs.list().filter((r) => r.installationId === idB && r.expiredAt == null && r.status === "success");
+    expect(aKept).toHaveLength(1);
+    expect(bKept).toHaveLength(1);
+
+    const fresh = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, ADMIN_IDS: "111" });
+    ws.push(fresh);
+    const shown = await fresh.cli(["adopt", String(CHANNEL), "--yes"]);
+    expect(shown.stderr).toBe("");
+    expect(shown.code).toBe(0);
+    // B pinned last; its catalog points to A's
+    expect(shown.stdout).toMatch(new RegExp(`installation ${idB}`));
+    expect(shown.stdout).toMatch(new RegExp(`^also in this chat: the catalog of installation ${idA} · `, "m"));
+    // each kept run once (B's catalog also lists A's run it knows of), with the installation that holds it
+    expect(shown.stdout).toMatch(/imported 2 runs \(0 already here\)/);
+    const app = await fresh.app();
+    try {
+      const byFile = new Map(app.runs.list().map((r) => [r.fileName, r.installationId]));
+      expect(byFile).toEqual(new Map([[aKept[0]!.fileName, idA], [bKept[0]!.fileName, idB]]));
+    } finally {
+      app.close();
+    }
+  });
+
+  it("a takeover marks the runs handed over in the old catalogs, and the live old installation stops pruning them", async () => {
+    const [a] = apps as [App, App];
+    const idA = a.settings.get(INSTALLATION_KEY)!;
+    const aRun = a.runs.list().find((r) => r.installationId === idA && r.expiredAt == null && r.status === "success")!;
+    const aParts = a.runs.liveParts(aRun.id).map((p) => p.messageId!);
+
+    const taker = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, ADMIN_IDS: "111" });
+    ws.push(taker);
+    const taken = await taker.cli(["adopt", String(CHANNEL), "--yes", "--take-over"]);
+    expect(taken.stderr).toBe("");
+    expect(taken.stdout).toMatch(new RegExp(`^1 run of installation ${idA} taken over`, "m"));
+    expect(taken.stdout).toMatch(new RegExp(`^the catalog of installation ${idA} now marks the taken runs as handed over$`, "m"));
+    const takerApp = await taker.app();
+    const idC = takerApp.settings.get(INSTALLATION_KEY)!;
+    takerApp.close();
+
+    // a later adopt offers each run once, held by the taker; the edited old catalogs say "handed over"
+    const later = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, ADMIN_IDS: "111" });
+    ws.push(later);
+    const seen = await later.cli(["adopt", String(CHANNEL)]);
+    expect(seen.stderr).toBe("");
+    const runLines = seen.stdout.split("\n").filter((l) => /^ {2}run \d+ · files · /.test(l));
+    expect(runLines).toHaveLength(2);
+    for (const l of runLines) expect(l).toContain(`installation ${idC}`);
+
+    // A runs twice more with keep_last 1: its old run is the taker's now and stays in the chat
+    for (let i = 0; i < 2; i++) expect((await a.executor.execute("files", "manual")).status).toBe("success");
+    expect(a.runs.get(aRun.id)!.installationId).toBe(idC);
+    expect(a.runs.get(aRun.id)!.expiredAt).toBeNull();
+    const live = new Set(fake.messages(CHANNEL).map((m) => m.message_id));
+    for (const id of aParts) expect(live).toContain(id);
+  });
 });

@@ -105,6 +105,28 @@ jobs:
     expect(next.parts.filter((p) => p.copy === 1)).toHaveLength(5);
   });
 
+  it("the catalog lists the mirror copies; a new host adopting the chat restores from the mirror when a main part is gone", async () => {
+    const run = await backup();
+    const fresh = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_SELF_HOSTED: "false", ADMIN_IDS: String(ADMIN) });
+    try {
+      const adopted = await fresh.cli(["adopt", String(CHANNEL), "--yes"]);
+      expect(adopted.code, adopted.stderr).toBe(0);
+      const here = Number(new RegExp(`^ {2}run ${run.runId} \\(files\\) is run (\\d+) here`, "m").exec(adopted.stdout)?.[1]);
+      expect(here).toBeGreaterThan(0);
+      const exported = await fresh.cli(["config", "export"]);
+      expect(exported.stdout).toMatch(/mirror_chat_id: "?-1005252525252"?/);
+
+      rmSync(fake.filePath(run.at(0, 1).fileId!));
+      const target = await fresh.directoryTarget();
+      const r = await fresh.cli(["restore", String(here), "--to", target.name]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`note: passed over channel · part 1 · ${run.fileName}.001`);
+      expect(await snapshotTree(target.dir)).toEqual(await snapshotTree(dataDir));
+    } finally {
+      fresh.remove();
+    }
+  });
+
   it("a mirror chat the bot cannot post to: the run still succeeds, the admins are warned, nothing is recorded as mirrored", async () => {
     fake.setBotMembership(MIRROR, { status: "left" });
     try {

@@ -99,6 +99,33 @@ const handlers: Record<string, Handler> = {
     }, options).message;
   },
 
+  /** Replaces a document message's file (and caption); only documents are modelled. */
+  async editMessageMedia(call) {
+    const { model, bot, params, files } = call;
+    const { record } = editable(call);
+    const media = params.json<{ type?: string; media?: string; caption?: string; parse_mode?: string }>("media", "can't parse InputMedia JSON object");
+    if (!media || typeof media !== "object" || !media.type) throw badRequest("can't parse InputMedia: media type is not specified");
+    if (media.type !== "document") throw badRequest(`can't parse InputMedia: unsupported media type "${media.type}" in the fake`);
+    if (!record.message.document) throw badRequest("there is no media in the message to edit");
+    const value = media.media ?? "";
+    let file: FileRecord | undefined;
+    if (value.startsWith("attach://")) {
+      const upload = files.find((f) => f.field === value.slice("attach://".length));
+      if (!upload) throw badRequest("can't parse InputMedia: media not found");
+      if (upload.size === 0) throw badRequest("file must be non-empty");
+      file = await model.storeUpload(bot, upload);
+    } else {
+      file = model.fileForBot(bot, value);
+      if (!file) throw badRequest("wrong file identifier/HTTP URL specified");
+    }
+    const caption = checkedCaption(media.caption, media.parse_mode);
+    record.message.document = {
+      ...(file.fileName ? { file_name: file.fileName } : {}),
+      mime_type: file.mimeType, file_id: file.fileId, file_unique_id: file.fileUniqueId, file_size: file.size,
+    };
+    return edit(model, record, { caption, ...(media.caption !== undefined ? { sourceText: media.caption } : {}) }, replyMarkup(params));
+  },
+
   getFile: ({ model, bot, params }) => {
     const file = model.fileForBot(bot, params.str("file_id") ?? "");
     if (!file) throw badRequest("invalid file_id");

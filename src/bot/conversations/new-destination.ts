@@ -19,9 +19,9 @@ import {
   type SecretSlot,
 } from "./steps.js";
 
-/** /newdest: kind → chat (+ topic, + own bot) or folder → name → connection test → save. */
+/** /newdest: kind → chat (+ topic, + own bot, + mirror chat) or folder → name → connection test → save. */
 
-type Field = "chat" | "thread" | "token" | "path" | "name";
+type Field = "chat" | "thread" | "token" | "mirror" | "path" | "name";
 
 interface Draft {
   kind: DestinationKind;
@@ -29,12 +29,14 @@ interface Draft {
   chatTitle?: string;
   threadId?: number;
   token?: SecretSlot;
+  /** A second chat every verified run is copied to (README "Mirror chat"). */
+  mirrorChatId?: string;
   path?: string;
   name?: string;
 }
 
 const FIELDS: Readonly<Record<DestinationKind, readonly Field[]>> = {
-  telegram: ["chat", "thread", "token", "name"],
+  telegram: ["chat", "thread", "token", "mirror", "name"],
   local: ["path", "name"],
 };
 
@@ -117,6 +119,12 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
       else draft.token = await askSecret(d, d.t("conv-dest-token"), "token");
       return;
     }
+    case "mirror": {
+      const mirror = await askChat(d, d.t("conv-dest-mirror"), [{ value: "none", label: d.t("conv-btn-no-mirror") }]);
+      if ("chatId" in mirror && mirror.chatId !== draft.chatId) draft.mirrorChatId = mirror.chatId;
+      else delete draft.mirrorChatId;
+      return;
+    }
     case "path":
       draft.path = await d.askValid(d.t("conv-dest-path"), (a) => {
         const v = a.kind === "text" ? a.text.trim() : "";
@@ -134,7 +142,7 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
 }
 
 async function fixIssues(d: Dialog, draft: Draft, issues: Issue[]): Promise<void> {
-  const byPath: Record<string, Field> = { name: "name", chat_id: "chat", thread_id: "thread", bot_token: "token", path: "path" };
+  const byPath: Record<string, Field> = { name: "name", chat_id: "chat", thread_id: "thread", bot_token: "token", mirror_chat_id: "mirror", path: "path" };
   const fields = [...new Set(issues.map((i) => byPath[i.path.split(".")[0]!]).filter((f): f is Field => f !== undefined))];
   if (fields.length === 0) return editSomething(d, draft);
   for (const f of fields) await askField(d, draft, f);
@@ -155,6 +163,7 @@ function specOf(d: Dialog, draft: Draft): { spec: DestinationSpec; secret: strin
   else {
     spec.chat_id = draft.chatId ?? "";
     if (draft.threadId !== undefined) spec.thread_id = draft.threadId;
+    if (draft.mirrorChatId !== undefined) spec.mirror_chat_id = draft.mirrorChatId;
   }
   const secret = revealSecret(d, draft.token);
   if (secret === undefined) return undefined;
@@ -173,6 +182,11 @@ async function testDestination(d: Dialog, draft: Draft): Promise<TestResult> {
     const config = await d.deps.destinations.resolveDraft(prepared, null);
     if (config.kind === "telegram") resolved = config.botToken;
     await d.deps.checkDestination(config);
+    // The mirror chat must take posts from the same bot too.
+    if (config.kind === "telegram" && config.mirrorChatId) {
+      const { threadId: _, mirrorChatId, ...main } = config;
+      await d.deps.checkDestination({ ...main, chatId: mirrorChatId });
+    }
     return { kind: "ok" };
   } catch (err) {
     return { kind: "failed", reason: reasonOf(d, err, [built.secret, resolved]) };

@@ -6,7 +6,7 @@ import type { BotDeps } from "../deps.js";
 import { readChat } from "../conversations/parse.js";
 import { answer, commandArg, errorText, num, replyBlocks } from "../helpers.js";
 
-const ADOPT_YES = /^adopt:y:(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,})$/;
+const ADOPT_YES = /^adopt:([yt]):(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,})$/;
 const ADOPT_NO = "adopt:n";
 const ADOPT_SECRETS = /^adopt:s:(\d+)$/;
 
@@ -37,12 +37,17 @@ export function adoptFeature(deps: BotDeps): Composer<BotContext> {
 
   c.callbackQuery(ADOPT_YES, async (ctx) => {
     await answer(ctx);
-    const chat = ctx.match![1]!;
+    const takeOver = ctx.match![1] === "t";
+    const chat = ctx.match![2]!;
     if (!deps.adopter) return void (await ctx.reply(ctx.t("adopt-unavailable")));
     try {
       const plan = await deps.adopter.inspect(chat);
-      const result = deps.adopter.apply(plan);
+      const result = deps.adopter.apply(plan, { takeOver });
       const lines = [ctx.t("adopt-done", { runs: result.runsImported.length, skipped: result.runsSkipped, destination: result.destination, jobs: result.jobsCreated.join(", ") || "—" })];
+      for (const taken of result.takenOver) lines.push(ctx.t("adopt-taken-over", { installation: taken.installation, runs: taken.runs }));
+      for (const h of await deps.adopter.handOver(chat, plan, result)) {
+        if (h.error) lines.push(ctx.t("adopt-handover-failed", { installation: h.installation, error: h.error }));
+      }
       const kb = new InlineKeyboard();
       for (const j of plan.jobs) {
         if (j.exists || j.missing.length === 0 || !result.jobsCreated.includes(j.job.name)) continue;
@@ -114,7 +119,8 @@ async function showPlan(ctx: BotContext, deps: BotDeps, chat: string): Promise<v
   }
   const { catalog } = plan;
   const when = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
-  const head = ctx.t("adopt-summary", { chat: catalog.chat.id, written: when(catalog.written_at), jobs: plan.jobs.length, runs: plan.runs.length });
+  const others = plan.catalogs.slice(1).map((c) => ctx.t("adopt-other-catalog", { installation: c.catalog.installation_id, runs: c.catalog.runs.length }));
+  const head = [ctx.t("adopt-summary", { chat: catalog.chat.id, written: when(catalog.written_at), jobs: plan.jobs.length, runs: plan.runs.length }), ...others].join("\n");
   const blocks = [
     plan.jobs
       .map((j) => (j.exists ? ctx.t("adopt-job-exists", { job: j.job.name }) : ctx.t("adopt-job-new", { job: j.job.name, kind: j.job.source.kind, secrets: secretsText(ctx, j) || "—" })))
@@ -123,7 +129,9 @@ async function showPlan(ctx: BotContext, deps: BotDeps, chat: string): Promise<v
       .map((r) => ctx.t("adopt-run", { run: r.run.run_id, job: r.run.job, date: when(r.run.started_at), size: formatBytes(r.run.payload_size ?? 0), state: r.complete ? (r.run.verified ? "complete" : "unverified") : "incomplete", imported: r.imported ? "yes" : "no" }))
       .join("\n"),
   ].filter((b) => b.length > 0);
-  const kb = new InlineKeyboard().text(ctx.t("adopt-btn-import"), `adopt:y:${catalog.chat.id}`).text(ctx.t("adopt-btn-cancel"), ADOPT_NO);
+  const kb = new InlineKeyboard().text(ctx.t("adopt-btn-import"), `adopt:y:${catalog.chat.id}`).text(ctx.t("adopt-btn-cancel"), ADOPT_NO).row();
+  // Taking over: for a host that is gone for good (this installation's retention prunes them from now on).
+  if (plan.runs.some((r) => !r.imported)) kb.text(ctx.t("adopt-btn-take-over"), `adopt:t:${catalog.chat.id}`);
   await replyBlocks(ctx, head, blocks, kb);
 }
 
