@@ -31,8 +31,10 @@ RUN npm run build
 # ---- prod-deps: the same node_modules without dev dependencies (nothing is compiled again) ----
 FROM deps AS prod-deps
 # better-sqlite3 needs only its compiled addon at run time, not the SQLite sources and objects
-# of a local compilation (a downloaded prebuilt has none of them).
-RUN npm prune --omit=dev --no-audit --no-fund \
+# of a local compilation (a downloaded prebuilt has none of them). Optional packages stay out
+# too: typescript would come in as valibot's optional peer, and nothing optional (cpu-features
+# for ssh2, esbuild's binary for tsx) is used by dist/ at run time.
+RUN npm prune --omit=dev --omit=optional --no-audit --no-fund \
  && cd node_modules/better-sqlite3 \
  && rm -rf deps src build/deps build/Release/obj build/Release/obj.target build/Release/.deps \
       build/Release/test_extension.node build/Release/sqlite3.a
