@@ -3,7 +3,7 @@ import path from "node:path";
 import { Fluent } from "@grammyjs/i18n";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, commandDescriptionKey } from "../src/bot/commands.js";
-import { SCHEDULE_PRESETS } from "../src/bot/keyboards/jobs.js";
+import { SCHEDULE_PRESETS } from "../src/bot/schedule-step.js";
 import { DEFAULT_LOCALE, LOCALES_DIR } from "../src/i18n.js";
 
 /**
@@ -19,7 +19,7 @@ interface FtlMessage {
 }
 
 /** Top-level messages and terms of an .ftl file (a key starts in column 0). */
-export function ftlMessages(source: string): FtlMessage[] {
+function ftlMessages(source: string): FtlMessage[] {
   const out: FtlMessage[] = [];
   let current: FtlMessage | null = null;
   for (const line of source.split("\n")) {
@@ -100,7 +100,7 @@ describe("locale files", () => {
     }
     // Keys built at run time.
     for (const c of COMMANDS) used.add(commandDescriptionKey(c));
-    SCHEDULE_PRESETS.forEach((_, i) => used.add(`schedule-preset-${i}`));
+    for (const p of SCHEDULE_PRESETS) used.add(p.key);
     for (const s of ["success", "failed", "interrupted", "running"]) used.add(`run-status-${s}`);
     for (const s of ["schedule", "manual", "cli", "startup"]) used.add(`trigger-${s}`);
     for (const s of ["running", "queued"]) used.add(`status-${s}`);
@@ -144,7 +144,7 @@ function hasWords(literal: string, keys: ReadonlySet<string>): boolean {
 }
 
 /** `file:line: snippet` for every hard-coded user-facing string. */
-export function findHardCodedStrings(code: string, file = "<code>", keys: ReadonlySet<string> = new Set()): string[] {
+function findHardCodedStrings(code: string, file = "<code>", keys: ReadonlySet<string> = new Set()): string[] {
   const clean = stripComments(code);
   const found: string[] = [];
   for (const sink of SINKS) {

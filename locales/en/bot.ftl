@@ -153,10 +153,11 @@ job-deleted-toast = Deleted.
 schedule-prompt =
     🕒 New schedule for "{ $job }" (now: { $schedule }, time zone { $timezone }).
     Pick one below, or send a cron expression, e.g. 30 2 * * * (every day at 02:30) or 0 */4 * * * (every 4 hours). /cancel keeps the current one.
-schedule-preset-0 = Every hour
-schedule-preset-1 = Every 6 hours
-schedule-preset-2 = Daily at 03:00
-schedule-preset-3 = Sundays at 03:00
+schedule-preset-hourly = Every hour
+schedule-preset-6h = Every 6 hours
+schedule-preset-daily = Daily at 03:00
+schedule-preset-weekly = Sundays at 03:00
+schedule-preset-monthly = Monthly, 1st at 03:00
 schedule-invalid =
     ⛔ "{ $schedule }" is not a usable schedule: { $reason }
     Send another cron expression (minute hour day month weekday), or /cancel.

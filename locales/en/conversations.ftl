@@ -138,11 +138,6 @@ conv-job-cron = Send a cron expression: minute hour day-of-month month day-of-we
 conv-job-next-runs =
     Schedule { $cron } in { $tz }. The next runs:
     { $runs }
-conv-preset-hourly = Every hour
-conv-preset-6h = Every 6 hours
-conv-preset-daily = Daily at 03:00
-conv-preset-weekly = Sundays at 03:00
-conv-preset-monthly = Monthly, 1st at 03:00
 conv-preset-custom = Custom cron…
 conv-job-format = Dump format?
 conv-format-sql = Plain SQL (.sql)

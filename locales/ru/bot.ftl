@@ -145,10 +145,11 @@ job-deleted-toast = Удалено.
 schedule-prompt =
     🕒 Новое расписание для «{ $job }» (сейчас: { $schedule }, часовой пояс { $timezone }).
     Выберите вариант ниже или отправьте выражение cron, например 30 2 * * * (каждый день в 02:30) или 0 */4 * * * (каждые 4 часа). /cancel оставит текущее.
-schedule-preset-0 = Каждый час
-schedule-preset-1 = Каждые 6 часов
-schedule-preset-2 = Каждый день в 03:00
-schedule-preset-3 = По воскресеньям в 03:00
+schedule-preset-hourly = Каждый час
+schedule-preset-6h = Каждые 6 часов
+schedule-preset-daily = Ежедневно в 03:00
+schedule-preset-weekly = По воскресеньям в 03:00
+schedule-preset-monthly = Ежемесячно, 1-го в 03:00
 schedule-invalid =
     ⛔ «{ $schedule }» не подходит как расписание: { $reason }
     Отправьте другое выражение cron (минута час день месяц день-недели) или /cancel.

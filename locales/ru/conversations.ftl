@@ -138,11 +138,6 @@ conv-job-cron = Отправьте выражение cron: минута час 
 conv-job-next-runs =
     Расписание { $cron }, пояс { $tz }. Ближайшие запуски:
     { $runs }
-conv-preset-hourly = Каждый час
-conv-preset-6h = Каждые 6 часов
-conv-preset-daily = Ежедневно в 03:00
-conv-preset-weekly = По воскресеньям в 03:00
-conv-preset-monthly = Ежемесячно, 1-го в 03:00
 conv-preset-custom = Своё выражение cron…
 conv-job-format = Формат дампа?
 conv-format-sql = Обычный SQL (.sql)

@@ -1,19 +1,18 @@
-import { autoRetry } from "@grammyjs/auto-retry";
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { Bot, session, type BotError, type MiddlewareFn } from "grammy";
 import type { LanguageCode } from "grammy/types";
 import { createI18n, DEFAULT_LOCALE } from "../i18n.js";
-import { COMMANDS, commandDescriptionKey } from "./commands.js";
+import { commandMenu } from "./commands.js";
 import { initialSession, type BotContext } from "./context.js";
-import { registerConversations } from "./conversations/index.js";
+import { installConversations, registerDialogs } from "./conversations/index.js";
 import type { BotDeps } from "./deps.js";
 import { adoptFeature } from "./features/adopt.js";
 import { cancelFeature } from "./features/cancel.js";
 import { destinationsFeature } from "./features/destinations.js";
 import { helpFeature } from "./features/help.js";
-import { jobsFeature } from "./features/jobs.js";
+import { jobsFeature } from "./features/jobs/index.js";
 import { langFeature } from "./features/lang.js";
-import { restoreFeature, restoreKeyFeature } from "./features/restore.js";
+import { restoreFeature, restoreKeyFeature } from "./features/restore/index.js";
 import { runsFeature } from "./features/runs.js";
 import { sourcesFeature } from "./features/sources.js";
 import { startFeature } from "./features/start.js";
@@ -23,6 +22,7 @@ import { adminOnly, privateChatsOnly } from "./filters/admin.js";
 import { NOOP } from "./keyboards/common.js";
 import { negotiateLocale } from "./locale.js";
 import { BackgroundTasks } from "./tasks.js";
+import { botApiRetry } from "../telegram/api.js";
 
 /** The update types the bot asks Telegram for; everything else (channel posts, member updates, ...) is never delivered. */
 export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
@@ -46,12 +46,13 @@ const runtimes = new WeakMap<Bot<BotContext>, Runtime>();
  *  4. i18n (the `/lang` choice from settings, else the app language, else English)
  *  5. ADMIN_IDS guard (one polite refusal, logged)
  *  6. session (SQLite `bot_storage`, namespace "session")
- *  7. the /restore key prompt, then the guided dialogs (src/bot/conversations)
+ *  7. the /restore key prompt, the dialogs' plugin and secret scrubber, /cancel (a dialog or a
+ *     prompt), then the guided dialogs (src/bot/conversations)
  *  8. one Composer per feature, then the unhandled-update feature
  */
 export function createBot(deps: BotDeps): Bot<BotContext> {
   const bot = new Bot<BotContext>(deps.token, { client: { apiRoot: deps.apiRoot } });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+  bot.api.config.use(botApiRetry());
 
   let supported: readonly string[] = [DEFAULT_LOCALE];
   const i18n = createI18n<BotContext>({ localeNegotiator: (ctx) => negotiateLocale(deps.settings, supported, ctx) });
@@ -70,13 +71,14 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
 
   // Ahead of the dialogs: an age private key for /restore must never reach their persisted replay log.
   bot.use(restoreKeyFeature(deps, runtime.tasks));
-  registerConversations(bot, deps);
+  const dialogs = installConversations(bot, deps);
+  bot.use(cancelFeature(dialogs));
+  registerDialogs(bot, dialogs);
 
   bot.callbackQuery(NOOP, (ctx) => ctx.answerCallbackQuery());
   bot.use(
     startFeature(deps),
-    helpFeature(),
-    cancelFeature(),
+    helpFeature(deps),
     langFeature(deps, supported),
     sourcesFeature(deps),
     destinationsFeature(deps),
@@ -145,20 +147,14 @@ export async function startBot(bot: Bot<BotContext>): Promise<BotHandle> {
 /** setMyCommands for the default language (English) and for every supported language. */
 export async function registerCommands(bot: Bot<BotContext>): Promise<void> {
   const { deps, supported } = runtimeOf(bot);
-  const list = (lang: string) => COMMANDS.map((command) => ({ command, description: deps.translate(lang, commandDescriptionKey(command)) }));
-  await bot.api.setMyCommands(list(DEFAULT_LOCALE));
-  for (const lang of supported) await bot.api.setMyCommands(list(lang), { language_code: lang as LanguageCode });
+  await bot.api.setMyCommands(commandMenu(deps.translate, DEFAULT_LOCALE));
+  for (const lang of supported) await bot.api.setMyCommands(commandMenu(deps.translate, lang), { language_code: lang as LanguageCode });
 }
 
 /** Resolves once no update is being handled (background runs and restores excluded). For tests and shutdown. */
 export async function whenIdle(bot: Bot<BotContext>): Promise<void> {
   const { inFlight } = runtimeOf(bot);
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-}
-
-/** The locales the bot speaks (one folder per locale under locales/). */
-export function supportedLocales(bot: Bot<BotContext>): readonly string[] {
-  return runtimeOf(bot).supported;
 }
 
 function runtimeOf(bot: Bot<BotContext>): Runtime {

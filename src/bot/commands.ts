@@ -1,6 +1,8 @@
+import type { Translate } from "../i18n.js";
+
 /**
- * Every command the bot answers, in the order /help and the Telegram command menu show them.
- * Descriptions are the `cmd-<command>` keys of locales/<lang>/bot.ftl.
+ * Every command the bot answers, in the order /help and the Telegram command menu show them:
+ * the one list. Descriptions are the `cmd-<command>` keys of locales/<lang>/bot.ftl.
  * /newsource, /newdest and /newjob are handled by src/bot/conversations/.
  */
 export const COMMANDS = [
@@ -24,3 +26,17 @@ export const COMMANDS = [
 export type CommandName = (typeof COMMANDS)[number];
 
 export const commandDescriptionKey = (command: CommandName): string => `cmd-${command}`;
+
+/** The command menu in `lang`: what setMyCommands registers and what /help lists. */
+export function commandMenu(translate: Translate, lang: string): Array<{ command: CommandName; description: string }> {
+  return COMMANDS.map((command) => ({ command, description: translate(lang, commandDescriptionKey(command)) }));
+}
+
+const KNOWN: ReadonlySet<string> = new Set(COMMANDS);
+
+/** The bot command a message starts with ("/newjob", "/runnow@bot app"), lower-cased; paths such as "/srv" are not commands. */
+export function commandOf(text: string | undefined): CommandName | undefined {
+  const m = /^\/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)/.exec(text?.trim() ?? "");
+  const name = m?.[1]?.toLowerCase();
+  return name && KNOWN.has(name) ? (name as CommandName) : undefined;
+}

@@ -36,5 +36,5 @@ export function initialSession(): SessionData {
   return {};
 }
 
-/** The context type of every middleware in the bot (the conversations plugin is installed by `registerConversations`). */
+/** The context type of every middleware in the bot (the conversations plugin is installed by `installConversations`). */
 export type BotContext = ConversationFlavor<Context & SessionFlavor<SessionData> & I18nFlavor>;

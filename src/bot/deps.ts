@@ -1,4 +1,4 @@
-import type { AdoptService } from "../engine/adopt.js";
+import type { AdoptService } from "../application/adopt.js";
 import type { App } from "../app.js";
 import type { Progress, RunResult, RunTrigger } from "../engine/backup-runner.js";
 import type { RestoreService } from "../engine/restore.js";
@@ -18,12 +18,11 @@ import type { SourceCheck, SourceConfig } from "../sources/port.js";
 import type { SkewGuard } from "../engine/skew-guard.js";
 import type { Clock } from "../scheduler/clock.js";
 
-export type { BotContext, SessionData } from "./context.js";
 export type { BotStorage } from "./storage.js";
 
 /**
  * Everything the bot needs, built by the composition root (src/main.ts, or a test).
- * Shared contract with src/bot/conversations/ (`registerConversations(bot, deps)`):
+ * Shared contract with src/bot/conversations/ (`installConversations(bot, deps)`):
  * keep existing fields stable; append new ones at the end with a comment.
  */
 export interface BotDeps {
@@ -74,7 +73,7 @@ export interface BotDeps {
    * what it found; throws an Error whose message is one user-readable line, secrets removed
    * (the driver's SourceError). The composition root uses the source registry's `check()`.
    */
-  checkSource: (config: SourceConfig) => Promise<SourceCheck | void>;
+  checkSource: (config: SourceConfig) => Promise<SourceCheck | undefined>;
   /**
    * (conversations) Connection test of a destination before it is saved (Telegram: the chat
    * exists, the bot is a member allowed to post and delete; local: the folder is writable).
@@ -90,7 +89,7 @@ export interface BotDeps {
   clock?: Pick<Clock, "now">;
   /** (restore) Restores in progress, with their progress message and scratch files, for crash recovery. */
   restores?: RestoresRepo;
-  /** /adopt: imports a chat's catalog (src/engine/adopt.ts). */
+  /** /adopt: imports a chat's catalog (src/application/adopt.ts). */
   adopter?: AdoptService;
 }
 

@@ -67,7 +67,3 @@ export function num(match: RegExpMatchArray | string | undefined | null, index =
 export function commandArg(ctx: BotContext): string {
   return typeof ctx.match === "string" ? ctx.match.trim() : "";
 }
-
-export async function localeOf(ctx: BotContext): Promise<string> {
-  return ctx.i18n.getLocale();
-}

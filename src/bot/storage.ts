@@ -1,7 +1,5 @@
 import type { StorageAdapter } from "grammy";
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "../db/client.js";
-import { botStorage } from "../db/schema.js";
+import type { BotStorageRepo } from "../repos/bot-storage.repo.js";
 
 /**
  * grammY storage over the `bot_storage` table, so sessions and half-finished conversations
@@ -13,15 +11,15 @@ export interface BotStorage {
   adapter<T>(namespace: string): StorageAdapter<T>;
 }
 
-export function createBotStorage(db: Db): BotStorage {
-  return { adapter: <T>(namespace: string) => new SqliteStorageAdapter<T>(db, namespace) };
+export function createBotStorage(repo: BotStorageRepo): BotStorage {
+  return { adapter: <T>(namespace: string) => new SqliteStorageAdapter<T>(repo, namespace) };
 }
 
-export class SqliteStorageAdapter<T> implements StorageAdapter<T> {
+class SqliteStorageAdapter<T> implements StorageAdapter<T> {
   private readonly prefix: string;
 
   constructor(
-    private readonly db: Db,
+    private readonly repo: BotStorageRepo,
     namespace: string,
   ) {
     if (!namespace || namespace.includes(":")) throw new Error(`storage namespace must be non-empty and without ":", got "${namespace}"`);
@@ -29,22 +27,16 @@ export class SqliteStorageAdapter<T> implements StorageAdapter<T> {
   }
 
   read(key: string): T | undefined {
-    const row = this.db.select({ value: botStorage.value }).from(botStorage).where(eq(botStorage.key, this.prefix + key)).get();
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    const value = this.repo.get(this.prefix + key);
+    return value === null ? undefined : (JSON.parse(value) as T);
   }
 
   write(key: string, value: T): void {
-    const json = JSON.stringify(value);
-    const updatedAt = new Date();
-    this.db
-      .insert(botStorage)
-      .values({ key: this.prefix + key, value: json, updatedAt })
-      .onConflictDoUpdate({ target: botStorage.key, set: { value: json, updatedAt } })
-      .run();
+    this.repo.set(this.prefix + key, JSON.stringify(value));
   }
 
   delete(key: string): void {
-    this.db.delete(botStorage).where(eq(botStorage.key, this.prefix + key)).run();
+    this.repo.delete(this.prefix + key);
   }
 
   has(key: string): boolean {
@@ -52,11 +44,6 @@ export class SqliteStorageAdapter<T> implements StorageAdapter<T> {
   }
 
   *readAllKeys(): Generator<string> {
-    const rows = this.db
-      .select({ key: botStorage.key })
-      .from(botStorage)
-      .where(sql`substr(${botStorage.key}, 1, ${this.prefix.length}) = ${this.prefix}`)
-      .all();
-    for (const row of rows) if (row.key.startsWith(this.prefix)) yield row.key.slice(this.prefix.length);
+    for (const key of this.repo.keysStartingWith(this.prefix)) yield key.slice(this.prefix.length);
   }
 }

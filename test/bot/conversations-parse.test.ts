@@ -1,6 +1,7 @@
 import type { Message } from "grammy/types";
 import { describe, expect, it } from "vitest";
-import { formatRunTime, freeName, readChat, readPort, readRecipients, readRetention, readThreadId, slugName } from "../../src/bot/conversations/parse.js";
+import { freeName, readChat, readPort, readRecipients, readRetention, readThreadId, slugName } from "../../src/bot/conversations/parse.js";
+import { formatRunTime } from "../../src/bot/format.js";
 
 /** How the dialogs read typed answers (the decisions are the shared validators'). */
 describe("dialog answer readers", () => {
@@ -50,7 +51,7 @@ describe("dialog answer readers", () => {
 
   it("run times in the job's time zone", () => {
     const t = new Date("2026-12-06T02:00:00Z");
-    expect(formatRunTime(t, "Europe/Berlin", "en")).toBe("Sun 2026-12-06 03:00");
-    expect(formatRunTime(t, "UTC", "en")).toBe("Sun 2026-12-06 02:00");
+    expect(formatRunTime(t, "en", "Europe/Berlin")).toBe("Sun 2026-12-06 03:00");
+    expect(formatRunTime(t, "en", "UTC")).toBe("Sun 2026-12-06 02:00");
   });
 });

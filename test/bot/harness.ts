@@ -78,7 +78,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     apiRoot: fake.apiRoot,
     translate,
     log,
-    storage: createBotStorage(app.db),
+    storage: createBotStorage(app.botStorage),
     runJob: async (jobId, trigger, onProgress) => app.runner.run(await app.jobs.resolve(jobId), { trigger, onProgress }),
     nextRuns: (job, n) => nextRuns(job, n, new Date(), app.config.timezone),
     checkSource: async () => {},

@@ -17,7 +17,7 @@ describe("bot storage over bot_storage", () => {
   });
 
   it("reads, writes, deletes and lists keys per namespace, and survives reopening the database", async () => {
-    const storage = createBotStorage(app.db);
+    const storage = createBotStorage(app.botStorage);
     const session = storage.adapter<{ prompt?: string }>("session");
     const other = storage.adapter<number>("other_ns");
     expect(session.read("42")).toBeUndefined();
@@ -35,6 +35,6 @@ describe("bot storage over bot_storage", () => {
 
     app.close();
     app = await ws.app();
-    expect(createBotStorage(app.db).adapter("session").read("42")).toEqual({ prompt: "restore" });
+    expect(createBotStorage(app.botStorage).adapter("session").read("42")).toEqual({ prompt: "restore" });
   });
 });

@@ -4,7 +4,8 @@ import type { InlineKeyboardButton, InlineKeyboardMarkup, Message } from "grammy
 import { DEFAULT_LOCALE, type TranslateParams } from "../../i18n.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
-import { commandOf, secretHandleOf, type SecretPrompts, type SecretVault } from "./secrets.js";
+import { commandOf } from "../commands.js";
+import { secretHandleOf, type SecretPrompts, type SecretVault } from "./secrets.js";
 
 /** A dialog's handle: outside context = the bot's, inside = plain contexts built by the plugin. */
 export type Convo = Conversation<BotContext, Context>;
@@ -15,7 +16,7 @@ export interface DialogArgs {
   locale: string;
 }
 
-/** Shared pieces each dialog receives from `registerConversations`. */
+/** Shared pieces each dialog receives from `installConversations`. */
 export interface DialogEnv {
   deps: BotDeps;
   vault: SecretVault;
@@ -145,7 +146,7 @@ export class Dialog {
         continue;
       }
       const command = commandOf(msg.text);
-      if (command) await this.leave(command);
+      if (command) await this.leave();
       if (options.secret && msg.text !== undefined) {
         // The scrubber did not take it (its marker was lost): delete it and ask again.
         await this.quietly(() => u.deleteMessage());
@@ -211,7 +212,7 @@ export class Dialog {
           continue;
         }
         const command = commandOf(msg.text);
-        if (command) await this.leave(command);
+        if (command) await this.leave();
         await this.say(this.t("conv-use-buttons"));
         continue;
       }
@@ -246,16 +247,12 @@ export class Dialog {
     }
   }
 
-  /** Ends the dialog because the user sent another command; `/cancel` ends it without passing the command on. */
-  private async leave(command: string): Promise<never> {
+  /** Ends the dialog because the user sent another command, and passes the command on (/cancel never gets here: features/cancel.ts ends dialogs). */
+  private async leave(): Promise<never> {
     await this.external(async () => {
       this.env.vault.dropChat(this.chatId);
       await this.env.prompts.clear(this.chatId);
     });
-    if (command === "cancel") {
-      await this.say(this.t("conv-cancelled"));
-      return this.convo.halt();
-    }
     await this.say(this.t("conv-left", { dialog: this.t(this.nameKey) }));
     return this.convo.halt({ next: true });
   }

@@ -1,8 +1,8 @@
 import { conversations, createConversation, type ConversationData, type VersionedState } from "@grammyjs/conversations";
 import type { Bot, Context, Middleware } from "grammy";
-import { DEFAULT_LOCALE } from "../../i18n.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
+import { localeOf } from "../locale.js";
 import type { Convo, DialogArgs, DialogEnv } from "./dialog.js";
 import { newDestinationConversation } from "./new-destination.js";
 import { newJobConversation } from "./new-job.js";
@@ -13,10 +13,11 @@ import { createSecretPrompts, createSecretVault, secretScrubber, type SecretProm
 /**
  * The guided creation dialogs (@grammyjs/conversations v2): /newsource, /newdest, /newjob.
  *
- * Install order inside `registerConversations` (after the bot core's session, i18n and
- * admin filter): conversations plugin (state in SQLite) → secret scrubber → /cancel → the
- * dialogs → their entry commands. Updates a dialog does not want (menu buttons) go on to
- * the middleware registered after this call.
+ * Installed in two calls (after the bot core's session, i18n and admin filter), so that the
+ * bot's one /cancel (src/bot/features/cancel.ts) sits between them and ends a dialog before the
+ * dialog sees the command: `installConversations` (conversations plugin with state in SQLite,
+ * secret scrubber) → /cancel → `registerDialogs` (the dialogs, their entry commands). Updates a
+ * dialog does not want (menu buttons) go on to the middleware registered after them.
  */
 
 export const CONVERSATION_IDS = {
@@ -32,12 +33,6 @@ export type ConversationId = (typeof CONVERSATION_IDS)[keyof typeof CONVERSATION
  */
 export const CONVERSATION_STATE_VERSION = 1;
 
-/** The user's language for a dialog (what the bot core's i18n negotiated). */
-async function localeOf(ctx: BotContext): Promise<string> {
-  const i18n = (ctx as Partial<Pick<BotContext, "i18n">>).i18n;
-  return (await i18n?.getLocale()) ?? DEFAULT_LOCALE;
-}
-
 /**
  * Starts a dialog from a command or a menu button, leaving any dialog the chat is in.
  * The bot core's menus can call this (e.g. a "➕ New source" button).
@@ -48,8 +43,15 @@ export async function startConversation(ctx: BotContext, id: ConversationId): Pr
   await ctx.conversation.enter(id, args);
 }
 
-/** The one entry point the bot core calls: installs the conversations plugin, the dialogs and /newsource, /newdest, /newjob. */
-export function registerConversations(bot: Bot<BotContext>, deps: BotDeps): void {
+/** What the rest of the bot may do with the dialogs of a chat. */
+export interface Dialogs {
+  readonly env: DialogEnv;
+  /** Leaves the chat's dialog, if any, and forgets its secrets; true when one was left. */
+  leave(ctx: BotContext): Promise<boolean>;
+}
+
+/** Installs the conversations plugin and the secret scrubber (the dialogs come with `registerDialogs`). */
+export function installConversations(bot: Bot<BotContext>, deps: BotDeps): Dialogs {
   const vault = createSecretVault();
   const prompts = createSecretPrompts(deps.storage.adapter<SecretPromptMarker>("secretprompt"));
   const env: DialogEnv = { deps, vault, prompts };
@@ -92,16 +94,22 @@ export function registerConversations(bot: Bot<BotContext>, deps: BotDeps): void
 
   bot.use(secretScrubber({ vault, prompts, log: deps.log, translate: deps.translate, locale: localeOf }));
 
-  bot.command("cancel", async (ctx, next) => {
-    if (Object.keys(ctx.conversation.active()).length === 0) return next();
-    await ctx.conversation.exitAll();
-    if (ctx.chat) {
-      vault.dropChat(ctx.chat.id);
-      await prompts.clear(ctx.chat.id);
-    }
-    await ctx.reply(deps.translate(await localeOf(ctx), "conv-cancelled"));
-  });
+  return {
+    env,
+    async leave(ctx) {
+      if (Object.keys(ctx.conversation.active()).length === 0) return false;
+      await ctx.conversation.exitAll();
+      if (ctx.chat) {
+        vault.dropChat(ctx.chat.id);
+        await prompts.clear(ctx.chat.id);
+      }
+      return true;
+    },
+  };
+}
 
+/** The dialogs and their entry commands /newsource, /newdest, /newjob. */
+export function registerDialogs(bot: Bot<BotContext>, { env }: Dialogs): void {
   bot.use(createConversation(newSourceConversation(env), CONVERSATION_IDS.newSource));
   bot.use(createConversation(newDestinationConversation(env), CONVERSATION_IDS.newDestination));
   bot.use(createConversation(newJobConversation(env), CONVERSATION_IDS.newJob));

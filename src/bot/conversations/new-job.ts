@@ -1,10 +1,8 @@
 import type { Context } from "grammy";
-import type { ChatRoute, NotifyRoutes } from "../../db/schema.js";
-import { DEFAULT_PART_SIZE, type Compression, type Retention } from "../../domain.js";
+import { DEFAULT_PART_SIZE, type ChatRoute, type Compression, type NotifyRoutes, type Retention } from "../../domain.js";
 import { ValidationError, type Issue } from "../../services/errors.js";
 import type { JobSpec } from "../../services/jobs.service.js";
 import {
-  checkCron,
   checkTimezone,
   COMPRESSIONS,
   DEFAULT_COMPRESSION,
@@ -14,16 +12,10 @@ import {
   showBytes,
 } from "../../services/validation.js";
 import type { DumpFormat, SourceKind } from "../../sources/port.js";
-import { Dialog, type Choice, type Convo, type DialogArgs, type DialogEnv } from "./dialog.js";
-import {
-  formatRetention,
-  formatRunTime,
-  readRecipients,
-  readRetention,
-  RETENTION_PRESETS,
-  SCHEDULE_PRESETS,
-  slugName,
-} from "./parse.js";
+import { Dialog, type Answer, type Choice, type Convo, type DialogArgs, type DialogEnv } from "./dialog.js";
+import { formatRunTime } from "../format.js";
+import { bullets, presetByValue, presetRows, previewRuns, readSchedule } from "../schedule-step.js";
+import { formatRetention, readRecipients, readRetention, RETENTION_PRESETS, slugName } from "./parse.js";
 import { askChat, askName, askSecret, askThread, cancelDialog, explain, issuesText, reasonOf, revealSecret, rows, type SecretSlot } from "./steps.js";
 
 /**
@@ -269,48 +261,36 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
   }
 }
 
-/** Presets or a typed cron expression; then the next three runs in the job's zone, to confirm. */
+/** The shared schedule step (presets or a typed cron expression), then the next three runs in the job's zone, to confirm. */
 async function askSchedule(d: Dialog, timezone: string | null): Promise<string> {
   const zone = timezone ?? d.deps.defaultTimezone;
+  const read = (a: Answer) => {
+    const r = readSchedule(a.kind === "text" ? a.text : "", zone);
+    return "ok" in r ? r : { error: d.t("conv-err-cron", { detail: r.error }) };
+  };
   for (;;) {
-    const presetChoices: Choice[][] = [
-      ...rows(
-        SCHEDULE_PRESETS.map((p) => ({ value: p.value, label: d.t(p.key) })),
-        2,
-      ),
+    const choices: Choice[][] = [
+      ...presetRows((key, params) => d.t(key, params), (p, label) => ({ value: p.value, label })),
       [{ value: "custom", label: d.t("conv-preset-custom") }],
     ];
-    const readCron = (text: string): { ok: string } | { error: string } => {
-      const cron = text.trim().replace(/\s+/g, " ");
-      const err = checkCron(cron, zone);
-      return err ? { error: d.t("conv-err-cron", { detail: err }) } : { ok: cron };
-    };
     let cron = await d.askValid<string | null>(
       d.t("conv-job-schedule"),
-      (a) => {
-        if (a.kind === "button") {
-          const preset = SCHEDULE_PRESETS.find((p) => p.value === a.value);
-          return { ok: preset ? preset.cron : null };
-        }
-        return readCron(a.kind === "text" ? a.text : "");
-      },
-      { text: true, choices: presetChoices },
+      (a) => (a.kind === "button" ? { ok: presetByValue(a.value)?.cron ?? null } : read(a)),
+      { text: true, choices },
     );
-    cron ??= await d.askValid(d.t("conv-job-cron"), (a) => readCron(a.kind === "text" ? a.text : ""));
+    cron ??= await d.askValid(d.t("conv-job-cron"), read);
     const expression = cron;
+    // Recorded for replays as dialogs saved by earlier versions did: the lines, or { error }.
     const runs = await d.external(() => {
-      try {
-        return d.deps.nextRuns({ schedule: expression, timezone: zone }, 3).map((t) => formatRunTime(t, zone, d.locale));
-      } catch (err) {
-        return { error: (err as Error).message };
-      }
+      const preview = previewRuns(d.deps, expression, zone, d.locale);
+      return "ok" in preview ? preview.ok : preview;
     });
     if (!Array.isArray(runs)) {
       await d.say(d.t("conv-problem", { reason: d.t("conv-err-cron", { detail: runs.error }) }));
       continue;
     }
     const ok = await d.choose(
-      d.t("conv-job-next-runs", { cron: expression, tz: zone, runs: runs.length > 0 ? runs.map((r) => `• ${r}`).join("\n") : "—" }),
+      d.t("conv-job-next-runs", { cron: expression, tz: zone, runs: runs.length > 0 ? bullets(runs) : "—" }),
       [
         [
           { value: "ok", label: d.t("conv-btn-ok") },
@@ -427,7 +407,7 @@ function saveJob(d: Dialog, draft: Draft): SaveResult {
     try {
       const zone = view.timezone ?? d.deps.defaultTimezone;
       const first = d.deps.nextRuns({ schedule: view.schedule, timezone: view.timezone }, 1)[0];
-      if (first) next = formatRunTime(first, zone, d.locale);
+      if (first) next = formatRunTime(first, d.locale, zone);
     } catch {
       // the service accepted the schedule; a display problem is not worth failing over
     }

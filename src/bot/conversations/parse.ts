@@ -115,15 +115,6 @@ export function freeName(base: string, taken: ReadonlySet<string>): string {
   }
 }
 
-/** Schedule presets offered as buttons; `key` names the label in the locale files. */
-export const SCHEDULE_PRESETS = [
-  { value: "hourly", cron: "0 * * * *", key: "conv-preset-hourly" },
-  { value: "6h", cron: "0 */6 * * *", key: "conv-preset-6h" },
-  { value: "daily", cron: "0 3 * * *", key: "conv-preset-daily" },
-  { value: "weekly", cron: "0 3 * * 0", key: "conv-preset-weekly" },
-  { value: "monthly", cron: "0 3 1 * *", key: "conv-preset-monthly" },
-] as const;
-
 /** Retention presets; the first is the recommended default. */
 export const RETENTION_PRESETS: ReadonlyArray<{ value: string; key: string; retention: Retention }> = [
   { value: "gfs", key: "conv-retention-recommended", retention: { keep_last: 14, keep_daily: 7, keep_weekly: 4, keep_monthly: 6 } },
@@ -137,25 +128,4 @@ export function formatRetention(retention: Retention): string {
   return RETENTION_KEYS.filter((k) => retention[k] !== undefined)
     .map((k) => `${k}=${retention[k]}`)
     .join(" ");
-}
-
-/** A run time as the user reads it, in the job's time zone: "Sun 2026-12-06 03:00". */
-export function formatRunTime(date: Date, timezone: string, locale: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: timezone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(date);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  let weekday: string;
-  try {
-    weekday = new Intl.DateTimeFormat(locale, { timeZone: timezone, weekday: "short" }).format(date);
-  } catch {
-    weekday = new Intl.DateTimeFormat("en", { timeZone: timezone, weekday: "short" }).format(date);
-  }
-  return `${weekday} ${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
 }

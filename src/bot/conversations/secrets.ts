@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { MiddlewareFn, StorageAdapter } from "grammy";
 import type { Logger } from "../../logger.js";
+import { commandOf } from "../commands.js";
 import type { BotContext } from "../context.js";
 import type { Translate } from "../../i18n.js";
 
@@ -22,15 +23,6 @@ import type { Translate } from "../../i18n.js";
 
 /** What a dialog sees instead of a secret's text. */
 export const SECRET_HANDLE_PREFIX = "\u2063secret:";
-
-/**
- * The bot's commands. At a secret prompt they are never taken for the secret, and at any
- * prompt they leave the dialog; anything else starting with "/" (a path) is an answer.
- */
-export const KNOWN_COMMANDS: ReadonlySet<string> = new Set([
-  "start", "help", "newsource", "newdest", "newjob", "sources", "destinations", "jobs",
-  "runnow", "logs", "status", "restore", "lang", "cancel",
-]);
 
 /** Age secret keys are deleted and kept out of dialogs wherever they are pasted. */
 const AGE_SECRET_KEY = /AGE-SECRET-KEY-1[0-9A-Z]{20,}/;
@@ -127,6 +119,7 @@ export function secretScrubber(deps: ScrubberDeps): MiddlewareFn<BotContext> {
     const text = message.text;
     const expected = await deps.prompts.pending(chatId);
     if (expected) await deps.prompts.clear(chatId);
+    // The bot's commands are never taken for the secret; anything else starting with "/" (a path) is one.
     const secret = (expected && commandOf(text) === undefined) || AGE_SECRET_KEY.test(text);
     if (!secret) return next();
 
@@ -155,11 +148,4 @@ export function secretScrubber(deps: ScrubberDeps): MiddlewareFn<BotContext> {
     }
     return next();
   };
-}
-
-/** The bot command a message starts with ("/newjob", "/runnow@bot app"), lower-cased; paths such as "/srv" are not commands. */
-export function commandOf(text: string | undefined): string | undefined {
-  const m = /^\/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)/.exec(text?.trim() ?? "");
-  const name = m?.[1]?.toLowerCase();
-  return name && KNOWN_COMMANDS.has(name) ? name : undefined;
 }

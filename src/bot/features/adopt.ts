@@ -1,6 +1,6 @@
 import { Composer, InlineKeyboard } from "grammy";
 import { formatBytes } from "../../shared/format.js";
-import type { AdoptPlan } from "../../engine/adopt.js";
+import type { AdoptPlan } from "../../application/adopt.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { readChat } from "../conversations/parse.js";
@@ -12,7 +12,7 @@ const ADOPT_SECRETS = /^adopt:s:(\d+)$/;
 
 /**
  * /adopt [chat]: reads the catalog pinned in a chat (a forwarded post, its id or @username),
- * shows what it holds, and imports it after "Import" (src/engine/adopt.ts): runs restorable
+ * shows what it holds, and imports it after "Import" (src/application/adopt.ts): runs restorable
  * with /restore, missing jobs created disabled until their secrets are set.
  */
 export function adoptFeature(deps: BotDeps): Composer<BotContext> {

@@ -1,19 +1,19 @@
 import { Composer } from "grammy";
+import type { Dialogs } from "../conversations/index.js";
 import type { BotContext } from "../context.js";
 
-/** /cancel: leaves whatever the chat is in the middle of (a prompt of a menu, a guided dialog). */
-export function cancelFeature(): Composer<BotContext> {
+/**
+ * /cancel, the only handler of it: leaves whatever the chat is in the middle of — a guided
+ * dialog (its secrets forgotten) or a text prompt of a menu (a schedule, a restore
+ * confirmation, a key). Installed ahead of the dialogs, so no dialog takes it for an answer.
+ */
+export function cancelFeature(dialogs: Dialogs): Composer<BotContext> {
   const c = new Composer<BotContext>();
   c.command("cancel", async (ctx) => {
-    let cancelled = ctx.session.prompt !== undefined;
+    const prompted = ctx.session.prompt !== undefined;
     delete ctx.session.prompt;
-    // ctx.conversation exists once src/bot/conversations/ installed the conversations plugin.
-    const conversation = (ctx as Partial<BotContext>).conversation;
-    if (conversation && Object.keys(conversation.active()).length > 0) {
-      await conversation.exitAll();
-      cancelled = true;
-    }
-    await ctx.reply(cancelled ? ctx.t("cancel-done") : ctx.t("cancel-nothing"), { reply_markup: { remove_keyboard: true } });
+    if (await dialogs.leave(ctx)) return void (await ctx.reply(ctx.t("conv-cancelled")));
+    await ctx.reply(prompted ? ctx.t("cancel-done") : ctx.t("cancel-nothing"), { reply_markup: { remove_keyboard: true } });
   });
   return c;
 }

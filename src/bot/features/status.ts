@@ -5,7 +5,8 @@ import type { JobView } from "../../services/jobs.service.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { clip, formatTime } from "../format.js";
-import { answer, localeOf, num, replyBlocks } from "../helpers.js";
+import { answer, num, replyBlocks } from "../helpers.js";
+import { localeOf } from "../locale.js";
 import { jobListKeyboard } from "../keyboards/jobs.js";
 import { isUnverifiedSuccess, jobTimezone, nextRunText, runIcon, runStatusText } from "../views.js";
 

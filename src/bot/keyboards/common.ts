@@ -1,4 +1,4 @@
-import { InlineKeyboard } from "grammy";
+import type { InlineKeyboard } from "grammy";
 
 /**
  * Callback data is `<area>:<action>[:<arg>...]`, at most 64 bytes (a Telegram limit).

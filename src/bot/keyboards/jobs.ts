@@ -1,6 +1,7 @@
 import type { TranslateFunction } from "@grammyjs/i18n";
 import { InlineKeyboard } from "grammy";
 import type { JobView } from "../../services/jobs.service.js";
+import { presetRows, SCHEDULE_PRESETS } from "../schedule-step.js";
 import { addPager, cb, pageOf } from "./common.js";
 import { runsCb } from "./runs.js";
 
@@ -12,6 +13,7 @@ export const jobsCb = {
   run: (id: number) => cb("job", "r", id),
   toggle: (id: number) => cb("job", "e", id),
   schedule: (id: number) => cb("job", "s", id),
+  /** `preset`: the index in SCHEDULE_PRESETS. */
   preset: (id: number, preset: number) => cb("job", "sp", id, preset),
   dests: (id: number) => cb("job", "t", id),
   toggleDest: (id: number, destId: number) => cb("job", "tt", id, destId),
@@ -32,9 +34,6 @@ export const jobsPattern = {
   del: /^job:d:(\d+)$/,
   delConfirm: /^job:D:(\d+)$/,
 };
-
-/** Schedule presets offered next to "type a cron expression"; labels are `schedule-preset-<i>`. */
-export const SCHEDULE_PRESETS = ["0 * * * *", "0 */6 * * *", "0 3 * * *", "0 3 * * 0"] as const;
 
 /** One button per job (`open` says what pressing it does), paginated (`turn` builds the page buttons). */
 export function jobListKeyboard(
@@ -63,13 +62,10 @@ export function jobCardKeyboard(t: TranslateFunction, job: JobView): InlineKeybo
     .text(t("btn-back-list"), jobsCb.list(0));
 }
 
+/** The schedule step's preset buttons (the same as /newjob's), then Back to the card. */
 export function scheduleKeyboard(t: TranslateFunction, jobId: number): InlineKeyboard {
-  const kb = new InlineKeyboard();
-  SCHEDULE_PRESETS.forEach((_, i) => {
-    kb.text(t(`schedule-preset-${i}`), jobsCb.preset(jobId, i));
-    if (i % 2 === 1) kb.row();
-  });
-  return kb.row().text(t("btn-back"), jobsCb.open(jobId));
+  const rows = presetRows(t, (preset, label) => InlineKeyboard.text(label, jobsCb.preset(jobId, SCHEDULE_PRESETS.indexOf(preset))));
+  return InlineKeyboard.from(rows).row().text(t("btn-back"), jobsCb.open(jobId));
 }
 
 export function jobDestinationsKeyboard(t: TranslateFunction, job: JobView, all: ReadonlyArray<{ id: number; name: string }>): InlineKeyboard {

@@ -1,0 +1,74 @@
+import { Composer } from "grammy";
+import type { JobView } from "../../../services/jobs.service.js";
+import { formatBytes } from "../../../shared/format.js";
+import type { BotContext } from "../../context.js";
+import type { BotDeps } from "../../deps.js";
+import { answer, errorText, num, show } from "../../helpers.js";
+import { jobCardKeyboard, jobListKeyboard, jobsPattern } from "../../keyboards/jobs.js";
+import { localeOf } from "../../locale.js";
+import { encryptionText, jobTimezone, lastRunText, nextRunText } from "../../views.js";
+
+/** /jobs and the job card: the list, a card per job, enable/disable. */
+export function jobCardFeature(deps: BotDeps): Composer<BotContext> {
+  const c = new Composer<BotContext>();
+
+  c.command("jobs", (ctx) => showList(ctx, deps, 0));
+  c.callbackQuery(jobsPattern.list, async (ctx) => {
+    await answer(ctx);
+    await showList(ctx, deps, num(ctx.match));
+  });
+
+  c.callbackQuery(jobsPattern.open, async (ctx) => {
+    await answer(ctx);
+    await showCard(ctx, deps, num(ctx.match));
+  });
+
+  c.callbackQuery(jobsPattern.toggle, async (ctx) => {
+    const job = findJob(deps, num(ctx.match));
+    if (!job) return void (await answer(ctx, ctx.t("error-not-found")));
+    try {
+      const updated = deps.jobs.update(job.id, { enabled: !job.enabled });
+      deps.jobsChanged?.();
+      await answer(ctx, updated.enabled ? ctx.t("job-enabled-toast") : ctx.t("job-disabled-toast"));
+    } catch (err) {
+      await answer(ctx, errorText(ctx, err), true);
+    }
+    await showCard(ctx, deps, job.id);
+  });
+
+  return c;
+}
+
+/** The job with this id (from callback data), or null when it is gone. */
+export function findJob(deps: BotDeps, id: number): JobView | null {
+  return Number.isInteger(id) && deps.jobs.findRow(id) ? deps.jobs.get(id) : null;
+}
+
+async function showList(ctx: BotContext, deps: BotDeps, page: number): Promise<void> {
+  const jobs = deps.jobs.list();
+  if (jobs.length === 0) return show(ctx, ctx.t("jobs-empty"));
+  await show(ctx, ctx.t("jobs-title", { count: jobs.length }), jobListKeyboard(jobs, page));
+}
+
+async function showCard(ctx: BotContext, deps: BotDeps, id: number): Promise<void> {
+  const job = findJob(deps, id);
+  if (!job) return show(ctx, ctx.t("error-not-found"));
+  const locale = await localeOf(ctx);
+  const source = deps.sources.findRow(job.sourceId);
+  const text = ctx.t("job-card", {
+    job: job.name,
+    state: job.enabled ? ctx.t("job-state-enabled") : ctx.t("job-state-disabled"),
+    source: job.source,
+    kind: source?.kind ?? "?",
+    destinations: job.destinations.join(", "),
+    schedule: job.schedule,
+    timezone: jobTimezone(deps, job),
+    next: nextRunText(ctx.t, deps, job, locale),
+    last: lastRunText(ctx.t, deps, job, locale),
+    format: job.format,
+    compression: job.compression,
+    encryption: encryptionText(ctx.t, job),
+    partSize: formatBytes(job.part_size),
+  });
+  await show(ctx, text, jobCardKeyboard(ctx.t, job));
+}

@@ -1,0 +1,87 @@
+import { Composer, InlineKeyboard } from "grammy";
+import { proposedDatabaseName } from "../../../sources/restore-names.js";
+import { formatBytes } from "../../../shared/format.js";
+import type { BotContext, RestoreChoice } from "../../context.js";
+import type { BotDeps } from "../../deps.js";
+import { formatTime } from "../../format.js";
+import { answer, num, show } from "../../helpers.js";
+import { restoreCb, restorePattern } from "../../keyboards/restore.js";
+import { localeOf } from "../../locale.js";
+import type { BackgroundTasks } from "../../tasks.js";
+import { proceed } from "./keys.js";
+import { restorableRun, restoredFileName } from "./restorable.js";
+
+/**
+ * Where a run goes: a new database beside the original (databases), a source of the same kind
+ * (replaced after its name is typed, see confirm.ts), or back into the chat as a file.
+ */
+export function pickTargetFeature(deps: BotDeps, tasks: BackgroundTasks): Composer<BotContext> {
+  const c = new Composer<BotContext>();
+
+  c.callbackQuery(restorePattern.run, async (ctx) => {
+    await answer(ctx);
+    const run = restorableRun(deps, num(ctx.match));
+    if (!run) return show(ctx, ctx.t("restore-run-gone"));
+    const originalId = run.jobId != null ? deps.jobs.findRow(run.jobId)?.sourceId : undefined;
+    const sources = deps.sources.list().filter((s) => s.kind === run.sourceKind);
+    sources.sort((a, b) => Number(b.id === originalId) - Number(a.id === originalId) || a.name.localeCompare(b.name));
+    const kb = new InlineKeyboard();
+    // Databases: a new database beside the original first (it touches nothing); replacing comes second.
+    const isDb = run.sourceKind === "postgres" || run.sourceKind === "mysql";
+    const beside = isDb ? sources[0] : undefined;
+    if (beside) {
+      const database = proposedDatabaseName(beside.database ?? beside.name, run.startedAt, deps.defaultTimezone);
+      kb.text(ctx.t("restore-target-new-database", { database, name: beside.name }), restoreCb.toNewDatabase(run.id, beside.id)).row();
+    }
+    for (const s of sources) {
+      const key = s.id === originalId ? (isDb ? "restore-target-replace-original" : "restore-target-original") : isDb ? "restore-target-replace" : "restore-target-source";
+      kb.text(ctx.t(key, { name: s.name }), restoreCb.toSource(run.id, s.id)).row();
+    }
+    kb.text(ctx.t("restore-target-file"), restoreCb.toFile(run.id)).row();
+    kb.text(ctx.t("btn-back"), restoreCb.job(run.jobId ?? 0, 0));
+    const locale = await localeOf(ctx);
+    await show(ctx, ctx.t("restore-pick-target", {
+      run: String(run.id),
+      job: run.jobName,
+      when: formatTime(run.startedAt, locale, deps.defaultTimezone),
+      kind: run.sourceKind,
+    }), kb);
+  });
+
+  c.callbackQuery(restorePattern.toSource, async (ctx) => {
+    await answer(ctx);
+    const run = restorableRun(deps, num(ctx.match));
+    if (!run) return show(ctx, ctx.t("restore-run-gone"));
+    const source = deps.sources.findRow(num(ctx.match, 2));
+    if (!source || source.kind !== run.sourceKind) return show(ctx, ctx.t("error-not-found"));
+    ctx.session.prompt = { kind: "restore-confirm", runId: run.id, target: { kind: "source", sourceId: source.id }, targetName: source.name };
+    await show(ctx, ctx.t("restore-confirm", { run: String(run.id), job: run.jobName, target: source.name }));
+  });
+
+  c.callbackQuery(restorePattern.toNewDatabase, async (ctx) => {
+    await answer(ctx);
+    const run = restorableRun(deps, num(ctx.match));
+    if (!run) return show(ctx, ctx.t("restore-run-gone"));
+    const source = deps.sources.list().find((s) => s.id === num(ctx.match, 2));
+    if (!source || source.kind !== run.sourceKind || (source.kind !== "postgres" && source.kind !== "mysql")) return show(ctx, ctx.t("error-not-found"));
+    const database = proposedDatabaseName(source.database ?? source.name, run.startedAt, deps.defaultTimezone);
+    await show(ctx, ctx.t("restore-new-database-chosen", { run: String(run.id), database, name: source.name }));
+    await proceed(ctx, deps, tasks, run, { kind: "new-database", sourceId: source.id, database }, database);
+  });
+
+  c.callbackQuery(restorePattern.toFile, async (ctx) => {
+    await answer(ctx);
+    const run = restorableRun(deps, num(ctx.match));
+    if (!run) return show(ctx, ctx.t("restore-run-gone"));
+    const size = run.rawSize ?? run.payloadSize ?? 0;
+    if (size > deps.maxUploadBytes) {
+      return show(ctx, ctx.t("restore-file-too-big", { run: String(run.id), size: formatBytes(size), limit: formatBytes(deps.maxUploadBytes) }));
+    }
+    const target: RestoreChoice = { kind: "file" };
+    const targetName = restoredFileName(run);
+    await show(ctx, ctx.t("restore-file-chosen", { run: String(run.id), file: targetName }));
+    await proceed(ctx, deps, tasks, run, target, targetName);
+  });
+
+  return c;
+}
