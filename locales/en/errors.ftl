@@ -11,3 +11,19 @@ dest-error-server = Telegram had a server error while trying to { $action } in c
 dest-error-network = Could not reach the Telegram Bot API while trying to { $action } in chat { $chat } ({ $detail }).
 dest-error-other = Telegram refused to { $action } in chat { $chat }: { $detail }
 dest-error-part-too-large = Part { $part } is { $size }, above the { $limit } that Telegram accepts from bots. Lower the job's part_size (19MiB keeps every part downloadable) or use a self-hosted Bot API server.
+
+## ---- Run failures (src/engine/run/failure.ts): the frame says where, $reason says why ----
+run-failed-interrupted = interrupted: the backup was stopped before it finished
+run-failed-prepare = prepare failed: { $reason }
+run-failed-dump = dump failed: { $reason }
+run-failed-compress = compress failed: { $reason }
+run-failed-encrypt = encrypt failed: { $reason }
+run-failed-upload = upload failed: { $reason }
+run-failed-manifest = manifest failed: { $reason }
+run-failed-verify = verify failed: { $reason }
+run-failed-spool = spool: { $reason }
+run-spool-create = cannot create the spool folder { $path }: { $detail }
+run-spool-manifest = cannot write the manifest to { $path }: { $detail }
+run-part-size-too-large = part_size { $size } is above the { $limit } that destination "{ $destination }" accepts; lower the job's part_size (19MiB keeps every part downloadable from Telegram) or use a self-hosted Bot API server
+run-copy-bad-twice = { $destination }: { $part } { $reason }, also after uploading it again
+## ---- end of run failures ----

@@ -11,3 +11,19 @@ dest-error-server = Ошибка сервера Telegram при попытке {
 dest-error-network = Не удалось связаться с Telegram Bot API при попытке { $action } в чате { $chat } ({ $detail }).
 dest-error-other = Telegram отказался выполнить { $action } в чате { $chat }: { $detail }
 dest-error-part-too-large = Часть { $part } занимает { $size } — больше { $limit }, которые Telegram принимает от ботов. Уменьшите part_size задания (19MiB позволяет скачать каждую часть обратно) или используйте собственный сервер Bot API.
+
+## ---- Run failures (src/engine/run/failure.ts): the frame says where, $reason says why ----
+run-failed-interrupted = прервано: резервное копирование остановили до завершения
+run-failed-prepare = ошибка подготовки: { $reason }
+run-failed-dump = ошибка дампа: { $reason }
+run-failed-compress = ошибка сжатия: { $reason }
+run-failed-encrypt = ошибка шифрования: { $reason }
+run-failed-upload = ошибка отправки: { $reason }
+run-failed-manifest = ошибка манифеста: { $reason }
+run-failed-verify = ошибка проверки: { $reason }
+run-failed-spool = ошибка временной папки: { $reason }
+run-spool-create = не удалось создать временную папку { $path }: { $detail }
+run-spool-manifest = не удалось записать манифест в { $path }: { $detail }
+run-part-size-too-large = part_size { $size } больше { $limit }, которые принимает получатель «{ $destination }»; уменьшите part_size задания (при 19MiB каждую часть можно скачать из Telegram) или используйте собственный сервер Bot API
+run-copy-bad-twice = { $destination }: { $part } — { $reason }, в том числе после повторной отправки
+## ---- end of run failures ----

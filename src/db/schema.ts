@@ -1,5 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { NotifyRoutes } from "../domain.js";
+import type { TranslatableParam } from "../shared/translatable.js";
 
 /**
  * Configuration and run history. Secrets never live in these tables in plaintext:
@@ -63,15 +65,6 @@ export const jobs = sqliteTable("jobs", {
   ...timestamps,
 });
 
-export interface ChatRoute {
-  chat_id: string;
-  thread_id?: number;
-}
-export interface NotifyRoutes {
-  success?: ChatRoute;
-  failure?: ChatRoute;
-}
-
 export const jobDestinations = sqliteTable(
   "job_destinations",
   {
@@ -113,7 +106,15 @@ export const runs = sqliteTable(
      */
     expiredAt: integer("expired_at", { mode: "timestamp_ms" }),
     manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>(),
+    /** English text of a failed run, for logs and older readers. */
     error: text("error"),
+    /**
+     * The same failure as a locale key (`locales/<lang>/errors.ftl`) and its parameters (JSON,
+     * a parameter may itself be a `{key, params}`), so each reader sees it in their language.
+     * Null for successful runs and for runs failed before keys were stored.
+     */
+    errorKey: text("error_key"),
+    errorParams: text("error_params", { mode: "json" }).$type<Record<string, TranslatableParam>>(),
     /**
      * The age passphrase this run was encrypted with, exactly as its job stored it then
      * (secretbox ciphertext of the literal or of its `env:`/`file:` reference), so changing

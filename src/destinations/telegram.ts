@@ -1,4 +1,5 @@
-import { createReadStream } from "node:fs";
+import { constants, createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { Api } from "grammy";
@@ -8,6 +9,7 @@ import { redact } from "../crypto/redact.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import { apiSignal, classify, createTelegramApi, limitsFor } from "../telegram/api.js";
+import { CALLER_RETRIED_METHODS } from "../shared/retry-policy.js";
 import { DestinationError, type Destination, type DestinationConfig, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
 
 /** Telegram refuses to delete messages older than 48 hours; stay clear of the edge. */
@@ -42,7 +44,7 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
   let api: Api | undefined;
   const client = (): Api => {
     if (!token) throw new DestinationError(t("dest-error-no-token", { name: config.name }), { permanent: true, key: "dest-error-no-token", params: { name: config.name } });
-    return (api ??= createTelegramApi(token, { apiRoot: deps.apiRoot, timeoutSeconds: deps.timeoutSeconds }));
+    return (api ??= createTelegramApi(token, { apiRoot: deps.apiRoot, timeoutSeconds: deps.timeoutSeconds, callerRetries: CALLER_RETRIED_METHODS }));
   };
   const chat = config.chatId;
   const thread = config.threadId ? { message_thread_id: config.threadId } : {};
@@ -101,6 +103,9 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
       const replyTo = isManifest ? firstMessage.get(run.runId) : undefined;
       const { InputFile } = lazyRequire("grammy") as typeof import("grammy");
       try {
+        // A part that cannot be read fails here, before a request is made: a request whose
+        // body breaks after it reached the server would still be counted there as an attempt.
+        await access(file, constants.R_OK);
         const message = await client().sendDocument(
           chat,
           new InputFile(file, part.name),
@@ -112,7 +117,7 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
           },
           apiSignal(signal),
         );
-        // The manifest is not pinned: the chat's pinned message is its catalog (src/engine/catalog-publisher.ts).
+        // The manifest is not pinned: the chat's pinned message is its catalog (src/application/catalog-publisher.ts).
         if (part.index === 1) firstMessage.set(run.runId, message.message_id);
         const fileId = message.document?.file_id;
         return { locator: chat, messageId: message.message_id, ...(fileId ? { fileId } : {}) };

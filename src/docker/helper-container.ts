@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { DockerError, isNotFound, dockerStatus, toDockerError } from "./errors.js";
 import { ownerToken } from "../shared/process-owner.js";
+import { DOCKER_BUSY_RETRY, withRetry } from "../shared/retry-policy.js";
 import { findOwnContainer } from "./self-container.js";
 
 /** Every helper carries this label (value: what it is for), so leftovers can be found. */
@@ -84,19 +85,12 @@ export async function createHelperContainer(docker: Docker, options: HelperOptio
 }
 
 async function removeContainer(docker: Docker, container: Docker.Container): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await container.remove({ force: true });
-      return;
-    } catch (err) {
-      if (isNotFound(err)) return;
-      // 409: removal already in progress, or the engine is still closing an archive stream.
-      if (dockerStatus(err) === 409 && attempt < 20) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        continue;
-      }
-      throw toDockerError(docker, `cannot remove helper container ${container.id.slice(0, 12)}`, err);
-    }
+  try {
+    // 409: removal already in progress, or the engine is still closing an archive stream.
+    await withRetry(() => container.remove({ force: true }), { ...DOCKER_BUSY_RETRY, isPermanent: (err) => dockerStatus(err) !== 409 });
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw toDockerError(docker, `cannot remove helper container ${container.id.slice(0, 12)}`, err);
   }
 }
 

@@ -90,7 +90,7 @@ export class RunsRepo {
     const out: Array<{ run: RunRow; parts: RunPartRow[] }> = [];
     for (const [runId, list] of byRun) {
       const run = this.get(runId);
-      if (!run || run.status !== "success" || run.expiredAt != null) continue;
+      if (run?.status !== "success" || run.expiredAt != null) continue;
       if (installationId != null && run.installationId != null && run.installationId !== installationId) continue;
       out.push({ run, parts: list });
     }

@@ -1,4 +1,5 @@
-import type { Api } from "grammy";
+import type { Api, Transformer } from "grammy";
+import { botApiRetryOptions, DEFAULT_RETRY_POLICY } from "../shared/retry-policy.js";
 import { lazyRequire } from "../lazy.js";
 
 const grammy = () => lazyRequire("grammy") as typeof import("grammy");
@@ -7,7 +8,7 @@ const grammy = () => lazyRequire("grammy") as typeof import("grammy");
 export const CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024;
 export const CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 export const SELF_HOSTED_UPLOAD_LIMIT = 2000 * 1024 * 1024;
-export const CLOUD_API_ROOT = "https://api.telegram.org";
+const CLOUD_API_ROOT = "https://api.telegram.org";
 
 export interface TelegramLimits {
   upload: number;
@@ -23,19 +24,28 @@ export interface ApiOptions {
   apiRoot: string;
   /** Aborts a request (e.g. a stalled upload) after this long; the caller retries it. */
   timeoutSeconds?: number;
+  /** Methods the caller retries as a whole (uploads, re-reading the part); this client sends them once. */
+  callerRetries?: ReadonlySet<string>;
 }
 
 /**
- * A Bot API client that honours 429 `retry_after` and retries 5xx with backoff, a finite
- * number of times. Network errors (HttpError) are rethrown: the caller decides whether to
- * retry, re-reading the part from disk.
+ * A Bot API client that honours 429 `retry_after` and retries 5xx with backoff, as the one
+ * retry policy says (src/shared/retry-policy.ts). Network errors (HttpError) are rethrown:
+ * the caller decides whether to retry, re-reading the part from disk. Methods in
+ * `callerRetries` are not retried here at all, so retries never nest.
  */
 export function createTelegramApi(token: string, options: ApiOptions): Api {
-  const { autoRetry } = lazyRequire("@grammyjs/auto-retry") as typeof import("@grammyjs/auto-retry");
   const { Api } = grammy();
   const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
-  api.config.use(autoRetry({ maxRetryAttempts: 4, maxDelaySeconds: 120, rethrowHttpErrors: true }));
+  api.config.use(botApiRetry(options.callerRetries));
   return api;
+}
+
+/** The policy's auto-retry transformer, passing `callerRetries` methods through untouched. */
+export function botApiRetry(callerRetries: ReadonlySet<string> = new Set()): Transformer {
+  const { autoRetry } = lazyRequire("@grammyjs/auto-retry") as typeof import("@grammyjs/auto-retry");
+  const retry = autoRetry(botApiRetryOptions(DEFAULT_RETRY_POLICY));
+  return ((prev, method, payload, signal) => (callerRetries.has(method) ? prev(method, payload, signal) : retry(prev, method, payload, signal))) as Transformer;
 }
 
 export type TelegramFailure =

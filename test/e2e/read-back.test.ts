@@ -95,7 +95,7 @@ jobs:
     const result = await app.executor.execute("files", "manual");
     expect(result.status).toBe("failed");
     expect(result.error).toMatch(
-      new RegExp(`^verify failed: channel: ${escape(result.fileName)}\\.001 does not match \\(sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\\), also after uploading it again$`),
+      new RegExp(`^verify failed: channel: ${escapeRegExp(result.fileName)}\\.001 does not match \\(sha256 [0-9a-f]{12}…, expected [0-9a-f]{12}…\\), also after uploading it again$`),
     );
     expect(fake.pendingFaults()).toBe(0);
     expect(partDocs(result.fileName)).toEqual([]);
@@ -110,13 +110,13 @@ jobs:
     fake.failNext("download", { kind: "500" }, 8);
     const result = await app.executor.execute("files", "manual");
     expect(result.status).toBe("failed");
-    expect(result.error).toMatch(new RegExp(`^verify failed: channel: ${escape(result.fileName)}\\.001 cannot be read back: .*500.*, also after uploading it again$`));
+    expect(result.error).toMatch(new RegExp(`^verify failed: channel: ${escapeRegExp(result.fileName)}\\.001 cannot be read back: .*500.*, also after uploading it again$`));
     expect(fake.pendingFaults()).toBe(0);
     expect(partDocs(result.fileName)).toEqual([]);
     expect(ws.spoolEntries()).toEqual([]);
   }, 60_000);
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

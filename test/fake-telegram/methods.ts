@@ -310,7 +310,7 @@ const handlers: Record<string, Handler> = {
   },
 
   forwardMessage: (call) => {
-    const { model, bot, params } = call;
+    const { model, bot } = call;
     const source = sourceMessage(call, "message to forward not found");
     const { chat, options } = prepareSend(call, source.message.document ? "document" : "text");
     model.consumeSendSlot(chat);
@@ -336,7 +336,6 @@ export function findMethod(name: string): Handler | undefined {
   return byLowerName.get(name.toLowerCase());
 }
 
-export const METHOD_NAMES = Object.keys(handlers);
 
 // ------------------------------------------------------------------ shared rules
 

@@ -88,13 +88,6 @@ export interface Update {
   [other: string]: unknown;
 }
 
-export interface File {
-  file_id: string;
-  file_unique_id: string;
-  file_size?: number;
-  file_path?: string;
-}
-
 export interface BotCommand {
   command: string;
   description: string;

@@ -1,0 +1,2 @@
+ALTER TABLE `runs` ADD `error_key` text;--> statement-breakpoint
+ALTER TABLE `runs` ADD `error_params` text;

@@ -1,0 +1,130 @@
+import path from "node:path";
+import type { RunRow } from "../../db/schema.js";
+import type { Destination } from "../../destinations/port.js";
+import type { DestinationFactory } from "../../destinations/registry.js";
+import type { ResolvedJob } from "../../domain.js";
+import type { Logger } from "../../logger.js";
+import type { SourceDriver } from "../../sources/port.js";
+import type { SourceRegistry } from "../../sources/registry.js";
+import type { BackupPhase } from "../errors.js";
+import type { ManifestPart } from "../manifest.js";
+import { COMPRESSION_EXT } from "../stages/compress.js";
+import type { SplitResult } from "../stages/split.js";
+import { CleanupStack } from "./cleanup-stack.js";
+import type { Progress, RunDeps, RunOptions } from "./types.js";
+
+/** How long the cleanup of a run (removing a failed run's parts included) may take in all. */
+const CLEANUP_LIMIT_MS = 5 * 60_000;
+
+export interface Target {
+  id: number;
+  destination: Destination;
+}
+
+/** Everything one run knows, handed from phase to phase; each phase adds what it learned. */
+export interface RunContext {
+  readonly deps: RunDeps;
+  readonly job: ResolvedJob;
+  readonly driver: SourceDriver;
+  readonly run: RunRow;
+  readonly fileName: string;
+  readonly startedAt: Date;
+  readonly log: Logger;
+  /** The run's own signal (the caller's, or one that never fires). */
+  readonly signal: AbortSignal;
+  /** True once the caller stopped the run (its failure is then "interrupted"). */
+  readonly interrupted: () => boolean;
+  readonly spool: string;
+  readonly targets: Target[];
+  readonly cleanup: CleanupStack;
+  readonly progress: Progress;
+  /** Tells the observer; its failure (a chat message that could not be edited) never stops a backup. */
+  readonly report: () => void;
+  /** Where the run is; stored on the row as it changes. */
+  phase: BackupPhase;
+  /** Each part's manifest entry, in order, as it is delivered. */
+  readonly parts: ManifestPart[];
+  readonly readBack: { checked: number; skipped: number };
+  serverVersion?: string;
+  payload?: SplitResult;
+}
+
+export interface BeginDeps {
+  sources: SourceRegistry;
+  makeDestination: DestinationFactory;
+  spoolDir: string;
+}
+
+/** Begin: picks a free payload name, creates the run row and the run's logger. */
+export function begin(deps: RunDeps, where: BeginDeps, job: ResolvedJob, options: RunOptions): RunContext {
+  const driver = where.sources[job.source.config.kind];
+  const startedAt = deps.now();
+  const fileName = freeFileName(deps, job, driver.extension(job.format), startedAt);
+  const run = deps.runs.create({
+    jobId: job.id,
+    jobName: job.name,
+    sourceKind: job.source.config.kind,
+    trigger: options.trigger,
+    status: "running",
+    phase: "prepare",
+    startedAt,
+    fileName,
+    encryption: job.encryption.kind,
+    compression: job.compression,
+    format: job.format,
+    passphraseEnc: job.encryption.kind === "passphrase" ? (job.passphraseEnc ?? null) : null,
+  });
+  const log = deps.log.child({ run: run.id, job: job.name });
+  const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0 };
+  log.info({ trigger: options.trigger, file: fileName }, "backup started");
+  return {
+    deps,
+    job,
+    driver,
+    run,
+    fileName,
+    startedAt,
+    log,
+    signal: options.signal ?? new AbortController().signal,
+    interrupted: () => options.signal?.aborted === true,
+    spool: path.join(where.spoolDir, `run-${run.id}`),
+    targets: job.destinations.map((d) => ({ id: d.id, destination: where.makeDestination(d.config) })),
+    cleanup: new CleanupStack(log, CLEANUP_LIMIT_MS),
+    progress,
+    report: () => {
+      try {
+        options.onProgress?.({ ...progress });
+      } catch (err) {
+        log.debug({ err: (err as Error).message }, "progress observer failed");
+      }
+    },
+    phase: "prepare",
+    parts: [],
+    readBack: { checked: 0, skipped: 0 },
+  };
+}
+
+export function setPhase(ctx: RunContext, phase: BackupPhase): void {
+  ctx.phase = phase;
+  ctx.deps.runs.update(ctx.run.id, { phase });
+}
+
+/**
+ * Names have one-second resolution; two runs of a job within the same second must not share
+ * a name (the second would overwrite the first one's parts), so take the next free second.
+ */
+function freeFileName(deps: RunDeps, job: ResolvedJob, ext: string, startedAt: Date): string {
+  let stamp = startedAt;
+  let fileName = payloadFileName(job, ext, stamp);
+  while (deps.runs.fileNameTaken(job.name, fileName)) {
+    stamp = new Date(stamp.getTime() + 1000);
+    fileName = payloadFileName(job, ext, stamp);
+  }
+  return fileName;
+}
+
+/** `<job>_<UTC yyyymmdd-hhmmss>.<ext>[.gz|.zst][.age]` */
+function payloadFileName(job: Pick<ResolvedJob, "name" | "compression" | "encryption">, ext: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${job.name}_${stamp}.${ext}${COMPRESSION_EXT[job.compression]}${job.encryption.kind === "none" ? "" : ".age"}`;
+}

@@ -1,0 +1,117 @@
+import type { ContainerLedger, Dump } from "../../sources/port.js";
+import type { BackupPhase } from "../errors.js";
+import { compressor } from "../stages/compress.js";
+import { counter } from "../stages/count.js";
+import { ageEncrypt } from "../stages/encrypt.js";
+import { runStages, StageFailure, type Stage } from "../stages/run-pipeline.js";
+import { splitter, type SpooledPart, type SplitResult } from "../stages/split.js";
+import { setPhase, type RunContext } from "./context.js";
+import { deliverPart } from "./deliver.js";
+import { failureCause } from "./failure.js";
+
+/** How long a failed run waits for its source to finish stopping (children get SIGTERM, then SIGKILL after 5 s). */
+const SOURCE_STOP_GRACE_MS = 60_000;
+
+/**
+ * Dump and deliver: source → count → compress → [encrypt] → count → split into spooled parts,
+ * each part delivered (and read back) while the next one is dumped. On success `ctx.payload`
+ * holds the payload's size, sha256 and part count.
+ *
+ * On failure everything delivered is known before this returns (the sink has settled, so no
+ * part lands afterwards) and the error thrown is the one that started it (`failureCause`).
+ */
+export async function dumpAndDeliver(ctx: RunContext): Promise<void> {
+  setPhase(ctx, "dump");
+  ctx.report();
+  const dump = await ctx.driver.dump(ctx.job.source.config, { format: ctx.job.format, signal: ctx.signal, containers: containerLedger(ctx) });
+  ctx.serverVersion = dump.serverVersion;
+  const stages = pipeline(ctx, dump);
+  // Stops a delivery in flight (an upload, its retries, a read-back) once the pipeline failed.
+  const deliveries = new AbortController();
+  const sink = payloadSink(ctx, AbortSignal.any([ctx.signal, deliveries.signal]));
+  try {
+    await runStages([...stages.map((s) => s.stage), sink.stage], ctx.signal);
+  } catch (err) {
+    const failure = err instanceof StageFailure ? err : new StageFailure(-1, err);
+    deliveries.abort(failure.cause);
+    // runStages stops every stage from waiting for input, so the sink settles: wait for it,
+    // so everything delivered is known (and discarded) and nothing lands afterwards.
+    await sink.settled();
+    throw failureCause(failure, stages.map((s) => s.phase), await sourceFailure(ctx, dump));
+  }
+  await dump.done;
+  ctx.payload = sink.result();
+}
+
+/** Containers the source stops are recorded with the run, so recovery restarts them after a crash. */
+function containerLedger(ctx: RunContext): ContainerLedger {
+  return {
+    stopping: (c) => ctx.deps.runs.recordStoppedContainer(ctx.run.id, c),
+    running: (c) => ctx.deps.runs.forgetStoppedContainer(ctx.run.id, c.id),
+  };
+}
+
+/** Each stage with the phase its own failure belongs to (counters never fail on their own). */
+function pipeline(ctx: RunContext, dump: Dump): Array<{ stage: Stage; phase: BackupPhase }> {
+  const { job, progress } = ctx;
+  const stages: Array<{ stage: Stage; phase: BackupPhase }> = [
+    { stage: dump.stream, phase: "dump" },
+    { stage: counter((n) => (progress.rawBytes = n)), phase: "dump" },
+    { stage: compressor(job.compression), phase: "compress" },
+  ];
+  if (job.encryption.kind !== "none") stages.push({ stage: ageEncrypt(job.encryption), phase: "encrypt" });
+  stages.push({ stage: counter((n) => (progress.payloadBytes = n)), phase: "dump" });
+  return stages;
+}
+
+/** The splitter as the pipeline's last stage, watched so a failed run can wait for it to settle. */
+function payloadSink(ctx: RunContext, signal: AbortSignal) {
+  let result: SplitResult | undefined;
+  let settled: Promise<unknown> = Promise.resolve();
+  const split = splitter({ dir: ctx.spool, baseName: ctx.fileName, partSize: ctx.job.partSize, deliver: (part) => deliverNext(ctx, part, signal) }, (r) => {
+    result = r;
+  });
+  return {
+    stage: (source: AsyncIterable<Uint8Array>): Promise<void> => {
+      const running = split(source);
+      settled = running.catch(() => {});
+      return running;
+    },
+    settled: () => settled,
+    result: () => result!,
+  };
+}
+
+async function deliverNext(ctx: RunContext, part: SpooledPart, signal: AbortSignal): Promise<void> {
+  if (ctx.phase === "dump") setPhase(ctx, "upload");
+  ctx.progress.phase = "uploading";
+  ctx.progress.currentPart = part.index;
+  ctx.report();
+  await deliverPart(ctx, part, signal);
+  ctx.progress.partsUploaded = part.index;
+  ctx.report();
+}
+
+/** The source's own failure once it stopped (null when it ended cleanly or is still stopping). */
+function sourceFailure(ctx: RunContext, dump: Dump): Promise<unknown> {
+  return settleWithin(dump.done, SOURCE_STOP_GRACE_MS).then(
+    (outcome) => {
+      if (outcome === "pending") ctx.log.warn("the source did not finish stopping in time; the run is ended anyway");
+      return null;
+    },
+    (e: unknown) => e,
+  );
+}
+
+async function settleWithin(p: Promise<void>, ms: number): Promise<"done" | "pending"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"pending">((resolve) => {
+    timer = setTimeout(() => resolve("pending"), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p.then(() => "done" as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

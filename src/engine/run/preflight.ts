@@ -1,0 +1,23 @@
+import { mkdir, rm } from "node:fs/promises";
+import { formatBytes } from "../../shared/format.js";
+import { BackupError, SpoolError } from "../errors.js";
+import type { RunContext } from "./context.js";
+import { keyed } from "./failure.js";
+
+/** Preflight: the spool folder exists (and goes at the end), and every destination accepts the job's part size. */
+export async function preflight(ctx: RunContext): Promise<void> {
+  const { spool, job } = ctx;
+  ctx.cleanup.always("remove the spool folder", () => rm(spool, { recursive: true, force: true }));
+  try {
+    await mkdir(spool, { recursive: true });
+  } catch (err) {
+    const detail = (err as Error).message;
+    throw keyed(new SpoolError(`cannot create the spool folder ${spool}: ${detail}`, { cause: err }), "run-spool-create", { path: spool, detail });
+  }
+  for (const { destination } of ctx.targets) {
+    if (destination.maxPartSize === undefined || job.partSize <= destination.maxPartSize) continue;
+    const params = { size: formatBytes(job.partSize), limit: formatBytes(destination.maxPartSize), destination: destination.name };
+    const english = `part_size ${params.size} is above the ${params.limit} that destination "${destination.name}" accepts; lower the job's part_size (19MiB keeps every part downloadable from Telegram) or use a self-hosted Bot API server`;
+    throw keyed(new BackupError("prepare", english), "run-part-size-too-large", params);
+  }
+}
