@@ -1,4 +1,4 @@
-import { Duplex, PassThrough } from "node:stream";
+import { type Duplex, PassThrough } from "node:stream";
 import { constants, createGunzip } from "node:zlib";
 import type { Compression } from "../../domain.js";
 import { childTransform } from "./child-transform.js";

@@ -45,7 +45,7 @@ export function partName(baseName: string, index: number): string {
  * Every file it creates is removed before it returns or throws.
  */
 export function splitter(options: SplitOptions, result: (r: SplitResult) => void) {
-  return async function (source: AsyncIterable<Uint8Array>): Promise<void> {
+  return async (source: AsyncIterable<Uint8Array>): Promise<void> => {
     const whole = createHash("sha256");
     let total = 0;
     let index = 0;
