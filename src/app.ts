@@ -6,13 +6,13 @@ import { createDockerClient } from "./docker/client.js";
 import { createDestinationFactory } from "./destinations/registry.js";
 import { createTelegramDestination } from "./destinations/telegram.js";
 import type { DestinationConfig } from "./destinations/port.js";
-import { JobExecutor } from "./engine/job-executor.js";
-import { Pruner } from "./engine/pruner.js";
+import { JobExecutor } from "./application/job-executor.js";
+import { Pruner } from "./application/pruner.js";
 import { SkewGuard } from "./engine/skew-guard.js";
 import { ensureInstallationId } from "./engine/installation.js";
-import { CatalogPublisher } from "./engine/catalog-publisher.js";
+import { CatalogPublisher } from "./application/catalog-publisher.js";
 import type { Catalog } from "./engine/catalog.js";
-import { AdoptError, AdoptService } from "./engine/adopt.js";
+import { AdoptError, AdoptService } from "./application/adopt.js";
 import { createTelegramCatalogChat } from "./destinations/telegram-catalog.js";
 import { createSystemClock, type Clock } from "./scheduler/clock.js";
 import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
@@ -21,7 +21,9 @@ import { createTelegramNotifier } from "./notify/telegram-notifier.js";
 import { createTelegramApi } from "./telegram/api.js";
 import { BackupRunner } from "./engine/backup-runner.js";
 import { RestoreService } from "./engine/restore.js";
+import { Heartbeat } from "./lifecycle/heartbeat.js";
 import type { Logger } from "./logger.js";
+import { BotStorageRepo } from "./repos/bot-storage.repo.js";
 import { DestinationsRepo } from "./repos/destinations.repo.js";
 import { JobsRepo } from "./repos/jobs.repo.js";
 import { RunsRepo } from "./repos/runs.repo.js";
@@ -46,6 +48,10 @@ export interface App {
   /** The Docker Engine client (lazy: nothing is dialled before the first call). */
   docker: () => Docker;
   settings: SettingsRepo;
+  /** The bot's sessions and conversations (src/bot/storage.ts). */
+  botStorage: BotStorageRepo;
+  /** The scheduler's proof of life: the daemon beats it, metrics and `health` read it. */
+  heartbeat: Heartbeat;
   sources: SourcesService;
   destinations: DestinationsService;
   jobs: JobsService;
@@ -54,7 +60,7 @@ export interface App {
   runner: BackupRunner;
   executor: JobExecutor;
   restorer: RestoreService;
-  /** `adopt <chat>`: imports a chat's catalog (src/engine/adopt.ts). */
+  /** `adopt <chat>`: imports a chat's catalog (src/application/adopt.ts). */
   adopter: AdoptService;
   notifier: Notifier;
   /** Clock errors that pause pruning, per job (one alert per episode; an admin confirms the clock). */
@@ -101,10 +107,11 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const installationId = ensureInstallationId(settings);
     const runs = new RunsRepo(db, installationId);
     const restores = new RestoresRepo(db);
+    const botStorage = new BotStorageRepo(db);
 
     const sources = new SourcesService({ repo: sourcesRepo, jobs: jobsRepo, box, env });
     const destinations = new DestinationsService({ repo: destinationsRepo, jobs: jobsRepo, box, env });
-    const jobs = new JobsService({ repo: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, box, env, telegramSelfHosted: config.telegramSelfHosted });
+    const jobs = new JobsService({ repo: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, sourcesService: sources, destinationsService: destinations, box, env, telegramSelfHosted: config.telegramSelfHosted });
     const clock = options.clock ?? createSystemClock();
     const skewGuard = new SkewGuard(settings);
     // Loaded on first use: CLI runs to a local folder never need the Fluent bundles.
@@ -220,7 +227,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     });
 
     return {
-      config, log, db, runs, restores, docker, settings, sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, adopter,
+      config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, adopter,
       notifier, skewGuard, translate, userLocale, checkDestination,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
       checkRestoreTarget: async (c, into, signal) => sourceRegistry[c.kind].checkRestoreTarget?.(c, into, signal),

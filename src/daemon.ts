@@ -4,7 +4,6 @@ import { botDepsFromApp, JobBusyError } from "./bot/deps.js";
 import { createBotStorage } from "./bot/storage.js";
 import type { Progress } from "./engine/backup-runner.js";
 import { Deadman, lastSuccessFromRuns } from "./lifecycle/deadman.js";
-import { Heartbeat } from "./lifecycle/heartbeat.js";
 import { runStatsFromRepo, startMetricsServer, type MetricsServer } from "./lifecycle/metrics.js";
 import { recoverInterruptedRuns } from "./lifecycle/recovery.js";
 import { createSystemClock } from "./scheduler/clock.js";
@@ -54,7 +53,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     defaultTimezone: config.timezone,
     concurrency: config.concurrency,
     missedRunGraceMs: config.missedRunGraceMs,
-    heartbeat: new Heartbeat(app.settings),
+    heartbeat: app.heartbeat,
     listJobs: () => app.jobsRepo.list().map((j) => ({ id: j.id, name: j.name, schedule: j.schedule, timezone: j.timezone, enabled: j.enabled, createdAt: j.createdAt })),
     lastRunStart: (id) => app.runs.listByJob(id, 1)[0]?.startedAt ?? null,
     runJob: (id, trigger, signal) => app.executor.execute(id, trigger, { signal, onProgress: (p) => watchers.get(id)?.(p) }),
@@ -68,7 +67,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     metrics = await startMetricsServer(config.metricsPort, {
       runStats: runStatsFromRepo(app.runs),
       schedulerStatus: () => scheduler.status(),
-      heartbeat: () => new Heartbeat(app.settings).last(),
+      heartbeat: () => app.heartbeat.last(),
       log,
     }, config.metricsHost);
   }
@@ -81,7 +80,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
       botDepsFromApp(app, {
         token: config.botToken,
         translate: app.translate,
-        storage: createBotStorage(app.db),
+        storage: createBotStorage(app.botStorage),
         maxUploadBytes: config.telegramSelfHosted ? 2000 * 1024 * 1024 : 50 * 1024 * 1024,
         checkSource: (c) => app.checkSource(c),
         checkDestination: (c) => app.checkDestination(c),

@@ -1,4 +1,3 @@
-import type { NotifyRoutes } from "./db/schema.js";
 import type { DestinationConfig } from "./destinations/port.js";
 import type { DumpFormat, SourceConfig } from "./sources/port.js";
 
@@ -16,6 +15,18 @@ export interface Retention {
   keep_weekly?: number;
   keep_monthly?: number;
   max_age_days?: number;
+}
+
+/** A chat (and forum topic) that receives a job's messages instead of its destination chats. */
+export interface ChatRoute {
+  chat_id: string;
+  thread_id?: number;
+}
+
+/** Where a job's success and failure messages go, when not to its destination chats. */
+export interface NotifyRoutes {
+  success?: ChatRoute;
+  failure?: ChatRoute;
 }
 
 /** Default part size: keeps every part downloadable again through the cloud Bot API (20 MB getFile limit). */

@@ -6,7 +6,7 @@ import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
 import type { CopyCheck } from "../engine/verify.js";
 import { ValidationError } from "../services/errors.js";
-import type { AdoptPlan } from "../engine/adopt.js";
+import type { AdoptPlan } from "../application/adopt.js";
 import { partialFileOf, type RestoreTarget } from "../engine/restore.js";
 import type { RestoreInto } from "../sources/port.js";
 import { proposedDatabaseName } from "../sources/restore-names.js";

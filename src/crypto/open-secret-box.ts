@@ -1,5 +1,11 @@
-import type { SettingsRepo } from "../repos/settings.repo.js";
 import { LEGACY_KDF, NEW_KDF, parseKdf, SecretBox, type KdfParams } from "./secret-box.js";
+
+/** Where the box keeps its salt, scrypt parameters and key check (the settings table). */
+export interface SecretBoxStore {
+  get(key: string): string | null;
+  /** Inserts every pair whose key is absent, in one write transaction; existing values win. */
+  insertAllIfAbsent(values: Record<string, string>): void;
+}
 
 const SALT_KEY = "crypto.salt";
 const CHECK_KEY = "crypto.check";
@@ -16,7 +22,7 @@ const KDF_KEY = "crypto.kdf";
  * it proposed. The key check is written the same way, so the first writer's check binds the
  * database and a second process with another key is refused.
  */
-export async function openSecretBox(settings: SettingsRepo, masterKey: string): Promise<SecretBox> {
+export async function openSecretBox(settings: SecretBoxStore, masterKey: string): Promise<SecretBox> {
   if (!settings.get(SALT_KEY)) {
     settings.insertAllIfAbsent({
       [SALT_KEY]: Buffer.from(SecretBox.newSalt()).toString("base64"),

@@ -5,7 +5,7 @@ import { lazyRequire } from "../lazy.js";
 import { redact } from "../crypto/redact.js";
 import { apiSignal, classify, createTelegramApi } from "../telegram/api.js";
 
-/** What the bot can do in a chat to keep its catalog there (src/engine/catalog-publisher.ts, adopt). */
+/** What the bot can do in a chat to keep its catalog there (src/application/catalog-publisher.ts, adopt). */
 export interface CatalogChat {
   readonly chat: string;
   /** The chat's pinned message (the newest pinned one, as `getChat` gives it), when it is a document. */

@@ -1,9 +1,9 @@
 import type { Destination, RunLabel, StoredLocation } from "../destinations/port.js";
 import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
-import { locationOf } from "./part-location.js";
+import { locationColumns, locationOf } from "./part-location.js";
 import { readBackPart } from "./read-back.js";
-import type { RetryPolicy } from "./retry.js";
+import type { RetryPolicy } from "../shared/retry-policy.js";
 
 /** A destination whose mirror chat did not get a run's copies; the run itself stands. */
 export interface MirrorFailure {
@@ -47,9 +47,7 @@ export async function mirrorRun(deps: MirrorDeps, run: RunLabel, destinations: A
           name: row.name,
           size: row.size,
           sha256: row.sha256,
-          locator: at.locator,
-          messageId: at.messageId ?? null,
-          fileId: at.fileId ?? null,
+          ...locationColumns(at),
           storedAt: at.storedAt ?? new Date(),
         });
       }

@@ -8,3 +8,8 @@ import type { StoredLocation } from "../destinations/port.js";
 export function locationOf(p: RunPartRow): StoredLocation {
   return { locator: p.locator ?? "", storedAt: p.storedAt, ...(p.messageId != null ? { messageId: p.messageId } : {}), ...(p.fileId != null ? { fileId: p.fileId } : {}) };
 }
+
+/** The run-part columns that say where a copy is (the reverse of `locationOf`). */
+export function locationColumns(at: StoredLocation): Pick<RunPartRow, "locator" | "messageId" | "fileId"> {
+  return { locator: at.locator, messageId: at.messageId ?? null, fileId: at.fileId ?? null };
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { DestinationError, type Destination, type StoredLocation } from "../destinations/port.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { withRetry, type RetryPolicy } from "../shared/retry-policy.js";
 import { runPipeline } from "./stages/run-pipeline.js";
 
 /** What was recorded for a part when it was written to the spool. */

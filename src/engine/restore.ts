@@ -5,7 +5,7 @@ import { PassThrough, Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import type { Compression } from "../domain.js";
 import type { RunPartRow, RunRow } from "../db/schema.js";
-import type { Destination, DestinationConfig, StoredLocation } from "../destinations/port.js";
+import type { Destination, DestinationConfig } from "../destinations/port.js";
 import type { DestinationFactory } from "../destinations/registry.js";
 import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
@@ -13,6 +13,7 @@ import type { DumpFormat, RestoreInto, SourceConfig } from "../sources/port.js";
 import type { SourceRegistry } from "../sources/registry.js";
 import { ownerTag } from "../shared/process-owner.js";
 import { decompressor } from "./stages/compress.js";
+import { ageDecryptWithFileKey, unwrapAgeFileKey } from "./stages/encrypt.js";
 import { runPipeline, type Stage } from "./stages/run-pipeline.js";
 import { locationOf } from "./part-location.js";
 import { checkCopy, describeCopy, hashStream, isNotFound, mismatch, type CopyCheck } from "./verify.js";
@@ -232,7 +233,7 @@ export class RestoreService {
           options.onProgress?.({ phase: "loading", bytes: loaded, total });
         })),
       ];
-      if (fileKey) stages.push(decryptWithFileKey(fileKey));
+      if (fileKey) stages.push(ageDecryptWithFileKey(fileKey));
       stages.push(decompressor(run.compression as Compression));
       if (target.kind === "file") {
         await writeFileAtomically(target.path, stages, signal);
@@ -389,31 +390,7 @@ function toCheck(p: RunPartRow) {
  * runs a passphrase's scrypt once, not once per check.
  */
 async function unwrapFileKey(files: string[], keys: { identities?: string[]; passphrase?: string }): Promise<Uint8Array | null> {
-  const { Decrypter } = await import("age-encryption");
-  const d = new Decrypter();
-  for (const id of keys.identities ?? []) d.addIdentity(id);
-  if (keys.passphrase !== undefined) d.addPassphrase(keys.passphrase);
-  const bytes = await head(files, HEADER_WINDOW);
-  // The binary age header is text lines ending with the MAC line "--- <mac>\n".
-  const macLine = bytes.indexOf("\n--- ");
-  const end = macLine < 0 ? -1 : bytes.indexOf("\n", macLine + 1);
-  if (end < 0) return null;
-  try {
-    return await d.decryptHeader(bytes.subarray(0, end + 1));
-  } catch {
-    return null;
-  }
-}
-
-/** An age decryption stage that uses a file key already unwrapped (see `unwrapFileKey`). */
-function decryptWithFileKey(fileKey: Uint8Array): Stage {
-  return async function* (source: AsyncIterable<Uint8Array>) {
-    const { Decrypter } = await import("age-encryption");
-    const d = new Decrypter();
-    d.addIdentity({ unwrapFileKey: () => fileKey });
-    const out = await d.decrypt(ReadableStream.from(source));
-    for await (const chunk of out) yield chunk;
-  };
+  return unwrapAgeFileKey(await head(files, HEADER_WINDOW), keys);
 }
 
 /** More than any age header this program writes (one scrypt stanza, or a stanza per recipient). */

@@ -30,16 +30,6 @@ export interface CopyCheck {
   detail?: string;
 }
 
-export interface VerifyReport {
-  ok: boolean;
-  /** Parts actually read back and hashed. */
-  checked: number;
-  /** Parts too large for the destination to hand back (e.g. above the cloud Bot API's 20 MB download limit). */
-  skipped: number;
-  problems: string[];
-}
-
-/** Reads one stored copy back and compares it with the size and sha256 recorded at upload. Never throws, except on abort. */
 export async function checkCopy(destination: Destination, part: PartToCheck, signal?: AbortSignal): Promise<CopyCheck> {
   const base = { destination: destination.name, part: part.index, name: part.name };
   if (destination.maxFetchSize !== undefined && part.size > destination.maxFetchSize) return { ...base, status: "too-big" };
@@ -80,25 +70,6 @@ export function describeCopy(c: CopyCheck): string {
     case "missing":
       return `${c.destination}: ${c.name} is missing`;
   }
-}
-
-/** Reads every stored part back and compares its sha256 with the one recorded at upload. */
-export async function verifyStoredParts(
-  targets: Array<{ destination: Destination; parts: PartToCheck[] }>,
-  signal?: AbortSignal,
-): Promise<VerifyReport> {
-  const problems: string[] = [];
-  let checked = 0;
-  let skipped = 0;
-  for (const { destination, parts } of targets) {
-    for (const part of parts) {
-      const c = await checkCopy(destination, part, signal);
-      if (c.status === "too-big") skipped++;
-      else if (c.status === "ok" || c.status === "corrupt") checked++;
-      if (c.status !== "ok" && c.status !== "too-big") problems.push(describeCopy(c));
-    }
-  }
-  return { ok: problems.length === 0, checked, skipped, problems };
 }
 
 export async function hashStream(stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {

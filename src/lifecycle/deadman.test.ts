@@ -107,7 +107,14 @@ describe("Deadman", () => {
 
   it("skips a check while the previous one is still sending", async () => {
     let release!: () => void;
-    const slow: Notifier = { ...notifier, alertAdmins: (key, params) => new Promise<void>((r) => (release = () => (alerts.push({ key, params }), r()))) };
+    const slow: Notifier = { ...notifier, alertAdmins: (key, params) =>
+        new Promise<void>((r) => {
+          release = () => {
+            alerts.push({ key, params });
+            r();
+          };
+        }),
+    };
     const d = new Deadman({ settings, notifier: slow, lastSuccess: () => at("2026-01-01T03:00:00Z"), log: createLogger("silent"), defaultTimezone: "UTC" });
     settings.set("deadman.state", JSON.stringify({ 1: { key: "0 3 * * *\u0000UTC", since: "2025-12-01T00:00:00.000Z" } }));
     const first = d.check(at("2026-01-10T00:00:00Z"), [nightly]);

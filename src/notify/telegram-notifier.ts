@@ -1,7 +1,6 @@
 import type { Api } from "grammy";
 import { formatBytes, formatDuration } from "../shared/format.js";
-import type { ChatRoute } from "../db/schema.js";
-import type { ResolvedJob } from "../domain.js";
+import type { ChatRoute, ResolvedJob } from "../domain.js";
 import type { RunResult } from "../engine/backup-runner.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";

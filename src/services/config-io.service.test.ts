@@ -43,7 +43,7 @@ async function setup(options: { dir?: string; checkDestination?: (c: Destination
   const repos = { sources: new SourcesRepo(db), destinations: new DestinationsRepo(db), jobs: new JobsRepo(db) };
   const sources = new SourcesService({ repo: repos.sources, jobs: repos.jobs, box, env });
   const destinations = new DestinationsService({ repo: repos.destinations, jobs: repos.jobs, box, env });
-  const jobs = new JobsService({ repo: repos.jobs, sources: repos.sources, destinations: repos.destinations, box, env });
+  const jobs = new JobsService({ repo: repos.jobs, sources: repos.sources, destinations: repos.destinations, sourcesService: sources, destinationsService: destinations, box, env });
   const io = new ConfigIoService({ db, sources, destinations, jobs, checkDestination: options.checkDestination });
   const counts = () => ({ sources: repos.sources.count(), destinations: repos.destinations.count(), jobs: repos.jobs.count() });
   return { dir, file, db, close, env, repos, sources, destinations, jobs, io, counts };

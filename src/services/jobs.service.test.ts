@@ -33,7 +33,7 @@ async function setup() {
   const repos = { sources: new SourcesRepo(db), destinations: new DestinationsRepo(db), jobs: new JobsRepo(db) };
   const sources = new SourcesService({ repo: repos.sources, jobs: repos.jobs, box, env });
   const destinations = new DestinationsService({ repo: repos.destinations, jobs: repos.jobs, box, env });
-  const jobs = new JobsService({ repo: repos.jobs, sources: repos.sources, destinations: repos.destinations, box, env });
+  const jobs = new JobsService({ repo: repos.jobs, sources: repos.sources, destinations: repos.destinations, sourcesService: sources, destinationsService: destinations, box, env });
   return { db, box, env, repos, sources, destinations, jobs };
 }
 

@@ -1,14 +1,13 @@
-import type { NotifyRoutes } from "../db/schema.js";
 import type { SecretBox } from "../crypto/secret-box.js";
 import { isSecretRef, resolveSecret, SecretRefError } from "../crypto/secret-ref.js";
-import { DEFAULT_PART_SIZE, type Compression, type Encryption, type ResolvedJob, type Retention } from "../domain.js";
+import { DEFAULT_PART_SIZE, type Compression, type Encryption, type NotifyRoutes, type ResolvedJob, type Retention } from "../domain.js";
 import type { DestinationsRepo } from "../repos/destinations.repo.js";
 import type { JobsRepo, JobWithDestinations } from "../repos/jobs.repo.js";
 import type { SourcesRepo } from "../repos/sources.repo.js";
 import type { DumpFormat, SourceKind } from "../sources/port.js";
-import { DestinationsService } from "./destinations.service.js";
+import type { DestinationsService } from "./destinations.service.js";
 import { NotFoundError } from "./errors.js";
-import { SourcesService } from "./sources.service.js";
+import type { SourcesService } from "./sources.service.js";
 import {
   findByRef,
   checkAgeRecipient,
@@ -127,6 +126,9 @@ export interface JobsServiceDeps {
   repo: JobsRepo;
   sources: SourcesRepo;
   destinations: DestinationsRepo;
+  /** The application's one SourcesService and DestinationsService: a job's references resolve exactly as their own. */
+  sourcesService: Pick<SourcesService, "resolve">;
+  destinationsService: Pick<DestinationsService, "resolve">;
   box: SecretBox;
   /** Where `env:` references are looked up; defaults to process.env. */
   env?: NodeJS.ProcessEnv;
@@ -135,15 +137,7 @@ export interface JobsServiceDeps {
 }
 
 export class JobsService {
-  /** Resolve sources and destinations the same way their own services do. */
-  private readonly sourcesSvc: SourcesService;
-  private readonly destinationsSvc: DestinationsService;
-
-  constructor(private readonly deps: JobsServiceDeps) {
-    const { repo: jobs, box, env } = deps;
-    this.sourcesSvc = new SourcesService({ repo: deps.sources, jobs, box, env });
-    this.destinationsSvc = new DestinationsService({ repo: deps.destinations, jobs, box, env });
-  }
+  constructor(private readonly deps: JobsServiceDeps) {}
 
   list(options: { withSecrets?: boolean } = {}): JobView[] {
     const names = this.nameMaps();
@@ -236,10 +230,10 @@ export class JobsService {
   async resolve(ref: string | number): Promise<ResolvedJob> {
     const row = this.requireRow(ref);
     try {
-      const source = await this.sourcesSvc.resolve(row.sourceId);
+      const source = await this.deps.sourcesService.resolve(row.sourceId);
       const destinations: ResolvedJob["destinations"] = [];
       for (const id of row.destinationIds) {
-        const d = await this.destinationsSvc.resolve(id);
+        const d = await this.deps.destinationsService.resolve(id);
         destinations.push({ id: d.id, config: d.config });
       }
       let encryption: Encryption = { kind: "none" };
@@ -374,7 +368,7 @@ export class JobsService {
     }
 
     // encryption: exactly one of recipients / passphrase
-    let recipients: string[] = [];
+    const recipients: string[] = [];
     let passphrase: string | null | undefined = null;
     const enc = input.encryption;
     if (enc !== undefined && enc !== null) {

@@ -1,11 +1,10 @@
-import type { NotifyRoutes } from "../db/schema.js";
 import { lazyRequire } from "../lazy.js";
 import { isAgeRecipient } from "../crypto/bech32.js";
 import { CLOUD_DOWNLOAD_LIMIT } from "../telegram/api.js";
 
 const cronParser = () => (lazyRequire("cron-parser") as typeof import("cron-parser")).CronExpressionParser;
 import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
-import type { Compression, Retention } from "../domain.js";
+import type { Compression, NotifyRoutes, Retention } from "../domain.js";
 import type { DumpFormat, SourceKind } from "../sources/port.js";
 import { ValidationError, type Issue } from "./errors.js";
 
@@ -35,7 +34,7 @@ export const FORMATS_BY_KIND: Readonly<Record<SourceKind, readonly DumpFormat[]>
 export const RETENTION_KEYS = ["keep_last", "keep_daily", "keep_weekly", "keep_monthly", "max_age_days"] as const satisfies readonly (keyof Retention)[];
 
 export const MIB = 1024 * 1024;
-export const MIN_PART_SIZE = MIB;
+const MIN_PART_SIZE = MIB;
 /** The self-hosted Bot API upload limit; the cloud API's smaller limit is the telegram destination's to enforce. */
 export const MAX_PART_SIZE = 2000 * MIB;
 

@@ -17,7 +17,3 @@ export function translatableOf(error: unknown): Translatable | undefined {
   if (typeof key !== "string" || key === "") return undefined;
   return params && typeof params === "object" ? { key, params: params as Record<string, TranslatableParam> } : { key };
 }
-
-export function isTranslatable(value: unknown): value is Translatable {
-  return translatableOf(value) !== undefined && !(value instanceof Error);
-}

@@ -83,7 +83,7 @@ export class PsqlScript extends Transform {
   private beginDepth = 0;
   private startedOnLine = 0;
 
-  constructor(private readonly options: PsqlScriptOptions) {
+  constructor(options: PsqlScriptOptions) {
     super();
     this.push(`\\restrict ${options.key}\nBEGIN;\n`);
     if (options.prelude) this.push(options.prelude.endsWith("\n") ? options.prelude : options.prelude + "\n");

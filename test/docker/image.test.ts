@@ -131,7 +131,7 @@ describe("Docker image", () => {
     const check = await runOnce(docker, [
       "sh", "-ec",
       `id -u; pg_dump --version; psql --version; mariadb-dump --version; mariadb --version; sqlite3 --version; zstd --version; age --version; tini --version; node --version
-       for dev in vitest vite typescript drizzle-kit; do test ! -e /app/node_modules/$dev || { echo "dev dependency $dev in the image"; exit 1; }; done
+       for dev in vitest vite typescript drizzle-kit tsx knip @biomejs/biome; do test ! -e /app/node_modules/$dev || { echo "dev dependency $dev in the image"; exit 1; }; done
        test ! -w /app/dist/main.js
        tele-backup help`,
     ]);

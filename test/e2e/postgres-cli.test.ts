@@ -156,7 +156,9 @@ jobs:
     const state = async () => ({
       tables: await target.query("select string_agg(table_name, ',' order by table_name) from information_schema.tables where table_schema = 'public'"),
       marker: await target.query("select string_agg(v, ',') from untouched_marker"),
-      databases: await target.query("select string_agg(datname, ',' order by datname) from pg_database"),
+      // Only this file's databases (their names carry this worker's pid): other test files
+      // create and drop theirs on the same server meanwhile.
+      databases: await target.query(`select string_agg(datname, ',' order by datname) from pg_database where datname like '%\\_${process.pid}\\_%'`),
     });
     const before = await state();
     const wanted = `the age identity given does not open run ${result.runId}; nothing was restored`;

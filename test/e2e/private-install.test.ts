@@ -176,7 +176,11 @@ describe("two commands on a new data folder at once", () => {
         const imported = await ws.cli(["config", "import", ws.writeFile("c.yaml", yaml)]);
         // `run` must have opened the same secrets (or failed trying) before it is stopped.
         await Promise.race([exited, new Promise<void>((resolve) => {
-          const poll = setInterval(() => runOut.includes("tele-backup is running") && (clearInterval(poll), resolve()), 50);
+          const poll = setInterval(() => {
+            if (!runOut.includes("tele-backup is running")) return;
+            clearInterval(poll);
+            resolve();
+          }, 50);
           void exited.then(() => clearInterval(poll));
         })]);
         run.kill("SIGTERM");

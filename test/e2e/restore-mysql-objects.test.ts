@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_ID, startHarness, type Harness } from "../bot/harness.js";
 import { createMysqlDatabase, mysqlQuery, type MysqlDatabase } from "../helpers/mysql.js";
-import { createWorkspace, startCli, sh, type CliResult, type StartedCli, type Workspace } from "../helpers/workspace.js";
+import { createWorkspace, startCli, sh, type StartedCli, type Workspace } from "../helpers/workspace.js";
 
 /**
  * A MariaDB backup holding a view, a trigger, a procedure, a function and an event restores

@@ -5,8 +5,8 @@ import type { JobsRepo } from "../repos/jobs.repo.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { SourcesRepo } from "../repos/sources.repo.js";
-import { CATALOG_FILE, CatalogError, chainHead, isComplete, parseCatalog, serializeCatalog, sha256, type Catalog, type CatalogHead, type CatalogJob, type CatalogPart, type CatalogPointer, type CatalogRun } from "./catalog.js";
-import { recordTakenOver } from "./handover.js";
+import { CATALOG_FILE, CatalogError, chainHead, isComplete, parseCatalog, serializeCatalog, sha256, type Catalog, type CatalogHead, type CatalogJob, type CatalogPart, type CatalogPointer, type CatalogRun } from "../engine/catalog.js";
+import { recordTakenOver } from "../engine/handover.js";
 
 /** What `adopt` found in a chat's catalog, and what importing it would do. */
 export interface AdoptPlan {

@@ -5,8 +5,8 @@ import type { Notifier } from "../notify/port.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { Clock } from "../scheduler/clock.js";
-import { buildCatalog, CATALOG_FILE, chainHead, parseCatalog, serializeCatalog, sha256, type Catalog, type CatalogHead, type CatalogPointer } from "./catalog.js";
-import { handedOver, mergePointers, recordHandedOver, takenOver } from "./handover.js";
+import { buildCatalog, CATALOG_FILE, chainHead, parseCatalog, serializeCatalog, sha256, type Catalog, type CatalogHead, type CatalogPointer } from "../engine/catalog.js";
+import { handedOver, mergePointers, recordHandedOver, takenOver } from "../engine/handover.js";
 
 /** Settings key of what this installation last published as a destination's catalog. */
 export const catalogStateKey = (destinationId: number) => `catalog.${destinationId}`;

@@ -4,7 +4,7 @@ import type { RunsRepo } from "../repos/runs.repo.js";
 import type { Clock } from "../scheduler/clock.js";
 import { NotFoundError } from "../services/errors.js";
 import type { JobsService } from "../services/jobs.service.js";
-import type { BackupRunner, Progress, RunResult, RunTrigger } from "./backup-runner.js";
+import type { BackupRunner, Progress, RunResult, RunTrigger } from "../engine/backup-runner.js";
 
 export interface ExecuteOptions {
   signal?: AbortSignal;
@@ -24,7 +24,7 @@ export interface JobExecutorDeps {
   afterSuccess?: (jobId: number, result: RunResult, signal?: AbortSignal) => Promise<void>;
   /**
    * Runs after every successful run, after pruning: brings the catalogs of the job's chats up to
-   * date (src/engine/catalog-publisher.ts). Its failure is logged, never turns the run into a failure.
+   * date (src/application/catalog-publisher.ts). Its failure is logged, never turns the run into a failure.
    */
   afterChange?: (jobId: number, result: RunResult) => Promise<void>;
   /** Time of the run row recorded when a job cannot even be prepared; default the system clock. */

@@ -5,11 +5,11 @@ import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { Clock } from "../scheduler/clock.js";
-import type { RunResult } from "./backup-runner.js";
-import { locationOf } from "./part-location.js";
-import { selectRetention, type ClockSkew, type PruneReason } from "./retention.js";
-import type { SkewGuard } from "./skew-guard.js";
-import { isOwnRun } from "./installation.js";
+import type { RunResult } from "../engine/backup-runner.js";
+import { locationOf } from "../engine/part-location.js";
+import { selectRetention, type ClockSkew, type PruneReason } from "../engine/retention.js";
+import type { SkewGuard } from "../engine/skew-guard.js";
+import { isOwnRun } from "../engine/installation.js";
 
 export interface PrunerDeps {
   runs: RunsRepo;
