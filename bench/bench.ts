@@ -1,143 +1,276 @@
 /**
- * `npm run bench`: tele-backup against the raw tools, in the same run, on the same database.
+ * `npm run bench [-- --size <MB>] [--rounds <n>] [--only <id,...>] [--write-readme]`
  *
- * Builds a PostgreSQL database of about 200 MB once (kept between runs as `tb_bench`), then
- * reports the median wall time of `pg_dump | gzip -6 > /dev/null` and of
- * `tele-backup backup` to a `local` destination, their ratio, the tool's peak RSS and the
- * peak size of its spool folder. Not a test: it prints numbers and never fails on them.
+ * Tele-backup against the shell pipeline a user would write instead, in the same run, on the
+ * same data: every path (codec, encryption, Telegram, restore, MariaDB, SQLite, a directory
+ * tree) is a pair run alternately `rounds` times; the table shows the medians and their ratio,
+ * the tool's peak RSS and peak spool use. Then `tele-backup run` backs up to the fake Bot API
+ * (on loopback) while an admin sends /status: the event-loop delay (p50/p99, from the metrics
+ * endpoint, `perf_hooks.monitorEventLoopDelay`) and the /status reply times.
+ *
+ * Datasets are built once per size and reused (bench/datasets.ts). The tool runs from its
+ * build (`dist/`), as users run it. Not a test: it prints numbers, writes bench/results.json
+ * and never fails on them.
  */
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { startFakeTelegram } from "../test/fake-telegram/server.js";
+import { measureBot, type BotFigures } from "./bot.js";
+import { CACHE, MY, mariadb, myDataset, PG, pgDataset, psql, sqliteDataset, treeDataset } from "./datasets.js";
+import { measure, median, type Sample } from "./measure.js";
 
-const PG = { host: process.env.BENCH_PGHOST ?? "127.0.0.1", port: process.env.BENCH_PGPORT ?? "5432", user: process.env.BENCH_PGUSER ?? "postgres" };
-const DB = "tb_bench";
-const TARGET_MB = Number(process.env.BENCH_SIZE_MB ?? 200);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PART_SIZE = "19MiB";
+const { values: opts } = parseArgs({
+  options: {
+    size: { type: "string", default: process.env.BENCH_SIZE_MB ?? "200" },
+    rounds: { type: "string", default: process.env.BENCH_ROUNDS ?? "3" },
+    only: { type: "string" },
+    "write-readme": { type: "boolean", default: false },
+  },
+});
+const SIZE_MB = Number(opts.size);
+const ROUNDS = Number(opts.rounds);
+const ONLY = opts.only ? new Set(opts.only.split(",")) : undefined;
+const PART_SIZE_MB = 19;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const cli = path.join(root, "dist/main.js");
 
-function psql(sql: string, db = "postgres"): string {
-  return execFileSync("psql", ["-h", PG.host, "-p", PG.port, "-U", PG.user, "-d", db, "-v", "ON_ERROR_STOP=1", "-tAq", "-c", sql], { encoding: "utf8" }).trim();
+interface Pair {
+  id: string;
+  /** The row's label: what the tool does. */
+  label: string;
+  /** What it is compared with. */
+  against: string;
+  target: number;
+  /** Untimed preparation before each timed command of the pair. */
+  before?: () => void;
+  tool: () => Promise<Sample>;
+  other: () => Promise<Sample>;
+  /** The other side is the tool too (its RSS and spool are reported as well). */
+  otherIsTool?: boolean;
 }
 
-function ensureDatabase(): number {
-  const exists = psql(`select 1 from pg_database where datname = '${DB}'`) === "1";
-  if (exists) {
-    const size = Number(psql(`select pg_database_size('${DB}')`));
-    if (size >= TARGET_MB * 0.9 * 1024 * 1024) return size;
-    psql(`drop database ${DB}`);
-  }
-  console.log(`building a ~${TARGET_MB} MB database "${DB}" (once)...`);
-  psql(`create database ${DB}`);
-  // Text that compresses like real data (~3-4x), plus numbers, timestamps and JSON.
-  const rows = Math.round((TARGET_MB * 1024 * 1024) / 285);
-  psql(
-    `create table events (id bigserial primary key, at timestamptz not null, kind text not null, amount numeric(12,2), payload jsonb, note text);
-     insert into events (at, kind, amount, payload, note)
-     select now() - (g || ' seconds')::interval,
-            (array['signup','login','purchase','refund','logout'])[1 + g % 5],
-            (g % 100000) / 100.0,
-            jsonb_build_object('user', g % 50000, 'ip', '10.' || (g % 250) || '.' || (g % 199) || '.1', 'tags', jsonb_build_array('a' || g % 7, 'b' || g % 11)),
-            md5(g::text) || ' ' || repeat(chr(97 + g % 26), 20 + g % 40) || ' ' || md5((g * 7)::text)
-     from generate_series(1, ${rows}) g;
-     analyze events;`,
-    DB,
-  );
-  return Number(psql(`select pg_database_size('${DB}')`));
+interface Row {
+  id: string;
+  label: string;
+  against: string;
+  toolS: number;
+  otherS: number;
+  ratio: number;
+  target: number;
+  peakRssMb: number;
+  peakSpoolMb: number;
+  samples: { tool: number[]; other: number[] };
 }
 
-interface Sample {
-  ms: number;
-  peakRssMb?: number;
-  peakSpoolMb?: number;
-}
+async function main(): Promise<void> {
+  const pg = pgDataset(SIZE_MB);
+  const my = myDataset(SIZE_MB);
+  const lite = sqliteDataset(SIZE_MB);
+  const tree = treeDataset(SIZE_MB);
+  const restorePg = `tb_bench_restore_${process.pid}`;
+  const restoreMy = `tb_bench_restore_${process.pid}`;
 
-function runMeasured(command: string, args: string[], env: NodeJS.ProcessEnv, spoolDir?: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    let peakRss = 0;
-    let peakSpool = 0;
-    const poll = setInterval(() => {
-      try {
-        const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-        if (hwm) peakRss = Math.max(peakRss, Number(hwm[1]) / 1024);
-      } catch {
-        /* exited */
-      }
-      if (spoolDir) peakSpool = Math.max(peakSpool, dirSize(spoolDir) / 1024 / 1024);
-    }, 20);
-    child.on("close", (code) => {
-      clearInterval(poll);
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) reject(new Error(`${command} exited ${code}: ${stderr.slice(-500)}`));
-      else resolve({ ms, peakRssMb: peakRss || undefined, peakSpoolMb: spoolDir ? peakSpool : undefined });
-    });
-  });
-}
-
-function dirSize(dir: string): number {
-  let total = 0;
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(dir, { recursive: true }) as string[];
-  } catch {
-    return 0;
-  }
-  for (const e of entries) {
-    try {
-      const s = statSync(path.join(dir, e));
-      if (s.isFile()) total += s.size;
-    } catch {
-      /* removed meanwhile */
-    }
-  }
-  return total;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-async function main() {
-  const dbSize = ensureDatabase();
-  const work = mkdtempSync(path.join(tmpdir(), "tb-bench-"));
+  const work = mkdtempSync(path.join(os.tmpdir(), "tb-bench-"));
   const dataDir = path.join(work, "data");
-  const env = { ...process.env, DATA_DIR: dataDir, ADMIN_IDS: "1", MASTER_KEY: "bench-master-key-0123456789-abcdefXYZ", LOG_LEVEL: "warn" };
+  const out = path.join(work, "out");
+  const keyFile = path.join(work, "key.txt");
+  execFileSync("age-keygen", ["-o", keyFile], { stdio: "ignore" });
+  const recipient = /public key: (age1\w+)/.exec(readFileSync(keyFile, "utf8"))![1]!;
+
+  const fake = await startFakeTelegram();
+  const channel = fake.createChannel({ title: "Bench" }).id;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    ADMIN_IDS: "1",
+    MASTER_KEY: "bench-master-key-0123456789-abcdefXYZ",
+    LOG_LEVEL: "warn",
+    BOT_TOKEN: fake.token,
+    TELEGRAM_API_ROOT: fake.apiRoot,
+    TELEGRAM_SELF_HOSTED: "false",
+  };
+  const pgConn = `host: "${PG.host}", port: ${PG.port}, user: ${PG.user}, password: ""`;
+  const myConn = `host: "${MY.host}", port: ${MY.port}, user: ${MY.user}, password: ""`;
+  const job = (name: string, source: string, dest: string, extra: string) =>
+    `  - { name: ${name}, source: ${source}, destinations: [${dest}], schedule: "0 3 * * *", part_size: ${PART_SIZE_MB}MiB, ${extra} }\n`;
   writeFileSync(
     path.join(work, "config.yaml"),
-    `sources:\n  - { name: bench, kind: postgres, host: "${PG.host}", port: ${PG.port}, database: ${DB}, user: ${PG.user}, password: "" }\n` +
-      `destinations:\n  - { name: disk, kind: local, path: "${path.join(work, "out")}" }\n` +
-      `jobs:\n  - { name: bench, source: bench, destinations: [disk], schedule: "0 3 * * *", format: sql, compression: gzip, part_size: ${PART_SIZE} }\n`,
+    "sources:\n" +
+      `  - { name: pg, kind: postgres, database: ${pg.name}, ${pgConn} }\n` +
+      `  - { name: pg-target, kind: postgres, database: ${restorePg}, ${pgConn} }\n` +
+      `  - { name: my, kind: mysql, database: ${my.name}, ${myConn} }\n` +
+      `  - { name: my-target, kind: mysql, database: ${restoreMy}, ${myConn} }\n` +
+      `  - { name: lite, kind: sqlite, path: "${lite.file}" }\n` +
+      `  - { name: tree, kind: directory, path: "${tree.dir}" }\n` +
+      "destinations:\n" +
+      `  - { name: disk, kind: local, path: "${out}" }\n` +
+      `  - { name: tg, kind: telegram, chat_id: "${channel}" }\n` +
+      "jobs:\n" +
+      job("pg-gzip", "pg", "disk", "format: sql, compression: gzip") +
+      job("pg-none", "pg", "disk", "format: sql, compression: none") +
+      job("pg-zstd", "pg", "disk", "format: sql, compression: zstd") +
+      job("pg-age", "pg", "disk", `format: sql, compression: zstd, encryption: { recipients: [${recipient}] }`) +
+      job("pg-tg", "pg", "tg", "format: sql, compression: zstd") +
+      job("my-zstd", "my", "disk", "format: sql, compression: zstd") +
+      job("lite-zstd", "lite", "disk", "compression: zstd") +
+      job("tree-zstd", "tree", "disk", "compression: zstd"),
   );
-  // The tool runs from its build, as users run it.
+  console.log("building tele-backup (dist/)...");
   execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
-  const cli = path.join(root, "dist/main.js");
   execFileSync("node", [cli, "config", "import", path.join(work, "config.yaml")], { env, stdio: "inherit" });
 
-  const raw: Sample[] = [];
-  const tool: Sample[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    raw.push(await runMeasured("bash", ["-c", `pg_dump -h ${PG.host} -p ${PG.port} -U ${PG.user} --no-owner --no-acl ${DB} | gzip -6 > /dev/null`], process.env));
-    tool.push(await runMeasured("node", [cli, "backup", "bench"], env, path.join(dataDir, "spool")));
-    rmSync(path.join(work, "out"), { recursive: true, force: true });
+  const spool = path.join(dataDir, "spool");
+  const backup = (jobName: string) => () => measure("node", [cli, "backup", jobName], { env, spoolDir: spool, rss: true });
+  const shell = (script: string) => () => measure("bash", ["-o", "pipefail", "-c", script]);
+  const pgDump = `pg_dump -h ${PG.host} -p ${PG.port} -U ${PG.user} --no-owner --no-acl ${pg.name}`;
+  const myDump = `mariadb-dump -h ${MY.host} -P ${MY.port} -u ${MY.user} --single-transaction --routines --events --triggers ${my.name}`;
+  const clearOut = () => rmSync(out, { recursive: true, force: true });
+  const lastRun = (jobName: string): number => {
+    const db = new Database(path.join(dataDir, "tele-backup.sqlite"), { readonly: true });
+    try {
+      return (db.prepare("select id from runs where job_name = ? and status = 'success' order by id desc limit 1").get(jobName) as { id: number }).id;
+    } finally {
+      db.close();
+    }
+  };
+  const partsOf = (jobName: string) => {
+    const dir = path.join(out, jobName);
+    return readdirSync(dir).filter((f) => /\.\d{3}$/.test(f)).sort().map((f) => path.join(dir, f));
+  };
+  const freshPg = () => {
+    psql(`drop database if exists ${restorePg}`);
+    psql(`create database ${restorePg}`);
+  };
+  const freshMy = () => {
+    mariadb(`drop database if exists ${restoreMy}`);
+    mariadb(`create database ${restoreMy}`);
+  };
+  const snapshot = path.join(work, "lite-snapshot.sqlite");
+
+  const pairs: Pair[] = [
+    { id: "pg-gzip", label: "PostgreSQL, gzip → local", against: "`pg_dump | gzip -6`", target: 0.8, before: clearOut, tool: backup("pg-gzip"), other: shell(`${pgDump} | gzip -6 > /dev/null`) },
+    { id: "pg-none", label: "PostgreSQL, no compression → local", against: "`pg_dump > /dev/null`", target: 1.15, before: clearOut, tool: backup("pg-none"), other: shell(`${pgDump} > /dev/null`) },
+    { id: "pg-zstd", label: "PostgreSQL, zstd → local", against: "`pg_dump | zstd -3`", target: 1.15, before: clearOut, tool: backup("pg-zstd"), other: shell(`${pgDump} | zstd -q -3 > /dev/null`) },
+    { id: "pg-age", label: "PostgreSQL, zstd + age → local", against: "`pg_dump | zstd -3 | age -r`", target: 1.2, before: clearOut, tool: backup("pg-age"), other: shell(`${pgDump} | zstd -q -3 | age -r ${recipient} > /dev/null`) },
+    { id: "pg-telegram", label: "PostgreSQL, zstd → Telegram (fake Bot API, loopback)", against: "the same job → local", target: 1.1, before: clearOut, tool: backup("pg-tg"), other: backup("pg-zstd"), otherIsTool: true },
+    { id: "my-zstd", label: "MariaDB, zstd → local", against: "`mariadb-dump | zstd -3`", target: 1.15, before: clearOut, tool: backup("my-zstd"), other: shell(`${myDump} | zstd -q -3 > /dev/null`) },
+    { id: "sqlite-zstd", label: "SQLite file, zstd → local", against: "`sqlite3 .backup && zstd -3`", target: 1.15, before: clearOut, tool: backup("lite-zstd"), other: shell(`sqlite3 "${lite.file}" ".backup '${snapshot}'" && zstd -q -3 < "${snapshot}" > /dev/null; rm -f "${snapshot}"`) },
+    { id: "tree-zstd", label: "directory tree, zstd → local", against: "`tar -c | zstd -3`", target: 1.15, before: clearOut, tool: backup("tree-zstd"), other: shell(`tar -C "${tree.dir}" -cf - . | zstd -q -3 > /dev/null`) },
+  ];
+  const restorePairs = (): Pair[] => [
+    {
+      id: "restore-pg",
+      label: "restore PostgreSQL (zstd)",
+      against: "`cat parts | zstd -d | psql`",
+      target: 1.1,
+      before: freshPg,
+      tool: () => measure("node", [cli, "restore", String(lastRun("pg-zstd")), "--to", "pg-target"], { env, spoolDir: spool, rss: true }),
+      other: shell(`cat ${partsOf("pg-zstd").join(" ")} | zstd -q -d | psql -q -v ON_ERROR_STOP=1 -h ${PG.host} -p ${PG.port} -U ${PG.user} -d ${restorePg} > /dev/null`),
+    },
+    {
+      id: "restore-my",
+      label: "restore MariaDB (zstd)",
+      against: "`cat parts | zstd -d | mariadb`",
+      target: 1.1,
+      before: freshMy,
+      tool: () => measure("node", [cli, "restore", String(lastRun("my-zstd")), "--to", "my-target"], { env, spoolDir: spool, rss: true }),
+      other: shell(`cat ${partsOf("my-zstd").join(" ")} | zstd -q -d | mariadb -h ${MY.host} -P ${MY.port} -u ${MY.user} ${restoreMy}`),
+    },
+  ];
+
+  const rows: Row[] = [];
+  try {
+    for (const pair of pairs) if (!ONLY || ONLY.has(pair.id)) rows.push(await runPair(pair));
+    // Restores load the last backups the pairs above made: make them once more, then keep them.
+    if (!ONLY || ONLY.has("restore-pg") || ONLY.has("restore-my")) {
+      clearOut();
+      await backup("pg-zstd")();
+      await backup("my-zstd")();
+      for (const pair of restorePairs()) if (!ONLY || ONLY.has(pair.id)) rows.push(await runPair(pair));
+    }
+    let bot: BotFigures | undefined;
+    if (!ONLY || ONLY.has("bot")) {
+      clearOut();
+      bot = await measureBot({ cli, env, fake, job: "pg-tg" });
+    }
+    report(rows, bot, { pg: pg.bytes, my: my.bytes, sqlite: lite.bytes, tree: tree.bytes, treeFiles: tree.files });
+  } finally {
+    await fake.close();
+    psql(`drop database if exists ${restorePg}`);
+    mariadb(`drop database if exists ${restoreMy}`);
+    rmSync(work, { recursive: true, force: true });
   }
-  const rawMs = median(raw.map((s) => s.ms));
+}
+
+/** Alternates the two sides `ROUNDS` times (tool first, then the other), medians of each. */
+async function runPair(pair: Pair): Promise<Row> {
+  const tool: Sample[] = [];
+  const other: Sample[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    pair.before?.();
+    tool.push(await pair.tool());
+    pair.before?.();
+    other.push(await pair.other());
+  }
   const toolMs = median(tool.map((s) => s.ms));
-  const rss = Math.max(...tool.map((s) => s.peakRssMb ?? 0));
-  const spool = Math.max(...tool.map((s) => s.peakSpoolMb ?? 0));
-  const partMb = 19;
-  console.log("");
-  console.log(`database:            ${(dbSize / 1024 / 1024).toFixed(0)} MB (${DB}), ${ROUNDS} rounds, median wall time`);
-  console.log(`pg_dump | gzip -6:   ${(rawMs / 1000).toFixed(2)} s`);
-  console.log(`tele-backup backup:  ${(toolMs / 1000).toFixed(2)} s  (local destination, gzip, part size ${PART_SIZE}, read-back verified)`);
-  console.log(`ratio:               ${(toolMs / rawMs).toFixed(3)}  (target <= 1.15)`);
-  console.log(`peak RSS (node):     ${rss.toFixed(0)} MB  (target <= 150 MB)`);
-  console.log(`peak spool:          ${spool.toFixed(1)} MB  (two parts = ${2 * partMb} MB)`);
-  rmSync(work, { recursive: true, force: true });
+  const otherMs = median(other.map((s) => s.ms));
+  const samples = pair.otherIsTool ? [...tool, ...other] : tool;
+  const row: Row = {
+    id: pair.id,
+    label: pair.label,
+    against: pair.against,
+    toolS: toolMs / 1000,
+    otherS: otherMs / 1000,
+    ratio: toolMs / otherMs,
+    target: pair.target,
+    peakRssMb: Math.max(...samples.map((s) => s.peakRssMb ?? 0)),
+    peakSpoolMb: Math.max(...samples.map((s) => s.peakSpoolMb ?? 0)),
+    samples: { tool: tool.map((s) => Math.round(s.ms)), other: other.map((s) => Math.round(s.ms)) },
+  };
+  console.log(`${row.id.padEnd(12)} ${row.toolS.toFixed(2)} s vs ${row.otherS.toFixed(2)} s  ratio ${row.ratio.toFixed(2)} (target ≤ ${row.target})  RSS ${row.peakRssMb.toFixed(0)} MB  spool ${row.peakSpoolMb.toFixed(1)} MB`);
+  return row;
+}
+
+function report(rows: Row[], bot: BotFigures | undefined, sizes: Record<string, number>): void {
+  const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+  const cpus = os.cpus();
+  const machine = { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.type()} ${os.release()}` };
+  const heading = `${SIZE_MB} MB datasets (PostgreSQL ${mb(sizes.pg!)}, MariaDB ${mb(sizes.my!)}, SQLite ${mb(sizes.sqlite!)}, tree ${mb(sizes.tree!)} in ${sizes.treeFiles} files), ${ROUNDS} rounds, medians, Node ${process.versions.node}, ${machine.cpus} cores`;
+  const lines = [
+    `| path (${heading}) | tele-backup | compared with | ratio | target | peak RSS | peak spool |`,
+    "|---|---|---|---|---|---|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.toolS.toFixed(2)} s | ${r.against} ${r.otherS.toFixed(2)} s | **${r.ratio.toFixed(2)}×** ${r.ratio <= r.target ? "✓" : "✗"} | ≤ ${r.target}× | ${r.peakRssMb.toFixed(0)} MB | ${r.peakSpoolMb.toFixed(1)} MB |`,
+    ),
+  ];
+  if (bot) {
+    lines.push(
+      "",
+      `During a backup to Telegram by \`tele-backup run\` (${bot.statusSamples} × /status): event-loop delay p50 ${bot.loopP50Ms.toFixed(1)} ms, p99 ${bot.loopP99Ms.toFixed(1)} ms (target ≤ 50 ms), max ${bot.loopMaxMs.toFixed(0)} ms; /status answered in ${bot.statusP50Ms.toFixed(0)} ms median, ${bot.statusMaxMs.toFixed(0)} ms at worst (target ≤ 300 ms); peak RSS ${bot.peakRssMb.toFixed(0)} MB.`,
+    );
+  }
+  const table = lines.join("\n");
+  console.log(`\n${table}\n`);
+  const results = { date: new Date().toISOString(), machine, node: process.versions.node, sizeMb: SIZE_MB, datasetBytes: sizes, rounds: ROUNDS, partSizeMb: PART_SIZE_MB, rows, bot, cache: CACHE };
+  mkdirSync(path.join(root, "bench"), { recursive: true });
+  writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log("wrote bench/results.json");
+  if (opts["write-readme"]) {
+    const readme = path.join(root, "README.md");
+    const text = readFileSync(readme, "utf8");
+    const start = "<!-- bench:start -->";
+    const end = "<!-- bench:end -->";
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error("README.md has no bench:start / bench:end markers");
+    writeFileSync(readme, `${text.slice(0, a + start.length)}\n${table}\n${text.slice(b)}`);
+    console.log("updated README.md's Performance table");
+  }
 }
 
 main().catch((err) => {

@@ -94,4 +94,29 @@ describe("metrics", () => {
       await server.close();
     }
   });
+
+  it("reports the event-loop delay since the previous scrape: a 300 ms block shows once, then the next interval is calm", async () => {
+    const server = await startMetricsServer(0, { runStats: runStatsFromRepo(runs), log: createLogger("silent") }, "127.0.0.1");
+    const delay = async (quantile: string): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`tele_backup_event_loop_delay_seconds{quantile="${quantile}"}`));
+      expect(line, text).toBeDefined();
+      return Number(line!.split(" ")[1]);
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      await delay("1"); // start a fresh interval
+      await new Promise((r) => setTimeout(r, 50));
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        /* the event loop is blocked, as a synchronous hash of a big buffer would block it */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await delay("1")).toBeGreaterThanOrEqual(0.25);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await delay("1")).toBeLessThan(0.2);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { RunRow } from "../db/schema.js";
 import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
@@ -28,6 +29,14 @@ export interface MetricsSnapshot {
   /** From the scheduler, when one runs in this process. */
   scheduler?: JobStatus[];
   heartbeat?: Date | null;
+  /** Event-loop delay since the previous scrape (or start-up), from `perf_hooks.monitorEventLoopDelay`. */
+  eventLoopDelay?: EventLoopDelay;
+}
+
+export interface EventLoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface MetricsDeps {
@@ -107,7 +116,29 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       snapshot.heartbeat ? [[{}, snapshot.heartbeat.getTime() / 1000]] : [],
     );
   }
+  if (snapshot.eventLoopDelay) {
+    const d = snapshot.eventLoopDelay;
+    family(
+      "tele_backup_event_loop_delay_seconds",
+      "gauge",
+      "How late the process's event loop ran timers since the previous scrape (or start-up): p50, p99 and the maximum. High values mean the bot answers slowly.",
+      [
+        [{ quantile: "0.5" }, d.p50Ms / 1000],
+        [{ quantile: "0.99" }, d.p99Ms / 1000],
+        [{ quantile: "1" }, d.maxMs / 1000],
+      ],
+    );
+  }
   return out.join("\n") + "\n";
+}
+
+/** Reads and restarts the histogram: each scrape covers the interval since the previous one. */
+function takeDelay(h: IntervalHistogram): EventLoopDelay | undefined {
+  if (h.count === 0) return undefined;
+  const ms = (ns: number) => ns / 1e6;
+  const d = { p50Ms: ms(h.percentile(50)), p99Ms: ms(h.percentile(99)), maxMs: ms(h.max) };
+  h.reset();
+  return d;
 }
 
 function renderLabels(labels: Record<string, string>): string {
@@ -175,6 +206,8 @@ export interface MetricsServer {
 
 /** Serves `GET /metrics` on `port` (0: any free port). Other paths answer 404. */
 export function startMetricsServer(port: number, deps: MetricsDeps, host = "127.0.0.1"): Promise<MetricsServer> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method !== "GET" || url.pathname !== "/metrics") {
@@ -182,7 +215,12 @@ export function startMetricsServer(port: number, deps: MetricsDeps, host = "127.
       return;
     }
     try {
-      const body = renderMetrics({ runs: deps.runStats(), scheduler: deps.schedulerStatus?.(), heartbeat: deps.heartbeat ? deps.heartbeat() : undefined });
+      const body = renderMetrics({
+        runs: deps.runStats(),
+        scheduler: deps.schedulerStatus?.(),
+        heartbeat: deps.heartbeat ? deps.heartbeat() : undefined,
+        eventLoopDelay: takeDelay(delay),
+      });
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(body);
     } catch (err) {
       deps.log.error({ err: (err as Error).message }, "cannot render metrics");
@@ -190,15 +228,20 @@ export function startMetricsServer(port: number, deps: MetricsDeps, host = "127.
     }
   });
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (err: Error) => {
+      delay.disable();
+      reject(err);
+    };
+    server.once("error", failed);
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       deps.log.info({ port: (server.address() as AddressInfo).port }, "metrics endpoint listening");
       resolve({
         port: (server.address() as AddressInfo).port,
         host: (server.address() as AddressInfo).address,
         close: () =>
           new Promise<void>((res, rej) => {
+            delay.disable();
             server.closeAllConnections();
             server.close((err) => (err ? rej(err) : res()));
           }),
