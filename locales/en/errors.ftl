@@ -14,6 +14,7 @@ dest-error-part-too-large = Part { $part } is { $size }, above the { $limit } th
 
 ## ---- Run failures (src/engine/run/failure.ts): the frame says where, $reason says why ----
 run-failed-interrupted = interrupted: the backup was stopped before it finished
+run-failed-cancelled = cancelled: stopped by { $by }
 run-failed-prepare = prepare failed: { $reason }
 run-failed-dump = dump failed: { $reason }
 run-failed-compress = compress failed: { $reason }
@@ -27,3 +28,59 @@ run-spool-manifest = cannot write the manifest to { $path }: { $detail }
 run-part-size-too-large = part_size { $size } is above the { $limit } that destination "{ $destination }" accepts; lower the job's part_size (19MiB keeps every part downloadable from Telegram) or use a self-hosted Bot API server
 run-copy-bad-twice = { $destination }: { $part } { $reason }, also after uploading it again
 ## ---- end of run failures ----
+
+## ---- What a destination was doing when it failed ($action of dest-error-*), and local folder failures ----
+dest-action-check = check the chat
+dest-action-send = send { $file }
+dest-action-download = download a part
+dest-action-delete = delete messages
+dest-action-mirror = copy the parts into the mirror chat { $chat }
+dest-error-no-file-id = Telegram destination "{ $name }": no file id is recorded for this part in chat { $chat }, so it cannot be downloaded.
+dest-error-local = Local destination "{ $name }" could not { $action }: { $reason }.
+dest-error-local-outside = Local destination "{ $name }": { $path } is outside its folder { $root }.
+dest-action-write-folder = write to { $path }
+dest-action-store = store { $file }
+dest-action-read = read { $path }
+dest-action-delete-file = delete { $path }
+dest-reason-no-space = no space left on the device
+dest-reason-permission = permission denied
+dest-reason-read-only = the file system is read-only
+dest-reason-not-found = it does not exist
+dest-reason-not-folder = a part of the path is not a folder
+dest-reason-system = system error { $code }
+
+## ---- Schedules (src/scheduler/cron.ts, src/shared/cron-rules.ts) ----
+cron-error-timezone = Unknown time zone "{ $timezone }". Use an IANA name such as Europe/Berlin or UTC.
+cron-error-fields = "{ $schedule }" has { $count } { $count ->
+    [one] field
+   *[other] fields
+  }; a cron expression has 5: minute hour day-of-month month day-of-week (0 3 * * * is every day at 03:00).
+cron-error-seconds = "{ $schedule }" has a seconds field (6 fields). Schedules are set to the minute: use 5 fields, minute hour day-of-month month day-of-week (*/10 * * * * is every 10 minutes).
+cron-error-too-often = "{ $schedule }" runs more often than every { $min } minutes (some runs only { $gap } min apart). Backups may run at most every { $min } minutes, e.g. */{ $min } * * * *.
+cron-error-field = "{ $schedule }": the { $field } field "{ $value }" is not valid (allowed: { $range }).
+cron-error-invalid = "{ $schedule }" is not a valid cron expression in the time zone { $timezone }.
+cron-field-minute = minute
+cron-field-hour = hour
+cron-field-day = day-of-month
+cron-field-month = month
+cron-field-weekday = day-of-week
+
+## ---- Sources: a dump or client tool that failed (src/sources/child-process.ts, postgres.ts); $detail is the tool's own output ----
+source-error-tool-missing = { $tool } cannot be run: it is not installed or not on PATH.
+source-error-tool-start = { $tool } cannot be run: { $detail }
+source-error-tool-killed = { $tool } was killed by { $signal }: { $detail }
+source-error-tool-exit = { $tool } exited with code { $code }: { $detail }
+source-error-tool-killed-silent = { $tool } was killed by { $signal }.
+source-error-tool-exit-silent = { $tool } exited with code { $code }.
+source-error-server-said = PostgreSQL at { $server } refused: { $detail }
+source-error-no-password = PostgreSQL at { $server } asks for a password and none is configured.
+source-error-connect = Cannot connect to { $server }: { $reason }.
+source-reason-refused = the connection was refused (is the server running, and is the host and port right?)
+source-reason-unknown-host = the host name is unknown
+source-reason-timeout = the connection timed out
+source-reason-no-route = there is no route to the host
+source-error-mysql-no-access = MySQL/MariaDB at { $server }: user "{ $user }" has no access to database "{ $database }".
+source-error-mysql-denied = MySQL/MariaDB at { $server }: access denied for user "{ $user }" ({ $hint ->
+    [no-password] a password is required
+   *[wrong] wrong user name or password
+  }).

@@ -1,5 +1,6 @@
 import { GrammyError, type InlineKeyboard } from "grammy";
-import { formatIssue, InUseError, NotFoundError, ValidationError } from "../services/errors.js";
+import { InUseError, NotFoundError, ValidationError, type Issue } from "../services/errors.js";
+import { renderTranslatable } from "../shared/translatable.js";
 import type { BotContext } from "./context.js";
 import { clip } from "./format.js";
 
@@ -53,8 +54,14 @@ export async function answer(ctx: BotContext, text?: string, alert = false): Pro
 export function errorText(ctx: BotContext, err: unknown): string {
   if (err instanceof InUseError) return ctx.t("error-in-use", { name: err.entityName, jobs: err.jobs.join(", ") });
   if (err instanceof NotFoundError) return ctx.t("error-not-found");
-  if (err instanceof ValidationError) return ctx.t("error-invalid", { details: err.issues.map(formatIssue).join("\n") });
+  if (err instanceof ValidationError) return ctx.t("error-invalid", { details: err.issues.map((i) => issueText(ctx.t.bind(ctx), i)).join("\n") });
   return ctx.t("error-failed", { reason: clip(err instanceof Error ? err.message : String(err), 500) });
+}
+
+/** A configuration issue in the reader's language: its path (the YAML names) and its message (validation.ftl). */
+export function issueText(t: (key: string, params?: Record<string, string | number>) => string, issue: Issue): string {
+  const message = renderTranslatable((_locale, key, params) => t(key, params), "", issue);
+  return issue.path ? `${issue.path}: ${message}` : message;
 }
 
 /** The number in a regex match group (callback data). */

@@ -1,5 +1,7 @@
 import type { TranslateParams } from "../i18n.js";
-import { checkCron } from "../services/validation.js";
+import { scheduleProblem } from "../shared/cron-rules.js";
+import type { Speaker } from "../shared/format.js";
+import { renderError, renderTranslatable } from "../shared/translatable.js";
 import type { BotDeps } from "./deps.js";
 import { formatRunTime } from "./format.js";
 
@@ -43,25 +45,30 @@ export function presetByValue(value: string): SchedulePreset | undefined {
   return SCHEDULE_PRESETS.find((p) => p.value === value);
 }
 
-/** A typed schedule with its spaces tidied, checked in `timezone`: the cron line, or why it is refused. */
-export function readSchedule(text: string, timezone: string): { ok: string } | { error: string } {
+/**
+ * A typed schedule with its spaces tidied, checked in `timezone` by the rules in
+ * src/shared/cron-rules.ts (5 fields, no seconds, at most every 5 minutes): the cron line, or
+ * why it is refused, said in `speaker`'s language.
+ */
+export function readSchedule(text: string, timezone: string, speaker: Speaker): { ok: string } | { error: string } {
   const cron = text.trim().replace(/\s+/g, " ");
-  const problem = checkCron(cron, timezone);
-  return problem ? { error: problem } : { ok: cron };
+  const problem = scheduleProblem(cron, timezone);
+  return problem ? { error: renderTranslatable(speaker.translate, speaker.locale, problem) } : { ok: cron };
 }
 
 /** The next `count` runs of `schedule` in `timezone`, as the user reads them; the scheduler's reason when it cannot say. */
 export function previewRuns(
-  deps: Pick<BotDeps, "nextRuns">,
+  deps: Pick<BotDeps, "nextRuns" | "translate">,
   schedule: string,
   timezone: string,
   locale: string,
   count = 3,
 ): { ok: string[] } | { error: string } {
   try {
-    return { ok: deps.nextRuns({ schedule, timezone }, count).map((at) => formatRunTime(at, locale, timezone)) };
+    // One line per minute shown: the scheduler's preview never lists the same time twice.
+    return { ok: [...new Set(deps.nextRuns({ schedule, timezone }, count).map((at) => formatRunTime(at, locale, timezone)))] };
   } catch (err) {
-    return { error: (err as Error).message };
+    return { error: renderError(deps.translate, locale, err) };
   }
 }
 

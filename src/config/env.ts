@@ -1,4 +1,5 @@
 import path from "node:path";
+import * as v from "valibot";
 
 /** Raised when the environment is unusable; `variable` names the culprit. */
 export class ConfigError extends Error {
@@ -21,6 +22,8 @@ export interface AppConfig {
   telegramApiRoot: string;
   /** A self-hosted Bot API server: uploads up to 2000 MB, no download limit. */
   telegramSelfHosted: boolean;
+  /** `TELEGRAM_PROXY`: every Bot API request (polling, uploads, downloads) goes through it; undefined = direct. */
+  telegramProxy: string | undefined;
   timezone: string;
   dockerHost: string | undefined;
   logLevel: string;
@@ -34,100 +37,136 @@ export interface AppConfig {
   concurrency: number;
   /** A scheduled run missed while the process was down is made up at start-up when at most this old. */
   missedRunGraceMs: number;
+  /** Channel watchdog (src/application/watchdog.ts): bytes one daily pass may download (0: off), and the re-check window. */
+  watchdog: { dailyBudgetBytes: number; windowDays: number };
 }
 
-/** Every variable the program reads. The README's table must list exactly these. */
-export const ENV_VARS = [
-  "BOT_TOKEN",
-  "ADMIN_IDS",
-  "MASTER_KEY",
-  "DATA_DIR",
-  "TELEGRAM_API_ROOT",
-  "TELEGRAM_SELF_HOSTED",
-  "TZ",
-  "DOCKER_HOST",
-  "LOG_LEVEL",
-  "HELPER_IMAGE",
-  "METRICS_PORT",
-  "METRICS_HOST",
-  "SCHEDULER_CONCURRENCY",
-  "MISSED_RUN_GRACE_MINUTES",
-] as const;
-
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const BOT_TOKEN = /^\d+:[\w-]{20,}$/;
+const WATCHDOG_BUDGET = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/i;
+
+/** A variable as text, trimmed; unset or blank gives `fallback`. */
+const text = (fallback = "") => v.pipe(v.optional(v.string(), ""), v.transform((s) => s.trim() || fallback));
+
+/** A whole number from `min` to `max`; unset gives `fallback`. */
+const int = <F extends number | undefined>(fallback: F, min: number, max: number) =>
+  v.pipe(
+    text(),
+    v.check((s) => s === "" || (/^\d+$/.test(s) && Number(s) >= min && Number(s) <= max), `must be a whole number from ${min} to ${max}`),
+    v.transform((s) => (s === "" ? fallback : Number(s))),
+  );
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return u.protocol === "http:" || u.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The environment, one schema: each variable's check and default, in the order they are
+ * checked (the first bad one is reported). `ENV_VARS` and the README's table come from its keys.
+ */
+const ENV_SCHEMA = v.object({
+  BOT_TOKEN: v.pipe(
+    text(),
+    v.check((s) => s === "" || BOT_TOKEN.test(s), "does not look like a bot token (expected <digits>:<letters>)"),
+    v.transform((s) => s || undefined),
+  ),
+  ADMIN_IDS: v.pipe(
+    text(),
+    v.nonEmpty("is required: comma-separated numeric Telegram user ids"),
+    v.transform((s) => s.split(",").map((id) => id.trim()).filter(Boolean)),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const bad = dataset.typed ? dataset.value.find((id) => !/^\d+$/.test(id)) : undefined;
+      if (bad !== undefined) addIssue({ message: `"${bad}" is not a numeric Telegram user id` });
+    }),
+    v.transform((ids) => ids.map(Number)),
+  ),
+  MASTER_KEY: v.pipe(
+    v.optional(v.string(), ""),
+    v.nonEmpty("is required: a long random secret that encrypts stored credentials"),
+    v.rawCheck(({ dataset, addIssue }) => {
+      const weak = dataset.typed ? masterKeyWeakness(dataset.value) : null;
+      if (weak) addIssue({ message: `${weak}; make one with: openssl rand -base64 32` });
+    }),
+  ),
+  DATA_DIR: v.pipe(text("./data"), v.transform((s) => path.resolve(s))),
+  TELEGRAM_API_ROOT: v.pipe(
+    text("https://api.telegram.org"),
+    v.transform((s) => s.replace(/\/+$/, "")),
+    v.check(isHttpUrl, (issue) => `"${String(issue.input)}" is not an http(s) URL`),
+  ),
+  TELEGRAM_SELF_HOSTED: v.pipe(text("auto"), v.toLowerCase(), v.picklist(["auto", "true", "false"], "must be auto, true or false")),
+  TELEGRAM_PROXY: v.pipe(
+    text(),
+    // the value is never echoed: it may hold a password
+    v.check((s) => {
+      if (s === "") return true;
+      try {
+        const u = new URL(s);
+        return ["http:", "https:", "socks5:", "socks5h:"].includes(u.protocol) && u.hostname !== "";
+      } catch {
+        return false;
+      }
+    }, "must be a proxy URL: http://host:port, https://host:port or socks5://[user:password@]host:port"),
+    v.transform((s) => s || undefined),
+  ),
+  // "UTC" needs no check, and skipping it spares every CLI command Intl's start-up cost.
+  TZ: v.pipe(text("UTC"), v.check((s) => s === "UTC" || isValidTimeZone(s), (issue) => `"${String(issue.input)}" is not a known time zone`)),
+  DOCKER_HOST: v.pipe(text(), v.transform((s) => s || undefined)),
+  LOG_LEVEL: v.pipe(text("info"), v.picklist(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`)),
+  HELPER_IMAGE: v.pipe(text(), v.transform((s) => s || undefined)),
+  METRICS_PORT: int(undefined, 1, 65535),
+  METRICS_HOST: text("127.0.0.1"),
+  SCHEDULER_CONCURRENCY: int(1, 1, 16),
+  MISSED_RUN_GRACE_MINUTES: int(60, 0, 7 * 24 * 60),
+  WATCHDOG_DAILY_BUDGET: v.pipe(
+    text(),
+    v.check((s) => s === "" || WATCHDOG_BUDGET.test(s), (issue) => `"${String(issue.input)}" is not a size: write e.g. 1GiB, 500MiB or 0 (off)`),
+    v.transform(watchdogBudget),
+  ),
+  WATCHDOG_WINDOW_DAYS: int(30, 1, 365),
+});
+
+/** Every variable the program reads. The README's table must list exactly these. */
+export const ENV_VARS = Object.keys(ENV_SCHEMA.entries) as ReadonlyArray<keyof typeof ENV_SCHEMA.entries>;
 
 export interface LoadOptions {
   /** `run` needs the bot token; CLI commands such as `backup` do not. */
   requireBot?: boolean;
 }
 
+/** @throws ConfigError naming the first bad variable (in the schema's order) */
 export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): AppConfig {
-  const botToken = env.BOT_TOKEN?.trim() || undefined;
-  if (options.requireBot && !botToken) throw new ConfigError("BOT_TOKEN", "is required to run the bot (get one from @BotFather)");
-  if (botToken && !/^\d+:[\w-]{20,}$/.test(botToken)) {
-    throw new ConfigError("BOT_TOKEN", "does not look like a bot token (expected <digits>:<letters>)");
+  if (options.requireBot && !env.BOT_TOKEN?.trim()) throw new ConfigError("BOT_TOKEN", "is required to run the bot (get one from @BotFather)");
+  const result = v.safeParse(ENV_SCHEMA, env, { abortEarly: true });
+  if (!result.success) {
+    const first = result.issues[0];
+    throw new ConfigError(String(first.path?.[0]?.key ?? "environment"), first.message);
   }
-
-  const adminRaw = env.ADMIN_IDS?.trim() ?? "";
-  if (!adminRaw) throw new ConfigError("ADMIN_IDS", "is required: comma-separated numeric Telegram user ids");
-  const adminIds = adminRaw.split(",").map((s) => s.trim()).filter(Boolean).map((s) => {
-    if (!/^\d+$/.test(s)) throw new ConfigError("ADMIN_IDS", `"${s}" is not a numeric Telegram user id`);
-    return Number(s);
-  });
-
-  const masterKey = env.MASTER_KEY ?? "";
-  if (!masterKey) throw new ConfigError("MASTER_KEY", "is required: a long random secret that encrypts stored credentials");
-  const weak = masterKeyWeakness(masterKey);
-  if (weak) throw new ConfigError("MASTER_KEY", `${weak}; make one with: openssl rand -base64 32`);
-
-  const dataDir = path.resolve(env.DATA_DIR?.trim() || "./data");
-
-  const telegramApiRoot = (env.TELEGRAM_API_ROOT?.trim() || "https://api.telegram.org").replace(/\/+$/, "");
-  try {
-    const u = new URL(telegramApiRoot);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
-  } catch {
-    throw new ConfigError("TELEGRAM_API_ROOT", `"${telegramApiRoot}" is not an http(s) URL`);
-  }
-
-  const selfHostedRaw = env.TELEGRAM_SELF_HOSTED?.trim().toLowerCase() || "auto";
-  if (!["auto", "true", "false"].includes(selfHostedRaw)) throw new ConfigError("TELEGRAM_SELF_HOSTED", "must be auto, true or false");
-  const telegramSelfHosted = selfHostedRaw === "auto" ? new URL(telegramApiRoot).host !== "api.telegram.org" : selfHostedRaw === "true";
-
-  const timezone = env.TZ?.trim() || "UTC";
-  // "UTC" needs no check, and skipping it spares every CLI command Intl's start-up cost.
-  if (timezone !== "UTC" && !isValidTimeZone(timezone)) throw new ConfigError("TZ", `"${timezone}" is not a known time zone`);
-
-  const logLevel = env.LOG_LEVEL?.trim() || "info";
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
-
-  const int = (name: string, fallback: number | undefined, min: number, max: number): number | undefined => {
-    const raw = env[name]?.trim();
-    if (!raw) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
-    return Number(raw);
-  };
-  const metricsPort = int("METRICS_PORT", undefined, 1, 65535);
-  const concurrency = int("SCHEDULER_CONCURRENCY", 1, 1, 16)!;
-  const missedRunGraceMinutes = int("MISSED_RUN_GRACE_MINUTES", 60, 0, 7 * 24 * 60)!;
-
+  const e = result.output;
   return {
-    metricsPort,
-    metricsHost: env.METRICS_HOST?.trim() || "127.0.0.1",
-    concurrency,
-    missedRunGraceMs: missedRunGraceMinutes * 60_000,
-    botToken,
-    adminIds,
-    masterKey,
-    dataDir,
-    dbPath: path.join(dataDir, "tele-backup.sqlite"),
-    spoolDir: path.join(dataDir, "spool"),
-    telegramApiRoot,
-    telegramSelfHosted,
-    timezone,
-    dockerHost: env.DOCKER_HOST?.trim() || undefined,
-    logLevel,
-    helperImage: env.HELPER_IMAGE?.trim() || undefined,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    concurrency: e.SCHEDULER_CONCURRENCY,
+    missedRunGraceMs: e.MISSED_RUN_GRACE_MINUTES * 60_000,
+    watchdog: { dailyBudgetBytes: e.WATCHDOG_DAILY_BUDGET, windowDays: e.WATCHDOG_WINDOW_DAYS },
+    botToken: e.BOT_TOKEN,
+    adminIds: e.ADMIN_IDS,
+    masterKey: e.MASTER_KEY,
+    dataDir: e.DATA_DIR,
+    dbPath: path.join(e.DATA_DIR, "tele-backup.sqlite"),
+    spoolDir: path.join(e.DATA_DIR, "spool"),
+    telegramApiRoot: e.TELEGRAM_API_ROOT,
+    telegramSelfHosted: e.TELEGRAM_SELF_HOSTED === "auto" ? new URL(e.TELEGRAM_API_ROOT).host !== "api.telegram.org" : e.TELEGRAM_SELF_HOSTED === "true",
+    telegramProxy: e.TELEGRAM_PROXY,
+    timezone: e.TZ,
+    dockerHost: e.DOCKER_HOST,
+    logLevel: e.LOG_LEVEL,
+    helperImage: e.HELPER_IMAGE,
   };
 }
 
@@ -155,6 +194,14 @@ export function masterKeyWeakness(key: string): string | null {
   for (const n of counts.values()) bits -= n * Math.log2(n / chars.length);
   if (bits < MASTER_KEY_MIN_BITS) return "is too predictable (too few different characters): use a random key";
   return null;
+}
+
+/** WATCHDOG_DAILY_BUDGET: `1GiB` (default), `500MiB`, `200MB`, a number of bytes, or `0` (off). */
+function watchdogBudget(raw: string): number {
+  if (!raw) return 1024 ** 3;
+  const m = WATCHDOG_BUDGET.exec(raw)!;
+  const units: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3, tb: 1e12, tib: 1024 ** 4 };
+  return Math.floor(Number(m[1]) * units[(m[2] ?? "b").toLowerCase()]!);
 }
 
 export function isValidTimeZone(tz: string): boolean {

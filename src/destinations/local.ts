@@ -3,7 +3,14 @@ import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { Translatable } from "../shared/translatable.js";
 import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
+
+/** A file-system failure for people: a `dest-reason-*` key, the system's error code when none fits. */
+function reasonOf(e: NodeJS.ErrnoException): Translatable {
+  const key = { ENOSPC: "dest-reason-no-space", EDQUOT: "dest-reason-no-space", EACCES: "dest-reason-permission", EPERM: "dest-reason-permission", EROFS: "dest-reason-read-only", ENOENT: "dest-reason-not-found", ENOTDIR: "dest-reason-not-folder" }[e.code ?? ""];
+  return key ? { key } : { key: "dest-reason-system", params: { code: e.code ?? "?" } };
+}
 
 /**
  * A directory on this machine (or a mounted NAS). Parts land at `<path>/<job>/<part name>`,
@@ -13,17 +20,27 @@ import { DestinationError, type Destination, type PartInfo, type RunLabel, type 
 export function createLocalDestination(config: { name: string; path: string }): Destination {
   const root = path.resolve(config.path);
 
-  const fail = (what: string, err: unknown): never => {
+  /** `what` in English for logs, `action` the same as a `dest-action-*` key for people. */
+  const fail = (what: string, action: Translatable, err: unknown): never => {
     const e = err as NodeJS.ErrnoException;
     const permanent = ["EACCES", "EPERM", "EROFS", "ENOTDIR", "ENOSPC", "EDQUOT"].includes(e.code ?? "");
     const reason = e.code === "ENOSPC" ? "no space left on device" : e.code === "EACCES" || e.code === "EPERM" ? "permission denied" : e.message;
-    throw new DestinationError(`local destination "${config.name}": ${what}: ${reason}`, { permanent, cause: err });
+    throw new DestinationError(`local destination "${config.name}": ${what}: ${reason}`, {
+      permanent,
+      cause: err,
+      key: "dest-error-local",
+      params: { name: config.name, action, reason: reasonOf(e) },
+    });
   };
 
   const inside = (locator: string): string => {
     const full = path.resolve(locator);
     if (full !== root && !full.startsWith(root + path.sep)) {
-      throw new DestinationError(`local destination "${config.name}": ${locator} is outside ${root}`, { permanent: true });
+      throw new DestinationError(`local destination "${config.name}": ${locator} is outside ${root}`, {
+        permanent: true,
+        key: "dest-error-local-outside",
+        params: { name: config.name, path: locator, root },
+      });
     }
     return full;
   };
@@ -41,7 +58,7 @@ export function createLocalDestination(config: { name: string; path: string }): 
         await h.close();
         await rm(probe);
       } catch (err) {
-        fail(`cannot write to ${root}`, err);
+        fail(`cannot write to ${root}`, { key: "dest-action-write-folder", params: { path: root } }, err);
       }
     },
 
@@ -69,7 +86,7 @@ export function createLocalDestination(config: { name: string; path: string }): 
         // The failure is the story: a folder that cannot be made cannot hold a temp file either (ENOTDIR).
         await rm(tmp, { force: true }).catch(() => {});
         if (signal.aborted) throw signal.reason;
-        fail(`cannot store ${part.name}`, err);
+        fail(`cannot store ${part.name}`, { key: "dest-action-store", params: { file: part.name } }, err);
       }
       return { locator: target };
     },
@@ -80,7 +97,7 @@ export function createLocalDestination(config: { name: string; path: string }): 
       try {
         await stat(file);
       } catch (err) {
-        fail(`cannot read ${file}`, err);
+        fail(`cannot read ${file}`, { key: "dest-action-read", params: { path: file } }, err);
       }
       signal?.throwIfAborted();
       return createReadStream(file, signal ? { signal } : {});
@@ -92,7 +109,7 @@ export function createLocalDestination(config: { name: string; path: string }): 
         try {
           await rm(inside(l.locator), { force: true });
         } catch (err) {
-          fail(`cannot delete ${l.locator}`, err);
+          fail(`cannot delete ${l.locator}`, { key: "dest-action-delete-file", params: { path: l.locator } }, err);
         }
       }
       return { refused: [] };

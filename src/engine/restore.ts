@@ -12,15 +12,33 @@ import type { RunsRepo } from "../repos/runs.repo.js";
 import type { DumpFormat, RestoreInto, SourceConfig } from "../sources/port.js";
 import type { SourceRegistry } from "../sources/registry.js";
 import { ownerTag } from "../shared/process-owner.js";
+import { translatableOf, type Translatable, type TranslatableParam } from "../shared/translatable.js";
 import { decompressor } from "./stages/compress.js";
 import { ageDecryptWithFileKey, unwrapAgeFileKey } from "./stages/encrypt.js";
 import { runPipeline, type Stage } from "./stages/run-pipeline.js";
 import { locationOf } from "./part-location.js";
 import { checkCopy, describeCopy, hashStream, isNotFound, mismatch, type CopyCheck } from "./verify.js";
 
-/** A restore or verify that cannot go ahead; the message is for the user. */
+/** What a restore error says to people: a `restore-error-*` key (`locales/<lang>/restore.ftl`) and its params. */
+export interface RestoreErrorOptions extends ErrorOptions {
+  key?: string;
+  params?: Record<string, TranslatableParam>;
+}
+
+/**
+ * A restore or verify that cannot go ahead. The message is English (logs, the CLI); `key` and
+ * `params` say the same in the reader's language (the bot).
+ */
 export class RestoreError extends Error {
   override name = "RestoreError";
+  readonly key?: string;
+  readonly params?: Record<string, TranslatableParam>;
+  constructor(message: string, options: RestoreErrorOptions = {}) {
+    const { key, params, ...rest } = options;
+    super(message, rest);
+    this.key = key;
+    this.params = params;
+  }
 }
 
 /**
@@ -34,7 +52,7 @@ export class PassphraseError extends RestoreError {
     message: string,
     readonly reason: "unavailable" | "wrong",
     readonly given: boolean,
-    options?: ErrorOptions,
+    options?: RestoreErrorOptions,
   ) {
     super(message, options);
   }
@@ -129,7 +147,7 @@ export class RestoreService {
   async verify(runId: number, signal?: AbortSignal): Promise<RunVerifyReport> {
     const run = this.successfulRun(runId);
     const holders = await this.holders(run);
-    if (holders.length === 0) throw new RestoreError(`run ${runId} has no stored parts left to verify`);
+    if (holders.length === 0) throw new RestoreError(`run ${runId} has no stored parts left to verify`, { key: "restore-error-no-parts-verify", params: { run: runId } });
     const copies: CopyCheck[] = [];
     for (const h of holders) {
       const last = Math.max(run.partCount ?? 0, ...h.parts.keys());
@@ -187,20 +205,23 @@ export class RestoreService {
   async restore(runId: number, target: RestoreTarget, options: RestoreOptions = {}): Promise<RestoreResult> {
     const run = this.successfulRun(runId);
     if (target.kind === "source" && target.config.kind !== run.sourceKind) {
-      throw new RestoreError(`run ${runId} is a ${run.sourceKind} backup; it cannot be restored into ${target.config.kind} source "${target.name}"`);
+      throw new RestoreError(`run ${runId} is a ${run.sourceKind} backup; it cannot be restored into ${target.config.kind} source "${target.name}"`, {
+        key: "restore-error-kind-mismatch",
+        params: { run: runId, kind: run.sourceKind ?? "?", targetKind: target.config.kind, target: target.name },
+      });
     }
     if (run.encryption === "recipients" && !options.identities?.length) {
-      throw new RestoreError(`run ${runId} is encrypted to age recipients: pass the private key with --identity <file>`);
+      throw new RestoreError(`run ${runId} is encrypted to age recipients: pass the private key with --identity <file>`, { key: "restore-error-needs-identity", params: { run: runId } });
     }
     const passphrase = run.encryption === "passphrase" ? await this.passphraseOf(run, options.passphrase) : undefined;
     if (target.kind === "file") {
       const exists = await stat(target.path).then(() => true, () => false);
-      if (exists) throw new RestoreError(`${target.path} already exists; choose a new file`);
+      if (exists) throw new RestoreError(`${target.path} already exists; choose a new file`, { key: "restore-error-file-exists", params: { path: target.path } });
     }
     // A target the driver cannot restore into safely is refused before anything is downloaded.
     if (target.kind === "source") await this.deps.sources[target.config.kind].checkRestoreTarget?.(target.config, target.into ?? { mode: "replace" }, options.signal);
     const holders = await this.holders(run);
-    if (holders.length === 0) throw new RestoreError(`run ${runId} has no stored parts left to restore`);
+    if (holders.length === 0) throw new RestoreError(`run ${runId} has no stored parts left to restore`, { key: "restore-error-no-parts", params: { run: runId } });
     const total = run.payloadSize ?? 0;
     const staging = this.stagingDir(run);
     const signal = options.signal;
@@ -220,7 +241,9 @@ export class RestoreService {
       // 2. the key opens it (a wrong one fails here, before the target is touched)
       const fileKey = run.encryption === "none" ? null : await unwrapFileKey(files, { identities: options.identities, passphrase });
       if (run.encryption !== "none" && !fileKey) {
-        if (run.encryption === "recipients") throw new RestoreError(`the age identity given does not open run ${runId}; nothing was restored`);
+        if (run.encryption === "recipients") {
+          throw new RestoreError(`the age identity given does not open run ${runId}; nothing was restored`, { key: "restore-error-identity-wrong", params: { run: runId } });
+        }
         throw wrongPassphrase(run, options.passphrase !== undefined);
       }
 
@@ -259,8 +282,10 @@ export class RestoreService {
 
   private successfulRun(runId: number): RunRow {
     const run = this.deps.runs.get(runId);
-    if (!run) throw new RestoreError(`run ${runId} not found`);
-    if (run.status !== "success") throw new RestoreError(`run ${runId} did not succeed (${run.status}); there is nothing to restore`);
+    if (!run) throw new RestoreError(`run ${runId} not found`, { key: "restore-error-run-not-found", params: { run: runId } });
+    if (run.status !== "success") {
+      throw new RestoreError(`run ${runId} did not succeed (${run.status}); there is nothing to restore`, { key: "restore-error-run-not-success", params: { run: runId, status: run.status } });
+    }
     return run;
   }
 
@@ -275,11 +300,14 @@ export class RestoreService {
         `run ${run.id} is encrypted with a passphrase and the one stored with it cannot be used (${(err as Error).message}); give it with --passphrase-file <file>`,
         "unavailable",
         false,
-        { cause: err },
+        { cause: err, key: "restore-error-passphrase-unusable", params: { run: run.id, reason: translatableOf(err) ?? (err as Error).message } },
       );
     }
     if (stored === undefined) {
-      throw new PassphraseError(`run ${run.id} is encrypted with a passphrase and none is stored for it; give it with --passphrase-file <file>`, "unavailable", false);
+      throw new PassphraseError(`run ${run.id} is encrypted with a passphrase and none is stored for it; give it with --passphrase-file <file>`, "unavailable", false, {
+        key: "restore-error-passphrase-none",
+        params: { run: run.id },
+      });
     }
     return stored;
   }
@@ -315,6 +343,8 @@ export class RestoreService {
    */
   private async fetchPart(run: RunRow, index: number, holders: Holder[], staging: string, skipped: CopyCheck[], signal?: AbortSignal): Promise<FetchedPart> {
     const tried: CopyCheck[] = [];
+    /** The reason an unreadable copy gives, in its own words (a destination error's key, when it has one). */
+    const said = new Map<CopyCheck, TranslatableParam>();
     for (const [n, h] of holders.entries()) {
       const part = h.parts.get(index);
       const base = { destination: h.destination.name, part: index, name: part?.name ?? partName(run, index) };
@@ -334,12 +364,16 @@ export class RestoreService {
         } catch (err) {
           if (signal?.aborted) throw err;
           problem = isNotFound(err) ? { ...base, status: "missing" } : { ...base, status: "unreadable", detail: (err as Error).message };
+          if (problem.status === "unreadable") said.set(problem, translatableOf(err) ?? problem.detail ?? "");
         }
         if (file?.startsWith(staging)) await rm(file, { force: true });
       }
       tried.push(problem);
     }
-    throw new RestoreError(`part ${index} of run ${run.id} has no intact copy (${tried.map(describeCopy).join("; ")}); nothing was restored`);
+    throw new RestoreError(`part ${index} of run ${run.id} has no intact copy (${tried.map(describeCopy).join("; ")}); nothing was restored`, {
+      key: "restore-error-no-intact-copy",
+      params: { part: index, run: run.id, copies: copyList(tried.map((c) => copySaid(c, said.get(c)))) },
+    });
   }
 
   /** The part as a local file: read in place when the destination is a folder, else downloaded into `dir`. */
@@ -367,7 +401,21 @@ function wrongPassphrase(run: RunRow, given: boolean): PassphraseError {
   const message = given
     ? `the passphrase given does not open run ${run.id}; nothing was restored`
     : `the passphrase stored with run ${run.id} does not open it (was it changed?); give the one the backup was made with: --passphrase-file <file>; nothing was restored`;
-  return new PassphraseError(message, "wrong", given);
+  return new PassphraseError(message, "wrong", given, { key: given ? "restore-error-passphrase-given-wrong" : "restore-error-passphrase-stored-wrong", params: { run: run.id } });
+}
+
+/** One copy that could not be used, as `restore-copy-*`; `detail` is why an unreadable one could not be read. */
+function copySaid(c: CopyCheck, detail: TranslatableParam | undefined): Translatable {
+  const base = { destination: c.destination, name: c.name };
+  if (c.status === "unreadable") return { key: "restore-copy-unreadable", params: { ...base, detail: detail ?? c.detail ?? "" } };
+  return { key: `restore-copy-${c.status === "ok" ? "missing" : c.status}`, params: base };
+}
+
+/** Items joined with "; " (a nested `restore-copy-list`: a Translatable has no lists). */
+function copyList(items: Translatable[]): TranslatableParam {
+  const [first, ...rest] = items;
+  if (!first) return "";
+  return rest.length === 0 ? first : { key: "restore-copy-list", params: { first, rest: copyList(rest) } };
 }
 
 /** 1 … partCount. */
@@ -443,9 +491,17 @@ export async function* verifiedConcat(
     }
   }
   const actual = { sha256: hash.digest("hex"), size };
-  if (!expected) throw new PayloadMismatchError(`run ${runId} has no recorded sha256; its payload cannot be checked, so the restore was stopped before its end`);
+  if (!expected) {
+    throw new PayloadMismatchError(`run ${runId} has no recorded sha256; its payload cannot be checked, so the restore was stopped before its end`, {
+      key: "restore-error-payload-unchecked",
+      params: { run: runId },
+    });
+  }
   if (actual.sha256 !== expected.sha256 || (expected.size !== undefined && actual.size !== expected.size)) {
-    throw new PayloadMismatchError(`run ${runId}: the payload rebuilt from its parts does not match the manifest (${mismatch(actual, { sha256: expected.sha256, size: expected.size ?? actual.size })}); the restore was stopped before its end`);
+    throw new PayloadMismatchError(`run ${runId}: the payload rebuilt from its parts does not match the manifest (${mismatch(actual, { sha256: expected.sha256, size: expected.size ?? actual.size })}); the restore was stopped before its end`, {
+      key: "restore-error-payload-mismatch",
+      params: { run: runId },
+    });
   }
   if (held) {
     onChunk(held);

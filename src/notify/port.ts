@@ -1,5 +1,7 @@
 import type { RunResult } from "../engine/backup-runner.js";
 import type { ClockSkew } from "../engine/retention.js";
+import type { ChatRoute } from "../domain.js";
+import type { DrillReport } from "../engine/drill.js";
 
 /** Pruning of a job is paused because its run history holds clock errors (see src/engine/retention.ts). */
 export interface ClockSkewAlert {
@@ -23,6 +25,15 @@ export interface Notifier {
    * way to confirm the clock is right again. Optional: a notifier without it says nothing.
    */
   clockSkew?(alert: ClockSkewAlert): Promise<void>;
+  /** Posts a finished text (the weekly digest, src/application/digest.ts) silently into one chat. Optional. */
+  postToChat?(route: ChatRoute, text: string): Promise<void>;
+  /**
+   * A successful run that looks wrong (`result.anomalies`): instead of `runSucceeded`, its success
+   * message marked ⚠️ with the reasons (not silent), and an alert to every admin. Optional.
+   */
+  runAnomalous?(result: RunResult, context: { jobId: number }): Promise<void>;
+  /** A restore drill finished (src/application/drill.ts): posted like a run result; a failed one also alerts the admins. Optional. */
+  drillFinished?(report: DrillReport, context: { jobId: number }): Promise<void>;
 }
 
 /**
@@ -38,4 +49,6 @@ export const silentNotifier: Notifier = {
   async runFailed() {},
   async alertAdmins() {},
   async clockSkew() {},
+  async runAnomalous() {},
+  async drillFinished() {},
 };

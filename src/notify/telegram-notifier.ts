@@ -5,6 +5,8 @@ import type { RunResult } from "../engine/backup-runner.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import { classify } from "../telegram/api.js";
+import { renderTranslatable } from "../shared/translatable.js";
+import { drillText } from "../engine/drill.js";
 import { clockSkewConfirmData, type ClockSkewAlert, type Notifier } from "./port.js";
 
 const DAY_MS = 86_400_000;
@@ -59,12 +61,13 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
     return out;
   };
 
-  const successParams = (r: RunResult) => ({
+  /** A run's facts in `locale`: sizes and durations in its units and decimal separator. */
+  const successParams = (r: RunResult, locale: string) => ({
     job: r.job,
     file: r.fileName,
-    size: formatBytes(r.payloadSize),
+    size: formatBytes(r.payloadSize, { locale, translate: deps.translate }),
     parts: r.parts,
-    duration: formatDuration(r.durationMs),
+    duration: formatDuration(r.durationMs, { locale, translate: deps.translate }),
     sha: r.sha256 ?? "",
     verified: r.verified ? "yes" : "no",
   });
@@ -80,7 +83,12 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
     if (alert.skews.length > SKEW_LINES) lines.push(t("clock-skew-more", { count: alert.skews.length - SKEW_LINES }));
     return t("alert-clock-skew", { job: alert.job, now: utc(alert.now), runs: lines.join("\n") });
   };
-  const failureParams = (r: RunResult) => ({ job: r.job, run: r.runId, reason: r.error ?? "" });
+  /** The stored reason (key + params) said in `locale`; a run recorded without a key keeps its English text. */
+  const failureParams = (r: RunResult, locale: string) => ({
+    job: r.job,
+    run: r.runId,
+    reason: r.errorKey ? renderTranslatable(deps.translate, locale, { key: r.errorKey, params: r.errorParams }) : (r.error ?? ""),
+  });
 
   return {
     async runSucceeded(result, { jobId }) {
@@ -88,7 +96,7 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
       // ✅ only for a run read back in full: anything else may not be restorable, so it says ⚠️ and is not silent.
       const key = result.verified ? "run-success" : "run-success-unverified";
       for (const r of routes(job, job?.notify.success)) {
-        await send(r.chat_id, deps.translate(deps.channelLocale(), key, successParams(result)), { thread: r.thread_id, silent: result.verified });
+        await send(r.chat_id, deps.translate(deps.channelLocale(), key, successParams(result, deps.channelLocale())), { thread: r.thread_id, silent: result.verified });
       }
     },
 
@@ -96,10 +104,11 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
       const key = result.status === "interrupted" ? "run-interrupted" : "run-failed";
       const job = await deps.job(jobId).catch(() => null);
       for (const r of routes(job, job?.notify.failure)) {
-        await send(r.chat_id, deps.translate(deps.channelLocale(), key, failureParams(result)), { thread: r.thread_id, silent: false });
+        await send(r.chat_id, deps.translate(deps.channelLocale(), key, failureParams(result, deps.channelLocale())), { thread: r.thread_id, silent: false });
       }
       for (const admin of deps.adminIds) {
-        await send(admin, deps.translate(deps.userLocale(admin), key, failureParams(result)), { silent: false });
+        const locale = deps.userLocale(admin);
+        await send(admin, deps.translate(locale, key, failureParams(result, locale)), { silent: false });
       }
     },
 
@@ -107,6 +116,29 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
       for (const admin of deps.adminIds) {
         await send(admin, deps.translate(deps.userLocale(admin), key, params), { silent: false });
       }
+    },
+
+    async runAnomalous(result, { jobId }) {
+      const job = await deps.job(jobId);
+      const text = (locale: string) => {
+        const reasons = (result.anomalies ?? []).map((a) => `• ${deps.translate(locale, a.key, a.params)}`).join("\n");
+        return deps.translate(locale, "run-success-anomaly", { ...successParams(result, locale), reasons });
+      };
+      for (const r of routes(job, job?.notify.success)) await send(r.chat_id, text(deps.channelLocale()), { thread: r.thread_id, silent: false });
+      for (const admin of deps.adminIds) await send(admin, text(deps.userLocale(admin)), { silent: false });
+    },
+
+    async drillFinished(report, { jobId }) {
+      const job = await deps.job(jobId).catch(() => null);
+      const text = (locale: string) => drillText(deps.translate, locale, report);
+      for (const r of routes(job, report.status === "failed" ? job?.notify.failure : job?.notify.success)) {
+        await send(r.chat_id, text(deps.channelLocale()), { thread: r.thread_id, silent: report.status !== "failed" });
+      }
+      if (report.status === "failed") for (const admin of deps.adminIds) await send(admin, text(deps.userLocale(admin)), { silent: false });
+    },
+
+    async postToChat(route, text) {
+      await send(route.chat_id, text, { thread: route.thread_id, silent: true });
     },
 
     async clockSkew(alert) {

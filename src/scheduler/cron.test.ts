@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CronSchedule, isRepeatedWallClock, nextRuns, ScheduleError } from "./cron.js";
+import { MIN_INTERVAL_MINUTES, scheduleProblem } from "../shared/cron-rules.js";
 
 describe("CronSchedule", () => {
   it("gives the next fire times in a time zone", () => {
@@ -30,5 +31,52 @@ describe("CronSchedule", () => {
   it("rejects a bad expression or time zone with a ScheduleError naming it", () => {
     expect(() => new CronSchedule("61 * * * *", "UTC")).toThrow(ScheduleError);
     expect(() => new CronSchedule("0 3 * * *", "Mars/Olympus")).toThrow('unknown time zone "Mars/Olympus"');
+  });
+});
+
+describe("schedule errors carry a key and parameters", () => {
+  it("names the bad field, or the unknown time zone", () => {
+    const caught = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return err as ScheduleError;
+      }
+      throw new Error("no error");
+    };
+    const field = caught(() => new CronSchedule("61 * * * *", "UTC"));
+    expect(field).toBeInstanceOf(ScheduleError);
+    expect(field).toMatchObject({ key: "cron-error-field", params: { field: { key: "cron-field-minute" }, value: "61", range: "0-59" } });
+    expect(caught(() => new CronSchedule("0 3 * 13 *", "UTC"))).toMatchObject({ key: "cron-error-field", params: { field: { key: "cron-field-month" }, value: "13" } });
+    expect(caught(() => new CronSchedule("0 3 * * *", "Mars/Olympus"))).toMatchObject({ key: "cron-error-timezone", params: { timezone: "Mars/Olympus" } });
+  });
+});
+
+describe("the rules for a schedule a person types (issue 13, item 4)", () => {
+  it("refuses a seconds field and anything more often than every 5 minutes", () => {
+    expect(scheduleProblem("*/10 * * * * *", "UTC")).toEqual({ key: "cron-error-seconds", params: { schedule: "*/10 * * * * *" } });
+    expect(scheduleProblem("* * * * *", "UTC")).toEqual({ key: "cron-error-too-often", params: { schedule: "* * * * *", min: MIN_INTERVAL_MINUTES, gap: 1 } });
+    expect(scheduleProblem("*/4 * * * *", "UTC")).toMatchObject({ key: "cron-error-too-often", params: { gap: 4 } });
+    // two runs close together once a day are still too close
+    expect(scheduleProblem("0,2 3 * * *", "UTC")).toMatchObject({ key: "cron-error-too-often", params: { gap: 2 } });
+    // across the hour: 03:58 then 04:00
+    expect(scheduleProblem("0,58 3,4 * * *", "UTC")).toMatchObject({ key: "cron-error-too-often", params: { gap: 2 } });
+    expect(scheduleProblem("* * * *", "UTC")).toMatchObject({ key: "cron-error-fields", params: { count: 4 } });
+    expect(scheduleProblem("61 * * * *", "UTC")).toMatchObject({ key: "cron-error-field" });
+    expect(scheduleProblem("0 3 * * *", "Mars/Olympus")).toMatchObject({ key: "cron-error-timezone" });
+  });
+
+  it("accepts every 5 minutes and the usual schedules", () => {
+    for (const ok of ["*/5 * * * *", "0 3 * * *", "30 2 * * 1-5", "0 */6 * * *", "0 3 1 * *", "0,58 3 * * *", "*/15 * * * MON-FRI"]) {
+      expect(scheduleProblem(ok, "Europe/Berlin"), ok).toBeUndefined();
+    }
+  });
+});
+
+describe("previews never repeat a time", () => {
+  it("gives one fire time per minute even for a seconds schedule the scheduler still runs", () => {
+    const times = nextRuns({ schedule: "*/10 * * * * *", timezone: "UTC" }, 3, new Date("2026-01-10T00:00:00Z"), "UTC");
+    expect(times).toEqual([new Date("2026-01-10T00:00:10Z"), new Date("2026-01-10T00:01:00Z"), new Date("2026-01-10T00:02:00Z")]);
+    expect(new Set(times.map((t) => t.toISOString().slice(0, 16))).size).toBe(3);
   });
 });

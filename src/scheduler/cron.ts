@@ -1,15 +1,24 @@
 import { CronExpressionParser, type CronExpression } from "cron-parser";
+import { usableProblem } from "../shared/cron-rules.js";
+import type { TranslatableParam } from "../shared/translatable.js";
 
-/** A job's schedule is unusable (bad expression or time zone); `schedule` and `timezone` say which. */
+/**
+ * A job's schedule is unusable (bad expression or time zone); `schedule` and `timezone` say which.
+ * The message is English (logs); `key` and `params` (`cron-error-*`) say it in the reader's language.
+ */
 export class ScheduleError extends Error {
   override name = "ScheduleError";
+  readonly key: string;
+  readonly params: Record<string, TranslatableParam>;
   constructor(
     readonly schedule: string,
     readonly timezone: string,
     message: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; key: string; params: Record<string, TranslatableParam> },
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.key = options.key;
+    this.params = options.params;
   }
 }
 
@@ -43,14 +52,15 @@ export class CronSchedule {
     try {
       new Intl.DateTimeFormat("en-US", { timeZone: timezone });
     } catch (err) {
-      throw new ScheduleError(schedule, timezone, `unknown time zone "${timezone}"`, { cause: err });
+      throw new ScheduleError(schedule, timezone, `unknown time zone "${timezone}"`, { cause: err, key: "cron-error-timezone", params: { timezone } });
     }
     try {
       this.expr = CronExpressionParser.parse(schedule, { tz: timezone, currentDate: new Date(0) });
       // One call proves the time zone as well as the expression.
       this.expr.next();
     } catch (err) {
-      throw new ScheduleError(schedule, timezone, `cannot use schedule "${schedule}" in time zone ${timezone}: ${(err as Error).message}`, { cause: err });
+      const said = usableProblem(schedule, timezone) ?? { key: "cron-error-invalid", params: { schedule, timezone } };
+      throw new ScheduleError(schedule, timezone, `cannot use schedule "${schedule}" in time zone ${timezone}: ${(err as Error).message}`, { cause: err, key: said.key, params: said.params ?? {} });
     }
     const fields = schedule.trim().split(/\s+/);
     const hourField = fields.length === 6 ? fields[2] : fields[1];
@@ -68,7 +78,11 @@ export class CronSchedule {
     return null;
   }
 
-  /** The next `n` fire times after `from`. */
+  /**
+   * The next `n` fire times after `from`, at most one per minute: what a person reads (previews
+   * show minutes, so a seconds schedule would list the same time again) and what the dead-man
+   * check measures an interval with.
+   */
   next(n: number, from: Date): Date[] {
     const out: Date[] = [];
     let cursor = from;
@@ -76,7 +90,8 @@ export class CronSchedule {
       const t = this.nextAfter(cursor);
       if (!t) break;
       out.push(t);
-      cursor = t;
+      // The last millisecond of t's minute: the next one found lies in a later minute.
+      cursor = new Date(Math.floor(t.getTime() / 60_000) * 60_000 + 59_999);
     }
     return out;
   }

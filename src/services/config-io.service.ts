@@ -6,12 +6,16 @@ import type { Db } from "../db/client.js";
 import type { DestinationRow, SourceRow } from "../db/schema.js";
 import type { DestinationConfig, DestinationKind } from "../destinations/port.js";
 import type { JobWithDestinations } from "../repos/jobs.repo.js";
-import { SOURCE_KINDS, type SourceKind } from "../sources/port.js";
-import { DESTINATION_KEYS, type DestinationDraft, type DestinationsService } from "./destinations.service.js";
-import { ValidationError, type Issue } from "./errors.js";
-import { JOB_KEYS, type JobDraft, type JobsService } from "./jobs.service.js";
-import { SOURCE_KEYS, type SourceDraft, type SourcesService } from "./sources.service.js";
-import { checkKnownKeys, FORMATS_BY_KIND, formatSize, isPlainObject, Issues, partSizeProblemText, SECRET_MASK } from "./validation.js";
+import * as v from "valibot";
+import { check, isPlainObject, issue, optional, say, strictMapping } from "../shared/schema.js";
+import type { SourceKind } from "../sources/port.js";
+import { destinationShape, type DestinationDraft, type DestinationsService } from "./destinations.service.js";
+import { ValidationError } from "./errors.js";
+import { formatsOf } from "./job-rules.js";
+import { JOB_KEYS } from "./job.schema.js";
+import type { JobDraft, JobsService } from "./jobs.service.js";
+import { sourceShape, type SourceDraft, type SourcesService } from "./sources.service.js";
+import { formatSize, Issues, partSizeProblemText, SECRET_MASK } from "./validation.js";
 
 export type Change = "created" | "updated" | "unchanged";
 
@@ -49,7 +53,10 @@ export class ConcurrentChangeError extends Error {
   }
 }
 
-const SECTIONS = ["sources", "destinations", "jobs"] as const;
+const section = optional(v.array(v.unknown(), say("validation-section-type")));
+/** The file: three optional lists, each item checked by its service. */
+const fileSchema = strictMapping({ sources: section, destinations: section, jobs: section }, { key: "validation-what-file" }, "validation-file-type");
+type SectionKey = "sources" | "destinations" | "jobs";
 
 interface Planned<D, R> {
   index: number;
@@ -75,23 +82,16 @@ export class ConfigIoService {
     const data = parseYaml(text);
     const issues = new Issues();
     if (!isPlainObject(data)) {
-      issues.add("(root)", "the file must be a mapping with sources, destinations and jobs lists");
+      issues.add("(root)", "validation-file-type");
       issues.throwIfAny();
     }
-    const root = data as Record<string, unknown>;
-    checkKnownKeys(root, SECTIONS, issues, "the file");
-    const section = (key: (typeof SECTIONS)[number]): unknown[] => {
-      const v = root[key];
-      if (v === undefined || v === null) return [];
-      if (!Array.isArray(v)) {
-        issues.add(key, "must be a list (each item starting with \"- name: …\")");
-        return [];
-      }
-      return v;
-    };
-    const sourceItems = section("sources");
-    const destinationItems = section("destinations");
-    const jobItems = section("jobs");
+    const file = check(fileSchema, data);
+    if (!file.ok) issues.addAll(file.issues);
+    const root = (file.ok ? file.value : file.partial) as Partial<Record<SectionKey, unknown>>;
+    const items = (key: SectionKey): unknown[] => (Array.isArray(root[key]) ? root[key] : []);
+    const sourceItems = items("sources");
+    const destinationItems = items("destinations");
+    const jobItems = items("jobs");
     const { sources: sourcesSvc, destinations: destinationsSvc, jobs: jobsSvc } = this.deps;
 
     // sources
@@ -101,7 +101,7 @@ export class ConfigIoService {
       prepare: (item, existing, at) => sourcesSvc.prepare(item, existing, at),
       isUnchanged: (d, r) => sourcesSvc.isUnchanged(d, r),
       onName: (name, item) =>
-        sourceKinds.set(name, SOURCE_KINDS.includes(item.kind as SourceKind) ? (item.kind as SourceKind) : null),
+        sourceKinds.set(name, sourceShape.kinds.includes(item.kind as SourceKind) ? (item.kind as SourceKind) : null),
     });
 
     // destinations
@@ -136,13 +136,10 @@ export class ConfigIoService {
     // stored jobs this file does not mention must still fit a source whose kind it changes
     for (const p of plannedSources) {
       if (!p.existing || p.existing.kind === p.draft.kind) continue;
-      const allowed = FORMATS_BY_KIND[p.draft.kind];
+      const allowed = formatsOf(p.draft.kind);
       for (const job of jobsSvc.list()) {
         if (job.sourceId !== p.existing.id || jobNames.has(job.name) || allowed.includes(job.format)) continue;
-        issues.add(
-          `sources[${p.index}].kind`,
-          `job "${job.name}" (not in this file) uses format "${job.format}", which ${p.draft.kind} sources do not support; change or include that job too`,
-        );
+        issues.add(`sources[${p.index}].kind`, "validation-kind-breaks-format", { job: job.name, format: job.format, kind: p.draft.kind });
       }
     }
     // ...and their part size must still come back from a destination whose kind it changes
@@ -151,7 +148,7 @@ export class ConfigIoService {
       for (const job of jobsSvc.list()) {
         if (!job.destinationIds.includes(p.existing.id) || jobNames.has(job.name)) continue;
         const problem = jobsSvc.partSizeProblem(job.part_size, job.destinations, lookup);
-        if (problem) issues.add(`destinations[${p.index}].kind`, `job "${job.name}" (not in this file): part_size ${partSizeProblemText(problem)}; change or include that job too`);
+        if (problem) issues.add(`destinations[${p.index}].kind`, "validation-kind-breaks-part-size", { job: job.name, reason: partSizeProblemText(problem) });
       }
     }
 
@@ -163,14 +160,14 @@ export class ConfigIoService {
         try {
           config = await destinationsSvc.resolveDraft(p.draft, p.existing);
         } catch (err) {
-          issues.add(`${at}.bot_token`, (err as Error).message);
+          issues.add(`${at}.bot_token`, "validation-reason", { reason: (err as Error).message });
           continue;
         }
         try {
           await this.deps.checkDestination(config);
         } catch (err) {
           const token = config.kind === "telegram" ? config.botToken : undefined;
-          issues.add(at, redact((err as Error).message, [token]));
+          issues.add(at, "validation-reason", { reason: redact((err as Error).message, [token]) });
         }
       }
     }
@@ -208,7 +205,7 @@ export class ConfigIoService {
    *
    * Lossless by construction: each entity is written from its service's `toSpec` (the inverse
    * of `prepare`, which import runs), key by key in the order of the very lists `prepare`
-   * accepts (`SOURCE_KEYS`, `DESTINATION_KEYS`, `JOB_KEYS`); a key `toSpec` gives that the
+   * accepts (each kind's schema keys, `JOB_KEYS`); a key `toSpec` gives that the
    * importer would not read stops the export (see `pickKeys`).
    */
   export(options: { withSecrets?: boolean } = {}): string {
@@ -216,15 +213,15 @@ export class ConfigIoService {
     const { sources: sourcesSvc, destinations: destinationsSvc, jobs: jobsSvc } = this.deps;
     const sources = sourcesSvc
       .list()
-      .map((v) => sourcesSvc.toSpec(sourcesSvc.rowByName(v.name)!, secrets) as unknown as Record<string, unknown>)
+      .map((view) => sourcesSvc.toSpec(sourcesSvc.rowByName(view.name)!, secrets) as unknown as Record<string, unknown>)
       .map((spec) => pickKeys(spec, sourceKeys(spec.kind as SourceKind), `source "${String(spec.name)}"`));
     const destinations = destinationsSvc
       .list()
-      .map((v) => destinationsSvc.toSpec(destinationsSvc.rowByName(v.name)!, secrets) as unknown as Record<string, unknown>)
+      .map((view) => destinationsSvc.toSpec(destinationsSvc.rowByName(view.name)!, secrets) as unknown as Record<string, unknown>)
       .map((spec) => pickKeys(spec, destinationKeys(spec.kind as DestinationKind), `destination "${String(spec.name)}"`));
     const jobs = jobsSvc
       .list()
-      .map((v) => jobsSvc.toSpec(jobsSvc.rowByName(v.name)!, secrets) as unknown as Record<string, unknown>)
+      .map((view) => jobsSvc.toSpec(jobsSvc.rowByName(view.name)!, secrets) as unknown as Record<string, unknown>)
       .map((spec) => pickKeys({ ...spec, part_size: formatSize(spec.part_size as number) }, JOB_KEYS, `job "${String(spec.name)}"`));
     const { Document, isCollection, isScalar } = yaml();
     const doc = new Document({ sources, destinations, jobs });
@@ -247,7 +244,7 @@ export class ConfigIoService {
 
   /** Validates one section's items, reporting duplicate names; returns what it would write. */
   private plan<D extends { name: string }, R>(
-    key: (typeof SECTIONS)[number],
+    key: SectionKey,
     items: unknown[],
     issues: Issues,
     ops: {
@@ -264,7 +261,7 @@ export class ConfigIoService {
       const name = isPlainObject(item) && typeof item.name === "string" ? item.name : undefined;
       if (name !== undefined) {
         const first = firstIndex.get(name);
-        if (first !== undefined) at.add("name", `"${name}" is already defined at ${key}[${first}]`);
+        if (first !== undefined) at.add("name", "validation-defined-twice", { name, at: `${key}[${first}]` });
         else {
           firstIndex.set(name, index);
           ops.onName(name, item as Record<string, unknown>);
@@ -288,12 +285,12 @@ function summarize(planned: Planned<{ name: string }, unknown>[]): SectionSummar
 
 /** The keys `prepare` reads for a source of this kind, in export order. */
 export function sourceKeys(kind: SourceKind): readonly string[] {
-  return ["name", "kind", ...SOURCE_KEYS[kind]];
+  return ["name", "kind", ...sourceShape.keysOf(kind)];
 }
 
 /** The keys `prepare` reads for a destination of this kind, in export order. */
 export function destinationKeys(kind: DestinationKind): readonly string[] {
-  return ["name", "kind", ...DESTINATION_KEYS[kind]];
+  return ["name", "kind", ...destinationShape.keysOf(kind)];
 }
 
 /**
@@ -313,10 +310,10 @@ export function pickKeys(spec: Record<string, unknown>, keys: readonly string[],
 function parseYaml(text: string): unknown {
   const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const issues: Issue[] = doc.errors.map((e) => {
+    const issues = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
       const message = (e.message.split("\n")[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, "");
-      return { path: pos ? `line ${pos.line}, column ${pos.col}` : "yaml", message };
+      return issue(pos ? `line ${pos.line}, column ${pos.col}` : "yaml", "validation-yaml", { reason: message });
     });
     throw new ValidationError(issues);
   }

@@ -2,41 +2,22 @@ import type { SecretBox } from "../crypto/secret-box.js";
 import { isSecretRef, resolveSecret, SecretRefError } from "../crypto/secret-ref.js";
 import type { DestinationRow } from "../db/schema.js";
 import { DESTINATION_KINDS, type DestinationConfig, type DestinationKind } from "../destinations/port.js";
+import type { DestinationKindSchema } from "../destinations/kind-schema.js";
+import { DESTINATION_SCHEMAS } from "../destinations/registry.js";
 import type { DestinationsRepo } from "../repos/destinations.repo.js";
 import type { JobsRepo } from "../repos/jobs.repo.js";
 import { InUseError, NotFoundError } from "./errors.js";
-import {
-  findByRef,
-  checkAbsolutePath,
-  checkBotToken,
-  checkKnownKeys,
-  checkName,
-  checkOneOf,
-  checkThreadId,
-  isPlainObject,
-  Issues,
-  parseChatId,
-  sameJson,
-  SECRET_MASK,
-} from "./validation.js";
+import { kindedParser, type SettingsOf } from "./kinded.js";
+import { findByRef, Issues, sameJson, SECRET_MASK } from "./validation.js";
 
 /**
- * A destination as users write it (the YAML keys). `bot_token` is optional (default: the
+ * A destination as users write it (the YAML keys): `name`, `kind` and the keys of that kind's
+ * schema (beside it, in `DESTINATION_SCHEMAS`). A telegram `bot_token` is optional (default: the
  * bot's own token); a literal, an `env:`/`file:` reference, or `"***"` to keep the stored one.
  */
-export interface DestinationSpec {
-  name: string;
-  kind: DestinationKind;
-  chat_id?: string;
-  thread_id?: number;
-  bot_token?: string;
-  /** A second chat every verified run is copied to (restores fall back to it). */
-  mirror_chat_id?: string;
-  mirror_thread_id?: number;
-  path?: string;
-}
+export type DestinationSpec = { name: string; kind: DestinationKind } & Partial<SettingsOf<typeof DESTINATION_SCHEMAS>>;
 
-/** A stored destination; a literal `bot_token` is masked (`"***"`) unless asked for. */
+/** A stored destination; a literal secret is masked (`"***"`) unless asked for. */
 export type DestinationView = DestinationSpec & { id: number };
 
 export interface ResolvedDestination {
@@ -49,16 +30,15 @@ export interface ResolvedDestination {
 export interface DestinationDraft {
   name: string;
   kind: DestinationKind;
-  /** Stored settings: `{ chatId, threadId? }` or `{ path }`. */
+  /** Stored settings, as the kind's schema stores them (`{ chatId, threadId? }`, `{ path }`). */
   settings: Record<string, unknown>;
   token: string | null | undefined;
 }
 
-/** Keys each kind accepts besides `name` and `kind`, in export order. */
-export const DESTINATION_KEYS: Readonly<Record<DestinationKind, readonly string[]>> = {
-  telegram: ["chat_id", "thread_id", "bot_token", "mirror_chat_id", "mirror_thread_id"],
-  local: ["path"],
-};
+/** Destinations' shape over the registry of kinds: a new kind registers its schema and needs nothing here. */
+export const destinationShape = kindedParser<DestinationKind>(DESTINATION_KINDS, DESTINATION_SCHEMAS, "destination");
+
+const schemaOf = (kind: DestinationKind): DestinationKindSchema => DESTINATION_SCHEMAS[kind];
 
 export interface DestinationsServiceDeps {
   repo: DestinationsRepo;
@@ -99,7 +79,7 @@ export class DestinationsService {
   create(spec: DestinationSpec): DestinationView {
     const issues = new Issues();
     const draft = this.prepare(spec, null, issues);
-    if (draft && this.deps.repo.findByName(draft.name)) issues.add("name", `a destination named "${draft.name}" already exists`);
+    if (draft && this.deps.repo.findByName(draft.name)) issues.add("name", "validation-name-taken-destination", { name: draft.name });
     issues.throwIfAny();
     return this.toView(this.write(draft!, null), false);
   }
@@ -119,7 +99,7 @@ export class DestinationsService {
     const issues = new Issues();
     const draft = this.prepare(merged, row, issues);
     if (draft && draft.name !== row.name && this.deps.repo.findByName(draft.name)) {
-      issues.add("name", `a destination named "${draft.name}" already exists`);
+      issues.add("name", "validation-name-taken-destination", { name: draft.name });
     }
     issues.throwIfAny();
     return this.toView(this.write(draft!, row), false);
@@ -154,58 +134,26 @@ export class DestinationsService {
    * Does not check that the name is free. Returns null when there were issues.
    */
   prepare(input: unknown, existing: DestinationRow | null, issues: Issues): DestinationDraft | null {
-    const before = issues.items.length;
-    if (!isPlainObject(input)) {
-      issues.add("", "must be a mapping with name, kind and the settings of that kind");
+    const parsed = destinationShape.parse(input);
+    if (!parsed.ok) {
+      issues.addAll(parsed.issues);
       return null;
     }
-    const nameErr = checkName(input.name);
-    if (nameErr) issues.add("name", nameErr);
-    const kindErr = checkOneOf(input.kind, DESTINATION_KINDS);
-    if (kindErr) {
-      issues.add("kind", kindErr);
-      checkKnownKeys(input, ["name", "kind", ...new Set(Object.values(DESTINATION_KEYS).flat())], issues, "a destination");
-      return null;
-    }
-    const kind = input.kind as DestinationKind;
-    checkKnownKeys(input, ["name", "kind", ...DESTINATION_KEYS[kind]], issues, `${kind} destinations`);
-    const settings: Record<string, unknown> = {};
+    const { name, kind, settings } = parsed.value;
+    const schema = schemaOf(kind);
     let token: string | null | undefined = null;
-    if (kind === "telegram") {
-      const chat = parseChatId(input.chat_id);
-      if ("error" in chat) issues.add("chat_id", chat.error);
-      else settings.chatId = chat.value;
-      if (input.thread_id !== undefined && input.thread_id !== null) {
-        const err = checkThreadId(input.thread_id);
-        if (err) issues.add("thread_id", err);
-        else settings.threadId = input.thread_id;
-      }
-      if (input.mirror_chat_id !== undefined && input.mirror_chat_id !== null) {
-        const mirror = parseChatId(input.mirror_chat_id);
-        if ("error" in mirror) issues.add("mirror_chat_id", mirror.error);
-        else settings.mirrorChatId = mirror.value;
-      }
-      if (input.mirror_thread_id !== undefined && input.mirror_thread_id !== null) {
-        const err = checkThreadId(input.mirror_thread_id);
-        if (err) issues.add("mirror_thread_id", err);
-        else settings.mirrorThreadId = input.mirror_thread_id;
-      }
-      const t = input.bot_token;
-      if (t === SECRET_MASK) {
-        if (existing?.tokenEnc != null) token = undefined;
-        else issues.add("bot_token", `"${SECRET_MASK}" is the export mask and there is no stored token to keep; give the token or an env:/file: reference`);
-      } else if (t !== undefined && t !== null) {
-        const err = checkBotToken(t);
-        if (err) issues.add("bot_token", err);
-        else token = t as string;
-      }
-    } else {
-      const err = checkAbsolutePath(input.path);
-      if (err) issues.add("path", err);
-      else settings.path = input.path;
+    if (schema.secret) {
+      const given = settings[schema.secret] as string | undefined;
+      delete settings[schema.secret];
+      if (given === SECRET_MASK) {
+        if (existing?.tokenEnc == null) {
+          issues.add(schema.secret, "validation-mask-nothing-stored", { key: schema.secret });
+          return null;
+        }
+        token = undefined;
+      } else if (given !== undefined) token = given;
     }
-    if (issues.items.length > before) return null;
-    return { name: input.name as string, kind, settings, token };
+    return { name, kind, settings: schema.toStored ? schema.toStored(settings) : settings, token };
   }
 
   /** True when writing `draft` over `row` would change nothing. */
@@ -234,41 +182,33 @@ export class DestinationsService {
    * ones as `"***"` (references are not secrets), `"keep"` gives `"***"` for any stored token.
    */
   toSpec(row: DestinationRow, tokens: "reveal" | "mask" | "keep"): DestinationSpec {
-    const s = row.settings;
-    if (row.kind === "local") return { name: row.name, kind: "local", path: String(s.path) };
-    const spec: DestinationSpec = { name: row.name, kind: "telegram", chat_id: String(s.chatId) };
-    if (typeof s.threadId === "number") spec.thread_id = s.threadId;
-    if (row.tokenEnc != null) {
-      if (tokens === "keep") spec.bot_token = SECRET_MASK;
-      else {
-        const plain = this.deps.box.decrypt(row.tokenEnc);
-        spec.bot_token = tokens === "reveal" || isSecretRef(plain) ? plain : SECRET_MASK;
+    const schema = schemaOf(row.kind);
+    const fields = schema.fromStored ? schema.fromStored(row.settings) : row.settings;
+    const spec: Record<string, unknown> = { name: row.name, kind: row.kind };
+    for (const key of destinationShape.keysOf(row.kind)) {
+      if (key !== schema.secret) {
+        if (fields[key] !== undefined) spec[key] = fields[key];
+      } else if (row.tokenEnc != null) {
+        if (tokens === "keep") spec[key] = SECRET_MASK;
+        else {
+          const plain = this.deps.box.decrypt(row.tokenEnc);
+          spec[key] = tokens === "reveal" || isSecretRef(plain) ? plain : SECRET_MASK;
+        }
       }
     }
-    if (s.mirrorChatId != null) spec.mirror_chat_id = String(s.mirrorChatId);
-    if (typeof s.mirrorThreadId === "number") spec.mirror_thread_id = s.mirrorThreadId;
-    return spec;
+    return spec as DestinationSpec;
   }
 
-  private async configOf(
-    name: string,
-    kind: DestinationKind,
-    s: Record<string, unknown>,
-    token: string | null,
-  ): Promise<DestinationConfig> {
-    if (kind === "local") return { kind: "local", name, path: String(s.path) };
-    const config: DestinationConfig = { kind: "telegram", name, chatId: String(s.chatId) };
-    if (typeof s.threadId === "number") config.threadId = s.threadId;
-    if (s.mirrorChatId != null) config.mirrorChatId = String(s.mirrorChatId);
-    if (typeof s.mirrorThreadId === "number") config.mirrorThreadId = s.mirrorThreadId;
+  private async configOf(name: string, kind: DestinationKind, settings: Record<string, unknown>, token: string | null): Promise<DestinationConfig> {
+    let secret: string | undefined;
     if (token != null) {
       try {
-        config.botToken = await resolveSecret(token, this.deps.env ?? process.env);
+        secret = await resolveSecret(token, this.deps.env ?? process.env);
       } catch (err) {
-        throw new SecretRefError(`destination "${name}" bot_token: ${(err as Error).message}`, { cause: err });
+        throw new SecretRefError(`destination "${name}" ${schemaOf(kind).secret ?? "secret"}: ${(err as Error).message}`, { cause: err });
       }
     }
-    return config;
+    return schemaOf(kind).toConfig(name, settings, secret);
   }
 
   private toView(row: DestinationRow, withSecrets: boolean): DestinationView {

@@ -1,15 +1,14 @@
-/** One problem with a piece of configuration. `path` uses the YAML names: `jobs[1].schedule`, `port`. */
-export interface Issue {
-  path: string;
-  message: string;
-}
+import type { Issue } from "../shared/schema.js";
+
+export type { Issue };
 
 export function formatIssue(issue: Issue): string {
   return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
 }
 
 /**
- * Input was refused; `issues` lists every problem found (not just the first).
+ * Input was refused; `issues` lists every problem found (not just the first), each with its
+ * locale key and parameters (the bot translates them) and its English text (the message).
  * Messages never contain secret values.
  */
 export class ValidationError extends Error {

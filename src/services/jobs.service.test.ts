@@ -11,6 +11,7 @@ import { DestinationsRepo } from "../repos/destinations.repo.js";
 import { JobsRepo } from "../repos/jobs.repo.js";
 import { SettingsRepo } from "../repos/settings.repo.js";
 import { SourcesRepo } from "../repos/sources.repo.js";
+import { SOURCE_KINDS } from "../sources/port.js";
 import { DestinationsService } from "./destinations.service.js";
 import { InUseError, NotFoundError, ValidationError } from "./errors.js";
 import { JobsService } from "./jobs.service.js";
@@ -79,7 +80,7 @@ describe("SourcesService", () => {
       ]),
     );
     expect(issuesOf(() => t.sources.create({ name: "x", kind: "oracle" } as never))).toEqual([
-      "kind: must be one of postgres, mysql, sqlite, volume, directory",
+      `kind: must be one of ${SOURCE_KINDS.join(", ")}`,
     ]);
     expect(t.sources.list()).toEqual([]);
   });
@@ -162,12 +163,13 @@ describe("JobsService", () => {
         enabled: "yes" as never,
       }),
     );
+    // in the order of the job's keys
     expect(issues).toEqual([
-      'format: "custom" is not available for volume sources (use tar)',
       'destinations[1]: no destination named "nowhere"',
       'destinations[2]: "nas" is listed twice',
-      'timezone: "Mars/Olympus" is not a known IANA time zone (e.g. "Europe/Berlin", "UTC")',
       expect.stringMatching(/^schedule: "61 \* \* \* \*" is not a valid cron expression/),
+      'timezone: "Mars/Olympus" is not a known IANA time zone (e.g. "Europe/Berlin", "UTC")',
+      'format: "custom" is not available for volume sources (use tar)',
       "compression: must be one of gzip, zstd, none",
       "encryption: give exactly one of recipients or passphrase",
       'part_size: must be between 1MiB and 2000MiB, got "5GiB"',

@@ -1,63 +1,21 @@
 import type { SecretBox } from "../crypto/secret-box.js";
-import { isSecretRef, resolveSecret, SecretRefError } from "../crypto/secret-ref.js";
-import { DEFAULT_PART_SIZE, type Compression, type Encryption, type NotifyRoutes, type ResolvedJob, type Retention } from "../domain.js";
+import { SecretRefError } from "../crypto/secret-ref.js";
+import type { Compression, JobHooks, NotifyRoutes, ResolvedJob, Retention } from "../domain.js";
 import type { DestinationsRepo } from "../repos/destinations.repo.js";
 import type { JobsRepo, JobWithDestinations } from "../repos/jobs.repo.js";
 import type { SourcesRepo } from "../repos/sources.repo.js";
-import type { DumpFormat, SourceKind } from "../sources/port.js";
+import type { DumpFormat } from "../sources/port.js";
 import type { DestinationsService } from "./destinations.service.js";
 import { NotFoundError } from "./errors.js";
+import { formatsOf, prepareJob, type JobDraft, type JobLookup } from "./job-rules.js";
+import type { JobEncryptionSpec, JobSpec } from "./job.schema.js";
+import { jobSpecOf, type SecretsShown } from "./job-spec.js";
+import { resolveJob, resolvePassphrase } from "./job-resolve.js";
 import type { SourcesService } from "./sources.service.js";
-import {
-  findByRef,
-  checkAgeRecipient,
-  checkBoolean,
-  checkCron,
-  checkKnownKeys,
-  checkName,
-  checkOneOf,
-  checkSecret,
-  checkTimezone,
-  COMPRESSIONS,
-  DEFAULT_COMPRESSION,
-  FORMATS_BY_KIND,
-  isPlainObject,
-  Issues,
-  parsePartSize,
-  parseRetention,
-  sameJson,
-  SECRET_MASK,
-  show,
-  parseNotifyRoutes,
-  partSizeProblem,
-  partSizeProblemText,
-  type PartSizeProblem,
-} from "./validation.js";
+import { findByRef, Issues, partSizeProblem, sameJson, type PartSizeProblem } from "./validation.js";
 
-export type JobEncryptionSpec = { recipients: string[] } | { passphrase: string };
-
-/**
- * A job as users write it (the YAML keys). `source` and `destinations` are names.
- * Omitted: `timezone` → the TZ default, `format` → the source kind's default,
- * `compression` → gzip, `part_size` → DEFAULT_PART_SIZE, `retention` → keep everything,
- * `enabled` → true, `encryption` → none. `passphrase: "***"` keeps the stored one.
- */
-export interface JobSpec {
-  name: string;
-  source: string;
-  destinations: string[];
-  schedule: string;
-  timezone?: string | null;
-  format?: DumpFormat;
-  compression?: Compression;
-  encryption?: JobEncryptionSpec | null;
-  /** Bytes, or a size such as "19MiB" / "50MB". */
-  part_size?: number | string;
-  retention?: Retention;
-  enabled?: boolean;
-  /** Where success/failure messages go instead of the destination chats. */
-  notify?: NotifyRoutes;
-}
+export type { JobEncryptionSpec, JobSpec } from "./job.schema.js";
+export type { JobDraft, JobLookup } from "./job-rules.js";
 
 /** A stored job with every default filled in; a literal passphrase is masked unless asked for. */
 export interface JobView {
@@ -77,50 +35,11 @@ export interface JobView {
   retention: Retention;
   enabled: boolean;
   notify: NotifyRoutes;
+  hooks: JobHooks;
+  /** Whether a ping URL / a webhook is set (the URLs are secrets: see `toSpec`). */
+  ping: boolean;
+  webhook: boolean;
 }
-
-/** A validated job ready to be written; references are by name. `passphrase`: undefined keeps the stored one. */
-export interface JobDraft {
-  name: string;
-  source: string;
-  destinations: string[];
-  schedule: string;
-  timezone: string | null;
-  format: DumpFormat;
-  compression: Compression;
-  recipients: string[];
-  passphrase: string | null | undefined;
-  partSize: number;
-  retention: Retention;
-  enabled: boolean;
-  notify: NotifyRoutes;
-}
-
-/**
- * How `prepare` sees other entities. `sourceKind` returns undefined for an unknown source
- * and null for one that exists but whose kind is itself invalid (format then goes unchecked).
- */
-export interface JobLookup {
-  sourceKind(name: string): SourceKind | null | undefined;
-  hasDestination(name: string): boolean;
-  /** The destination's kind ("telegram", "local"); undefined when unknown. Without it, the part-size rule asks the database. */
-  destinationKind?(name: string): string | null | undefined;
-}
-
-export const JOB_KEYS = [
-  "name",
-  "source",
-  "destinations",
-  "schedule",
-  "timezone",
-  "format",
-  "compression",
-  "encryption",
-  "part_size",
-  "retention",
-  "enabled",
-  "notify",
-] as const;
 
 export interface JobsServiceDeps {
   repo: JobsRepo;
@@ -187,7 +106,7 @@ export class JobsService {
   create(spec: JobSpec): JobView {
     const issues = new Issues();
     const draft = this.prepare(spec, null, issues, this.dbLookup());
-    if (draft && this.deps.repo.findByName(draft.name)) issues.add("name", `a job named "${draft.name}" already exists`);
+    if (draft && this.deps.repo.findByName(draft.name)) issues.add("name", "validation-name-taken-job", { name: draft.name });
     issues.throwIfAny();
     return this.toView(this.write(draft!, null), "mask");
   }
@@ -204,13 +123,13 @@ export class JobsService {
     // A new source of another kind gets its default format unless the old one still fits.
     if (patch.source !== undefined && patch.format === undefined) {
       const kind = this.deps.sources.findByName(patch.source)?.kind;
-      if (kind && !FORMATS_BY_KIND[kind].includes(row.format)) delete base.format;
+      if (kind && !formatsOf(kind).includes(row.format)) delete base.format;
     }
     const merged: Record<string, unknown> = { ...base, ...defined };
     const issues = new Issues();
     const draft = this.prepare(merged, row, issues, this.dbLookup());
     if (draft && draft.name !== row.name && this.deps.repo.findByName(draft.name)) {
-      issues.add("name", `a job named "${draft.name}" already exists`);
+      issues.add("name", "validation-name-taken-job", { name: draft.name });
     }
     issues.throwIfAny();
     return this.toView(this.write(draft!, row), "mask");
@@ -228,37 +147,7 @@ export class JobsService {
    * @throws NotFoundError (`job "x" not found`), SecretRefError naming the job and the reference
    */
   async resolve(ref: string | number): Promise<ResolvedJob> {
-    const row = this.requireRow(ref);
-    try {
-      const source = await this.deps.sourcesService.resolve(row.sourceId);
-      const destinations: ResolvedJob["destinations"] = [];
-      for (const id of row.destinationIds) {
-        const d = await this.deps.destinationsService.resolve(id);
-        destinations.push({ id: d.id, config: d.config });
-      }
-      let encryption: Encryption = { kind: "none" };
-      if (row.recipients.length > 0) encryption = { kind: "recipients", recipients: [...row.recipients] };
-      else if (row.passphraseEnc != null) encryption = { kind: "passphrase", passphrase: await this.resolvePassphrase(row.passphraseEnc) };
-      return {
-        id: row.id,
-        name: row.name,
-        source,
-        destinations,
-        schedule: row.schedule,
-        timezone: row.timezone,
-        format: row.format,
-        compression: row.compression,
-        encryption,
-        partSize: row.partSize,
-        retention: { ...row.retention },
-        enabled: row.enabled,
-        notify: { ...row.notify },
-        ...(encryption.kind === "passphrase" ? { passphraseEnc: row.passphraseEnc } : {}),
-      };
-    } catch (err) {
-      if (err instanceof SecretRefError) throw new SecretRefError(`job "${row.name}": ${err.message}`, { cause: err });
-      throw err;
-    }
+    return resolveJob(this.requireRow(ref), this.deps);
   }
 
   /**
@@ -270,7 +159,7 @@ export class JobsService {
     const row = this.requireRow(ref);
     if (row.passphraseEnc == null) return undefined;
     try {
-      return await this.resolvePassphrase(row.passphraseEnc);
+      return await resolvePassphrase(row.passphraseEnc, this.deps);
     } catch (err) {
       if (err instanceof SecretRefError) throw new SecretRefError(`job "${row.name}": ${err.message}`, { cause: err });
       throw err;
@@ -286,171 +175,24 @@ export class JobsService {
   async passphraseForRun(run: { id: number; jobId: number | null; passphraseEnc: string | null }): Promise<string | undefined> {
     if (run.passphraseEnc == null) return run.jobId != null && this.findRow(run.jobId) ? this.passphraseFor(run.jobId) : undefined;
     try {
-      return await this.resolvePassphrase(run.passphraseEnc);
+      return await resolvePassphrase(run.passphraseEnc, this.deps);
     } catch (err) {
       if (err instanceof SecretRefError) throw new SecretRefError(`run ${run.id}: ${err.message}`, { cause: err });
       throw err;
     }
   }
 
-  private async resolvePassphrase(passphraseEnc: string): Promise<string> {
-    try {
-      return await resolveSecret(this.deps.box.decrypt(passphraseEnc), this.deps.env ?? process.env);
-    } catch (err) {
-      throw new SecretRefError(`encryption passphrase: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
   /**
    * Validates user input (any shape) against `existing` (the row it would replace, if any) and
-   * the other entities seen through `lookup`. Does not check that the name is free.
-   * Returns null when there were issues.
+   * the other entities seen through `lookup` (job-rules.ts). Does not check that the name is
+   * free. Returns null when there were issues.
    */
   prepare(input: unknown, existing: JobWithDestinations | null, issues: Issues, lookup: JobLookup): JobDraft | null {
-    const before = issues.items.length;
-    if (!isPlainObject(input)) {
-      issues.add("", "must be a mapping with name, source, destinations and schedule");
-      return null;
-    }
-    checkKnownKeys(input, JOB_KEYS, issues, "a job");
-    const nameErr = checkName(input.name);
-    if (nameErr) issues.add("name", nameErr);
-
-    // source and format
-    let kind: SourceKind | null | undefined = null;
-    const sourceErr = checkName(input.source);
-    if (sourceErr) issues.add("source", sourceErr === "is required" ? "is required (the name of a source)" : sourceErr);
-    else {
-      kind = lookup.sourceKind(input.source as string);
-      if (kind === undefined) issues.add("source", `no source named "${input.source as string}"`);
-    }
-    let format: DumpFormat | undefined;
-    if (input.format === undefined || input.format === null) {
-      if (kind) format = FORMATS_BY_KIND[kind][0];
-    } else if (checkOneOf(input.format, ["sql", "custom", "tar"])) {
-      issues.add("format", `must be one of sql, custom, tar, got ${show(input.format)}`);
-    } else if (kind && !FORMATS_BY_KIND[kind].includes(input.format as DumpFormat)) {
-      issues.add("format", `${show(input.format)} is not available for ${kind} sources (use ${FORMATS_BY_KIND[kind].join(" or ")})`);
-    } else format = input.format as DumpFormat;
-
-    // destinations
-    const destinations: string[] = [];
-    if (!Array.isArray(input.destinations) || input.destinations.length === 0) {
-      issues.add("destinations", "must be a non-empty list of destination names, e.g. [main-channel]");
-    } else {
-      input.destinations.forEach((d, i) => {
-        const err = checkName(d);
-        if (err) issues.add(`destinations[${i}]`, err);
-        else if (destinations.includes(d as string)) issues.add(`destinations[${i}]`, `"${d as string}" is listed twice`);
-        else if (!lookup.hasDestination(d as string)) issues.add(`destinations[${i}]`, `no destination named "${d as string}"`);
-        else destinations.push(d as string);
-      });
-    }
-
-    // schedule
-    let timezone: string | null = null;
-    let tzValid = true;
-    if (input.timezone !== undefined && input.timezone !== null) {
-      const err = checkTimezone(input.timezone);
-      if (err) {
-        issues.add("timezone", err);
-        tzValid = false;
-      } else timezone = input.timezone as string;
-    }
-    const cronErr = checkCron(input.schedule, tzValid && timezone ? timezone : undefined);
-    if (cronErr) issues.add("schedule", cronErr);
-
-    let compression: Compression = DEFAULT_COMPRESSION;
-    if (input.compression !== undefined && input.compression !== null) {
-      const err = checkOneOf(input.compression, COMPRESSIONS);
-      if (err) issues.add("compression", err);
-      else compression = input.compression as Compression;
-    }
-
-    // encryption: exactly one of recipients / passphrase
-    const recipients: string[] = [];
-    let passphrase: string | null | undefined = null;
-    const enc = input.encryption;
-    if (enc !== undefined && enc !== null) {
-      const at = issues.at("encryption");
-      if (!isPlainObject(enc)) at.add("", "must be { recipients: [age1…] } or { passphrase: … }");
-      else {
-        checkKnownKeys(enc, ["recipients", "passphrase"], at, "encryption");
-        const hasR = enc.recipients !== undefined && enc.recipients !== null;
-        const hasP = enc.passphrase !== undefined && enc.passphrase !== null;
-        if (hasR === hasP) at.add("", "give exactly one of recipients or passphrase");
-        else if (hasR) {
-          if (!Array.isArray(enc.recipients) || enc.recipients.length === 0) {
-            at.add("recipients", "must be a non-empty list of age public keys (age1…)");
-          } else {
-            enc.recipients.forEach((r, i) => {
-              const err = checkAgeRecipient(r);
-              if (err) at.add(`recipients[${i}]`, err);
-              else if (recipients.includes(r as string)) at.add(`recipients[${i}]`, "is listed twice");
-              else recipients.push(r as string);
-            });
-          }
-        } else if (enc.passphrase === SECRET_MASK) {
-          if (existing?.passphraseEnc != null) passphrase = undefined;
-          else at.add("passphrase", `"${SECRET_MASK}" is the export mask and there is no stored passphrase to keep; give the passphrase or an env:/file: reference`);
-        } else {
-          const err = checkSecret(enc.passphrase);
-          if (err) at.add("passphrase", err);
-          else passphrase = enc.passphrase as string;
-        }
-      }
-    }
-
-    let partSize = DEFAULT_PART_SIZE;
-    let partSizeParsed = true;
-    if (input.part_size !== undefined && input.part_size !== null) {
-      const parsed = parsePartSize(input.part_size);
-      if ("error" in parsed) {
-        issues.add("part_size", parsed.error);
-        partSizeParsed = false;
-      } else partSize = parsed.value;
-    }
-    // ✅ must mean "restorable by this tool": every part has to come back through the configured API.
-    const problem = partSizeParsed ? this.partSizeProblem(partSize, destinations, lookup) : null;
-    if (problem) issues.add("part_size", partSizeProblemText(problem));
-
-    const retention = parseRetention(input.retention, issues.at("retention"));
-
-    let enabled = true;
-    if (input.enabled !== undefined && input.enabled !== null) {
-      const err = checkBoolean(input.enabled);
-      if (err) issues.add("enabled", err);
-      else enabled = input.enabled as boolean;
-    }
-
-    const notify = parseNotifyRoutes(input.notify, issues.at("notify"));
-
-    // A job adopted from a chat's catalog came without its secrets: it stays disabled until they are set.
-    if (enabled && existing && existing.missingSecrets.length > 0) {
-      for (const secret of this.stillMissing(existing, passphrase, input.source)) {
-        issues.add("enabled", secret === "passphrase"
-          ? `job "${existing.name}" was adopted without its passphrase: set encryption: { passphrase: … } before enabling it`
-          : `source "${String(input.source)}" was adopted without its password: set its password before enabling job "${existing.name}"`);
-      }
-    }
-
-    if (issues.items.length > before) return null;
-    return {
-      notify,
-      name: input.name as string,
-      source: input.source as string,
-      destinations,
-      schedule: (input.schedule as string).trim().replace(/\s+/g, " "),
-      timezone,
-      // kind null (a source whose own entry is invalid) has already produced an issue elsewhere
-      format: format ?? "sql",
-      compression,
-      recipients,
-      passphrase,
-      partSize,
-      retention,
-      enabled,
-    };
+    return prepareJob(input, existing, issues, {
+      lookup,
+      partSizeProblem: (size, destinations, l) => this.partSizeProblem(size, destinations, l),
+      stillMissing: (row, passphrase, source) => this.stillMissing(row, passphrase, source),
+    });
   }
 
   /**
@@ -482,6 +224,12 @@ export class JobsService {
       draft.partSize === row.partSize &&
       sameJson(draft.retention, row.retention) &&
       sameJson(draft.notify, row.notify) &&
+      sameJson(draft.hooks, row.hooks) &&
+      (draft.ping === undefined || draft.ping === this.deps.box.decryptOptional(row.pingEnc)) &&
+      (draft.webhook === undefined || draft.webhook === this.deps.box.decryptOptional(row.webhookEnc)) &&
+      sameJson(draft.drill, row.drill) &&
+      sameJson(draft.anomaly, row.anomaly) &&
+      (draft.drillIdentity === undefined || draft.drillIdentity === this.deps.box.decryptOptional(row.drillIdentityEnc)) &&
       draft.enabled === row.enabled;
     if (!same) return false;
     if (draft.passphrase === undefined) return true;
@@ -513,7 +261,13 @@ export class JobsService {
       retention: draft.retention as Record<string, number>,
       enabled: draft.enabled,
       notify: draft.notify,
+      hooks: draft.hooks,
       ...(draft.passphrase === undefined ? {} : { passphraseEnc: this.deps.box.encryptOptional(draft.passphrase) }),
+      ...(draft.ping === undefined ? {} : { pingEnc: this.deps.box.encryptOptional(draft.ping) }),
+      ...(draft.webhook === undefined ? {} : { webhookEnc: this.deps.box.encryptOptional(draft.webhook) }),
+      drill: draft.drill,
+      anomaly: draft.anomaly,
+      ...(draft.drillIdentity === undefined ? {} : { drillIdentityEnc: this.deps.box.encryptOptional(draft.drillIdentity) }),
     };
     if (!existing) return this.deps.repo.insert({ passphraseEnc: null, ...values }, destinationIds);
     const missingSecrets = existing.missingSecrets.length > 0 ? this.stillMissing(existing, draft.passphrase, draft.source) : undefined;
@@ -523,34 +277,11 @@ export class JobsService {
   }
 
   /**
-   * The spec of a stored job with every default written out (part_size in bytes).
-   * Passphrases: `"reveal"` shows them, `"mask"` shows literal ones as `"***"` (references
-   * are not secrets), `"keep"` gives `"***"` for any stored passphrase.
+   * The spec of a stored job with every default written out (part_size in bytes), key by key
+   * from the job's schema (job-spec.ts). Secrets: see `SecretsShown`.
    */
-  toSpec(row: JobWithDestinations, secrets: "reveal" | "mask" | "keep", names = this.nameMaps()): JobSpec & { part_size: number } {
-    const spec: JobSpec & { part_size: number } = {
-      name: row.name,
-      source: names.sources.get(row.sourceId) ?? String(row.sourceId),
-      destinations: row.destinationIds.map((id) => names.destinations.get(id) ?? String(id)),
-      schedule: row.schedule,
-    } as JobSpec & { part_size: number };
-    if (row.timezone != null) spec.timezone = row.timezone;
-    spec.format = row.format;
-    spec.compression = row.compression;
-    if (row.recipients.length > 0) spec.encryption = { recipients: [...row.recipients] };
-    else if (row.passphraseEnc != null) {
-      let passphrase = SECRET_MASK;
-      if (secrets !== "keep") {
-        const plain = this.deps.box.decrypt(row.passphraseEnc);
-        if (secrets === "reveal" || isSecretRef(plain)) passphrase = plain;
-      }
-      spec.encryption = { passphrase };
-    }
-    spec.part_size = row.partSize;
-    spec.retention = { ...row.retention };
-    spec.enabled = row.enabled;
-    if (row.notify.success || row.notify.failure) spec.notify = { ...row.notify };
-    return spec;
+  toSpec(row: JobWithDestinations, secrets: SecretsShown, names = this.nameMaps()): JobSpec & { part_size: number } {
+    return jobSpecOf(row, secrets, names, (enc) => this.deps.box.decrypt(enc));
   }
 
   private toView(row: JobWithDestinations, secrets: "reveal" | "mask", names = this.nameMaps()): JobView {
@@ -571,6 +302,9 @@ export class JobsService {
       retention: spec.retention ?? {},
       enabled: row.enabled,
       notify: { ...row.notify },
+      hooks: structuredClone(row.hooks),
+      ping: row.pingEnc != null,
+      webhook: row.webhookEnc != null,
     };
   }
 

@@ -4,40 +4,18 @@ import type { SourceRow } from "../db/schema.js";
 import type { JobsRepo } from "../repos/jobs.repo.js";
 import type { SourcesRepo } from "../repos/sources.repo.js";
 import { SOURCE_KINDS, type SourceConfig, type SourceKind } from "../sources/port.js";
+import type { SourceKindSchema } from "../sources/kind-schema.js";
+import { SOURCE_SCHEMAS } from "../sources/registry.js";
 import { InUseError, NotFoundError } from "./errors.js";
-import {
-  findByRef,
-  checkAbsolutePath,
-  checkHost,
-  checkKnownKeys,
-  checkName,
-  checkOneOf,
-  checkPort,
-  checkRequiredString,
-  checkSecret,
-  checkVolumeName,
-  isPlainObject,
-  Issues,
-  sameJson,
-  SECRET_MASK,
-} from "./validation.js";
+import { kindedParser, type SettingsOf } from "./kinded.js";
+import { findByRef, Issues, sameJson, SECRET_MASK } from "./validation.js";
 
 /**
- * A source as users write it (YAML, CLI, bot): the keys are the YAML keys.
- * `password` is a literal, an `env:NAME` / `file:/path` reference, or `"***"` on update
- * meaning "keep the stored password".
+ * A source as users write it (YAML, CLI, bot): `name`, `kind` and the keys of that kind's schema
+ * (beside its driver, in `SOURCE_SCHEMAS`). A `password` is a literal, an `env:NAME` /
+ * `file:/path` reference, or `"***"` on update meaning "keep the stored password".
  */
-export interface SourceSpec {
-  name: string;
-  kind: SourceKind;
-  host?: string;
-  port?: number;
-  database?: string;
-  user?: string;
-  password?: string;
-  path?: string;
-  volume?: string;
-}
+export type SourceSpec = { name: string; kind: SourceKind } & Partial<SettingsOf<typeof SOURCE_SCHEMAS>>;
 
 /** A stored source; `password` is masked (`"***"`) unless asked for, references are shown as they are. */
 export type SourceView = SourceSpec & { id: number };
@@ -56,15 +34,10 @@ export interface SourceDraft {
   password: string | null | undefined;
 }
 
-const DB_KEYS = ["host", "port", "database", "user", "password"] as const;
-/** Keys each kind accepts besides `name` and `kind`, in export order. */
-export const SOURCE_KEYS: Readonly<Record<SourceKind, readonly string[]>> = {
-  postgres: DB_KEYS,
-  mysql: DB_KEYS,
-  sqlite: ["path"],
-  volume: ["volume"],
-  directory: ["path"],
-};
+/** Sources' shape over the registry of kinds: a new kind registers its schema and needs nothing here. */
+const schemaOf = (kind: SourceKind): SourceKindSchema => SOURCE_SCHEMAS[kind];
+
+export const sourceShape = kindedParser<SourceKind>(SOURCE_KINDS, SOURCE_SCHEMAS, "source");
 
 export interface SourcesServiceDeps {
   repo: SourcesRepo;
@@ -105,7 +78,7 @@ export class SourcesService {
   create(spec: SourceSpec): SourceView {
     const issues = new Issues();
     const draft = this.prepare(spec, null, issues);
-    if (draft && this.deps.repo.findByName(draft.name)) issues.add("name", `a source named "${draft.name}" already exists`);
+    if (draft && this.deps.repo.findByName(draft.name)) issues.add("name", "validation-name-taken-source", { name: draft.name });
     issues.throwIfAny();
     return this.toView(this.write(draft!, null), false);
   }
@@ -126,7 +99,7 @@ export class SourcesService {
     const issues = new Issues();
     const draft = this.prepare(merged, row, issues);
     if (draft && draft.name !== row.name && this.deps.repo.findByName(draft.name)) {
-      issues.add("name", `a source named "${draft.name}" already exists`);
+      issues.add("name", "validation-name-taken-source", { name: draft.name });
     }
     issues.throwIfAny();
     return this.toView(this.write(draft!, row), false);
@@ -146,37 +119,15 @@ export class SourcesService {
    */
   async resolve(ref: string | number): Promise<ResolvedSource> {
     const row = this.requireRow(ref);
-    const s = row.settings;
-    let config: SourceConfig;
-    switch (row.kind) {
-      case "postgres":
-      case "mysql": {
-        let password = "";
-        if (row.passwordEnc != null) {
-          try {
-            password = await resolveSecret(this.deps.box.decrypt(row.passwordEnc), this.deps.env ?? process.env);
-          } catch (err) {
-            throw new SecretRefError(`source "${row.name}" password: ${(err as Error).message}`, { cause: err });
-          }
-        }
-        config = {
-          kind: row.kind,
-          host: String(s.host),
-          port: Number(s.port),
-          database: String(s.database),
-          user: String(s.user),
-          password,
-        };
-        break;
+    let password = "";
+    if (schemaOf(row.kind).secret && row.passwordEnc != null) {
+      try {
+        password = await resolveSecret(this.deps.box.decrypt(row.passwordEnc), this.deps.env ?? process.env);
+      } catch (err) {
+        throw new SecretRefError(`source "${row.name}" password: ${(err as Error).message}`, { cause: err });
       }
-      case "sqlite":
-      case "directory":
-        config = { kind: row.kind, path: String(s.path) };
-        break;
-      case "volume":
-        config = { kind: "volume", volume: String(s.volume) };
-        break;
     }
+    const config = schemaOf(row.kind).toConfig(row.settings, password);
     return { id: row.id, name: row.name, config };
   }
 
@@ -185,56 +136,26 @@ export class SourcesService {
    * Does not check that the name is free. Returns null when there were issues.
    */
   prepare(input: unknown, existing: SourceRow | null, issues: Issues): SourceDraft | null {
-    const before = issues.items.length;
-    if (!isPlainObject(input)) {
-      issues.add("", "must be a mapping with name, kind and the settings of that kind");
+    const parsed = sourceShape.parse(input);
+    if (!parsed.ok) {
+      issues.addAll(parsed.issues);
       return null;
     }
-    const nameErr = checkName(input.name);
-    if (nameErr) issues.add("name", nameErr);
-    const kindErr = checkOneOf(input.kind, SOURCE_KINDS);
-    if (kindErr) {
-      issues.add("kind", kindErr);
-      checkKnownKeys(input, ["name", "kind", ...new Set(Object.values(SOURCE_KEYS).flat())], issues, "a source");
-      return null;
-    }
-    const kind = input.kind as SourceKind;
-    checkKnownKeys(input, ["name", "kind", ...SOURCE_KEYS[kind]], issues, `${kind} sources`);
-    const settings: Record<string, unknown> = {};
+    const { name, kind, settings } = parsed.value;
+    const secretKey = schemaOf(kind).secret;
     let password: string | null | undefined = null;
-    const need = (key: string, check: (v: unknown) => string | undefined) => {
-      const err = check(input[key]);
-      if (err) issues.add(key, err);
-      else settings[key] = input[key];
-    };
-    switch (kind) {
-      case "postgres":
-      case "mysql": {
-        need("host", checkHost);
-        need("port", checkPort);
-        need("database", checkRequiredString);
-        need("user", checkRequiredString);
-        const pw = input.password;
-        if (pw === SECRET_MASK) {
-          if (existing?.passwordEnc != null) password = undefined;
-          else issues.add("password", `"${SECRET_MASK}" is the export mask and there is no stored password to keep; give the password or an env:/file: reference`);
-        } else if (pw !== undefined && pw !== null) {
-          const err = checkSecret(pw, { allowEmpty: true });
-          if (err) issues.add("password", err);
-          else password = pw as string;
+    if (secretKey) {
+      const given = settings[secretKey] as string | undefined;
+      delete settings[secretKey];
+      if (given === SECRET_MASK) {
+        if (existing?.passwordEnc == null) {
+          issues.add(secretKey, "validation-mask-nothing-stored", { key: secretKey });
+          return null;
         }
-        break;
-      }
-      case "sqlite":
-      case "directory":
-        need("path", checkAbsolutePath);
-        break;
-      case "volume":
-        need("volume", checkVolumeName);
-        break;
+        password = undefined;
+      } else if (given !== undefined) password = given;
     }
-    if (issues.items.length > before) return null;
-    return { name: input.name as string, kind, settings, password };
+    return { name, kind, settings, password };
   }
 
   /** True when writing `draft` over `row` would change nothing. */
@@ -265,20 +186,21 @@ export class SourcesService {
    */
   toSpec(row: SourceRow, passwords: "reveal" | "mask" | "keep"): SourceSpec {
     const spec: Record<string, unknown> = { name: row.name, kind: row.kind };
-    for (const key of SOURCE_KEYS[row.kind]) {
-      if (key === "password") {
+    const secretKey = schemaOf(row.kind).secret;
+    for (const key of sourceShape.keysOf(row.kind)) {
+      if (key === secretKey) {
         if (row.passwordEnc == null) continue;
         if (passwords === "keep") {
-          spec.password = SECRET_MASK;
+          spec[key] = SECRET_MASK;
           continue;
         }
         const plain = this.deps.box.decrypt(row.passwordEnc);
-        spec.password = passwords === "reveal" || plain === "" || isSecretRef(plain) ? plain : SECRET_MASK;
+        spec[key] = passwords === "reveal" || plain === "" || isSecretRef(plain) ? plain : SECRET_MASK;
       } else if (row.settings[key] !== undefined) {
         spec[key] = row.settings[key];
       }
     }
-    return spec as unknown as SourceSpec;
+    return spec as SourceSpec;
   }
 
   private toView(row: SourceRow, withSecrets: boolean): SourceView {

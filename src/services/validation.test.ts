@@ -9,13 +9,13 @@ import {
   checkSecret,
   checkTimezone,
   formatSize,
-  Issues,
   MIB,
   parseChatId,
   parsePartSize,
-  parseRetention,
   parseSize,
 } from "./validation.js";
+import { retentionSchema } from "../domain/job.schema.js";
+import { check } from "../shared/schema.js";
 
 describe("validation", () => {
   it("accepts names of lowercase letters, digits, dot, dash and underscore", () => {
@@ -102,10 +102,12 @@ describe("validation", () => {
     expect(parseChatId("@my_channel")).toEqual({ value: "@my_channel" });
     expect(parseChatId("my channel")).toHaveProperty("error");
 
-    const issues = new Issues([], "jobs[0].retention");
-    expect(parseRetention({ keep_last: 3, keep_daily: 0 }, issues)).toEqual({ keep_last: 3, keep_daily: 0 });
-    expect(issues.ok).toBe(true);
-    parseRetention({ keep_last: -1, keep_hourly: 2, keep_weekly: 1.5 }, issues);
-    expect(issues.items.map((i) => i.path).sort()).toEqual(["jobs[0].retention.keep_hourly", "jobs[0].retention.keep_last", "jobs[0].retention.keep_weekly"]);
+    expect(check(retentionSchema, { keep_last: 3, keep_daily: 0 })).toEqual({ ok: true, value: { keep_last: 3, keep_daily: 0 } });
+    const refused = check(retentionSchema, { keep_last: -1, keep_hourly: 2, keep_weekly: 1.5 }, "jobs[0].retention");
+    expect(refused.ok ? [] : refused.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "jobs[0].retention.keep_hourly: unknown key for retention (allowed: keep_last, keep_daily, keep_weekly, keep_monthly, max_age_days)",
+      "jobs[0].retention.keep_last: must be a whole number of 0 or more, got -1",
+      "jobs[0].retention.keep_weekly: must be a whole number of 0 or more, got 1.5",
+    ]);
   });
 });

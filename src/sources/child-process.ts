@@ -6,6 +6,7 @@ import { finished, pipeline } from "node:stream/promises";
 import { redact } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
 import { oneLine } from "../shared/one-line.js";
+import type { TranslatableParam } from "../shared/translatable.js";
 
 /** A failed tool's stderr in a message: its last characters, where tools put the error. */
 const STDERR_TAIL_CHARS = 500;
@@ -22,8 +23,18 @@ export interface ChildContext {
   kind: SourceKind;
   /** Values that must never appear in an error message (passwords). */
   secrets: string[];
-  /** Turns a failed tool's stderr into a readable one-line reason, when it recognises it. */
-  explain?: (stderrTail: string) => string | undefined;
+  /**
+   * Turns a failed tool's stderr into a readable one-line reason, when it recognises it: English
+   * text, or `{ message, key, params }` to say it in the reader's language too.
+   */
+  explain?: (stderrTail: string) => string | Explained | undefined;
+}
+
+/** A recognised tool failure: the English line (logs, CLI) and the same as a locale key with params. */
+export interface Explained {
+  message: string;
+  key: string;
+  params: Record<string, TranslatableParam>;
 }
 
 /** A dump/restore/query child that failed: a SourceError that also carries the raw facts. */
@@ -36,7 +47,7 @@ export class SourceProcessError extends SourceError {
     readonly exitSignal: NodeJS.Signals | null,
     /** Last ~2 KB of the tool's stderr, secrets redacted. */
     readonly stderrTail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; key?: string; params?: Record<string, TranslatableParam> },
   ) {
     super(message, kind, options);
   }
@@ -140,19 +151,26 @@ class Supervised {
   /** The error this child's outcome amounts to, or undefined for a clean exit. */
   failure(status: ExitStatus): SourceProcessError | undefined {
     const tail = this.stderrTail();
-    const make = (msg: string, code: number | null, sig: NodeJS.Signals | null, cause?: unknown) =>
-      new SourceProcessError(redact(msg, this.ctx.secrets), this.ctx.kind, this.tool, code, sig, tail, { cause });
-    const withTail = (msg: string) => (tail.trim() ? `${msg}: ${oneLine(tail, STDERR_TAIL_CHARS)}` : msg);
+    // `said`: the same failure as a locale key; the tool's own output goes in verbatim as `detail`.
+    const make = (msg: string, code: number | null, sig: NodeJS.Signals | null, cause?: unknown, said?: Omit<Explained, "message">) =>
+      new SourceProcessError(redact(msg, this.ctx.secrets), this.ctx.kind, this.tool, code, sig, tail, { cause, ...(said ? { key: said.key, params: redactParams(said.params, this.ctx.secrets) } : {}) });
+    const detail = oneLine(tail, STDERR_TAIL_CHARS);
+    const withTail = (msg: string) => (tail.trim() ? `${msg}: ${detail}` : msg);
     if (status.error) {
       const code = (status.error as NodeJS.ErrnoException).code;
       const why = code === "ENOENT" ? "it is not installed or not on PATH" : status.error.message;
-      return make(`cannot run ${this.tool}: ${why}`, null, null, status.error);
+      const said: Omit<Explained, "message"> =
+        code === "ENOENT" ? { key: "source-error-tool-missing", params: { tool: this.tool } } : { key: "source-error-tool-start", params: { tool: this.tool, detail: status.error.message } };
+      return make(`cannot run ${this.tool}: ${why}`, null, null, status.error, said);
     }
     if (this.stopReason) return make(`${this.tool} was stopped: ${this.stopReason}`, status.code, status.signal);
-    if (status.signal) return make(withTail(`${this.tool} was killed by ${status.signal}`), null, status.signal);
+    if (status.signal) {
+      return make(withTail(`${this.tool} was killed by ${status.signal}`), null, status.signal, undefined, tail.trim() ? { key: "source-error-tool-killed", params: { tool: this.tool, signal: status.signal, detail } } : { key: "source-error-tool-killed-silent", params: { tool: this.tool, signal: status.signal } });
+    }
     if (status.code !== 0) {
       const explained = tail.trim() ? this.ctx.explain?.(tail) : undefined;
-      return make(explained ?? withTail(`${this.tool} exited with code ${status.code}`), status.code, null);
+      if (typeof explained === "object") return make(explained.message, status.code, null, undefined, explained);
+      return make(explained ?? withTail(`${this.tool} exited with code ${status.code}`), status.code, null, undefined, explained ? undefined : tail.trim() ? { key: "source-error-tool-exit", params: { tool: this.tool, code: status.code ?? "?", detail } } : { key: "source-error-tool-exit-silent", params: { tool: this.tool, code: status.code ?? "?" } });
     }
     return undefined;
   }
@@ -403,4 +421,13 @@ export async function runCapture(cmd: ChildCommand, ctx: ChildContext, signal?: 
   const failure = sup.failure(status);
   if (failure) throw failure;
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Params with every secret removed from their text (nested translatables included). */
+function redactParams(params: Record<string, TranslatableParam>, secrets: string[]): Record<string, TranslatableParam> {
+  const out: Record<string, TranslatableParam> = {};
+  for (const [name, value] of Object.entries(params)) {
+    out[name] = typeof value === "string" ? redact(value, secrets) : typeof value === "number" ? value : { key: value.key, ...(value.params ? { params: redactParams(value.params, secrets) } : {}) };
+  }
+  return out;
 }

@@ -87,8 +87,8 @@ async function prepareEmptyDirectory(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     return;
   }
-  if (!st.isDirectory()) throw new SourceError(`restore target ${dir} exists and is not a directory`, "directory");
+  if (!st.isDirectory()) throw new SourceError(`restore target ${dir} exists and is not a directory`, "directory", { key: "restore-error-target-not-folder", params: { path: dir } });
   if ((await readdir(dir)).length > 0) {
-    throw new SourceError(`restore target ${dir} is not empty: restore into a new or empty directory`, "directory");
+    throw new SourceError(`restore target ${dir} is not empty: restore into a new or empty directory`, "directory", { key: "restore-error-target-not-empty", params: { path: dir } });
   }
 }

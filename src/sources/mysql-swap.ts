@@ -70,15 +70,20 @@ function listed(objects: string[]): string {
 export async function checkMysqlTarget(exec: MysqlExec, database: string, into: RestoreInto, where: string, signal?: AbortSignal): Promise<RestoreTargetState> {
   if (into.mode === "new") {
     if (!database || [...database].length > MAX_NAME_CHARS || /[/\\.]|\s$/.test(database)) {
-      throw new SourceError(`"${database}" is not a usable database name`, "mysql");
+      throw new SourceError(`"${database}" is not a usable database name`, "mysql", { key: "restore-error-db-name", params: { database } });
     }
-    if (isScratchName(database)) throw new SourceError(`"${database}" is a name reserved for restores' scratch databases`, "mysql");
+    if (isScratchName(database)) throw new SourceError(`"${database}" is a name reserved for restores' scratch databases`, "mysql", { key: "restore-error-db-reserved", params: { database } });
     if (await databaseExists(exec, database, signal)) {
-      throw new SourceError(`database "${database}" already exists on ${where}; choose another name for the new database`, "mysql");
+      throw new SourceError(`database "${database}" already exists on ${where}; choose another name for the new database`, "mysql", {
+        key: "restore-error-db-exists",
+        params: { database, server: where },
+      });
     }
     return { empty: true };
   }
-  if (!(await databaseExists(exec, database, signal))) throw new SourceError(`MySQL/MariaDB at ${where}: database "${database}" does not exist`, "mysql");
+  if (!(await databaseExists(exec, database, signal))) {
+    throw new SourceError(`MySQL/MariaDB at ${where}: database "${database}" does not exist`, "mysql", { key: "restore-error-db-missing", params: { database, server: where } });
+  }
   const objects = await unswappableObjects(exec, database, signal);
   if (objects.length > 0) {
     throw new SourceError(

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { beforeReading, findExecutable, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
+import { beforeReading, findExecutable, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext, type Explained } from "./child-process.js";
 import {
   SourceError,
   type DbConnection,
@@ -113,25 +113,42 @@ export function describeMysqlVersion(version: string): string {
 
 /** Turns the client's stderr (`ERROR 1045 (28000): …`, `Got error: 2002: …`) into one readable line. */
 export function explainMysqlError(stderr: string, c: Pick<DbConnection, "host" | "port">): string | undefined {
+  return explainMysqlFailure(stderr, c)?.message;
+}
+
+/** `explainMysqlError` with the locale key and params that say it in the reader's language. */
+export function explainMysqlFailure(stderr: string, c: Pick<DbConnection, "host" | "port">): Explained | undefined {
   const where = `${c.host}:${c.port}`;
+  const cannot = (how: string, reason: string): Explained => ({ message: `cannot connect to ${where}: ${how}`, key: "source-error-connect", params: { server: where, reason: { key: reason } } });
   const cantConnect = /Can't connect to (?:server|MySQL server) on [^(]*\((\d+)\)/i.exec(stderr);
   if (cantConnect) {
     const errno = cantConnect[1];
     // 111 ECONNREFUSED; MariaDB's client reports 115 (EINPROGRESS) for a refused non-blocking connect.
-    const why = errno === "110" ? "connection timed out" : errno === "113" ? "no route to host" : "connection refused";
-    return `cannot connect to ${where}: ${why}`;
+    if (errno === "110") return cannot("connection timed out", "source-reason-timeout");
+    if (errno === "113") return cannot("no route to host", "source-reason-no-route");
+    return cannot("connection refused", "source-reason-refused");
   }
-  if (/Unknown (?:server|MySQL server) host/i.test(stderr)) return `cannot connect to ${where}: unknown host name`;
+  if (/Unknown (?:server|MySQL server) host/i.test(stderr)) return cannot("unknown host name", "source-reason-unknown-host");
   // Error 1044: the login worked, the user may not use this database (not a wrong password).
   const noDatabase = /Access denied for user '([^']*)'@'[^']*' to database '([^']*)'/i.exec(stderr);
-  if (noDatabase) return `MySQL/MariaDB at ${where}: user "${noDatabase[1]}" has no access to database "${noDatabase[2]}"`;
+  if (noDatabase) {
+    return {
+      message: `MySQL/MariaDB at ${where}: user "${noDatabase[1]}" has no access to database "${noDatabase[2]}"`,
+      key: "source-error-mysql-no-access",
+      params: { server: where, user: noDatabase[1]!, database: noDatabase[2]! },
+    };
+  }
   const denied = /Access denied for user '([^']*)'@'[^']*'(?: \(using password: (YES|NO)\))?/i.exec(stderr);
   if (denied) {
     const hint = denied[2] === "NO" ? "a password is required" : "wrong user name or password";
-    return `MySQL/MariaDB at ${where}: access denied for user "${denied[1]}" (${hint})`;
+    return {
+      message: `MySQL/MariaDB at ${where}: access denied for user "${denied[1]}" (${hint})`,
+      key: "source-error-mysql-denied",
+      params: { server: where, user: denied[1]!, hint: denied[2] === "NO" ? "no-password" : "wrong" },
+    };
   }
   const unknownDb = /Unknown database '([^']*)'/i.exec(stderr);
-  if (unknownDb) return `MySQL/MariaDB at ${where}: database "${unknownDb[1]}" does not exist`;
+  if (unknownDb) return { message: `MySQL/MariaDB at ${where}: database "${unknownDb[1]}" does not exist`, key: "restore-error-db-missing", params: { database: unknownDb[1]!, server: where } };
   return undefined;
 }
 
@@ -148,7 +165,7 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
   }
 
   function context(c: DbConnection): ChildContext {
-    return { kind: "mysql", secrets: [c.password], explain: (stderr) => explainMysqlError(stderr, c) };
+    return { kind: "mysql", secrets: [c.password], explain: (stderr) => explainMysqlFailure(stderr, c) };
   }
 
   async function tools(): Promise<MysqlTools> {

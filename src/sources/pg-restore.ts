@@ -55,11 +55,17 @@ const USER_OBJECTS = `SELECT
 export async function checkPgTarget(env: PgRestoreEnv, c: DbConnection, adminConn: DbConnection, into: RestoreInto, signal?: AbortSignal): Promise<RestoreTargetState> {
   if (into.mode === "new") {
     if (!c.database || Buffer.byteLength(c.database) > MAX_DATABASE_NAME_BYTES) {
-      throw new SourceError(`"${c.database}" is not a usable database name (1 to ${MAX_DATABASE_NAME_BYTES} bytes)`, "postgres");
+      throw new SourceError(`"${c.database}" is not a usable database name (1 to ${MAX_DATABASE_NAME_BYTES} bytes)`, "postgres", {
+        key: "restore-error-db-name",
+        params: { database: c.database },
+      });
     }
-    if (isScratchName(c.database)) throw new SourceError(`"${c.database}" is a name reserved for restores' scratch databases`, "postgres");
+    if (isScratchName(c.database)) throw new SourceError(`"${c.database}" is a name reserved for restores' scratch databases`, "postgres", { key: "restore-error-db-reserved", params: { database: c.database } });
     if (await databaseExists(env, adminConn, c.database, signal)) {
-      throw new SourceError(`database "${c.database}" already exists on ${c.host}:${c.port}; choose another name for the new database`, "postgres");
+      throw new SourceError(`database "${c.database}" already exists on ${c.host}:${c.port}; choose another name for the new database`, "postgres", {
+        key: "restore-error-db-exists",
+        params: { database: c.database, server: `${c.host}:${c.port}` },
+      });
     }
     return { empty: true };
   }

@@ -1,12 +1,13 @@
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "../logger.js";
+import type { TranslatableParam } from "../shared/translatable.js";
 
-export type SourceKind = "postgres" | "mysql" | "sqlite" | "volume" | "directory";
-export const SOURCE_KINDS: readonly SourceKind[] = ["postgres", "mysql", "sqlite", "volume", "directory"];
+export type SourceKind = "postgres" | "mysql" | "sqlite" | "volume" | "directory" | "redis";
+export const SOURCE_KINDS: readonly SourceKind[] = ["postgres", "mysql", "sqlite", "volume", "directory", "redis"];
 
-/** pg: `sql` (plain) or `custom` (pg_dump -Fc); mysql and sqlite: `sql`; volume and directory: `tar`. */
-export type DumpFormat = "sql" | "custom" | "tar";
+/** pg: `sql` (plain) or `custom` (pg_dump -Fc); mysql and sqlite: `sql`; volume and directory: `tar`; redis: `rdb`. */
+export type DumpFormat = "sql" | "custom" | "tar" | "rdb";
 
 export interface DbConnection {
   host: string;
@@ -22,17 +23,28 @@ export type SourceConfig =
   | ({ kind: "mysql" } & DbConnection)
   | { kind: "sqlite"; path: string }
   | { kind: "volume"; volume: string }
-  | { kind: "directory"; path: string };
+  | { kind: "directory"; path: string }
+  /** A whole Redis server; `user` is an ACL user (absent = the default user); `password` resolved, "" = none. */
+  | { kind: "redis"; host: string; port: number; user?: string; password: string };
 
-/** Thrown for every failure a user must read: message is one readable line, secrets already removed. */
+/**
+ * Thrown for every failure a user must read: message is one readable line (English, for logs and
+ * the CLI), secrets already removed; `key` and `params`, when given, say it in the reader's language.
+ */
 export class SourceError extends Error {
   override name = "SourceError";
+  readonly key?: string;
+  readonly params?: Record<string, TranslatableParam>;
   constructor(
     message: string,
     readonly kind: SourceKind,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; key?: string; params?: Record<string, TranslatableParam> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.key) {
+      this.key = options.key;
+      this.params = options.params;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { beforeReading, runCapture, spawnDump, type ChildCommand, type ChildContext } from "./child-process.js";
+import { beforeReading, runCapture, spawnDump, type ChildCommand, type ChildContext, type Explained } from "./child-process.js";
 import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
 import { checkPgTarget, createPgScratch, dropPgScratch, loadPgPayload, renamePgScratch, type PgRestoreEnv } from "./pg-restore.js";
 import {
@@ -108,16 +108,24 @@ export function pgVersionCommand(client: PgClient, c: DbConnection): ChildComman
 
 /** Turns libpq's stderr into one readable line for the common connection failures. */
 export function explainPgError(stderr: string, c: Pick<DbConnection, "host" | "port">): string | undefined {
+  return explainPgFailure(stderr, c)?.message;
+}
+
+/** `explainPgError` with the locale key and params that say it in the reader's language. */
+export function explainPgFailure(stderr: string, c: Pick<DbConnection, "host" | "port">): Explained | undefined {
   const where = `${c.host}:${c.port}`;
+  const cannot = (how: string, reason: string): Explained => ({ message: `cannot connect to ${where}: ${how}`, key: "source-error-connect", params: { server: where, reason: { key: reason } } });
   // The server's own word first: libpq lists every address it tried (`localhost` → ::1
   // refused, 127.0.0.1 answered FATAL), and the one that answered is the one that matters.
   const fatal = /FATAL:\s+(.+)/.exec(stderr);
-  if (fatal) return `PostgreSQL at ${where}: ${fatal[1]!.trim()}`;
-  if (/fe_sendauth: no password supplied/.test(stderr)) return `PostgreSQL at ${where} asks for a password and none is configured`;
-  if (/Connection refused/i.test(stderr)) return `cannot connect to ${where}: connection refused`;
-  if (/could not translate host name/i.test(stderr)) return `cannot connect to ${where}: unknown host name`;
-  if (/timeout expired/i.test(stderr)) return `cannot connect to ${where}: connection timed out`;
-  if (/No route to host/i.test(stderr)) return `cannot connect to ${where}: no route to host`;
+  if (fatal) return { message: `PostgreSQL at ${where}: ${fatal[1]!.trim()}`, key: "source-error-server-said", params: { server: where, detail: fatal[1]!.trim() } };
+  if (/fe_sendauth: no password supplied/.test(stderr)) {
+    return { message: `PostgreSQL at ${where} asks for a password and none is configured`, key: "source-error-no-password", params: { server: where } };
+  }
+  if (/Connection refused/i.test(stderr)) return cannot("connection refused", "source-reason-refused");
+  if (/could not translate host name/i.test(stderr)) return cannot("unknown host name", "source-reason-unknown-host");
+  if (/timeout expired/i.test(stderr)) return cannot("connection timed out", "source-reason-timeout");
+  if (/No route to host/i.test(stderr)) return cannot("no route to host", "source-reason-no-route");
   return undefined;
 }
 
@@ -136,7 +144,7 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
   }
 
   function context(c: DbConnection): ChildContext {
-    return { kind: "postgres", secrets: [c.password], explain: (stderr) => explainPgError(stderr, c) };
+    return { kind: "postgres", secrets: [c.password], explain: (stderr) => explainPgFailure(stderr, c) };
   }
 
   /** Connects with the newest psql and reads the server's version; fails on bad credentials. */

@@ -70,5 +70,26 @@ jobs:
       const second = await b.cli(["config", "export", ...flags]);
       expect(second.stdout).toBe(first.stdout);
     }
-  });
+    // seven CLI processes: on a busy two-core machine each takes seconds
+  }, 300_000);
+});
+
+describe("config import refusals", () => {
+  it("names every problem with its path, in the CLI's language", async () => {
+    const ws = createWorkspace();
+    try {
+      const bad = ws.writeFile("bad.yaml", "sources:\n  - { name: db, kind: postgres, host: 127.0.0.1, port: 99999, database: app, user: postgres }\njobs:\n  - { name: j, source: ghost, destinations: [nas], schedule: \"61 * * * *\" }\n");
+      const en = await ws.cli(["config", "import", bad], { LANG: "C.UTF-8" });
+      expect(en.code).toBe(1);
+      expect(en.stderr).toContain("  sources[0].port: must be a whole number between 1 and 65535, got 99999\n");
+      expect(en.stderr).toContain('  jobs[0].source: no source named "ghost"\n');
+      const ru = await ws.cli(["config", "import", bad], { LANG: "ru_RU.UTF-8" });
+      expect(ru.code).toBe(1);
+      expect(ru.stderr).toContain("  sources[0].port: должно быть целым числом от 1 до 65535, получено 99999\n");
+      expect(ru.stderr).toContain("  jobs[0].source: нет источника с именем «ghost»\n");
+      expect(ru.stderr).toContain("  jobs[0].destinations[0]: нет получателя с именем «nas»\n");
+    } finally {
+      ws.remove();
+    }
+  }, 120_000);
 });

@@ -146,7 +146,7 @@ jobs:
       expect(row.status).toBe("failed");
       expect(row.errorKey).toBe("run-failed-upload");
       expect(row.errorParams).toEqual({
-        reason: { key: "dest-error-chat-not-found", params: { name: "channel", chat: String(CHANNEL), action: `send ${result.fileName}.001`, detail: "Bad Request: chat not found" } },
+        reason: { key: "dest-error-chat-not-found", params: { name: "channel", chat: String(CHANNEL), action: { key: "dest-action-send", params: { file: `${result.fileName}.001` } }, detail: "Bad Request: chat not found" } },
       });
       expect(row.error).toMatch(/^upload failed: Telegram chat -1005151515151 was not found\./);
       // the key and params say exactly what the English text says, and say it in Russian too
@@ -160,9 +160,11 @@ jobs:
       const result = await run("huge");
       const row = app.runs.get(result.runId)!;
       expect(row.errorKey).toBe("run-failed-prepare");
-      expect(row.errorParams).toEqual({ reason: { key: "run-part-size-too-large", params: { size: "60.0 MiB", limit: "50.0 MiB", destination: "channel" } } });
+      expect(row.errorParams).toEqual({
+        reason: { key: "run-part-size-too-large", params: { size: { key: "fmt-size-mib", params: { n: 60 } }, limit: { key: "fmt-size-mib", params: { n: 50 } }, destination: "channel" } },
+      });
       expect(render("en", { key: row.errorKey!, params: row.errorParams! })).toBe(row.error);
-      expect(render("ru", { key: row.errorKey!, params: row.errorParams! })).toContain("больше 50.0 MiB, которые принимает получатель «channel»");
+      expect(render("ru", { key: row.errorKey!, params: row.errorParams! })).toContain("больше 50,0 МиБ, которые принимает получатель «channel»");
       expect(sends()).toBe(before);
     }, 60_000);
 

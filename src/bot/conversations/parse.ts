@@ -1,20 +1,14 @@
 import type { Message } from "grammy/types";
 import type { Retention } from "../../domain.js";
-import {
-  checkAgeRecipient,
-  checkPort,
-  checkThreadId,
-  Issues,
-  NAME_PATTERN,
-  parseChatId,
-  parseRetention,
-  RETENTION_KEYS,
-} from "../../services/validation.js";
+import { retentionSchema } from "../../domain/job.schema.js";
+import { ageRecipientSchema } from "../../services/job.schema.js";
+import { RETENTION_KEYS } from "../../services/validation.js";
+import { chatIdSchema, check, NAME_PATTERN, portSchema, threadIdSchema } from "../../shared/schema.js";
 
 /**
- * Pure readers for what users type in the dialogs. The decisions are the shared validators'
- * (src/services/validation.ts); these only turn chat text into the values they check and
- * name the locale key that explains a refusal.
+ * Pure readers for what users type in the dialogs. The decisions are the configuration schemas'
+ * (the very ones YAML import and the services apply); these only turn chat text into the values
+ * they check and name the locale key that explains a refusal.
  */
 
 export type Read<T> = { ok: T } | { error: string; params?: Record<string, string | number> };
@@ -22,14 +16,14 @@ export type Read<T> = { ok: T } | { error: string; params?: Record<string, strin
 export function readPort(text: string): Read<number> {
   const trimmed = text.trim();
   const n = /^\d{1,6}$/.test(trimmed) ? Number(trimmed) : NaN;
-  if (checkPort(Number.isNaN(n) ? trimmed : n)) return { error: "conv-err-port" };
+  if (!check(portSchema, Number.isNaN(n) ? trimmed : n).ok) return { error: "conv-err-port" };
   return { ok: n };
 }
 
 export function readThreadId(text: string): Read<number> {
   const trimmed = text.trim();
   const n = /^\d{1,15}$/.test(trimmed) ? Number(trimmed) : NaN;
-  if (checkThreadId(Number.isNaN(n) ? trimmed : n)) return { error: "conv-err-thread" };
+  if (!check(threadIdSchema, Number.isNaN(n) ? trimmed : n).ok) return { error: "conv-err-thread" };
   return { ok: n };
 }
 
@@ -47,8 +41,8 @@ export function readChat(message: Message): Read<{ chatId: string; title?: strin
   let text = (message.text ?? "").trim();
   const link = /^(?:https?:\/\/)?t(?:elegram)?\.me\/([A-Za-z][A-Za-z0-9_]{3,})\/?$/.exec(text);
   if (link) text = `@${link[1]}`;
-  const parsed = parseChatId(text);
-  if ("error" in parsed) return { error: "conv-err-chat" };
+  const parsed = check(chatIdSchema, text);
+  if (!parsed.ok) return { error: "conv-err-chat" };
   return { ok: { chatId: parsed.value } };
 }
 
@@ -63,8 +57,7 @@ export function readRecipients(text: string): Read<string[]> {
   if (keys.length === 0) return { error: "conv-err-recipients-empty" };
   const out: string[] = [];
   for (const key of keys) {
-    const err = checkAgeRecipient(key);
-    if (err) {
+    if (!check(ageRecipientSchema, key).ok) {
       if (key.startsWith("AGE-SECRET-KEY-")) return { error: "conv-err-recipient-secret" };
       return { error: "conv-err-recipient", params: { value: key.length > 80 ? `${key.slice(0, 77)}…` : key } };
     }
@@ -85,10 +78,9 @@ export function readRetention(text: string): Read<Retention> {
     if (!m || !(RETENTION_KEYS as readonly string[]).includes(m[1]!)) return { error: "conv-err-retention" };
     input[m[1]!] = Number(m[2]);
   }
-  const issues = new Issues();
-  const retention = parseRetention(input, issues);
-  if (!issues.ok) return { error: "conv-err-retention" };
-  return { ok: retention };
+  const parsed = check(retentionSchema, input);
+  if (!parsed.ok) return { error: "conv-err-retention" };
+  return { ok: parsed.value };
 }
 
 /** A valid entity name made from free text ("My App DB" → "my-app-db"), or undefined. */

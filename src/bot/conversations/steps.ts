@@ -1,7 +1,8 @@
 import { resolveSecret } from "../../crypto/secret-ref.js";
 import { redact } from "../../crypto/redact.js";
-import { DestinationError } from "../../destinations/port.js";
-import { formatIssue, type Issue } from "../../services/errors.js";
+import { renderTranslatable, translatableOf } from "../../shared/translatable.js";
+import type { Issue } from "../../services/errors.js";
+import { issueText } from "../helpers.js";
 import { checkBotToken, checkName, checkSecret } from "../../services/validation.js";
 import { MAX_ANSWER_LENGTH, type Choice, type Dialog } from "./dialog.js";
 import { readChat, readThreadId, type Read } from "./parse.js";
@@ -65,9 +66,10 @@ export function resolveForTest(d: Dialog, value: string): Promise<string> {
 /** An error's message fit for the chat: secrets removed, translated when the error carries a locale key. */
 export function reasonOf(d: Dialog, err: unknown, secrets: Array<string | null | undefined>): string {
   let text = err instanceof Error ? err.message : String(err);
-  if (err instanceof DestinationError && err.key) {
+  const said = translatableOf(err);
+  if (said) {
     try {
-      text = d.t(err.key, err.params);
+      text = renderTranslatable((_locale, key, params) => d.t(key, params), "", said);
     } catch {
       // a key whose params are missing: the destination's own (English) message still explains it
     }
@@ -75,9 +77,9 @@ export function reasonOf(d: Dialog, err: unknown, secrets: Array<string | null |
   return redact(text, secrets);
 }
 
-/** Every issue of a refused save, one per line. */
-export function issuesText(issues: Issue[]): string {
-  return issues.map((i) => `• ${formatIssue(i)}`).join("\n");
+/** Every issue of a refused save, one per line, in the admin's language. */
+export function issuesText(d: Dialog, issues: Issue[]): string {
+  return issues.map((i) => `• ${issueText((key, params) => d.t(key, params), i)}`).join("\n");
 }
 
 /**
