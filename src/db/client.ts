@@ -48,10 +48,12 @@ function applyMigrations(sqlite: Database.Database): void {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR });
   const apply = sqlite.transaction(() => {
     sqlite.exec(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
-    const last = sqlite.prepare(`SELECT created_at FROM "__drizzle_migrations" ORDER BY created_at DESC LIMIT 1`).get() as { created_at: number } | undefined;
+    // Applied = recorded by its journal time, not "older than the newest applied": migrations
+    // written side by side may land in the journal out of time order, and none may be skipped.
+    const applied = new Set((sqlite.prepare(`SELECT created_at FROM "__drizzle_migrations"`).all() as Array<{ created_at: number }>).map((r) => Number(r.created_at)));
     const insert = sqlite.prepare(`INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)`);
     for (const m of migrations) {
-      if (last && Number(last.created_at) >= m.folderMillis) continue;
+      if (applied.has(m.folderMillis)) continue;
       for (const stmt of m.sql) if (stmt.trim()) sqlite.exec(stmt);
       insert.run(m.hash, m.folderMillis);
     }

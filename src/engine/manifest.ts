@@ -1,3 +1,4 @@
+import type { RunInventory } from "../db/schema.js";
 import type { Compression, Encryption } from "../domain.js";
 import type { DumpFormat, SourceKind } from "../sources/port.js";
 import { VERSION } from "../version.js";
@@ -29,6 +30,10 @@ export interface Manifest {
   payload: { name: string; size: number; sha256: string };
   parts: ManifestPart[];
   restore: string;
+  /** 2 since per-table row counts / file counts were added; absent in older manifests (1). */
+  manifest_version?: number;
+  /** What the dump held, counted at dump time (absent when the format cannot be counted in passing). */
+  inventory?: RunInventory;
 }
 
 /** The one-line manual restore recipe: only standard tools, no tele-backup. */
@@ -54,6 +59,8 @@ export function restoreRecipe(opts: {
       break;
     case "sqlite":
       return `${steps.join(" | ")} > ${raw}`;
+    case "redis":
+      return `${steps.join(" | ")} > dump.rdb`;
     case "volume":
     case "directory":
       steps.push("tar -x -p -C TARGET_DIR");

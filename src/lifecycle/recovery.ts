@@ -31,6 +31,8 @@ export interface RecoveryDeps {
   finalizeMessage?: (chatId: number, messageId: number, key: string, params: Record<string, string | number>) => Promise<void>;
   /** Whether an owner token's process still runs; tests inject it. Default src/shared/process-owner.ts. */
   isAlive?: (owner: string | null) => boolean;
+  /** Marks drills of dead processes interrupted and drops their scratch databases (src/application/drill.ts); returns the names dropped. */
+  recoverDrills?: () => Promise<string[]>;
 }
 
 export interface RecoveredRun {
@@ -62,6 +64,8 @@ export interface RecoveryReport {
   removedHelpers: string[];
   /** Temporary folders and files removed (spool folders of dead runs and restores, restore outputs). */
   removedSpool: string[];
+  /** Scratch databases of interrupted restore drills, dropped. */
+  droppedDrillDatabases?: string[];
 }
 
 /** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files` ("—" when none). */
@@ -141,13 +145,19 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
   // 3. Docker: containers stopped by runs that are over (or whose process is gone), helpers of dead processes.
   if (deps.docker) await recoverContainers(deps, deps.docker, alive, report);
 
-  // 4. Spool folders of dead runs and restores.
+  // 4. Spool folders of dead runs and restores; scratch databases of dead drills.
   await sweepSpool(deps, alive, report);
+  if (deps.recoverDrills) {
+    report.droppedDrillDatabases = await deps.recoverDrills().catch((err: unknown) => {
+      log.warn({ err: String(err) }, "could not recover interrupted drills");
+      return [];
+    });
+  }
 
   // 5. Progress messages, then one alert.
   for (const m of messages) await deps.finalizeMessage?.(m.chatId, m.messageId, m.key, m.params);
 
-  const repaired = report.restartedContainers.length + report.stillStopped.length + report.removedHelpers.length + report.removedSpool.length;
+  const repaired = report.restartedContainers.length + report.stillStopped.length + report.removedHelpers.length + report.removedSpool.length + (report.droppedDrillDatabases?.length ?? 0);
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
     const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "—");
     await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {

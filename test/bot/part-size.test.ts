@@ -139,7 +139,7 @@ jobs:
     expect(channelText).not.toContain("✅");
 
     const status = await h.say("/status");
-    expect(status.text).toMatch(/⚠️ legacy\nLast: ⚠️ stored, NOT verified, /);
+    expect(status.text).toMatch(/⚠️ legacy\n(?:(?:✅|⚠️|❌)+\n)?Last: ⚠️ stored, NOT verified, /);
     expect(status.text).toContain(`⚠️ Run #${result.runId} was not read back in full: this tool cannot promise to restore it.`);
     expect(status.text).not.toMatch(/all backing up on time/);
 

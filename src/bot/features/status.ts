@@ -1,26 +1,41 @@
-import { Composer } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
 import type { RunRow } from "../../db/schema.js";
 import { CLOCK_SKEW_CONFIRM_PATTERN, clockSkewConfirmData } from "../../notify/port.js";
+import type { HistoryEntry } from "../../repos/history.repo.js";
 import type { JobView } from "../../services/jobs.service.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { clip, formatTime } from "../format.js";
-import { answer, num, replyBlocks } from "../helpers.js";
+import { answer, num, replyBlocks, show } from "../helpers.js";
 import { localeOf } from "../locale.js";
 import { jobListKeyboard } from "../keyboards/jobs.js";
-import { isUnverifiedSuccess, jobTimezone, nextRunText, runIcon, runStatusText } from "../views.js";
+import { isUnverifiedSuccess, jobTimezone, runIcon, runStatusText } from "../views.js";
 
 /** How far back to look for a job's last good backup. */
 const HISTORY_SCAN = 200;
+/** Results in a job's history strip. */
+export const STRIP_LENGTH = 14;
 /** A job is overdue when its last success is older than this many schedule intervals (plus a grace period). */
 const INTERVALS_BEFORE_WARNING = 2;
 const GRACE_MS = 15 * 60_000;
 
 /**
- * /status: every job on one screen, its last run (by sequence: the highest run id, whatever the
- * clock said when it ran) and next run, and a warning when it needs attention: no recent good
- * backup (a success read back in full), a last run that was not read back, or pruning paused by
- * a clock error (with the button that confirms the clock is right).
+ * What /status says of a job, one state each, worst first. The headline counts these same
+ * states, so it can never disagree with the list below it.
+ */
+export const JOB_STATES = ["failed", "lost", "unverified", "stale", "skew", "disabled", "ok"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const STATE_ICON: Record<JobState, string> = { failed: "❌", lost: "🧩", unverified: "⚠️", stale: "⏰", skew: "🕰", disabled: "⏸", ok: "✅" };
+
+const DIGEST_OPEN = "digest:open";
+const DIGEST_TOGGLE = /^digest:t:(\d+)$/;
+
+/**
+ * /status: every job on one screen — its state, a strip of its last results (runs and drills),
+ * the last run, the next one, the last proven restore and when its stored copies were last
+ * re-checked — under a headline counting the same states. Warnings: no recent good backup (a
+ * success read back in full), a last run that failed or was not read back, copies the watchdog
+ * found lost, pruning paused by a clock error (with the button that confirms the clock is right).
  */
 export function statusFeature(deps: BotDeps): Composer<BotContext> {
   const c = new Composer<BotContext>();
@@ -30,41 +45,49 @@ export function statusFeature(deps: BotDeps): Composer<BotContext> {
     const locale = await localeOf(ctx);
     const live = new Map((deps.jobStatus?.() ?? []).map((s) => [s.id, s]));
     const now = deps.clock?.now() ?? new Date();
-    let warnings = 0;
+    const copies = deps.partChecks?.byJob() ?? new Map();
+    const counts = new Map<JobState, number>();
     const keyboard = jobListKeyboard(jobs, 0);
     const paused: JobView[] = [];
     const blocks = jobs.map((job) => {
       const runs = deps.runs.listByJob(job.id, HISTORY_SCAN);
       const tz = jobTimezone(deps, job);
+      const when = (d: Date) => formatTime(d, locale, tz);
       const lines: string[] = [];
       const last = runs[0];
       const stale = job.enabled ? overdue(deps, job, runs, now) : null;
       const unverified = last !== undefined && isUnverifiedSuccess(last);
       const skews = deps.skewGuard?.pending(job.id) ?? [];
-      const attention = stale !== null || unverified || skews.length > 0;
-      const icon = !job.enabled ? "⏸" : attention ? "⚠️" : last ? runIcon(last) : "🆕";
-      lines.push(ctx.t("status-job-head", { icon, job: job.name }));
-      const state = live.get(job.id)?.state;
-      if (state === "running" || state === "queued") lines.push(ctx.t(`status-${state}`));
-      lines.push(
-        last
-          ? ctx.t("status-last", { icon: runIcon(last), status: runStatusText(ctx.t, last), when: formatTime(last.startedAt, locale, tz) })
-          : ctx.t("status-last-never"),
-      );
-      if (last?.error && last.status !== "success") lines.push(ctx.t("run-error-line", { error: clip(last.error, 200) }));
+      const copiesState = copies.get(job.id);
+      const state = jobState({ enabled: job.enabled, last, stale: stale !== null, lostCopies: copiesState?.lost ?? 0, skews: skews.length });
+      counts.set(state, (counts.get(state) ?? 0) + 1);
+      lines.push(ctx.t("status-job-head", { icon: STATE_ICON[state], job: job.name }));
+      const history = deps.history?.recent(job.id, STRIP_LENGTH) ?? [];
+      if (history.length > 0) lines.push(history.map(stripIcon).join(""));
+      const running = live.get(job.id)?.state;
+      if (running === "running" || running === "queued") lines.push(ctx.t(`status-${running}`));
+      const next = nextText(ctx, deps, job, (d) => when(d));
+      lines.push(last ? ctx.t("status-last-next", { icon: runIcon(last), status: runStatusText(ctx.t, last), when: when(last.startedAt), next }) : ctx.t("status-never-next", { next }));
+      if (last?.error && last.status !== "success") lines.push(ctx.t("run-error-line", { error: clip(last.error, 100) }));
       if (unverified) lines.push(ctx.t("status-warn-unverified", { run: String(last.id) }));
-      lines.push(ctx.t("status-next", { next: nextRunText(ctx.t, deps, job, locale) }));
-      if (stale) lines.push(stale.since ? ctx.t("status-warn-stale", { since: formatTime(stale.since, locale, tz) }) : ctx.t("status-warn-never"));
+      if (stale) lines.push(stale.since ? ctx.t("status-warn-stale", { since: when(stale.since) }) : ctx.t("status-warn-never"));
       if (skews.length > 0) {
         lines.push(ctx.t("status-warn-clock-skew", { runs: skews.map((s) => `#${s.runId}`).join(", ") }));
         paused.push(job);
       }
-      if (attention && job.enabled) warnings++;
+      const proven = deps.history?.lastProvenRestore(job.id) ?? null;
+      const checked = copiesState?.lastCheckedAt ?? null;
+      const day = (d: Date) => shortDay(d, locale, tz, now);
+      lines.push(ctx.t("status-proof", { proven: proven ? day(proven) : ctx.t("status-proof-never"), checked: checked ? day(checked) : ctx.t("status-proof-never") }));
+      if (copiesState && copiesState.lost > 0) {
+        lines.push(ctx.t("status-lost", { count: copiesState.lost, runs: copiesState.lostRuns.slice(0, 5).map((id: number) => `#${id}`).join(", ") }));
+      }
       return lines.join("\n");
     });
     for (const job of paused) keyboard.row().text(ctx.t("status-btn-clock-ok", { job: job.name }), clockSkewConfirmData(job.id));
-    const head = warnings > 0 ? ctx.t("status-title-warn", { count: jobs.length, warnings }) : ctx.t("status-title-ok", { count: jobs.length });
-    await replyBlocks(ctx, head, blocks, keyboard);
+    if (deps.digest) keyboard.row().text(ctx.t("digest-btn-settings"), DIGEST_OPEN);
+    const head = headline(ctx, jobs.length, counts);
+    await replyBlocks(ctx, head, [...blocks, ctx.t("status-legend")], keyboard);
   });
 
   // "The clock is right": from the clock-skew alert or from /status.
@@ -76,7 +99,71 @@ export function statusFeature(deps: BotDeps): Composer<BotContext> {
     const text = confirmed > 0 ? ctx.t("clock-skew-confirmed", { job: job.name }) : ctx.t("clock-skew-nothing", { job: job.name });
     await ctx.reply(text);
   });
+
+  // The weekly digest, opt-in per destination chat: one toggle per Telegram destination.
+  c.callbackQuery(DIGEST_OPEN, async (ctx) => {
+    await answer(ctx);
+    await showDigestSettings(ctx, deps);
+  });
+  c.callbackQuery(DIGEST_TOGGLE, async (ctx) => {
+    if (!deps.digest) return void (await answer(ctx, ctx.t("error-not-found")));
+    const id = num(ctx.match);
+    if (!deps.digest.destinations().some((d) => d.id === id)) return void (await answer(ctx, ctx.t("error-not-found")));
+    const on = deps.digest.toggle(id);
+    await answer(ctx, on ? ctx.t("digest-toggled-on") : ctx.t("digest-toggled-off"));
+    await showDigestSettings(ctx, deps);
+  });
   return c;
+}
+
+async function showDigestSettings(ctx: BotContext, deps: BotDeps): Promise<void> {
+  const list = deps.digest?.destinations() ?? [];
+  const kb = new InlineKeyboard();
+  for (const d of list) kb.text(ctx.t(d.on ? "digest-btn-on" : "digest-btn-off", { name: d.name }), `digest:t:${d.id}`).row();
+  await show(ctx, list.length > 0 ? ctx.t("digest-settings") : ctx.t("digest-settings-empty"), kb);
+}
+
+/** "6 Dec" (the year only when it is not this year's). */
+function shortDay(at: Date, locale: string, timeZone: string, now: Date): string {
+  const year = at.getUTCFullYear() !== now.getUTCFullYear() ? { year: "numeric" as const } : {};
+  return new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-GB", { timeZone, day: "numeric", month: "short", ...year }).format(at);
+}
+
+/** The next run in the short form, or why there is none. */
+function nextText(ctx: BotContext, deps: BotDeps, job: JobView, when: (d: Date) => string): string {
+  if (!job.enabled) return ctx.t("job-next-disabled");
+  try {
+    const next = deps.nextRuns(job, 1)[0];
+    return next ? when(next) : ctx.t("job-next-none");
+  } catch (err) {
+    return ctx.t("job-next-invalid", { reason: clip((err as Error).message, 100) });
+  }
+}
+
+/** The one state a job is in, worst first (see JOB_STATES). */
+export function jobState(s: { enabled: boolean; last: Pick<RunRow, "status" | "verifiedAt"> | undefined; stale: boolean; lostCopies: number; skews: number }): JobState {
+  if (!s.enabled) return "disabled";
+  if (s.last && s.last.status !== "success" && s.last.status !== "running") return "failed";
+  if (s.lostCopies > 0) return "lost";
+  if (s.last && isUnverifiedSuccess(s.last)) return "unverified";
+  if (s.stale) return "stale";
+  if (s.skews > 0) return "skew";
+  return "ok";
+}
+
+/** "📊 5 jobs, all backing up on time." or "📊 5 jobs · 3 need attention: ❌ 1 failed · ⏸ 1 disabled · …". */
+function headline(ctx: BotContext, total: number, counts: Map<JobState, number>): string {
+  const ok = counts.get("ok") ?? 0;
+  if (ok === total) return ctx.t("status-headline-ok", { count: total });
+  const parts = JOB_STATES.filter((s) => s !== "ok" && (counts.get(s) ?? 0) > 0).map((s) => ctx.t(`status-count-${s}`, { icon: STATE_ICON[s], count: counts.get(s)! }));
+  return ctx.t("status-headline-attention", { count: total, attention: total - ok, ok, states: parts.join(" · ") });
+}
+
+/** One result in the strip: ✅ ⚠️ ❌ ⏹ for runs (⚠️ also for a success with anomalies), 🧪 / 🧨 for a drill that passed / failed. */
+export function stripIcon(e: HistoryEntry): string {
+  if (e.kind === "drill") return e.drill.status === "passed" ? "🧪" : "🧨";
+  if (e.run.status === "success" && e.run.anomalies?.length) return "⚠️";
+  return runIcon(e.run);
 }
 
 /**

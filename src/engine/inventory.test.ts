@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { inventoryCounter } from "./inventory.js";
+
+/** Feeds `text` through the counter in chunks of `size` bytes (so lines and tuples are cut anywhere). */
+async function count(kind: "postgres" | "mysql", text: string, size: number) {
+  const counter = inventoryCounter(kind, "sql")!;
+  const bytes = Buffer.from(text);
+  async function* chunks() {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+  const out: Buffer[] = [];
+  for await (const c of counter.stage(chunks())) out.push(Buffer.from(c));
+  expect(Buffer.concat(out).equals(bytes)).toBe(true);
+  return counter.result();
+}
+
+describe("inventory counted as the dump streams by", () => {
+  const pgDump = [
+    "SET x = 1;",
+    "CREATE TABLE public.a (id integer);",
+    "COPY public.a (id, note) FROM stdin;",
+    "1\tone",
+    "2\t\\\\.not an end",
+    "3\tline\\nwith escaped newline",
+    "\\.",
+    "",
+    'COPY billing."Mixed Case" (id) FROM stdin;',
+    "\\.",
+    "COPY public.b  FROM stdin;",
+    "x",
+    "\\.",
+    "",
+  ].join("\n");
+
+  it.each([1, 3, 7, 4096])("PostgreSQL COPY blocks, in chunks of %i bytes", async (size) => {
+    expect(await count("postgres", pgDump, size)).toEqual({ kind: "rows", tables: { "public.a": 3, 'billing."Mixed Case"': 0, "public.b": 1 } });
+  });
+
+  const myDump = [
+    "CREATE TABLE `t` (",
+    "  `id` int",
+    ");",
+    "CREATE TABLE `empty``one` (`id` int);",
+    "INSERT INTO `t` VALUES",
+    "(1,'a (b), (c)'),",
+    "(2,'it\\'s \\\\'),",
+    '(3,"x);(y"),',
+    "(4,NULL);",
+    "INSERT INTO `t` VALUES (5,'z'),(6,0x28);",
+    "/*!40000 ALTER TABLE `t` ENABLE KEYS */;",
+    "",
+  ].join("\n");
+
+  it.each([1, 5, 4096])("MySQL/MariaDB INSERT tuples (one line or one tuple a line), in chunks of %i bytes", async (size) => {
+    expect(await count("mysql", myDump, size)).toEqual({ kind: "rows", tables: { t: 6, "empty`one": 0 } });
+  });
+
+  it("formats that cannot be read in passing have no counter", () => {
+    expect(inventoryCounter("postgres", "custom")).toBeNull();
+    expect(inventoryCounter("sqlite", "sql")).toBeNull();
+  });
+});
