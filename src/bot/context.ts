@@ -30,7 +30,12 @@ export type Prompt =
  * Where a restore goes: replace a source's content (by id), a new database on a database
  * source's server (`database` is its name), or back into the chat as a file.
  */
-export type RestoreChoice = { kind: "source"; sourceId: number } | { kind: "new-database"; sourceId: number; database: string } | { kind: "file" };
+export type RestoreChoice =
+  | { kind: "source"; sourceId: number }
+  | { kind: "new-database"; sourceId: number; database: string }
+  /** SQLite: a new file (`path`) beside the source's file. */
+  | { kind: "new-file"; sourceId: number; path: string }
+  | { kind: "file" };
 
 export function initialSession(): SessionData {
   return {};

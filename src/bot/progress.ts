@@ -5,6 +5,7 @@ import type { RestoreProgress } from "../engine/restore.js";
 import type { Logger } from "../logger.js";
 import { createSystemClock, type Clock } from "../scheduler/clock.js";
 import { formatBytes } from "../shared/format.js";
+import { renderTranslatable } from "../shared/translatable.js";
 import { clip, formatDuration } from "./format.js";
 
 export const DEFAULT_PROGRESS_INTERVAL_MS = 3000;
@@ -32,7 +33,8 @@ export class LiveMessage {
     readonly chatId: number,
     readonly messageId: number,
     initialText: string,
-    private readonly options: { intervalMs?: number; log: Logger; clock?: Clock },
+    /** `keyboard`: kept under the message on every progress edit (e.g. ⏹ Stop); `finish` sets its own. */
+    private readonly options: { intervalMs?: number; log: Logger; clock?: Clock; keyboard?: InlineKeyboard },
   ) {
     this.shown = initialText;
     this.clock = options.clock ?? createSystemClock();
@@ -63,7 +65,7 @@ export class LiveMessage {
       this.timer = null;
       const next = this.pending;
       this.pending = null;
-      if (next !== null && !this.finished) this.inFlight = this.inFlight.then(async () => void (await this.edit(next)));
+      if (next !== null && !this.finished) this.inFlight = this.inFlight.then(async () => void (await this.edit(next, this.options.keyboard)));
     });
   }
 
@@ -101,16 +103,34 @@ export class LiveMessage {
   }
 }
 
-/** The progress line of a backup run. */
+/** The first line of a run that waits in the queue: the jobs it waits behind. */
+export function backupQueuedText(t: TranslateFunction, job: string, behind: readonly string[]): string {
+  return t("progress-queued", { job, behind: behind.join(", ") });
+}
+
+/**
+ * The progress line of a backup run: "part i of ~n" (`~` while the count is an estimate from
+ * the previous run), the bytes every destination really stored, and a pause Telegram imposed.
+ */
 export function backupProgressText(t: TranslateFunction, job: string, p: Progress | null): string {
   if (!p) return t("progress-starting", { job });
+  const line = backupPhaseText(t, job, p);
+  return p.waitMs !== undefined ? `${line}\n${t("progress-waiting", { seconds: Math.max(1, Math.round(p.waitMs / 1000)) })}` : line;
+}
+
+function backupPhaseText(t: TranslateFunction, job: string, p: Progress): string {
   const raw = formatBytes(p.rawBytes);
   const payload = formatBytes(p.payloadBytes);
   switch (p.phase) {
     case "dumping":
       return t("progress-dumping", { job, raw, payload });
-    case "uploading":
-      return t("progress-uploading", { job, part: String(p.currentPart ?? p.partsUploaded + 1), done: p.partsUploaded, raw, payload });
+    case "uploading": {
+      const part = String(p.currentPart ?? p.partsUploaded + 1);
+      const sent = formatBytes(p.sentBytes ?? 0);
+      if (!p.partsExpected) return t("progress-uploading-first", { job, part, sent, raw });
+      const total = p.partsExact ? String(p.partsExpected) : `~${p.partsExpected}`;
+      return t("progress-uploading", { job, part, total, sent, raw });
+    }
     case "manifest":
       return t("progress-manifest", { job, parts: p.partsUploaded, payload });
     case "verifying":
@@ -134,7 +154,10 @@ export function backupResultText(t: TranslateFunction, r: RunResult): string {
       verified: r.verified ? "yes" : "no",
     });
   }
-  return t(r.status === "failed" ? "progress-failed" : "progress-interrupted", { ...common, reason: clip(r.error ?? "?", 1000) });
+  if (r.status === "cancelled") return t("progress-cancelled", { ...common, parts: r.parts });
+  // The stored reason (key + params) in the reader's language; the English text only for a run recorded without one.
+  const reason = r.errorKey ? renderTranslatable((_locale, key, params) => t(key, params), "", { key: r.errorKey, params: r.errorParams }) : (r.error ?? "?");
+  return t(r.status === "failed" ? "progress-failed" : "progress-interrupted", { ...common, reason: clip(reason, 1000) });
 }
 
 export function restoreProgressText(t: TranslateFunction, target: string, run: string, p: RestoreProgress | null): string {

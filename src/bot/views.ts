@@ -11,7 +11,7 @@ export function jobTimezone(deps: Pick<BotDeps, "defaultTimezone">, job: Pick<Jo
   return job.timezone ?? deps.defaultTimezone;
 }
 
-export const STATUS_ICON: Record<RunRow["status"], string> = { success: "✅", failed: "❌", interrupted: "⚠️", running: "⏳" };
+export const STATUS_ICON: Record<RunRow["status"], string> = { success: "✅", failed: "❌", interrupted: "⚠️", running: "⏳", cancelled: "⏹" };
 
 /** A success that was not read back in full: stored, but not proven restorable by this tool. */
 export function isUnverifiedSuccess(run: Pick<RunRow, "status" | "verifiedAt">): boolean {

@@ -38,7 +38,7 @@ export function cliMessages(locale: string): CliText {
  * part read back; "unverified" — stored, but not every part could be read back, so this tool
  * cannot promise to restore it (⚠️, never ✅); "failed" / "interrupted" — no backup.
  */
-export type BackupOutcome = "verified" | "unverified" | "failed" | "interrupted";
+export type BackupOutcome = "verified" | "unverified" | "failed" | "interrupted" | "cancelled";
 
 export function backupOutcome(result: Pick<RunResult, "status" | "verified">): BackupOutcome {
   if (result.status !== "success") return result.status;
@@ -46,4 +46,4 @@ export function backupOutcome(result: Pick<RunResult, "status" | "verified">): B
 }
 
 /** Exit status of `backup`: 0 verified, 2 stored but not verified, 1 failed or interrupted. */
-export const BACKUP_EXIT: Record<BackupOutcome, number> = { verified: 0, unverified: 2, failed: 1, interrupted: 1 };
+export const BACKUP_EXIT: Record<BackupOutcome, number> = { verified: 0, unverified: 2, failed: 1, interrupted: 1, cancelled: 1 };

@@ -6,7 +6,7 @@ import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { JobStatus } from "../scheduler/scheduler.js";
 
-export const RUN_STATUSES: readonly RunRow["status"][] = ["running", "success", "failed", "interrupted"];
+export const RUN_STATUSES: readonly RunRow["status"][] = ["running", "success", "failed", "interrupted", "cancelled"];
 
 /** Per-job figures from the run history, keyed by job name (runs keep it after a job is deleted). */
 export interface JobRunStats {
@@ -166,7 +166,7 @@ export function runStatsFromRepo(runs: Pick<RunsRepo, "listByStatus">): () => Jo
       let e = byJob.get(job);
       if (!e) {
         e = {
-          job, lastSuccessAt: null, lastSuccessDurationMs: null, lastSuccessSize: null, runsByStatus: { running: 0, success: 0, failed: 0, interrupted: 0 },
+          job, lastSuccessAt: null, lastSuccessDurationMs: null, lastSuccessSize: null, runsByStatus: { running: 0, success: 0, failed: 0, interrupted: 0, cancelled: 0 },
           lastBackupVerified: null, unverifiedRuns: 0, lastGoodId: 0, lastSuccessId: 0,
         };
         byJob.set(job, e);

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, max } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { runParts, runs, stoppedContainers, type RunPartRow, type RunRow, type StoppedContainerRow } from "../db/schema.js";
 import { ownerToken } from "../shared/process-owner.js";
@@ -52,6 +52,27 @@ export class RunsRepo {
   /** Every job's runs, newest (highest id) first. */
   list(limit = 50, offset = 0): RunRow[] {
     return this.db.select().from(runs).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
+  }
+
+  /**
+   * Runs whose job was deleted (the row keeps the job's name; `job_id` became null), newest
+   * first; `jobName`: only that job's.
+   */
+  listOrphans(jobName?: string, limit = 50, offset = 0): RunRow[] {
+    const where = jobName === undefined ? isNull(runs.jobId) : and(isNull(runs.jobId), eq(runs.jobName, jobName));
+    return this.db.select().from(runs).where(where).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
+  }
+
+  /** Names of deleted jobs that left runs, each with its newest run's id (newest first). */
+  orphanJobs(): Array<{ jobName: string; lastRunId: number }> {
+    return this.db
+      .select({ jobName: runs.jobName, lastRunId: max(runs.id) })
+      .from(runs)
+      .where(isNull(runs.jobId))
+      .groupBy(runs.jobName)
+      .orderBy(desc(max(runs.id)))
+      .all()
+      .map((r) => ({ jobName: r.jobName, lastRunId: r.lastRunId ?? 0 }));
   }
 
   listByStatus(status: RunRow["status"]): RunRow[] {

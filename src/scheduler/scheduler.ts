@@ -170,6 +170,33 @@ export class Scheduler {
     for (const active of this.running.values()) active.controller.abort(reason);
   }
 
+  /**
+   * Stops one job's run on purpose: a running run is aborted with `reason` (the runner records
+   * it, e.g. as cancelled, and the next queued run starts once it has ended); a queued one is
+   * dropped (its `done` resolves to null). Returns what was stopped, or null when nothing was.
+   */
+  cancel(jobId: number, reason: unknown): "running" | "queued" | null {
+    const active = this.running.get(jobId);
+    if (active) {
+      this.deps.log.info({ job: this.nameOf(jobId), trigger: active.trigger }, "run stopped on request");
+      active.controller.abort(reason);
+      return "running";
+    }
+    const at = this.queue.findIndex((q) => q.jobId === jobId);
+    if (at < 0) return null;
+    const [item] = this.queue.splice(at, 1);
+    this.deps.log.info({ job: this.nameOf(jobId), trigger: item!.trigger }, "queued run dropped on request");
+    item!.resolve(null);
+    return "queued";
+  }
+
+  /** While a job waits in the queue: the names of the jobs running now and of those queued before it (else null). */
+  waitingBehind(jobId: number): string[] | null {
+    const at = this.queue.findIndex((q) => q.jobId === jobId);
+    if (at < 0) return null;
+    return [...this.running.keys(), ...this.queue.slice(0, at).map((q) => q.jobId)].map((id) => this.nameOf(id));
+  }
+
   /** Resolves once no job is running. */
   whenIdle(): Promise<void> {
     if (this.running.size === 0) return Promise.resolve();

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createLogger } from "../logger.js";
-import { SourceError, type SourceDeps } from "./port.js";
+import { SourceError, type RestoreInto, type SourceDeps } from "./port.js";
 import { createSqliteDriver } from "./sqlite.js";
 
 const deps: SourceDeps = {
@@ -165,11 +165,43 @@ describe("sqlite source", () => {
     await expect(driver.dump({ kind: "sqlite", path: text }, { format: "sql", signal: signal() })).rejects.toBeInstanceOf(SourceError);
   });
 
-  test("restore refuses an existing file and leaves it untouched", async () => {
+  test("restore into a new path refuses an existing file and leaves it untouched", async () => {
     const target = path.join(work, "existing.sqlite");
     await writeFile(target, "precious");
-    await expect(restoreFromBytes(Buffer.from("whatever"), target)).rejects.toThrow(`restore target ${target} already exists: restore into a new file path`);
+    await expect(restoreFromBytes(Buffer.from("whatever"), target, { mode: "new", from: target })).rejects.toThrow(`restore target ${target} already exists: restore into a new file path`);
+    await expect(driver.checkRestoreTarget!({ kind: "sqlite", path: target }, { mode: "new", from: target })).rejects.toThrow("already exists");
     expect(await readFile(target, "utf8")).toBe("precious");
+  });
+
+  test("restore with replace puts the backup in place of an existing database (its WAL folded in first), and a bad payload leaves the old one", async () => {
+    const source = path.join(work, "src.sqlite");
+    const s = new Database(source);
+    s.exec("create table t (v text); insert into t values ('from the backup')");
+    s.close();
+    await backupToFile(source, path.join(work, "payload.bin"));
+    const snapshot = await readFile(path.join(work, "payload.bin"));
+
+    const target = path.join(work, "live.sqlite");
+    const live = new Database(target);
+    live.pragma("journal_mode = WAL");
+    live.exec("create table old (v text); insert into old values ('old content')");
+    // Left open: its last commit sits in the WAL, not in the main file.
+    await expect(driver.checkRestoreTarget!({ kind: "sqlite", path: target }, { mode: "replace" })).resolves.toEqual({ empty: false });
+    await expect(restoreFromBytes(Buffer.alloc(8192, 7), target, { mode: "replace" })).rejects.toThrow("the payload is not a SQLite database");
+    expect(live.prepare("select v from old").pluck().get()).toBe("old content");
+    live.close();
+
+    const before = new Database(target);
+    before.pragma("journal_mode = WAL");
+    before.exec("insert into old values ('only in the WAL')");
+    await restoreFromBytes(snapshot, target, { mode: "replace" });
+    before.close();
+    const after = new Database(target, { readonly: true });
+    expect(after.prepare("select v from t").pluck().all()).toEqual(["from the backup"]);
+    expect(after.prepare("select count(*) from sqlite_master where name = 'old'").pluck().get()).toBe(0);
+    expect(after.pragma("integrity_check", { simple: true })).toBe("ok");
+    after.close();
+    expect((await readdir(work)).filter((f) => f.includes(".restore-"))).toEqual([]);
   });
 
   test("restore of a payload that is not a database fails and leaves no file behind", async () => {
@@ -210,8 +242,8 @@ describe("sqlite source", () => {
   });
 });
 
-async function restoreFromBytes(bytes: Buffer, target: string): Promise<void> {
-  await driver.restore({ kind: "sqlite", path: target }, Readable.from([bytes]), { format: "sql", signal: signal() });
+async function restoreFromBytes(bytes: Buffer, target: string, into?: RestoreInto): Promise<void> {
+  await driver.restore({ kind: "sqlite", path: target }, Readable.from([bytes]), { format: "sql", signal: signal(), ...(into ? { into } : {}) });
 }
 
 /** Another process that commits batches of 10 rows (plus a counter bump) as fast as it can. */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { link, lstat, mkdir, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { link, lstat, mkdir, mkdtemp, open, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -15,7 +15,12 @@ const ALL_PAGES = 0x7fffffff;
 /**
  * A SQLite database file. The payload is a consistent snapshot *database file* made with the
  * online backup API (never a copy of the live file), so `sqlite3 restored.sqlite` just works.
- * Restores create a new file and refuse an existing one.
+ * A restore writes the whole payload to a hidden file beside the target and checks it
+ * (`integrity_check`) before the target changes: a new path gets it by `link` (refused if a
+ * file appeared meanwhile); `into: replace` over an existing database renames it over the old
+ * file in one step, after folding the old file's WAL into it (so no stale WAL is replayed
+ * onto the new file). A kill at any moment leaves the old file or the new one, never a mix.
+ * `into: new` refuses an existing path.
  */
 export function createSqliteDriver(deps: SourceDeps): SourceDriver {
   return {
@@ -60,13 +65,21 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       return { stream, done, serverVersion };
     },
 
-    async restore(config, input: Readable, { format, signal }) {
+    async checkRestoreTarget(config, into) {
+      const file = databasePath(config);
+      const exists = await lstat(file).then(() => true, () => false);
+      if (exists && into.mode === "new") throw new SourceError(`restore target ${file} already exists: restore into a new file path`, "sqlite", { key: "restore-error-target-file-exists", params: { path: file } });
+      return { empty: !exists };
+    },
+
+    async restore(config, input: Readable, { format, signal, into }) {
       // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
       try {
         const file = databasePath(config);
         assertFormat(format);
-        if (await lstat(file).then(() => true, () => false)) {
-          throw new SourceError(`restore target ${file} already exists: restore into a new file path`, "sqlite");
+        const exists = await lstat(file).then(() => true, () => false);
+        if (exists && into?.mode === "new") {
+          throw new SourceError(`restore target ${file} already exists: restore into a new file path`, "sqlite", { key: "restore-error-target-file-exists", params: { path: file } });
         }
         const dir = path.dirname(file);
         await mkdir(dir, { recursive: true });
@@ -75,7 +88,11 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           await pipeline(input, createWriteStream(temp, { flags: "wx", mode: 0o644 }), { signal });
           await fsync(temp);
           checkIntegrity(temp);
-          await link(temp, file); // unlike rename, never replaces a file that appeared meanwhile
+          if (exists) {
+            await replaceDatabase(temp, file);
+          } else {
+            await link(temp, file); // unlike rename, never replaces a file that appeared meanwhile
+          }
           await fsync(dir);
         } catch (err) {
           const why = (err as { code?: string }).code === "EEXIST" ? "the file appeared while restoring" : oneLine(err);
@@ -147,6 +164,28 @@ function checkIntegrity(file: string): void {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Puts the checked `temp` in place of the database `file`. The old file's write-ahead log is
+ * checkpointed and truncated first: a WAL left beside the new file would be replayed onto it.
+ * A WAL that cannot be emptied (another connection holds a read transaction) refuses the
+ * replacement; the old database is then untouched.
+ */
+async function replaceDatabase(temp: string, file: string): Promise<void> {
+  const wal = `${file}-wal`;
+  if (await lstat(wal).then((s) => s.size > 0, () => false)) {
+    const db = new Database(file, { fileMustExist: true });
+    try {
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    } finally {
+      db.close();
+    }
+    if (await lstat(wal).then((s) => s.size > 0, () => false)) throw new Error("the database's write-ahead log could not be emptied (is it in use?); nothing was replaced");
+  }
+  await rename(temp, file);
+  // The old file's (empty) WAL and shared-memory index do not belong to the new file.
+  for (const leftover of [wal, `${file}-shm`]) await rm(leftover, { force: true });
 }
 
 async function fsync(file: string): Promise<void> {

@@ -19,6 +19,8 @@ export const jobsCb = {
   toggleDest: (id: number, destId: number) => cb("job", "tt", id, destId),
   del: (id: number) => cb("job", "d", id),
   delConfirm: (id: number) => cb("job", "D", id),
+  /** ⏹ Stop the job's running (or queued) run. */
+  stop: (id: number) => cb("job", "x", id),
 };
 
 export const jobsPattern = {
@@ -33,6 +35,7 @@ export const jobsPattern = {
   toggleDest: /^job:tt:(\d+):(\d+)$/,
   del: /^job:d:(\d+)$/,
   delConfirm: /^job:D:(\d+)$/,
+  stop: /^job:x:(\d+)$/,
 };
 
 /** One button per job (`open` says what pressing it does), paginated (`turn` builds the page buttons). */

@@ -4,8 +4,9 @@ import { formatBytes } from "../../../shared/format.js";
 import type { BotContext } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
 import { answer, errorText, num, show } from "../../helpers.js";
-import { jobCardKeyboard, jobListKeyboard, jobsPattern } from "../../keyboards/jobs.js";
+import { jobCardKeyboard, jobListKeyboard, jobsCb, jobsPattern } from "../../keyboards/jobs.js";
 import { localeOf } from "../../locale.js";
+import { drillCb } from "./drill.js";
 import { encryptionText, jobTimezone, lastRunText, nextRunText } from "../../views.js";
 
 /** /jobs and the job card: the list, a card per job, enable/disable. */
@@ -55,7 +56,15 @@ async function showCard(ctx: BotContext, deps: BotDeps, id: number): Promise<voi
   if (!job) return show(ctx, ctx.t("error-not-found"));
   const locale = await localeOf(ctx);
   const source = deps.sources.findRow(job.sourceId);
-  const text = ctx.t("job-card", {
+  const extras: string[] = [];
+  const hookCount = (list?: readonly unknown[]) => list?.length ?? 0;
+  if (hookCount(job.hooks.before) + hookCount(job.hooks.after) + hookCount(job.hooks.on_failure) > 0) {
+    extras.push(ctx.t("job-card-hooks", { before: hookCount(job.hooks.before), after: hookCount(job.hooks.after), onFailure: hookCount(job.hooks.on_failure) }));
+  }
+  if (job.ping || job.webhook) {
+    extras.push(ctx.t("job-card-monitoring", { ping: job.ping ? ctx.t("job-card-set") : "—", webhook: job.webhook ? ctx.t("job-card-set") : "—" }));
+  }
+  const card = ctx.t("job-card", {
     job: job.name,
     state: job.enabled ? ctx.t("job-state-enabled") : ctx.t("job-state-disabled"),
     source: job.source,
@@ -70,5 +79,16 @@ async function showCard(ctx: BotContext, deps: BotDeps, id: number): Promise<voi
     encryption: encryptionText(ctx.t, job),
     partSize: formatBytes(job.part_size),
   });
-  await show(ctx, text, jobCardKeyboard(ctx.t, job));
+  // Restore drills (issue 14): the drill schedule and the last proven restore.
+  const drillSchedule = deps.jobs.findRow(job.id)?.drill?.schedule;
+  extras.push(drillSchedule ? ctx.t("drill-card-line", { schedule: drillSchedule }) : ctx.t("drill-card-off"));
+  const proven = deps.drills?.lastProven(job.id);
+  extras.push(proven ? ctx.t("drill-last-proven", { date: proven.toISOString().slice(0, 16).replace("T", " ") + " UTC" }) : ctx.t("drill-never-proven"));
+  const text = [card, ...extras].join("\n");
+  const kb = jobCardKeyboard(ctx.t, job);
+  if (deps.drills) kb.row().text(ctx.t("drill-button"), drillCb(job.id));
+  // A run in progress (or waiting) can be stopped from the card too.
+  const state = deps.jobStatus?.().find((s) => s.id === job.id)?.state;
+  if (deps.stopRun && (state === "running" || state === "queued")) kb.row().text(ctx.t("btn-stop"), jobsCb.stop(job.id));
+  await show(ctx, text, kb);
 }

@@ -5,6 +5,7 @@ import type { BackgroundTasks } from "../../tasks.js";
 import { jobCardFeature } from "./card.js";
 import { jobDeleteFeature } from "./delete.js";
 import { jobDestinationsFeature } from "./destinations.js";
+import { jobDrillFeature } from "./drill.js";
 import { runNowFeature } from "./run-now.js";
 import { jobScheduleFeature } from "./schedule.js";
 
@@ -19,5 +20,6 @@ export function jobsFeature(deps: BotDeps, tasks: BackgroundTasks): Composer<Bot
     jobScheduleFeature(deps),
     jobDestinationsFeature(deps),
     jobDeleteFeature(deps),
+    jobDrillFeature(deps, tasks),
   );
 }

@@ -1,10 +1,11 @@
-import { Composer } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
+import type { Progress } from "../../../engine/backup-runner.js";
 import type { BotContext } from "../../context.js";
 import { JobBusyError, type BotDeps } from "../../deps.js";
 import { clip } from "../../format.js";
 import { answer, commandArg, num, show } from "../../helpers.js";
 import { backToJobKeyboard, jobListKeyboard, jobsCb, jobsPattern } from "../../keyboards/jobs.js";
-import { backupProgressText, backupResultText, LiveMessage } from "../../progress.js";
+import { backupProgressText, backupQueuedText, backupResultText, LiveMessage } from "../../progress.js";
 import type { BackgroundTasks } from "../../tasks.js";
 import { findJob } from "./card.js";
 
@@ -25,6 +26,16 @@ export function runNowFeature(deps: BotDeps, tasks: BackgroundTasks): Composer<B
     await startRun(ctx, deps, tasks, row.id, row.name);
   });
 
+  // ⏹ Stop, under a progress message or on the card: the run ends `cancelled`, its parts removed.
+  c.callbackQuery(jobsPattern.stop, async (ctx) => {
+    const jobId = num(ctx.match);
+    // Recorded with the run (callback queries always have a sender).
+    const from = ctx.callbackQuery.from;
+    const by = `${from.first_name}${from.username ? ` (@${from.username})` : ""}, id ${from.id}`;
+    const stopped = deps.stopRun?.(jobId, by) ?? null;
+    await answer(ctx, stopToast(ctx, stopped));
+  });
+
   c.callbackQuery(jobsPattern.runList, async (ctx) => {
     await answer(ctx);
     await show(ctx, ctx.t("runnow-pick"), jobListKeyboard(deps.jobs.list(), num(ctx.match), jobsCb.run, jobsCb.runList));
@@ -40,32 +51,56 @@ export function runNowFeature(deps: BotDeps, tasks: BackgroundTasks): Composer<B
   return c;
 }
 
+function stopToast(ctx: BotContext, stopped: "running" | "queued" | null): string {
+  return ctx.t(stopped === "running" ? "stop-toast-running" : stopped === "queued" ? "stop-toast-queued" : "stop-toast-none");
+}
+
 /**
  * Posts a progress message and runs the job in the background (the chat stays usable);
- * the message is edited as the run advances and ends with the result.
+ * the message is edited as the run advances and ends with the result. A run that has to wait
+ * says whom it waits behind; while it runs or waits, the message carries ⏹ Stop.
  */
 async function startRun(ctx: BotContext, deps: BotDeps, tasks: BackgroundTasks, jobId: number, jobName: string): Promise<void> {
   const t = ctx.t;
-  const first = backupProgressText(t, jobName, null);
-  const msg = await ctx.reply(first);
-  const live = new LiveMessage(ctx.api, msg.chat.id, msg.message_id, first, { intervalMs: deps.progressIntervalMs, log: deps.log });
+  let live: LiveMessage | undefined;
+  let latest: Progress | null = null;
+  let recorded = false;
+  let behind: string[] | null = null;
+  const record = (p: Progress, chatId: number, messageId: number) => {
+    // Recorded with the run, so start-up recovery can finalize the message after a crash.
+    if (!recorded) deps.runs.setProgressMessage(p.runId, chatId, messageId);
+    recorded = true;
+  };
+  // runJob queues the run before it returns (onQueued is called by then); progress may come before the message exists.
+  const done = deps.runJob(jobId, "manual", (p) => {
+    latest = p;
+    if (!live) return;
+    record(p, live.chatId, live.messageId);
+    live.update(backupProgressText(t, jobName, p));
+  }, (names) => (behind = names));
+  done.catch(() => {}); // awaited below, in the background task
+  const stop = deps.stopRun ? new InlineKeyboard().text(t("btn-stop"), jobsCb.stop(jobId)) : undefined;
+  const first = behind ? backupQueuedText(t, jobName, behind) : backupProgressText(t, jobName, latest);
+  const msg = await ctx.reply(first, stop ? { reply_markup: stop } : {});
+  const message = new LiveMessage(ctx.api, msg.chat.id, msg.message_id, first, { intervalMs: deps.progressIntervalMs, log: deps.log, keyboard: stop });
+  live = message;
+  const seen = latest as Progress | null;
+  if (seen) {
+    record(seen, msg.chat.id, msg.message_id);
+    message.update(backupProgressText(t, jobName, seen));
+  }
   tasks.start(`run ${jobName}`, async () => {
     try {
-      let recorded = false;
-      const result = await deps.runJob(jobId, "manual", (p) => {
-        // Recorded with the run, so start-up recovery can finalize the message after a crash.
-        if (!recorded) deps.runs.setProgressMessage(p.runId, msg.chat.id, msg.message_id);
-        recorded = true;
-        live.update(backupProgressText(t, jobName, p));
-      });
-      await live.finish(backupResultText(t, result), backToJobKeyboard(t, jobId));
+      const result = await done;
+      await message.finish(backupResultText(t, result), backToJobKeyboard(t, jobId));
     } catch (err) {
       if (err instanceof JobBusyError) {
-        await live.finish(err.state === "stopped" ? t("runnow-stopping", { job: jobName }) : t("runnow-busy", { job: jobName }));
+        const key = err.state === "stopped" ? "runnow-stopping" : err.state === "cancelled" ? "runnow-cancelled" : "runnow-busy";
+        await message.finish(t(key, { job: jobName }), err.state === "cancelled" ? backToJobKeyboard(t, jobId) : undefined);
         return;
       }
       deps.log.error({ err, job: jobName }, "bot: run now failed");
-      await live.finish(t("progress-error", { job: jobName, reason: clip((err as Error).message ?? String(err), 500) }));
+      await message.finish(t("progress-error", { job: jobName, reason: clip((err as Error).message ?? String(err), 500) }));
     }
   });
 }

@@ -55,10 +55,11 @@ async function saveSchedule(ctx: BotContext, deps: BotDeps, jobId: number, text:
     await ctx.reply(ctx.t("schedule-invalid", { schedule: clip(schedule, 100), reason: clip(reason, 300) }));
     return false;
   };
-  const read = readSchedule(text, tz);
+  const locale = await localeOf(ctx);
+  const read = readSchedule(text, tz, { locale, translate: deps.translate });
   if ("error" in read) return refuse(text.trim(), read.error);
   const schedule = read.ok;
-  const next = previewRuns(deps, schedule, tz, await localeOf(ctx));
+  const next = previewRuns(deps, schedule, tz, locale);
   if ("error" in next) return refuse(schedule, next.error);
   if (next.ok.length === 0) return refuse(schedule, ctx.t("schedule-never"));
   try {

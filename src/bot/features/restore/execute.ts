@@ -5,11 +5,17 @@ import type { RunRow } from "../../../db/schema.js";
 import type { RestoreTarget } from "../../../engine/restore.js";
 import { formatBytes } from "../../../shared/format.js";
 import { ownerTag } from "../../../shared/process-owner.js";
+import { renderError } from "../../../shared/translatable.js";
 import type { BotContext, RestoreChoice } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
 import { clip } from "../../format.js";
 import { LiveMessage, restoreProgressText } from "../../progress.js";
 import type { BackgroundTasks } from "../../tasks.js";
+
+/** Why a restore or verify failed, in the admin's language when the error carries a key (src/engine/restore.ts), cut to `max`. */
+export function failureReason(ctx: BotContext, err: unknown, max: number): string {
+  return clip(renderError((_locale, key, params) => ctx.t(key, params), "", err), max);
+}
 
 /** Starts the restore in the background with a live progress message. */
 export async function execute(
@@ -29,13 +35,17 @@ export async function execute(
     if (choice.kind === "source") {
       const source = await deps.sources.resolve(choice.sourceId);
       sourceTarget = { kind: "source", name: source.name, config: source.config, into: { mode: "replace" } };
+    } else if (choice.kind === "new-file") {
+      const source = await deps.sources.resolve(choice.sourceId);
+      if (source.config.kind !== "sqlite") throw new Error(t("error-not-found"));
+      sourceTarget = { kind: "source", name: path.basename(choice.path), config: { ...source.config, path: choice.path }, into: { mode: "new", from: source.config.path } };
     } else if (choice.kind === "new-database") {
       const source = await deps.sources.resolve(choice.sourceId);
       if (source.config.kind !== "postgres" && source.config.kind !== "mysql") throw new Error(t("error-not-found"));
       sourceTarget = { kind: "source", name: source.name, config: { ...source.config, database: choice.database }, into: { mode: "new", from: source.config.database } };
     }
   } catch (err) {
-    await ctx.reply(t("restore-failed", { run: runLabel, target: targetName, reason: clip((err as Error).message, 500) }));
+    await ctx.reply(t("restore-failed", { run: runLabel, target: targetName, reason: failureReason(ctx, err, 500) }));
     return;
   }
 
@@ -79,7 +89,7 @@ export async function execute(
     } catch (err) {
       deps.log.warn({ err: String(err), runId: run.id }, "bot: restore failed");
       if (record) deps.restores!.finish(record.id, signal.aborted ? "interrupted" : "failed", clip((err as Error).message ?? String(err), 800));
-      await live.finish(t("restore-failed", { run: runLabel, target: targetName, reason: clip((err as Error).message ?? String(err), 800) }));
+      await live.finish(t("restore-failed", { run: runLabel, target: targetName, reason: failureReason(ctx, err, 800) }));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -2,9 +2,8 @@ import { Composer } from "grammy";
 import type { RunRow } from "../../../db/schema.js";
 import type { BotContext, RestoreChoice } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
-import { clip } from "../../format.js";
 import type { BackgroundTasks } from "../../tasks.js";
-import { execute } from "./execute.js";
+import { execute, failureReason } from "./execute.js";
 import { restorableRun } from "./restorable.js";
 
 /**
@@ -46,7 +45,7 @@ export function restoreKeyFeature(deps: BotDeps, tasks: BackgroundTasks): Compos
       const check = await deps.restorer.checkPassphrase(run.id, passphrase).catch((err: unknown) => err as Error);
       if (check instanceof Error) {
         delete ctx.session.prompt;
-        return void (await ctx.reply(ctx.t("restore-failed", { run: String(run.id), target: prompt.targetName, reason: clip(check.message, 500) })));
+        return void (await ctx.reply(ctx.t("restore-failed", { run: String(run.id), target: prompt.targetName, reason: failureReason(ctx, check, 500) })));
       }
       if (check === "wrong") return void (await ctx.reply(ctx.t("restore-passphrase-wrong", { run: String(run.id) })));
       delete ctx.session.prompt;
@@ -68,7 +67,7 @@ export async function proceed(ctx: BotContext, deps: BotDeps, tasks: BackgroundT
     // The passphrase kept with the run opens it unless its reference now points elsewhere; then ask.
     const check = await deps.restorer.checkPassphrase(run.id).catch((err: unknown) => err as Error);
     if (check instanceof Error) {
-      await ctx.reply(ctx.t("restore-failed", { run: String(run.id), target: targetName, reason: clip(check.message, 500) }));
+      await ctx.reply(ctx.t("restore-failed", { run: String(run.id), target: targetName, reason: failureReason(ctx, check, 500) }));
       return;
     }
     if (check === "wrong" || check === "unavailable") {
