@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
+import type { TranslatableParam } from "../shared/translatable.js";
 
-export type DestinationKind = "telegram" | "local";
-export const DESTINATION_KINDS: readonly DestinationKind[] = ["telegram", "local"];
+export type DestinationKind = "telegram" | "local" | "s3";
+export const DESTINATION_KINDS: readonly DestinationKind[] = ["telegram", "local", "s3"];
 
 /** A failure to store, read or delete. `permanent` failures are not retried. */
 export class DestinationError extends Error {
@@ -9,8 +10,8 @@ export class DestinationError extends Error {
   readonly permanent: boolean;
   /** A locale key (`locales/<lang>/errors.ftl`) and its params, so the bot can say it in the user's language. */
   readonly key?: string;
-  readonly params?: Record<string, string | number>;
-  constructor(message: string, options: { permanent: boolean; cause?: unknown; key?: string; params?: Record<string, string | number> }) {
+  readonly params?: Record<string, TranslatableParam>;
+  constructor(message: string, options: { permanent: boolean; cause?: unknown; key?: string; params?: Record<string, TranslatableParam> }) {
     super(message, { cause: options.cause });
     this.permanent = options.permanent;
     this.key = options.key;
@@ -33,7 +34,7 @@ export interface PartInfo {
 
 /** Where a destination put a part: enough to fetch or delete it again. */
 export interface StoredLocation {
-  /** A file path (local) or a chat id (telegram). */
+  /** A file path (local), a chat id (telegram) or an object key (s3). */
   locator: string;
   messageId?: number;
   fileId?: string;
@@ -82,6 +83,12 @@ export interface Destination {
    * given) and returns where each copy is, read back far enough to be fetched on its own.
    */
   mirror?(run: RunLabel, copies: Array<{ name: string; location: StoredLocation }>, signal: AbortSignal): Promise<StoredLocation[]>;
+  /**
+   * Whether the stored message still exists (Telegram: a deleted message's file_id may still
+   * download, so `fetch` alone cannot tell). false: gone; undefined: cannot tell (not this
+   * bot's message). Throws a `DestinationError` when the backend cannot be asked now.
+   */
+  exists?(location: StoredLocation, signal?: AbortSignal): Promise<boolean | undefined>;
   /** A local file path to read a stored part directly, when the destination has one. */
   localPath?(location: StoredLocation): string | undefined;
   /** The largest part it accepts (checked before a run starts); undefined = no limit. */
@@ -92,4 +99,17 @@ export interface Destination {
 
 export type DestinationConfig =
   | { kind: "local"; name: string; path: string }
-  | { kind: "telegram"; name: string; chatId: string; threadId?: number; botToken?: string; mirrorChatId?: string; mirrorThreadId?: number };
+  | { kind: "telegram"; name: string; chatId: string; threadId?: number; botToken?: string; mirrorChatId?: string; mirrorThreadId?: number }
+  | {
+      kind: "s3";
+      name: string;
+      endpoint: string;
+      region: string;
+      bucket: string;
+      prefix?: string;
+      pathStyle: boolean;
+      accessKeyId: string;
+      secretAccessKey: string;
+      storageClass?: string;
+      serverSideEncryption?: string;
+    };

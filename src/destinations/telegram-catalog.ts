@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Api } from "grammy";
 import { lazyRequire } from "../lazy.js";
 import { redact } from "../crypto/redact.js";
+import { download } from "../telegram/proxy.js";
 import { apiSignal, classify, createTelegramApi } from "../telegram/api.js";
 
 /** What the bot can do in a chat to keep its catalog there (src/application/catalog-publisher.ts, adopt). */
@@ -34,12 +35,14 @@ export interface CatalogChatOptions {
   timeoutSeconds?: number;
   /** An API client to reuse (tests, the bot); default a new one for `token`. */
   api?: Api;
+  /** `TELEGRAM_PROXY`: API calls and the catalog's download go through it. */
+  proxy?: string;
 }
 
 export function createTelegramCatalogChat(options: CatalogChatOptions): CatalogChat {
   const { token, chat } = options;
   let api: Api | undefined = options.api;
-  const client = () => (api ??= createTelegramApi(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds }));
+  const client = () => (api ??= createTelegramApi(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds, proxy: options.proxy }));
   const thread = options.threadId ? { message_thread_id: options.threadId } : {};
   const fail = (err: unknown, action: string): never => {
     const c = classify(err);
@@ -95,9 +98,9 @@ export function createTelegramCatalogChat(options: CatalogChatOptions): CatalogC
         if (!file.file_path) throw new Error("Telegram returned no file path");
         // A self-hosted Bot API server in --local mode answers with a path on its own disk.
         if (path.isAbsolute(file.file_path)) return await readFile(file.file_path);
-        const res = await fetch(`${options.apiRoot}/file/bot${token}/${file.file_path}`, { signal });
-        if (!res.ok) throw new Error(`download failed: HTTP ${res.status}`);
-        return Buffer.from(await res.arrayBuffer());
+        const chunks: Buffer[] = [];
+        for await (const c of await download(`${options.apiRoot}/file/bot${token}/${file.file_path}`, { proxy: options.proxy, signal })) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
       } catch (err) {
         return fail(err, "downloading the catalog");
       }

@@ -1,15 +1,17 @@
 import { constants, createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import path from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Api } from "grammy";
 import { lazyRequire } from "../lazy.js";
-import { formatBytes } from "../shared/format.js";
+import { formatBytes, sizeParam } from "../shared/format.js";
 import { redact } from "../crypto/redact.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import { apiSignal, classify, createTelegramApi, limitsFor } from "../telegram/api.js";
+import { download } from "../telegram/proxy.js";
 import { CALLER_RETRIED_METHODS } from "../shared/retry-policy.js";
+import { renderTranslatable, type Translatable, type TranslatableParam } from "../shared/translatable.js";
 import { DestinationError, type Destination, type DestinationConfig, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
 
 /** Telegram refuses to delete messages older than 48 hours; stay clear of the edge. */
@@ -29,6 +31,8 @@ export interface TelegramDestinationDeps {
   /** Abort a request that makes no progress for this long (then it is retried). */
   timeoutSeconds?: number;
   now?: () => number;
+  /** `TELEGRAM_PROXY`: API calls and file downloads go through it. */
+  proxy?: string;
 }
 
 type TelegramConfig = Extract<DestinationConfig, { kind: "telegram" }>;
@@ -41,22 +45,26 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
   const token = config.botToken || deps.defaultToken;
   const limits = limitsFor(deps.selfHosted);
   const t = (key: string, params: Record<string, string | number> = {}) => deps.translate(deps.locale, key, params);
+  /** Sizes in captions speak the channel's language. */
+  const speaker = { locale: deps.locale, translate: deps.translate };
+  /** An error for people (key + params, said in each reader's language) with its English message for logs. */
+  const failure = (key: string, params: Record<string, TranslatableParam>, options: { permanent: boolean; cause?: unknown }) =>
+    new DestinationError(renderTranslatable(deps.translate, "en", { key, params }), { ...options, key, params });
   let api: Api | undefined;
   const client = (): Api => {
-    if (!token) throw new DestinationError(t("dest-error-no-token", { name: config.name }), { permanent: true, key: "dest-error-no-token", params: { name: config.name } });
-    return (api ??= createTelegramApi(token, { apiRoot: deps.apiRoot, timeoutSeconds: deps.timeoutSeconds, callerRetries: CALLER_RETRIED_METHODS }));
+    if (!token) throw failure("dest-error-no-token", { name: config.name }, { permanent: true });
+    return (api ??= createTelegramApi(token, { apiRoot: deps.apiRoot, timeoutSeconds: deps.timeoutSeconds, callerRetries: CALLER_RETRIED_METHODS, proxy: deps.proxy }));
   };
   const chat = config.chatId;
   const thread = config.threadId ? { message_thread_id: config.threadId } : {};
   /** First part's message id per run, so the manifest can reply to it. */
   const firstMessage = new Map<number, number>();
 
-  const fail = (err: unknown, action: string): never => {
+  /** `action` is a `dest-action-*` key: what was being done, said in the reader's language. */
+  const fail = (err: unknown, action: Translatable): never => {
     if (err instanceof DestinationError) throw err;
     const c = classify(err);
-    const key = `dest-error-${c.kind}`;
-    const params = { name: config.name, chat, action, detail: redact(c.detail, [token]) };
-    throw new DestinationError(t(key, params), { permanent: c.permanent, cause: err, key, params });
+    throw failure(`dest-error-${c.kind}`, { name: config.name, chat, action, detail: redact(c.detail, [token]) }, { permanent: c.permanent, cause: err });
   };
 
   return {
@@ -77,29 +85,26 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
           (member.status === "administrator" && member.can_post_messages !== false) ||
           (member.status === "member" && (await api.getChat(chat, sig)).type !== "channel");
         if (member.status === "left" || member.status === "kicked") {
-          const params = { name: config.name, chat, action: "check", detail: member.status };
-          throw new DestinationError(t("dest-error-not-member", params), { permanent: true, key: "dest-error-not-member", params });
+          throw failure("dest-error-not-member", { name: config.name, chat, detail: member.status }, { permanent: true });
         }
         if (!canPost) {
-          const params = { name: config.name, chat, action: "check", detail: member.status };
-          throw new DestinationError(t("dest-error-no-rights", params), { permanent: true, key: "dest-error-no-rights", params });
+          throw failure("dest-error-no-rights", { name: config.name, chat, detail: member.status }, { permanent: true });
         }
         const probe = await api.sendMessage(chat, t("destination-probe"), { ...thread, disable_notification: true }, sig);
         await api.deleteMessage(chat, probe.message_id, sig);
       } catch (err) {
-        fail(err, "check");
+        fail(err, { key: "dest-action-check" });
       }
     },
 
     async putPart(run: RunLabel, part: PartInfo, file: string, signal: AbortSignal): Promise<StoredLocation> {
       if (part.size > limits.upload) {
-        const params = { name: config.name, part: part.name, size: formatBytes(part.size), limit: formatBytes(limits.upload) };
-        throw new DestinationError(t("dest-error-part-too-large", params), { permanent: true, key: "dest-error-part-too-large", params });
+        throw failure("dest-error-part-too-large", { name: config.name, part: part.name, size: sizeParam(part.size), limit: sizeParam(limits.upload) }, { permanent: true });
       }
       const isManifest = part.index === 0;
       const caption = isManifest
-        ? t("manifest-caption", { job: run.jobName, parts: part.total ?? 0, size: formatBytes(part.size), recipe: part.recipe ?? "" })
-        : t("part-caption", { job: run.jobName, index: part.index, last: part.total === part.index ? "yes" : "no", size: formatBytes(part.size), sha: part.sha256.slice(0, 16) });
+        ? t("manifest-caption", { job: run.jobName, parts: part.total ?? 0, size: formatBytes(part.size, speaker), recipe: part.recipe ?? "" })
+        : t("part-caption", { job: run.jobName, index: part.index, last: part.total === part.index ? "yes" : "no", size: formatBytes(part.size, speaker), sha: part.sha256.slice(0, 16) });
       const replyTo = isManifest ? firstMessage.get(run.runId) : undefined;
       const { InputFile } = lazyRequire("grammy") as typeof import("grammy");
       try {
@@ -122,14 +127,13 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
         const fileId = message.document?.file_id;
         return { locator: chat, messageId: message.message_id, ...(fileId ? { fileId } : {}) };
       } catch (err) {
-        return fail(err, `send ${part.name}`);
+        return fail(err, { key: "dest-action-send", params: { file: part.name } });
       }
     },
 
     async fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable> {
       if (!location.fileId) {
-        const params = { name: config.name, chat, action: "download", detail: "no file id recorded" };
-        throw new DestinationError(t("dest-error-other", params), { permanent: true, key: "dest-error-other", params });
+        throw failure("dest-error-no-file-id", { name: config.name, chat }, { permanent: true });
       }
       try {
         const file = await client().getFile(location.fileId, apiSignal(signal));
@@ -138,11 +142,24 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
         // (mounted into this container, see docker-compose.yml).
         if (path.isAbsolute(file.file_path)) return createReadStream(file.file_path);
         const url = `${deps.apiRoot}/file/bot${token}/${file.file_path}`;
-        const res = await fetch(url, { signal });
-        if (!res.ok || !res.body) throw new Error(`download failed: HTTP ${res.status}`);
-        return Readable.fromWeb(res.body as import("node:stream/web").ReadableStream);
+        return await download(url, { proxy: deps.proxy, signal });
       } catch (err) {
-        return fail(err, "download");
+        return fail(err, { key: "dest-action-download" });
+      }
+    },
+
+    // An edit that changes nothing: "not modified" means the message is there, "not found" that it is gone.
+    async exists(location: StoredLocation, signal?: AbortSignal): Promise<boolean | undefined> {
+      if (!location.messageId) return undefined;
+      try {
+        await client().editMessageReplyMarkup(location.locator || chat, location.messageId, {}, apiSignal(signal));
+        return true;
+      } catch (err) {
+        const detail = classify(err).detail;
+        if (/message is not modified/i.test(detail)) return true;
+        if (/message to edit not found/i.test(detail)) return false;
+        if (/message can't be edited/i.test(detail)) return undefined;
+        return fail(err, { key: "dest-action-check" });
       }
     },
 
@@ -182,7 +199,7 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
             const c = classify(err);
             if (/message to delete not found/i.test(c.detail)) continue;
             // Only a refusal is "refused"; a fault that may pass fails the call, to be tried again.
-            if (!c.permanent) fail(err, "delete");
+            if (!c.permanent) fail(err, { key: "dest-action-delete" });
             refused.push(l);
           }
         }
@@ -217,7 +234,7 @@ export function createTelegramDestination(config: TelegramConfig, deps: Telegram
     } catch (err) {
       // No half mirror left behind: the copies made so far go again (as far as Telegram lets them).
       if (!signal.aborted) await deleteIn(mirrorChat, made, [], signal).catch(() => undefined);
-      return fail(err, "mirror");
+      return fail(err, { key: "dest-action-mirror", params: { chat: mirrorChat } });
     }
     return out;
   }

@@ -1,6 +1,7 @@
 import type { Api, Transformer } from "grammy";
 import { botApiRetryOptions, DEFAULT_RETRY_POLICY } from "../shared/retry-policy.js";
 import { lazyRequire } from "../lazy.js";
+import { fetchConfigFor } from "./proxy.js";
 
 const grammy = () => lazyRequire("grammy") as typeof import("grammy");
 
@@ -8,7 +9,6 @@ const grammy = () => lazyRequire("grammy") as typeof import("grammy");
 export const CLOUD_UPLOAD_LIMIT = 50 * 1024 * 1024;
 export const CLOUD_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
 export const SELF_HOSTED_UPLOAD_LIMIT = 2000 * 1024 * 1024;
-const CLOUD_API_ROOT = "https://api.telegram.org";
 
 export interface TelegramLimits {
   upload: number;
@@ -26,6 +26,8 @@ export interface ApiOptions {
   timeoutSeconds?: number;
   /** Methods the caller retries as a whole (uploads, re-reading the part); this client sends them once. */
   callerRetries?: ReadonlySet<string>;
+  /** `TELEGRAM_PROXY`: every request of this client goes through it (src/telegram/proxy.ts). */
+  proxy?: string;
 }
 
 /**
@@ -36,7 +38,8 @@ export interface ApiOptions {
  */
 export function createTelegramApi(token: string, options: ApiOptions): Api {
   const { Api } = grammy();
-  const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300 });
+  const baseFetchConfig = fetchConfigFor(options.proxy);
+  const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds ?? 300, ...(baseFetchConfig ? { baseFetchConfig } : {}) });
   api.config.use(botApiRetry(options.callerRetries));
   return api;
 }

@@ -21,7 +21,9 @@ import {
 
 /** /newdest: kind → chat (+ topic, + own bot, + mirror chat) or folder → name → connection test → save. */
 
-type Field = "chat" | "thread" | "token" | "mirror" | "path" | "name";
+type Field = "chat" | "thread" | "token" | "mirror" | "path" | "name" | S3Field;
+/** The S3 branch's questions (`s3-conv-*`, `conv-field-*` in locales/<lang>/s3.ftl). */
+type S3Field = "endpoint" | "region" | "bucket" | "prefix" | "pathStyle" | "accessKey" | "secretKey";
 
 interface Draft {
   kind: DestinationKind;
@@ -33,12 +35,17 @@ interface Draft {
   mirrorChatId?: string;
   path?: string;
   name?: string;
+  s3?: { endpoint?: string; region?: string; bucket?: string; prefix?: string; pathStyle?: boolean; accessKey?: string; secretKey?: SecretSlot };
 }
 
 const FIELDS: Readonly<Record<DestinationKind, readonly Field[]>> = {
   telegram: ["chat", "thread", "token", "mirror", "name"],
   local: ["path", "name"],
+  s3: ["endpoint", "region", "bucket", "prefix", "pathStyle", "accessKey", "secretKey", "name"],
 };
+
+/** The field holding the kind's one secret (asked again when the vault lost it). */
+const secretField = (kind: DestinationKind): Field => (kind === "s3" ? "secretKey" : "token");
 
 type TestResult = { kind: "ok" } | { kind: "failed"; reason: string } | { kind: "invalid"; issues: Issue[] } | { kind: "lost" };
 type SaveResult = { kind: "saved"; name: string } | { kind: "invalid"; issues: Issue[] } | { kind: "failed"; reason: string } | { kind: "lost" };
@@ -49,20 +56,22 @@ export function newDestinationConversation(env: DialogEnv) {
     const kind = (await d.choose(d.t("conv-dest-kind"), [
       [{ value: "telegram", label: d.t("conv-dest-kind-telegram") }],
       [{ value: "local", label: d.t("conv-dest-kind-local") }],
+      [{ value: "s3", label: d.t("s3-conv-kind") }],
     ])) as DestinationKind;
     const draft: Draft = { kind };
     for (const field of FIELDS[kind]) await askField(d, draft, field);
 
     for (;;) {
-      await d.say(d.t(kind === "telegram" ? "conv-dest-testing-telegram" : "conv-dest-testing-local", { target: draft.chatId ?? draft.path ?? "" }));
+      if (kind === "s3") await d.say(d.t("s3-conv-testing", { target: `${draft.s3?.bucket ?? ""} · ${draft.s3?.endpoint ?? ""}` }));
+      else await d.say(d.t(kind === "telegram" ? "conv-dest-testing-telegram" : "conv-dest-testing-local", { target: draft.chatId ?? draft.path ?? "" }));
       const test = await d.external(() => testDestination(d, draft));
       if (test.kind === "lost") {
         await d.say(d.t("conv-secret-lost"));
-        await askField(d, draft, "token");
+        await askField(d, draft, secretField(draft.kind));
         continue;
       }
       if (test.kind === "invalid") {
-        await d.say(d.t("conv-save-refused", { issues: issuesText(test.issues) }));
+        await d.say(d.t("conv-save-refused", { issues: issuesText(d, test.issues) }));
         await fixIssues(d, draft, test.issues);
         continue;
       }
@@ -81,9 +90,9 @@ export function newDestinationConversation(env: DialogEnv) {
       }
       if (saved.kind === "lost") {
         await d.say(d.t("conv-secret-lost"));
-        await askField(d, draft, "token");
+        await askField(d, draft, secretField(draft.kind));
       } else if (saved.kind === "invalid") {
-        await d.say(d.t("conv-save-refused", { issues: issuesText(saved.issues) }));
+        await d.say(d.t("conv-save-refused", { issues: issuesText(d, saved.issues) }));
         await fixIssues(d, draft, saved.issues);
       } else {
         await d.say(d.t("conv-save-failed", { reason: saved.reason }));
@@ -131,9 +140,18 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
         return checkAbsolutePath(v) ? { error: d.t("conv-err-path") } : { ok: v };
       });
       return;
+    case "endpoint":
+    case "region":
+    case "bucket":
+    case "prefix":
+    case "pathStyle":
+    case "accessKey":
+    case "secretKey":
+      return askS3Field(d, (draft.s3 ??= {}), field);
     case "name": {
-      const raw = draft.kind === "local" ? path.basename(draft.path ?? "") : (draft.chatTitle ?? draft.chatId?.replace(/^@/, "") ?? "");
-      const base = slugName(raw) ?? (draft.kind === "local" ? "local" : "channel");
+      const raw =
+        draft.kind === "local" ? path.basename(draft.path ?? "") : draft.kind === "s3" ? (draft.s3?.bucket ?? "") : (draft.chatTitle ?? draft.chatId?.replace(/^@/, "") ?? "");
+      const base = slugName(raw) ?? (draft.kind === "local" ? "local" : draft.kind === "s3" ? "s3" : "channel");
       const suggestion = await d.external(() => freeName(base, new Set(d.deps.destinations.list().map((x) => x.name))));
       draft.name = await askName(d, d.t("conv-dest-name"), suggestion, (n) => d.deps.destinations.getByName(n) !== null, "conv-what-destination");
       return;
@@ -141,8 +159,50 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
   }
 }
 
+/** One answer of the S3 branch; the service's schema checks them all before the test. */
+async function askS3Field(d: Dialog, s3: NonNullable<Draft["s3"]>, field: S3Field): Promise<void> {
+  const text = (prompt: string) =>
+    d.askValid(prompt, (a) => {
+      const v = a.kind === "text" ? a.text.trim() : "";
+      return v ? { ok: v } : { error: d.t("conv-err-required") };
+    });
+  switch (field) {
+    case "endpoint":
+      s3.endpoint = await text(d.t("s3-conv-endpoint"));
+      return;
+    case "region":
+      s3.region = await text(d.t("s3-conv-region"));
+      return;
+    case "bucket":
+      s3.bucket = await text(d.t("s3-conv-bucket"));
+      return;
+    case "prefix": {
+      const prefix = await text(d.t("s3-conv-prefix"));
+      if (prefix === "-") delete s3.prefix;
+      else s3.prefix = prefix;
+      return;
+    }
+    case "pathStyle":
+      s3.pathStyle =
+        (await d.choose(d.t("s3-conv-path-style"), [
+          [{ value: "yes", label: d.t("s3-conv-yes") }],
+          [{ value: "no", label: d.t("s3-conv-no") }],
+        ])) === "yes";
+      return;
+    case "accessKey":
+      s3.accessKey = await text(d.t("s3-conv-access-key"));
+      return;
+    case "secretKey":
+      s3.secretKey = await askSecret(d, d.t("s3-conv-secret-key"), "password");
+      return;
+  }
+}
+
 async function fixIssues(d: Dialog, draft: Draft, issues: Issue[]): Promise<void> {
-  const byPath: Record<string, Field> = { name: "name", chat_id: "chat", thread_id: "thread", bot_token: "token", mirror_chat_id: "mirror", path: "path" };
+  const byPath: Record<string, Field> = {
+    name: "name", chat_id: "chat", thread_id: "thread", bot_token: "token", mirror_chat_id: "mirror", path: "path",
+    endpoint: "endpoint", region: "region", bucket: "bucket", prefix: "prefix", path_style: "pathStyle", access_key_id: "accessKey", secret_access_key: "secretKey",
+  };
   const fields = [...new Set(issues.map((i) => byPath[i.path.split(".")[0]!]).filter((f): f is Field => f !== undefined))];
   if (fields.length === 0) return editSomething(d, draft);
   for (const f of fields) await askField(d, draft, f);
@@ -159,6 +219,15 @@ async function editSomething(d: Dialog, draft: Draft): Promise<void> {
 /** The spec as the service takes it; the bot token comes from the vault. Call only inside `external`. */
 function specOf(d: Dialog, draft: Draft): { spec: DestinationSpec; secret: string | null } | undefined {
   const spec: DestinationSpec = { name: draft.name ?? "", kind: draft.kind };
+  if (draft.kind === "s3") {
+    const s3 = draft.s3 ?? {};
+    Object.assign(spec, { endpoint: s3.endpoint ?? "", region: s3.region, bucket: s3.bucket ?? "", path_style: s3.pathStyle ?? false, access_key_id: s3.accessKey ?? "" });
+    if (s3.prefix) spec.prefix = s3.prefix;
+    const secret = revealSecret(d, s3.secretKey);
+    if (secret === undefined) return undefined;
+    if (secret !== null) spec.secret_access_key = secret;
+    return { spec, secret };
+  }
   if (draft.kind === "local") spec.path = draft.path ?? "";
   else {
     spec.chat_id = draft.chatId ?? "";
@@ -181,6 +250,7 @@ async function testDestination(d: Dialog, draft: Draft): Promise<TestResult> {
   try {
     const config = await d.deps.destinations.resolveDraft(prepared, null);
     if (config.kind === "telegram") resolved = config.botToken;
+    if (config.kind === "s3") resolved = config.secretAccessKey;
     await d.deps.checkDestination(config);
     // The mirror chat must take posts from the same bot too.
     if (config.kind === "telegram" && config.mirrorChatId) {
