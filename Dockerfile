@@ -46,7 +46,7 @@ ARG PG_MAJORS="15 16 17 18 19"
 RUN set -eux; \
     export DEBIAN_FRONTEND=noninteractive; \
     apt-get update; \
-    apt-get install -y --no-install-recommends ca-certificates tini tzdata sqlite3 zstd age mariadb-client; \
+    apt-get install -y --no-install-recommends ca-certificates tini tzdata sqlite3 zstd age mariadb-client redis-server; \
     case "$PG_CLIENTS" in \
       pgdg) \
         apt-get install -y --no-install-recommends postgresql-common; \
@@ -58,7 +58,7 @@ RUN set -eux; \
       *) echo "PG_CLIENTS must be pgdg or debian, not '$PG_CLIENTS'" >&2; exit 1 ;; \
     esac; \
     rm -rf /var/lib/apt/lists/*; \
-    ls /usr/lib/postgresql; pg_dump --version; mariadb-dump --version; sqlite3 --version; zstd --version; age --version
+    ls /usr/lib/postgresql; pg_dump --version; mariadb-dump --version; sqlite3 --version; zstd --version; age --version; redis-cli --version; redis-server --version
 
 ENV NODE_ENV=production \
     DATA_DIR=/data

@@ -7,12 +7,19 @@ import { createDestinationFactory } from "./destinations/registry.js";
 import { createTelegramDestination } from "./destinations/telegram.js";
 import type { DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./application/job-executor.js";
+import { createHookRunner } from "./application/hooks.js";
+import { Pinger } from "./application/pings.js";
 import { Pruner } from "./application/pruner.js";
+import { Watchdog } from "./application/watchdog.js";
+import { PartChecksRepo } from "./repos/part-checks.repo.js";
+import { HistoryRepo } from "./repos/history.repo.js";
+import { DigestService } from "./application/digest.js";
 import { SkewGuard } from "./engine/skew-guard.js";
 import { ensureInstallationId } from "./engine/installation.js";
 import { CatalogPublisher } from "./application/catalog-publisher.js";
 import type { Catalog } from "./engine/catalog.js";
 import { AdoptError, AdoptService } from "./application/adopt.js";
+import { createS3Destination, type S3Tuning } from "./destinations/s3.js";
 import { createTelegramCatalogChat } from "./destinations/telegram-catalog.js";
 import { createSystemClock, type Clock } from "./scheduler/clock.js";
 import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
@@ -21,6 +28,9 @@ import { createTelegramNotifier } from "./notify/telegram-notifier.js";
 import { createTelegramApi } from "./telegram/api.js";
 import { BackupRunner } from "./engine/backup-runner.js";
 import { RestoreService } from "./engine/restore.js";
+import { DrillService } from "./application/drill.js";
+import { thresholdsOf } from "./engine/anomaly.js";
+import { DrillsRepo } from "./repos/drills.repo.js";
 import { Heartbeat } from "./lifecycle/heartbeat.js";
 import type { Logger } from "./logger.js";
 import { BotStorageRepo } from "./repos/bot-storage.repo.js";
@@ -60,6 +70,9 @@ export interface App {
   runner: BackupRunner;
   executor: JobExecutor;
   restorer: RestoreService;
+  /** Restore drills and their results (src/application/drill.ts). */
+  drills: DrillService;
+  drillsRepo: DrillsRepo;
   /** `adopt <chat>`: imports a chat's catalog (src/application/adopt.ts). */
   adopter: AdoptService;
   notifier: Notifier;
@@ -69,6 +82,14 @@ export interface App {
   /** The language an admin chose with /lang (default English). */
   userLocale(userId: number): string;
   checkDestination(config: DestinationConfig, signal?: AbortSignal): Promise<void>;
+  /** Re-checks of stored copies (lost, last re-checked), written by the watchdog. */
+  partChecks: PartChecksRepo;
+  /** The channel watchdog: a daily sample of stored parts re-downloaded and checked (src/application/watchdog.ts). */
+  watchdog: Watchdog;
+  /** Runs and drills for /status's strip, /logs and the digest. */
+  history: HistoryRepo;
+  /** The weekly digest, opt-in per destination chat (src/application/digest.ts). */
+  digest: DigestService;
   checkSource(config: SourceConfig, signal?: AbortSignal): Promise<SourceCheck>;
   /** What a restore into this target would find (undefined: the kind has no such check); throws SourceError when it is refused. */
   checkRestoreTarget(config: SourceConfig, into: RestoreInto, signal?: AbortSignal): Promise<RestoreTargetState | undefined>;
@@ -85,10 +106,14 @@ export interface BuildOptions {
   clock?: Clock;
   /** Catalogs larger than this are chained over several documents (default 8 MiB); tests make it small. */
   catalogDocumentBytes?: number;
+  /** S3 multipart threshold and chunk size (default 64 MiB / 16 MiB); tests make them small. */
+  s3?: S3Tuning;
 }
 
 /** Settings key of an admin's chosen language. */
 export const userLocaleKey = (userId: number) => `lang.${userId}`;
+/** Settings key of the Telegram app language an admin last wrote to the bot with (used when there is no /lang choice). */
+export const seenLocaleKey = (userId: number) => `lang-seen.${userId}`;
 /** Settings key of the language used in channels (captions, success and failure messages). */
 export const CHANNEL_LOCALE_KEY = "lang.channel";
 
@@ -117,7 +142,8 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     // Loaded on first use: CLI runs to a local folder never need the Fluent bundles.
     let translateImpl: Translate | undefined;
     const translate: Translate = (locale, key, params) => (translateImpl ??= translator(createI18n()))(locale, key, params);
-    const userLocale = (userId: number) => settings.get(userLocaleKey(userId)) ?? DEFAULT_LOCALE;
+    // Alerts speak each admin's language: the /lang choice, else the app language last seen (src/bot/locale.ts).
+    const userLocale = (userId: number) => settings.get(userLocaleKey(userId)) ?? settings.get(seenLocaleKey(userId)) ?? DEFAULT_LOCALE;
     const channelLocale = () => settings.get(CHANNEL_LOCALE_KEY) ?? DEFAULT_LOCALE;
 
     let dockerClient: Docker | undefined;
@@ -128,9 +154,11 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       helperImage: config.helperImage,
     });
     const makeDestination = createDestinationFactory({
+      ...(options.s3 ? { s3: (c: DestinationConfig) => createS3Destination(c as Extract<DestinationConfig, { kind: "s3" }>, options.s3) } : {}),
       telegram: (c) =>
         createTelegramDestination(c as Extract<DestinationConfig, { kind: "telegram" }>, {
           apiRoot: config.telegramApiRoot,
+          proxy: config.telegramProxy,
           selfHosted: config.telegramSelfHosted,
           defaultToken: config.botToken,
           translate,
@@ -140,15 +168,16 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
         }),
     });
     const checkDestination = (c: DestinationConfig, signal?: AbortSignal) => makeDestination(c).check(signal);
-    // Import checks Telegram chats before saving them; a local folder may not exist yet where the import runs.
+    // Import checks Telegram chats and S3 buckets before saving them; a local folder may not exist yet where the import runs.
     const configIo = new ConfigIoService({
       db, sources, destinations, jobs,
-      checkDestination: (c) => (c.kind === "telegram" ? checkDestination(c) : Promise.resolve()),
+      checkDestination: (c) => (c.kind === "telegram" || c.kind === "s3" ? checkDestination(c) : Promise.resolve()),
     });
-    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry, readBackIdleMs: options.readBackIdleMs, now: () => clock.now() });
+    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry, readBackIdleMs: options.readBackIdleMs, now: () => clock.now(), hooks: createHookRunner({ docker }),
+      anomalyThresholds: (jobId) => thresholdsOf(jobsRepo.findById(jobId)?.anomaly) });
     const notifier: Notifier = config.botToken
       ? createTelegramNotifier({
-          api: createTelegramApi(config.botToken, { apiRoot: config.telegramApiRoot, timeoutSeconds: options.telegramTimeoutSeconds }),
+          api: createTelegramApi(config.botToken, { apiRoot: config.telegramApiRoot, proxy: config.telegramProxy, timeoutSeconds: options.telegramTimeoutSeconds }),
           adminIds: config.adminIds,
           translate,
           userLocale,
@@ -171,7 +200,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
         const { config: c } = await destinations.resolve(id);
         const token = c.kind === "telegram" ? c.botToken || config.botToken : undefined;
         if (c.kind !== "telegram" || !token) return null;
-        const chat = createTelegramCatalogChat({ token, apiRoot: config.telegramApiRoot, chat: c.chatId, threadId: c.threadId, timeoutSeconds: options.telegramTimeoutSeconds });
+        const chat = createTelegramCatalogChat({ token, apiRoot: config.telegramApiRoot, proxy: config.telegramProxy, chat: c.chatId, threadId: c.threadId, timeoutSeconds: options.telegramTimeoutSeconds });
         return { chat, name: c.name, threadId: c.threadId };
       },
       caption: catalogCaption,
@@ -196,7 +225,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       },
     });
     const executor = new JobExecutor({
-      jobs, runner, runs, notifier, log, clock,
+      jobs, runner, runs, notifier, log, clock, pinger: new Pinger({ log }),
       afterSuccess: async (jobId, result, signal) => {
         const job = jobsRepo.findById(jobId);
         if (job) await pruner.afterRun({ id: job.id, name: job.name, retention: job.retention, timezone: job.timezone }, result, signal);
@@ -216,19 +245,57 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       log,
     });
 
+    const partChecks = new PartChecksRepo(db);
+    const watchdog = new Watchdog({
+      checks: partChecks,
+      settings,
+      destinationFor: async (id) => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null),
+      destinationName: (id) => destinationsRepo.findById(id)?.name ?? null,
+      notifier,
+      clock,
+      log,
+      options: config.watchdog,
+    });
+    const history = new HistoryRepo(db);
+    const digest = new DigestService({
+      history,
+      settings,
+      destinations: () =>
+        destinationsRepo.list().map((d) => {
+          const s = d.settings as { chatId?: unknown; threadId?: unknown };
+          const route = d.kind === "telegram" && s.chatId != null ? { chat_id: String(s.chatId), ...(typeof s.threadId === "number" ? { thread_id: s.threadId } : {}) } : null;
+          return { id: d.id, name: d.name, route };
+        }),
+      jobsAt: (id) => jobsRepo.listByDestination(id).map((j) => ({ id: j.id, name: j.name })),
+      chatLocale: () => channelLocale(),
+      translate,
+      post: async (route, text) => notifier.postToChat?.(route, text),
+      clock,
+      log,
+      timeZone: config.timezone,
+    });
+
+    const drillsRepo = new DrillsRepo(db);
+    const drills = new DrillService({
+      jobs, decrypt: (c) => box.decrypt(c), sources, runs, drills: drillsRepo, restorer, makeDestination,
+      destinationConfig: async (id) => (destinationsRepo.findById(id) ? (await destinations.resolve(id)).config : null),
+      notifier, spoolDir: config.spoolDir, log, clock, env,
+      listJobs: () => jobsRepo.list(), defaultTimezone: config.timezone,
+    });
+
     const adopter = new AdoptService({
       db, runs, jobs: jobsRepo, sources: sourcesRepo, destinations: destinationsRepo, settings, installationId,
       caption: catalogCaption,
       publish: (id, signal) => catalogs.publish(id, { signal }),
       chatFor: (ref) => {
         if (!config.botToken) throw new AdoptError("adopting reads the chat through the bot: set BOT_TOKEN (the same bot that posted the backups)");
-        return createTelegramCatalogChat({ token: config.botToken, apiRoot: config.telegramApiRoot, chat: ref, timeoutSeconds: options.telegramTimeoutSeconds });
+        return createTelegramCatalogChat({ token: config.botToken, apiRoot: config.telegramApiRoot, proxy: config.telegramProxy, chat: ref, timeoutSeconds: options.telegramTimeoutSeconds });
       },
     });
 
     return {
-      config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, adopter,
-      notifier, skewGuard, translate, userLocale, checkDestination,
+      config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, drills, drillsRepo, adopter,
+      notifier, skewGuard, translate, userLocale, checkDestination, partChecks, watchdog, history, digest,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
       checkRestoreTarget: async (c, into, signal) => sourceRegistry[c.kind].checkRestoreTarget?.(c, into, signal),
       close: () => db.$client.close(),

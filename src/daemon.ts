@@ -3,6 +3,7 @@ import { createBot, startBot, type BotHandle } from "./bot/bot.js";
 import { botDepsFromApp, JobBusyError } from "./bot/deps.js";
 import { createBotStorage } from "./bot/storage.js";
 import type { Progress } from "./engine/backup-runner.js";
+import { RunCancelled } from "./engine/run/types.js";
 import { Deadman, lastSuccessFromRuns } from "./lifecycle/deadman.js";
 import { runStatsFromRepo, startMetricsServer, type MetricsServer } from "./lifecycle/metrics.js";
 import { recoverInterruptedRuns } from "./lifecycle/recovery.js";
@@ -36,10 +37,13 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     log,
     docker: app.docker,
     finalizeMessage: config.botToken ? progressFinalizer(app, config.botToken) : undefined,
+    recoverDrills: () => app.drills.recover(),
   });
 
   // Progress listeners of "Run now" messages, by job: the scheduler runs the job, the bot watches.
   const watchers = new Map<number, (p: Progress) => void>();
+  // Jobs whose queued run the bot's ⏹ Stop dropped (their runJob reports "cancelled", not a shutdown).
+  const dropped = new Set<number>();
   const deadman = new Deadman({
     settings: app.settings,
     notifier: app.notifier,
@@ -59,6 +63,11 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     runJob: (id, trigger, signal) => app.executor.execute(id, trigger, { signal, onProgress: (p) => watchers.get(id)?.(p) }),
     onTick: async ({ now, jobs }) => {
       await deadman.check(now, jobs);
+      // Not awaited here: a pass takes minutes and must not hold back the next checks.
+      void app.watchdog.tick(now).catch((err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, "watchdog pass failed"));
+      void app.digest.tick(now).catch((err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, "weekly digest failed"));
+      // Scheduled restore drills (src/application/drill.ts): one at a time, never holding back the tick.
+      void app.drills.tick(now);
     },
   });
 
@@ -87,17 +96,24 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
         nextRuns: (job, n) => scheduler.nextRuns(job, n),
         jobStatus: () => scheduler.status(),
         jobsChanged: () => void scheduler.reload(),
-        runJob: async (jobId, trigger, onProgress) => {
+        runJob: async (jobId, trigger, onProgress, onQueued) => {
           const queued = scheduler.enqueue(jobId, trigger);
           if (!queued.accepted) throw new JobBusyError(jobId, queued.reason);
+          const behind = scheduler.waitingBehind(jobId);
+          if (behind) onQueued?.(behind);
           if (onProgress) watchers.set(jobId, onProgress);
           try {
             const result = await queued.done;
-            if (!result) throw new JobBusyError(jobId, "stopped");
+            if (!result) throw new JobBusyError(jobId, dropped.delete(jobId) ? "cancelled" : "stopped");
             return result;
           } finally {
             watchers.delete(jobId);
           }
+        },
+        stopRun: (jobId, by) => {
+          const stopped = scheduler.cancel(jobId, new RunCancelled(by));
+          if (stopped === "queued") dropped.add(jobId);
+          return stopped;
         },
       }),
     );
@@ -135,7 +151,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
  * cannot be edited any more (deleted, too old) gets the text as a new message.
  */
 function progressFinalizer(app: App, token: string) {
-  const api = createTelegramApi(token, { apiRoot: app.config.telegramApiRoot, timeoutSeconds: 30 });
+  const api = createTelegramApi(token, { apiRoot: app.config.telegramApiRoot, proxy: app.config.telegramProxy, timeoutSeconds: 30 });
   return async (chatId: number, messageId: number, key: string, params: Record<string, string | number>): Promise<void> => {
     const text = app.translate(app.userLocale(chatId), key, params);
     try {

@@ -173,7 +173,7 @@ runnow-busy = ⏳ "{ $job }" is already running or waiting to run. Its result wi
 runnow-stopping = ⏹ "{ $job }" cannot start now: Tele-Backup is shutting down.
 progress-starting = ⏳ Backup of { $job }: starting…
 progress-dumping = ⏳ Backup of { $job }: dumping… { $raw } read, { $payload } after compression
-progress-uploading = ⏳ Backup of { $job }: uploading part { $part } ({ $done } done) · { $payload } so far ({ $raw } read)
+progress-uploading = ⏳ Backup of { $job }: uploading part { $part } of { $total } · { $sent } sent ({ $raw } read)
 progress-manifest = ⏳ Backup of { $job }: { $parts } { $parts ->
     [one] part
    *[other] parts
@@ -227,23 +227,9 @@ trigger-cli = command line
 trigger-startup = catch-up at start
 
 ## /status
-status-title-ok = 📊 { $count } { $count ->
-    [one] job
-   *[other] jobs
-  }, all backing up on time.
-status-title-warn = 📊 { $count } { $count ->
-    [one] job
-   *[other] jobs
-  } · ⚠️ { $warnings } { $warnings ->
-    [one] needs
-   *[other] need
-  } attention
 status-job-head = { $icon } { $job }
 status-running = ⏳ running now
 status-queued = ⏳ waiting to run
-status-last = Last: { $icon } { $status }, { $when }
-status-last-never = Last: never ran
-status-next = Next: { $next }
 status-warn-never = ⚠️ No successful backup yet.
 status-warn-stale = ⚠️ No successful backup since { $since }.
 
@@ -368,3 +354,50 @@ adopt-taken-over = 🔁 { $runs } { $runs ->
    *[other] runs
     } of installation { $installation } taken over: this installation's retention deletes them when they are due.
 adopt-handover-failed = ⚠️ The catalog of installation { $installation } could not be marked as handed over ({ $error }); the takeover stands.
+
+## Truthful screens and restores that can succeed (issue 13, items 2 and 3)
+screen-times-zone = 🕒 Times in { $zone }
+run-status-cancelled = cancelled
+progress-uploading-first = ⏳ Backup of { $job }: uploading part { $part } · { $sent } sent ({ $raw } read)
+progress-waiting = ⏸ Telegram asked to wait { $seconds } s before the next try.
+progress-queued = ⏳ Backup of { $job }: queued behind { $behind }; it starts when they finish.
+progress-cancelled =
+    ⏹ Backup cancelled: { $job } (run #{ $run }, after { $duration })
+    The parts it had stored were removed.
+btn-stop = ⏹ Stop
+stop-toast-running = Stopping…
+stop-toast-queued = Removed from the queue.
+stop-toast-none = Nothing to stop: the job is not running.
+runnow-cancelled = ⏹ Backup of { $job } was removed from the queue before it started.
+restore-deleted-jobs-button = 🗑 Deleted jobs ({ $count })
+restore-deleted-title = 🗑 Deleted jobs: their backups can still be restored. Which job?
+restore-deleted-none = No deleted job left a backup that can be restored.
+restore-deleted-job-button = 🗑 { $job } · { $count } { $count ->
+    [one] backup
+   *[other] backups
+  }
+restore-deleted-job-name = { $job } (deleted)
+restore-target-new-file = 🆕 New file { $file } (beside { $name })
+restore-new-file-chosen = 🆕 Restoring backup #{ $run } into the new file { $file }, beside the file of "{ $name }". Nothing that exists now is touched; it counts as restored only when the ✅ below says so.
+restore-confirm-sqlite =
+    ⚠️ Restoring backup #{ $run } of { $job } into "{ $target }" REPLACES its database file: the backup is written beside it and checked first, then takes the old file's place in one step (after any failure the old file stays as it is). A new file beside it keeps the current data — go back to choose that.
+    To go ahead, type the name of the target exactly: { $target }
+    /cancel stops here.
+run-actions-title = Backup #{ $run } of { $job }
+run-action-restore = ♻️ Restore…
+run-action-verify = 🔍 Verify (read every copy back)
+run-verify-started = 🔍 Verifying backup #{ $run }: reading every stored copy back…
+run-verify-ok = ✅ Backup #{ $run }: all { $checked } stored copies read back intact.
+run-verify-restorable =
+    ⚠️ Backup #{ $run } can still be restored (every part has an intact copy), but some copies are not intact:
+    { $copies }
+run-verify-broken =
+    ❌ Backup #{ $run } cannot be restored: some parts have no intact copy.
+    { $copies }
+run-verify-failed = ❌ Could not verify backup #{ $run }: { $reason }
+logs-run-actions-button = #{ $run } ⋯
+logs-deleted-button = 🗑 Deleted jobs
+logs-deleted-title = 🗑 Deleted jobs: their history stays. Which job?
+logs-deleted-none = No deleted job left any runs.
+logs-deleted-job-button = 🗑 { $job }
+logs-title-deleted-job = 📜 Runs of { $job } (deleted job), newest first

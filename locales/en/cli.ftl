@@ -17,6 +17,8 @@ cli-usage =
           {"["}--identity <file>]                age identity file for runs encrypted to recipients
           {"["}--passphrase-file <file>]         the passphrase, when the one stored with the run does not open it
       verify <run-id>                        download every stored part of a run and check its sha256
+      drill <job>                            restore drill: restore the job's newest good run into a throw-away
+                                             target, compare with what was counted at dump time, drop the target
       config export [file] [--with-secrets]  write all sources, destinations and jobs as YAML
       config import <file>                   validate and upsert sources, destinations and jobs from YAML
       adopt <chat> [--yes] [--take-over]     read the catalog pinned in a chat (id or @username): list its jobs and runs,

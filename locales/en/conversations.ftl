@@ -86,6 +86,7 @@ conv-src-kind-mysql = MySQL / MariaDB
 conv-src-kind-sqlite = SQLite file
 conv-src-kind-volume = Docker volume
 conv-src-kind-directory = Folder
+conv-src-kind-redis = Redis
 conv-src-host = Host name or address of the database server? In Docker Compose this is the service name, for example db.
 conv-src-port = Port?
 conv-src-database = Name of the database?

@@ -165,7 +165,7 @@ runnow-busy = ⏳ «{ $job }» уже выполняется или ждёт о�
 runnow-stopping = ⏹ «{ $job }» сейчас не запустить: Tele-Backup завершает работу.
 progress-starting = ⏳ Копия { $job }: запуск…
 progress-dumping = ⏳ Копия { $job }: выгрузка… прочитано { $raw }, после сжатия { $payload }
-progress-uploading = ⏳ Копия { $job }: отправка части { $part } (готово: { $done }) · отправлено { $payload } (прочитано { $raw })
+progress-uploading = ⏳ Копия { $job }: отправка части { $part } из { $total } · отправлено { $sent } (прочитано { $raw })
 progress-manifest = ⏳ Копия { $job }: отправлено частей: { $parts } ({ $payload }), записываю манифест…
 progress-verifying = ⏳ Копия { $job }: проверяю отправленные части ({ $parts }, { $payload })…
 progress-finishing = ⏳ Копия { $job }: завершение ({ $payload })…
@@ -207,14 +207,9 @@ trigger-cli = из командной строки
 trigger-startup = догоняющий запуск при старте
 
 ## /status
-status-title-ok = 📊 Заданий: { $count }, все копируются вовремя.
-status-title-warn = 📊 Заданий: { $count } · ⚠️ требуют внимания: { $warnings }
 status-job-head = { $icon } { $job }
 status-running = ⏳ выполняется сейчас
 status-queued = ⏳ ждёт очереди
-status-last = Последний: { $icon } { $status }, { $when }
-status-last-never = Последний: ещё не запускалось
-status-next = Следующий: { $next }
 status-warn-never = ⚠️ Успешных копий ещё не было.
 status-warn-stale = ⚠️ Нет успешной копии с { $since }.
 
@@ -321,3 +316,51 @@ adopt-other-catalog = • здесь же каталог установки { $i
 adopt-btn-take-over = 📥 Импортировать и принять (старого сервера больше нет)
 adopt-taken-over = 🔁 Запуски установки { $installation } приняты ({ $runs }): теперь их удаляет по сроку хранения эта установка.
 adopt-handover-failed = ⚠️ Каталог установки { $installation } не удалось отметить как переданный ({ $error }); передача всё равно выполнена.
+
+## Truthful screens and restores that can succeed (issue 13, items 2 and 3)
+screen-times-zone = 🕒 Время указано в поясе { $zone }
+run-status-cancelled = отменено
+progress-uploading-first = ⏳ Копия { $job }: отправка части { $part } · отправлено { $sent } (прочитано { $raw })
+progress-waiting = ⏸ Telegram попросил подождать { $seconds } с перед следующей попыткой.
+progress-queued = ⏳ Копия { $job }: в очереди после { $behind }; начнётся, когда они закончатся.
+progress-cancelled =
+    ⏹ Копирование отменено: { $job } (запуск #{ $run }, через { $duration })
+    Уже отправленные части удалены.
+btn-stop = ⏹ Остановить
+stop-toast-running = Останавливаю…
+stop-toast-queued = Убрано из очереди.
+stop-toast-none = Останавливать нечего: задание не выполняется.
+runnow-cancelled = ⏹ Копирование { $job } убрано из очереди до начала.
+restore-deleted-jobs-button = 🗑 Удалённые задания ({ $count })
+restore-deleted-title = 🗑 Удалённые задания: их копии по-прежнему можно восстановить. Какое задание?
+restore-deleted-none = Ни одно удалённое задание не оставило копий, которые можно восстановить.
+restore-deleted-job-button = 🗑 { $job } · { $count } { $count ->
+    [one] копия
+    [few] копии
+   *[many] копий
+  }
+restore-deleted-job-name = { $job } (удалено)
+restore-target-new-file = 🆕 Новый файл { $file } (рядом с { $name })
+restore-new-file-chosen = 🆕 Восстанавливаю копию #{ $run } в новый файл { $file } рядом с файлом «{ $name }». Ничего существующего не затрагивается; восстановление завершено, только когда ниже появится ✅.
+restore-confirm-sqlite =
+    ⚠️ Восстановление копии #{ $run } задания { $job } в «{ $target }» ЗАМЕНИТ файл базы: копия сначала записывается рядом и проверяется, затем одним шагом встаёт на место старого файла (при любом сбое старый файл остаётся как есть). Новый файл рядом сохраняет текущие данные — вернитесь назад, чтобы выбрать его.
+    Чтобы продолжить, введите точное имя цели: { $target }
+    /cancel — отменить.
+run-actions-title = Копия #{ $run } задания { $job }
+run-action-restore = ♻️ Восстановить…
+run-action-verify = 🔍 Проверить (прочитать все копии)
+run-verify-started = 🔍 Проверяю копию #{ $run }: читаю все сохранённые экземпляры…
+run-verify-ok = ✅ Копия #{ $run }: все сохранённые экземпляры ({ $checked }) прочитаны без ошибок.
+run-verify-restorable =
+    ⚠️ Копию #{ $run } можно восстановить (у каждой части есть целый экземпляр), но некоторые экземпляры повреждены:
+    { $copies }
+run-verify-broken =
+    ❌ Копию #{ $run } восстановить нельзя: у некоторых частей нет целого экземпляра.
+    { $copies }
+run-verify-failed = ❌ Не удалось проверить копию #{ $run }: { $reason }
+logs-run-actions-button = #{ $run } ⋯
+logs-deleted-button = 🗑 Удалённые задания
+logs-deleted-title = 🗑 Удалённые задания: их история сохраняется. Какое задание?
+logs-deleted-none = Удалённые задания не оставили запусков.
+logs-deleted-job-button = 🗑 { $job }
+logs-title-deleted-job = 📜 Запуски { $job } (задание удалено), новые сверху

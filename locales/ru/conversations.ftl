@@ -86,6 +86,7 @@ conv-src-kind-mysql = MySQL / MariaDB
 conv-src-kind-sqlite = Файл SQLite
 conv-src-kind-volume = Том Docker
 conv-src-kind-directory = Папка
+conv-src-kind-redis = Redis
 conv-src-host = Имя хоста или адрес сервера базы данных? В Docker Compose это имя сервиса, например db.
 conv-src-port = Порт?
 conv-src-database = Имя базы данных?

@@ -5,6 +5,8 @@ import type { Clock } from "../scheduler/clock.js";
 import { NotFoundError } from "../services/errors.js";
 import type { JobsService } from "../services/jobs.service.js";
 import type { BackupRunner, Progress, RunResult, RunTrigger } from "../engine/backup-runner.js";
+import type { Pinger } from "./pings.js";
+import { translatableOf } from "../shared/translatable.js";
 
 export interface ExecuteOptions {
   signal?: AbortSignal;
@@ -29,6 +31,8 @@ export interface JobExecutorDeps {
   afterChange?: (jobId: number, result: RunResult) => Promise<void>;
   /** Time of the run row recorded when a job cannot even be prepared; default the system clock. */
   clock?: Pick<Clock, "now">;
+  /** The job's external pings and webhook (src/application/pings.ts); their failures never change a run. */
+  pinger?: Pinger;
 }
 
 /**
@@ -50,6 +54,7 @@ export class JobExecutor {
       if (!row) throw err;
       const now = this.deps.clock?.now() ?? new Date();
       const message = `prepare failed: ${(err as Error).message}`;
+      const said = { errorKey: "run-failed-prepare", errorParams: { reason: translatableOf(err) ?? (err as Error).message } };
       const run = runs.create({
         jobId: row.id,
         jobName: row.name,
@@ -59,17 +64,22 @@ export class JobExecutor {
         startedAt: now,
         finishedAt: now,
         error: message,
+        ...said,
       });
       const result: RunResult = {
         runId: run.id, status: "failed", job: row.name, fileName: "", rawSize: 0, payloadSize: 0,
-        sha256: null, parts: 0, durationMs: 0, verified: false, error: message,
+        sha256: null, parts: 0, durationMs: 0, verified: false, error: message, ...said,
       };
       await notifier.runFailed(result, { jobId: row.id });
       return result;
     }
+    await this.deps.pinger?.started(job);
     const result = await runner.run(job, { trigger, signal: options.signal, onProgress: options.onProgress });
     if (result.status === "success") {
-      await notifier.runSucceeded(result, { jobId: job.id });
+      // A run that looks wrong (src/engine/anomaly.ts) is kept and says ⚠️ with its reasons; a run not
+      // read back in full keeps its own, stronger ⚠️ (its anomalies stay recorded with it).
+      if (result.anomalies?.length && result.verified && notifier.runAnomalous) await notifier.runAnomalous(result, { jobId: job.id });
+      else await notifier.runSucceeded(result, { jobId: job.id });
       for (const f of result.mirrorFailures ?? []) await notifier.alertAdmins("alert-mirror-failed", { job: job.name, destination: f.destination, error: f.error });
       if (this.deps.afterSuccess && result.verified) {
         await this.deps.afterSuccess(job.id, result, options.signal).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "pruning failed"));
@@ -77,9 +87,13 @@ export class JobExecutor {
       if (this.deps.afterChange) {
         await this.deps.afterChange(job.id, result).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "catalog update failed"));
       }
+    } else if (result.status === "cancelled") {
+      // Stopped on purpose by an admin (⏹ Stop): recorded with the run, no alert.
+      log.info({ job: job.name, runId: result.runId, reason: result.error }, "run cancelled");
     } else {
       await notifier.runFailed(result, { jobId: job.id });
     }
+    await this.deps.pinger?.finished(job, result);
     return result;
   }
 }

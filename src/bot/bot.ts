@@ -23,6 +23,7 @@ import { NOOP } from "./keyboards/common.js";
 import { negotiateLocale } from "./locale.js";
 import { BackgroundTasks } from "./tasks.js";
 import { botApiRetry } from "../telegram/api.js";
+import { fetchConfigFor } from "../telegram/proxy.js";
 
 /** The update types the bot asks Telegram for; everything else (channel posts, member updates, ...) is never delivered. */
 export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
@@ -51,11 +52,12 @@ const runtimes = new WeakMap<Bot<BotContext>, Runtime>();
  *  8. one Composer per feature, then the unhandled-update feature
  */
 export function createBot(deps: BotDeps): Bot<BotContext> {
-  const bot = new Bot<BotContext>(deps.token, { client: { apiRoot: deps.apiRoot } });
+  const baseFetchConfig = fetchConfigFor(deps.proxy);
+  const bot = new Bot<BotContext>(deps.token, { client: { apiRoot: deps.apiRoot, ...(baseFetchConfig ? { baseFetchConfig } : {}) } });
   bot.api.config.use(botApiRetry());
 
   let supported: readonly string[] = [DEFAULT_LOCALE];
-  const i18n = createI18n<BotContext>({ localeNegotiator: (ctx) => negotiateLocale(deps.settings, supported, ctx) });
+  const i18n = createI18n<BotContext>({ localeNegotiator: (ctx) => negotiateLocale(deps.settings, supported, ctx, (id) => deps.adminIds.includes(id)) });
   supported = [...new Set(i18n.locales)];
 
   const runtime: Runtime = { deps, supported, tasks: new BackgroundTasks(deps.log), inFlight: new Set(), lastUpdateId: 0 };

@@ -1,10 +1,14 @@
 import type { AdoptService } from "../application/adopt.js";
 import type { App } from "../app.js";
+import type { DrillService } from "../application/drill.js";
 import type { Progress, RunResult, RunTrigger } from "../engine/backup-runner.js";
 import type { RestoreService } from "../engine/restore.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
+import type { HistoryRepo } from "../repos/history.repo.js";
+import type { PartChecksRepo } from "../repos/part-checks.repo.js";
+import type { DigestService } from "../application/digest.js";
 import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { JobStatus } from "../scheduler/scheduler.js";
@@ -55,9 +59,12 @@ export interface BotDeps {
   /**
    * Runs a job now and resolves with its result (a failed backup is a result, not a throw).
    * The composition root routes it through the scheduler (overlap guard, concurrency limit).
-   * @throws JobBusyError when the job is already running or queued.
+   * @throws JobBusyError when the job is already running or queued, or (state `cancelled`) when
+   * it was stopped while it waited.
+   * `onQueued` is called before this returns when the run has to wait, with the names of the
+   * jobs it waits behind.
    */
-  runJob(jobId: number, trigger: RunTrigger, onProgress?: (p: Progress) => void): Promise<RunResult>;
+  runJob(jobId: number, trigger: RunTrigger, onProgress?: (p: Progress) => void, onQueued?: (behind: string[]) => void): Promise<RunResult>;
   /** The next `n` fire times of a job (in its time zone or the default). @throws ScheduleError on a bad schedule */
   nextRuns(job: Schedulable, n: number): Date[];
   /** Live scheduler state (running/queued, next run), when a scheduler runs. */
@@ -91,6 +98,21 @@ export interface BotDeps {
   restores?: RestoresRepo;
   /** /adopt: imports a chat's catalog (src/application/adopt.ts). */
   adopter?: AdoptService;
+  /**
+   * (jobs) ⏹ Stop: ends the job's running run as `cancelled` (its delivered parts removed) or
+   * drops its queued one. `by` is recorded with the run. Null when the job had neither.
+   */
+  stopRun?: (jobId: number, by: string) => "running" | "queued" | null;
+  /** (status, logs) Runs and drills of a job for the history strip, the last proven restore, drill marks in /logs. */
+  history?: HistoryRepo;
+  /** (status, logs) Stored copies the channel watchdog re-checked or found lost. */
+  partChecks?: PartChecksRepo;
+  /** (status) The weekly digest's opt-in per destination chat. */
+  digest?: DigestService;
+  /** `TELEGRAM_PROXY`: the bot's own Bot API requests (polling, replies) go through it. */
+  proxy?: string;
+  /** (jobs) Restore drills: "🧪 Drill now" on the job card, and the last proven restore (src/application/drill.ts). */
+  drills?: DrillService;
 }
 
 /** `runJob` refused: the job is already running or waiting in the queue. */
@@ -98,9 +120,9 @@ export class JobBusyError extends Error {
   override name = "JobBusyError";
   constructor(
     readonly jobId: number,
-    readonly state: "running" | "queued" | "stopped",
+    readonly state: "running" | "queued" | "stopped" | "cancelled",
   ) {
-    super(`job ${jobId} is ${state === "stopped" ? "not accepting runs (shutting down)" : `already ${state}`}`);
+    super(`job ${jobId} is ${state === "stopped" ? "not accepting runs (shutting down)" : state === "cancelled" ? "stopped before it started" : `already ${state}`}`);
   }
 }
 
@@ -114,6 +136,7 @@ export function botDepsFromApp(
 ): BotDeps {
   return {
     apiRoot: app.config.telegramApiRoot,
+    proxy: app.config.telegramProxy,
     adminIds: app.config.adminIds,
     log: app.log,
     defaultTimezone: app.config.timezone,
@@ -128,6 +151,10 @@ export function botDepsFromApp(
     skewGuard: app.skewGuard,
     restores: app.restores,
     adopter: app.adopter,
+    history: app.history,
+    partChecks: app.partChecks,
+    digest: app.digest,
+    drills: app.drills,
     ...rest,
   };
 }

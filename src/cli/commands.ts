@@ -6,13 +6,15 @@ import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
 import type { CopyCheck } from "../engine/verify.js";
 import { ValidationError } from "../services/errors.js";
+import { renderTranslatable } from "../shared/translatable.js";
 import type { AdoptPlan } from "../application/adopt.js";
 import { partialFileOf, type RestoreTarget } from "../engine/restore.js";
 import type { RestoreInto } from "../sources/port.js";
 import { proposedDatabaseName } from "../sources/restore-names.js";
 import { formatBytes, formatDuration } from "../shared/format.js";
-import { BACKUP_EXIT, backupOutcome, type CliText } from "./messages.js";
+import { BACKUP_EXIT, backupOutcome, cliLocale, type CliText } from "./messages.js";
 import { progressLine } from "./progress-line.js";
+import { drillText } from "../engine/drill.js";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -27,6 +29,7 @@ export type Command =
   | { name: "backup"; job: string; json: boolean }
   | { name: "restore"; runId: number; to?: string; file?: string; identity?: string; passphraseFile?: string; replace?: boolean; newDatabase?: string }
   | { name: "verify"; runId: number }
+  | { name: "drill"; job: string }
   | { name: "config-export"; file?: string; withSecrets: boolean }
   | { name: "config-import"; file: string }
   | { name: "adopt"; chat: string; yes: boolean; takeOver: boolean };
@@ -80,6 +83,11 @@ export function parseCommand(argv: string[]): Command {
     case "verify": {
       const { positionals } = parse({}, 1);
       return { name: "verify", runId: runId(positionals[0]) };
+    }
+    case "drill": {
+      const { positionals } = parse({}, 1);
+      if (!positionals[0]) throw new UsageError("drill needs a job name");
+      return { name: "drill", job: positionals[0] };
     }
     case "adopt": {
       // A chat id such as -1001234567890 is no option.
@@ -149,6 +157,9 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
           out(t("cli-run-size", { size: formatBytes(result.payloadSize), raw: formatBytes(result.rawSize) }));
           out(t("cli-run-sha", { sha: result.sha256 ?? "" }));
           out(t("cli-run-verified", { verified: result.verified ? "yes" : "no" }));
+          // Anomalies and drills speak from locales/<lang>/drill.ftl (the full bundles, not cli.ftl).
+          const locale = cliLocale(process.env);
+          for (const a of result.anomalies ?? []) out(app.translate(locale, "cli-run-anomaly", { reason: app.translate(locale, a.key, a.params) }));
         } else {
           out(t("cli-run-error", { error: result.error ?? "" }));
         }
@@ -209,6 +220,13 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       return 1;
     }
 
+    case "drill": {
+      // A drill restores the newest good run into a throw-away target and compares (src/application/drill.ts).
+      const report = await app.drills.drill(command.job, "cli", io.signal);
+      out(drillText(app.translate, cliLocale(process.env), report));
+      return report.status === "passed" ? 0 : 1;
+    }
+
     case "config-export": {
       const yaml = app.configIo.export({ withSecrets: command.withSecrets });
       if (command.file) {
@@ -232,7 +250,12 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       } catch (err) {
         if (err instanceof ValidationError) {
           io.stderr.write(t("cli-import-invalid", { file: command.file, count: err.issues.length }) + "\n");
-          for (const issue of err.issues) io.stderr.write(`  ${issue.path}: ${issue.message}\n`);
+          // each issue carries its key: said in the CLI's language (English is its message as is)
+          const locale = cliLocale(process.env);
+          for (const issue of err.issues) {
+            const message = locale === "en" ? issue.message : renderTranslatable(app.translate, locale, issue);
+            io.stderr.write(`  ${issue.path}: ${message}\n`);
+          }
           return 1;
         }
         throw err;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { NotifyRoutes } from "../domain.js";
+import type { JobHooks, NotifyRoutes } from "../domain.js";
 import type { TranslatableParam } from "../shared/translatable.js";
 
 /**
@@ -22,7 +22,7 @@ export const settings = sqliteTable("settings", {
 export const sources = sqliteTable("sources", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull().unique(),
-  kind: text("kind", { enum: ["postgres", "mysql", "sqlite", "volume", "directory"] }).notNull(),
+  kind: text("kind", { enum: ["postgres", "mysql", "sqlite", "volume", "directory", "redis"] }).notNull(),
   /** Non-secret settings as JSON (host, port, database, user, path, volume, ...). */
   settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
   /** Password (or `env:`/`file:` reference), secretbox ciphertext. */
@@ -33,7 +33,7 @@ export const sources = sqliteTable("sources", {
 export const destinations = sqliteTable("destinations", {
   id: integer("id").primaryKey({ autoIncrement: true }),
   name: text("name").notNull().unique(),
-  kind: text("kind", { enum: ["telegram", "local"] }).notNull(),
+  kind: text("kind", { enum: ["telegram", "local", "s3"] }).notNull(),
   settings: text("settings", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
   /** Optional per-destination bot token, secretbox ciphertext. */
   tokenEnc: text("token_enc"),
@@ -46,7 +46,7 @@ export const jobs = sqliteTable("jobs", {
   sourceId: integer("source_id").notNull().references(() => sources.id, { onDelete: "restrict" }),
   schedule: text("schedule").notNull(),
   timezone: text("timezone"),
-  format: text("format", { enum: ["sql", "custom", "tar"] }).notNull(),
+  format: text("format", { enum: ["sql", "custom", "tar", "rdb"] }).notNull(),
   compression: text("compression", { enum: ["gzip", "zstd", "none"] }).notNull(),
   /** age recipients (public keys), JSON array; empty when not encrypting to recipients. */
   recipients: text("recipients", { mode: "json" }).notNull().$type<string[]>().default(sql`'[]'`),
@@ -62,6 +62,18 @@ export const jobs = sqliteTable("jobs", {
    * (its source's) and/or `passphrase`. The job cannot be enabled while one is still unset.
    */
   missingSecrets: text("missing_secrets", { mode: "json" }).$type<Array<"password" | "passphrase">>().notNull().default(sql`'[]'`),
+  /** Restore drills: `{ schedule?: cron | "weekly" }` (absent = no scheduled drill); see src/application/drill.ts. */
+  drill: text("drill", { mode: "json" }).$type<{ schedule?: string }>().notNull().default(sql`'{}'`),
+  /** The age identity (or its `env:`/`file:` reference) used by drills only, secretbox ciphertext. */
+  drillIdentityEnc: text("drill_identity_enc"),
+  /** Anomaly thresholds overriding the defaults (src/engine/anomaly.ts). */
+  anomaly: text("anomaly", { mode: "json" }).$type<Record<string, number>>().notNull().default(sql`'{}'`),
+  /** Commands run around the backup: `{ before?, after?, on_failure? }` (src/application/hooks.ts). */
+  hooks: text("hooks", { mode: "json" }).$type<JobHooks>().notNull().default(sql`'{}'`),
+  /** healthchecks.io-style ping URL (or its `env:`/`file:` reference), secretbox ciphertext. */
+  pingEnc: text("ping_enc"),
+  /** URL (or reference) that receives each run's result as JSON, secretbox ciphertext. */
+  webhookEnc: text("webhook_enc"),
   ...timestamps,
 });
 
@@ -84,7 +96,8 @@ export const runs = sqliteTable(
     jobName: text("job_name").notNull(),
     sourceKind: text("source_kind").notNull(),
     trigger: text("trigger", { enum: ["schedule", "manual", "cli", "startup"] }).notNull(),
-    status: text("status", { enum: ["running", "success", "failed", "interrupted"] }).notNull(),
+    /** `cancelled`: stopped on purpose (the bot's ⏹ Stop); what it delivered was removed. No CHECK constraint: no migration. */
+    status: text("status", { enum: ["running", "success", "failed", "interrupted", "cancelled"] }).notNull(),
     phase: text("phase"),
     startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
     finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
@@ -137,8 +150,42 @@ export const runs = sqliteTable(
      * installation ids existed (this installation's).
      */
     installationId: text("installation_id"),
+    /** What the dump held, counted as it streamed by (src/engine/inventory.ts); null when unknown. */
+    inventory: text("inventory", { mode: "json" }).$type<RunInventory>(),
+    /** Why a successful run looks wrong (src/engine/anomaly.ts), English lines; null when it does not. */
+    anomalies: text("anomalies", { mode: "json" }).$type<Array<{ key: string; params: Record<string, string | number> }>>(),
   },
   (t) => [index("runs_job_started").on(t.jobId, t.startedAt)],
+);
+
+/** Restore drills (src/application/drill.ts): one row per drill, recorded while it runs so recovery can drop its scratch database. */
+export const drills = sqliteTable(
+  "drills",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    jobId: integer("job_id").references(() => jobs.id, { onDelete: "set null" }),
+    jobName: text("job_name").notNull(),
+    runId: integer("run_id"),
+    trigger: text("trigger", { enum: ["schedule", "manual", "cli"] }).notNull(),
+    status: text("status", { enum: ["running", "passed", "failed", "interrupted"] }).notNull(),
+    /** `full`: restored and compared; `partial`: proven up to decryption (age recipients, no drill identity). */
+    level: text("level", { enum: ["full", "partial"] }),
+    owner: text("owner").notNull(),
+    /** The source whose server holds the scratch database (databases only). */
+    sourceId: integer("source_id"),
+    /** The scratch database or temporary path the drill restores into; dropped when it ends, or by recovery. */
+    scratch: text("scratch"),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+    durationMs: integer("duration_ms"),
+    /** How long the restore step took: the time a real restore would take. */
+    restoreMs: integer("restore_ms"),
+    tables: integer("tables"),
+    /** English lines: the first differences found (or what could not be proven). */
+    differences: text("differences", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    error: text("error"),
+  },
+  (t) => [index("drills_job").on(t.jobId, t.id)],
 );
 
 /**
@@ -197,6 +244,12 @@ export const runParts = sqliteTable(
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
     /** 0: the copy the run delivered; 1: its copy in the destination's mirror chat (`locator` names that chat). */
     copy: integer("copy").notNull().default(0),
+    /** When the channel watchdog (src/application/watchdog.ts) last found this copy intact; null: never re-checked. */
+    checkedAt: integer("checked_at", { mode: "timestamp_ms" }),
+    /** When the watchdog found this copy gone or different (set once: the admins are alerted once); null: not lost. */
+    lostAt: integer("lost_at", { mode: "timestamp_ms" }),
+    /** Why it is lost: `missing` (the message or file is gone) or `corrupt` (the bytes differ). */
+    lostReason: text("lost_reason", { enum: ["missing", "corrupt"] }),
   },
   (t) => [uniqueIndex("run_parts_unique").on(t.runId, t.destinationId, t.partIndex, t.copy)],
 );
@@ -205,6 +258,15 @@ export type SourceRow = typeof sources.$inferSelect;
 export type DestinationRow = typeof destinations.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
+export type DrillRow = typeof drills.$inferSelect;
+/** Per-table row counts (databases) or file count and bytes (archives), recorded at dump time. */
+export interface RunInventory {
+  /** `rows`: tables counted from the dump stream. `files`: tar members. */
+  kind: "rows" | "files";
+  tables?: Record<string, number>;
+  files?: number;
+  bytes?: number;
+}
 export type RunPartRow = typeof runParts.$inferSelect;
 export type StoppedContainerRow = typeof stoppedContainers.$inferSelect;
 export type RestoreRow = typeof restores.$inferSelect;

@@ -2,6 +2,7 @@ import type { DestinationFactory } from "../destinations/registry.js";
 import type { ResolvedJob } from "../domain.js";
 import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
+import type { AnomalyThresholds } from "./anomaly.js";
 import type { SourceRegistry } from "../sources/registry.js";
 import { mirrorRun, type MirrorFailure } from "./mirror.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../shared/retry-policy.js";
@@ -9,7 +10,8 @@ import { begin, type RunContext } from "./run/context.js";
 import { dumpAndDeliver } from "./run/dump-and-deliver.js";
 import { fail, succeed } from "./run/finish.js";
 import { preflight } from "./run/preflight.js";
-import type { RunDeps, RunOptions, RunResult } from "./run/types.js";
+import { runHooks } from "./run/hooks.js";
+import type { HookRunner, RunDeps, RunOptions, RunResult } from "./run/types.js";
 import { writeManifest } from "./run/write-manifest.js";
 
 export type { Progress, RunOptions, RunResult, RunTrigger } from "./run/types.js";
@@ -25,13 +27,17 @@ export interface BackupRunnerDeps {
   retry?: Partial<RetryPolicy>;
   /** A read-back that brings no byte for this long is abandoned and retried (default 60 s). */
   readBackIdleMs?: number;
+  /** A job's anomaly thresholds (src/engine/anomaly.ts); default: the defaults. */
+  anomalyThresholds?: (jobId: number) => Partial<AnomalyThresholds>;
+  /** Runs the jobs' before/after/on_failure hooks (src/application/hooks.ts); absent = hooks are not run. */
+  hooks?: HookRunner;
 }
 
 const DEFAULT_READ_BACK_IDLE_MS = 60_000;
 
 /**
  * Runs one backup as its phases, over one `RunContext` (src/engine/run/):
- * begin (name, run row, logger) → preflight (spool, part size) → dump and deliver (source →
+ * begin (name, run row, logger) → hooks (after/on_failure registered, before run) → preflight (spool, part size) → dump and deliver (source →
  * compress → encrypt → hash → split; each part uploaded and read back) → manifest → mirror →
  * succeed | fail. Every resource a phase creates is registered on the run's cleanup stack the
  * moment it exists; the stack unwinds in `finally` (on failure first, before the row says so).
@@ -46,12 +52,14 @@ export class BackupRunner {
       now: deps.now ?? (() => new Date()),
       retry: { ...DEFAULT_RETRY_POLICY, ...deps.retry },
       readBackIdleMs: deps.readBackIdleMs ?? DEFAULT_READ_BACK_IDLE_MS,
+      anomalyThresholds: deps.anomalyThresholds,
     };
   }
 
   async run(job: ResolvedJob, options: RunOptions): Promise<RunResult> {
     const ctx = begin(this.runDeps, this.deps, job, options);
     try {
+      await runHooks(ctx, this.deps.hooks);
       await preflight(ctx);
       await dumpAndDeliver(ctx);
       const manifest = await writeManifest(ctx);

@@ -95,7 +95,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: Retry
 }
 
 /** `parameters.retry_after` (seconds, as the Bot API sends it) of the error or any of its causes, in ms. */
-function retryAfterMs(err: unknown): number | undefined {
+export function retryAfterMs(err: unknown): number | undefined {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const s = (e as { parameters?: { retry_after?: unknown } }).parameters?.retry_after;
     if (typeof s === "number" && s >= 0) return s * 1000;

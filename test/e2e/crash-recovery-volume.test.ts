@@ -108,7 +108,15 @@ jobs:
     // Every upload hangs: the backup is stuck with part 1 while the volume's archive is still open.
     fake.failNext("sendDocument", { kind: "stall", ms: 120_000 }, 5);
     const backup = spawnCli(["backup", "vol"]);
-    const run = await waitFor("the volume backup to be uploading", () => inspect.runs.list(10).find((r) => r.status === "running" && r.phase === "upload"));
+    // Generous: under a loaded machine the helper container and the dump's start take a while.
+    const run = await waitFor(
+      "the volume backup to be uploading",
+      () => {
+        if (backup.child.exitCode !== null) throw new Error(`the backup ended early: ${backup.output()}`);
+        return inspect.runs.list(10).find((r) => r.status === "running" && r.phase === "upload");
+      },
+      90_000,
+    );
     expect(inspect.runs.stoppedContainers(run.id).map((c) => c.name)).toEqual([appName]);
     expect(await running()).toBe(false);
     expect(await helpersOnVolume()).toHaveLength(1);
@@ -139,5 +147,5 @@ jobs:
       daemon.child.kill("SIGTERM");
       await daemon.exited;
     }
-  });
+  }, 240_000);
 });

@@ -1,12 +1,12 @@
 import type { Context } from "grammy";
 import { DEFAULT_PART_SIZE, type ChatRoute, type Compression, type NotifyRoutes, type Retention } from "../../domain.js";
 import { ValidationError, type Issue } from "../../services/errors.js";
+import { formatsOf as kindFormats } from "../../services/job-rules.js";
 import type { JobSpec } from "../../services/jobs.service.js";
 import {
   checkTimezone,
   COMPRESSIONS,
   DEFAULT_COMPRESSION,
-  FORMATS_BY_KIND,
   formatSize,
   parsePartSize,
   showBytes,
@@ -35,6 +35,7 @@ type Field =
   | "encryption"
   | "partSize"
   | "retention"
+  | "drill"
   | "notifySuccess"
   | "notifyFailure";
 
@@ -49,6 +50,7 @@ const FIELDS: readonly Field[] = [
   "encryption",
   "partSize",
   "retention",
+  "drill",
   "notifySuccess",
   "notifyFailure",
 ];
@@ -65,6 +67,7 @@ const FIELD_OF_PATH: Record<string, Field> = {
   encryption: "encryption",
   part_size: "partSize",
   retention: "retention",
+  drill: "drill",
 };
 
 type EncryptionChoice = { kind: "none" } | { kind: "recipients"; recipients: string[] } | { kind: "passphrase"; passphrase: SecretSlot };
@@ -81,6 +84,8 @@ interface Draft {
   encryption?: EncryptionChoice;
   partSize?: number;
   retention?: Retention;
+  /** Restore drill schedule (`weekly`), or none (issue 14). */
+  drill?: string;
   notify: NotifyRoutes;
 }
 
@@ -94,10 +99,12 @@ export function newJobConversation(env: DialogEnv) {
     if (counts.destinations === 0) return void (await d.say(d.t("conv-job-no-destinations")));
 
     const draft: Draft = { notify: {} };
-    for (const field of FIELDS) await askField(d, draft, field);
+    // Restore drills are off by default: offered in the summary (a line and "Edit"), not asked on the way.
+    for (const field of FIELDS) if (field !== "drill") await askField(d, draft, field);
 
     for (;;) {
-      const choice = await d.choose(summary(d, draft), [
+      const drillLine = draft.drill ? d.t("conv-summary-drill-on") : d.t("conv-summary-drill-off");
+      const choice = await d.choose(`${summary(d, draft)}\n${drillLine}`, [
         [{ value: "create", label: d.t("conv-btn-create") }],
         [
           { value: "edit", label: d.t("conv-btn-edit") },
@@ -119,7 +126,7 @@ export function newJobConversation(env: DialogEnv) {
         await d.say(d.t("conv-secret-lost"));
         await askField(d, draft, "encryption");
       } else if (saved.kind === "invalid") {
-        await d.say(d.t("conv-save-refused", { issues: issuesText(saved.issues) }));
+        await d.say(d.t("conv-save-refused", { issues: issuesText(d, saved.issues) }));
         const fields = [...new Set(saved.issues.map((i) => fieldOfIssue(i)).filter((f): f is Field => f !== undefined))];
         if (fields.length === 0) await editSomething(d, draft);
         for (const f of fields) await askField(d, draft, f);
@@ -151,7 +158,7 @@ async function editSomething(d: Dialog, draft: Draft): Promise<void> {
 }
 
 function formatsOf(draft: Draft): readonly DumpFormat[] {
-  return draft.source ? FORMATS_BY_KIND[draft.source.kind] : [];
+  return draft.source ? kindFormats(draft.source.kind) : [];
 }
 
 async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
@@ -250,6 +257,12 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
         : await d.askValid(d.t("conv-job-retention-custom"), (a) => explain(d, readRetention(a.kind === "text" ? a.text : "")));
       return;
     }
+    case "drill": {
+      // Restore drills (src/application/drill.ts): off by default; a cron schedule is for YAML.
+      const picked = await d.choose(d.t("conv-job-drill"), [[{ value: "off", label: d.t("conv-drill-off") }], [{ value: "weekly", label: d.t("conv-drill-weekly") }]]);
+      draft.drill = picked === "weekly" ? "weekly" : undefined;
+      return;
+    }
     case "notifySuccess":
     case "notifyFailure": {
       const key = field === "notifySuccess" ? "success" : "failure";
@@ -265,7 +278,7 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
 async function askSchedule(d: Dialog, timezone: string | null): Promise<string> {
   const zone = timezone ?? d.deps.defaultTimezone;
   const read = (a: Answer) => {
-    const r = readSchedule(a.kind === "text" ? a.text : "", zone);
+    const r = readSchedule(a.kind === "text" ? a.text : "", zone, { locale: d.locale, translate: d.deps.translate });
     return "ok" in r ? r : { error: d.t("conv-err-cron", { detail: r.error }) };
   };
   for (;;) {
@@ -391,6 +404,7 @@ function saveJob(d: Dialog, draft: Draft): SaveResult {
   };
   if (draft.format) spec.format = draft.format;
   if (draft.notify.success || draft.notify.failure) spec.notify = { ...draft.notify };
+  if (draft.drill) spec.drill = { schedule: draft.drill };
   const enc = draft.encryption ?? { kind: "none" };
   let secret: string | null = null;
   if (enc.kind === "recipients") spec.encryption = { recipients: enc.recipients };

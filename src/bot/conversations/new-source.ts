@@ -42,8 +42,9 @@ const FIELDS: Readonly<Record<SourceKind, readonly Field[]>> = {
   sqlite: ["path", "name"],
   directory: ["path", "name"],
   volume: ["volume", "name"],
+  redis: ["host", "port", "password", "name"],
 };
-const DEFAULT_PORT: Partial<Record<SourceKind, number>> = { postgres: 5432, mysql: 3306 };
+const DEFAULT_PORT: Partial<Record<SourceKind, number>> = { postgres: 5432, mysql: 3306, redis: 6379 };
 const DEFAULT_USER: Partial<Record<SourceKind, string>> = { postgres: "postgres", mysql: "root" };
 
 type TestResult =
@@ -73,7 +74,7 @@ export function newSourceConversation(env: DialogEnv) {
         continue;
       }
       if (test.kind === "invalid") {
-        await d.say(d.t("conv-save-refused", { issues: issuesText(test.issues) }));
+        await d.say(d.t("conv-save-refused", { issues: issuesText(d, test.issues) }));
         await fixIssues(d, draft, test.issues);
         continue;
       }
@@ -94,7 +95,7 @@ export function newSourceConversation(env: DialogEnv) {
         await d.say(d.t("conv-secret-lost"));
         await askField(d, draft, "password");
       } else if (saved.kind === "invalid") {
-        await d.say(d.t("conv-save-refused", { issues: issuesText(saved.issues) }));
+        await d.say(d.t("conv-save-refused", { issues: issuesText(d, saved.issues) }));
         await fixIssues(d, draft, saved.issues);
       } else {
         await d.say(d.t("conv-save-failed", { reason: saved.reason }));
@@ -135,7 +136,7 @@ async function askField(d: Dialog, draft: Draft, field: Field): Promise<void> {
       return;
     }
     case "password":
-      draft.password = await askSecret(d, d.t("conv-src-password", { user: draft.user ?? "" }), "password", {
+      draft.password = await askSecret(d, d.t("conv-src-password", { user: draft.user ?? (kind === "redis" ? "default" : "") }), "password", {
         value: "none",
         label: d.t("conv-btn-no-password"),
       });
@@ -185,6 +186,7 @@ async function editSomething(d: Dialog, draft: Draft): Promise<void> {
 /** `user@host:port/database`, a path or a volume: what the test connects to (no password). */
 function describe(draft: Draft): string {
   if (draft.kind === "postgres" || draft.kind === "mysql") return `${draft.user}@${draft.host}:${draft.port}/${draft.database}`;
+  if (draft.kind === "redis") return `redis://${draft.host}:${draft.port}`;
   return draft.path ?? draft.volume ?? "";
 }
 
@@ -220,6 +222,9 @@ async function testSource(d: Dialog, draft: Draft): Promise<TestResult> {
         user: String(s.user),
         password: resolved,
       };
+    } else if (prepared.kind === "redis") {
+      resolved = prepared.password ? await resolveForTest(d, prepared.password) : "";
+      config = { kind: "redis", host: String(s.host), port: Number(s.port), ...(s.user ? { user: String(s.user) } : {}), password: resolved };
     } else if (prepared.kind === "volume") config = { kind: "volume", volume: String(s.volume) };
     else config = { kind: prepared.kind, path: String(s.path) };
     const found = await d.deps.checkSource(config);

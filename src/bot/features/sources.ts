@@ -5,7 +5,7 @@ import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { entityFeature } from "./entities.js";
 
-const KIND_ICON: Record<SourceView["kind"], string> = { postgres: "🐘", mysql: "🐬", sqlite: "🪶", volume: "📦", directory: "📁" };
+const KIND_ICON: Record<SourceView["kind"], string> = { postgres: "🐘", mysql: "🐬", sqlite: "🪶", volume: "📦", directory: "📁", redis: "🟥" };
 
 /** /sources: list, card (never a password), delete (refused while a job uses the source). */
 export function sourcesFeature(deps: BotDeps): Composer<BotContext> {

@@ -7,11 +7,12 @@ import type { Logger } from "../../logger.js";
 import type { SourceDriver } from "../../sources/port.js";
 import type { SourceRegistry } from "../../sources/registry.js";
 import type { BackupPhase } from "../errors.js";
+import type { InventoryCounter } from "../inventory.js";
 import type { ManifestPart } from "../manifest.js";
 import { COMPRESSION_EXT } from "../stages/compress.js";
 import type { SplitResult } from "../stages/split.js";
 import { CleanupStack } from "./cleanup-stack.js";
-import type { Progress, RunDeps, RunOptions } from "./types.js";
+import { RunCancelled, type Progress, type RunDeps, type RunOptions } from "./types.js";
 
 /** How long the cleanup of a run (removing a failed run's parts included) may take in all. */
 const CLEANUP_LIMIT_MS = 5 * 60_000;
@@ -34,6 +35,8 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** True once the caller stopped the run (its failure is then "interrupted"). */
   readonly interrupted: () => boolean;
+  /** Who stopped the run on purpose (its failure is then "cancelled"), else null. */
+  readonly cancelledBy: () => string | null;
   readonly spool: string;
   readonly targets: Target[];
   readonly cleanup: CleanupStack;
@@ -47,6 +50,8 @@ export interface RunContext {
   readonly readBack: { checked: number; skipped: number };
   serverVersion?: string;
   payload?: SplitResult;
+  /** Counts what the dump holds as it streams by (null: this kind/format cannot be counted so). */
+  inventory?: InventoryCounter | null;
 }
 
 export interface BeginDeps {
@@ -75,7 +80,7 @@ export function begin(deps: RunDeps, where: BeginDeps, job: ResolvedJob, options
     passphraseEnc: job.encryption.kind === "passphrase" ? (job.passphraseEnc ?? null) : null,
   });
   const log = deps.log.child({ run: run.id, job: job.name });
-  const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0 };
+  const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0, sentBytes: 0, partsExpected: expectedParts(deps, job) };
   log.info({ trigger: options.trigger, file: fileName }, "backup started");
   return {
     deps,
@@ -87,6 +92,7 @@ export function begin(deps: RunDeps, where: BeginDeps, job: ResolvedJob, options
     log,
     signal: options.signal ?? new AbortController().signal,
     interrupted: () => options.signal?.aborted === true,
+    cancelledBy: () => (options.signal?.aborted && options.signal.reason instanceof RunCancelled ? options.signal.reason.by : null),
     spool: path.join(where.spoolDir, `run-${run.id}`),
     targets: job.destinations.map((d) => ({ id: d.id, destination: where.makeDestination(d.config) })),
     cleanup: new CleanupStack(log, CLEANUP_LIMIT_MS),
@@ -102,6 +108,12 @@ export function begin(deps: RunDeps, where: BeginDeps, job: ResolvedJob, options
     parts: [],
     readBack: { checked: 0, skipped: 0 },
   };
+}
+
+/** Parts the payload will probably have: as many as the job's last successful run's, at this part size. */
+function expectedParts(deps: RunDeps, job: ResolvedJob): number | undefined {
+  const last = deps.runs.listByJob(job.id, 20).find((r) => r.status === "success" && r.payloadSize != null);
+  return last?.payloadSize ? Math.max(1, Math.ceil(last.payloadSize / job.partSize)) : undefined;
 }
 
 export function setPhase(ctx: RunContext, phase: BackupPhase): void {

@@ -2,7 +2,7 @@ import { DestinationError, type Destination, type PartInfo, type StoredLocation 
 import type { ManifestPart } from "../manifest.js";
 import { locationColumns } from "../part-location.js";
 import { readBackPart, type ReadBackResult } from "../read-back.js";
-import { withRetry } from "../../shared/retry-policy.js";
+import { retryAfterMs, withRetry } from "../../shared/retry-policy.js";
 import type { SpooledPart } from "../stages/split.js";
 import type { RunContext, Target } from "./context.js";
 import { BackupError } from "../errors.js";
@@ -77,7 +77,18 @@ export function upload(ctx: RunContext, destination: Destination, info: PartInfo
     ...ctx.deps.retry,
     signal,
     isPermanent: (err) => !(err instanceof DestinationError) || err.permanent,
-    onRetry: (err, attempt, delayMs) => ctx.log.warn({ attempt, delayMs, part: info.name, err: (err as Error).message }, "upload failed, retrying"),
+    onRetry: (err, attempt, delayMs) => {
+      ctx.log.warn({ attempt, delayMs, part: info.name, err: (err as Error).message }, "upload failed, retrying");
+      // A pause the server asked for (Telegram's 429) is shown while it lasts.
+      if (retryAfterMs(err) !== undefined) {
+        ctx.progress.waitMs = delayMs;
+        ctx.report();
+      }
+    },
+  }).finally(() => {
+    if (ctx.progress.waitMs === undefined) return;
+    delete ctx.progress.waitMs;
+    ctx.report();
   });
 }
 

@@ -1,6 +1,7 @@
 import type { ContainerLedger, Dump } from "../../sources/port.js";
 import type { BackupPhase } from "../errors.js";
 import { compressor } from "../stages/compress.js";
+import { inventoryCounter } from "../inventory.js";
 import { counter } from "../stages/count.js";
 import { ageEncrypt } from "../stages/encrypt.js";
 import { runStages, StageFailure, type Stage } from "../stages/run-pipeline.js";
@@ -57,8 +58,11 @@ function pipeline(ctx: RunContext, dump: Dump): Array<{ stage: Stage; phase: Bac
   const stages: Array<{ stage: Stage; phase: BackupPhase }> = [
     { stage: dump.stream, phase: "dump" },
     { stage: counter((n) => (progress.rawBytes = n)), phase: "dump" },
-    { stage: compressor(job.compression), phase: "compress" },
   ];
+  // Row / file counts for drills and anomaly checks, counted in passing (src/engine/inventory.ts).
+  ctx.inventory = inventoryCounter(job.source.config.kind, job.format);
+  if (ctx.inventory) stages.push({ stage: ctx.inventory.stage, phase: "dump" });
+  stages.push({ stage: compressor(job.compression), phase: "compress" });
   if (job.encryption.kind !== "none") stages.push({ stage: ageEncrypt(job.encryption), phase: "encrypt" });
   stages.push({ stage: counter((n) => (progress.payloadBytes = n)), phase: "dump" });
   return stages;
@@ -86,9 +90,14 @@ async function deliverNext(ctx: RunContext, part: SpooledPart, signal: AbortSign
   if (ctx.phase === "dump") setPhase(ctx, "upload");
   ctx.progress.phase = "uploading";
   ctx.progress.currentPart = part.index;
+  // The last part makes the count exact; until then the estimate never lags behind the part at hand.
+  ctx.progress.partsExact = part.last;
+  if (part.last) ctx.progress.partsExpected = part.index;
+  else if (ctx.progress.partsExpected !== undefined) ctx.progress.partsExpected = Math.max(part.index, ctx.progress.partsExpected);
   ctx.report();
   await deliverPart(ctx, part, signal);
   ctx.progress.partsUploaded = part.index;
+  ctx.progress.sentBytes += part.size;
   ctx.report();
 }
 

@@ -20,7 +20,10 @@ export interface RunFailureText {
   errorParams: Params;
 }
 
-export function describeFailure(phase: BackupPhase, err: unknown, interrupted: boolean, secrets: string[]): RunFailureText {
+export function describeFailure(phase: BackupPhase, err: unknown, interrupted: boolean, secrets: string[], cancelledBy: string | null = null): RunFailureText {
+  if (cancelledBy !== null) {
+    return { error: redact(`cancelled: stopped by ${cancelledBy}`, secrets), errorKey: "run-failed-cancelled", errorParams: redactParams({ by: cancelledBy }, secrets) };
+  }
   const { key, params } = failureTranslatable(phase, err, interrupted);
   return { error: redact(failureEnglish(phase, err, interrupted), secrets), errorKey: key, errorParams: redactParams(params ?? {}, secrets) };
 }

@@ -1,5 +1,7 @@
 import { jobSecrets } from "../../domain.js";
 import { redact } from "../../crypto/redact.js";
+import type { RunInventory } from "../../db/schema.js";
+import { DEFAULT_ANOMALY_THRESHOLDS, describeAnomaly, detectAnomalies, type AnomalyReason } from "../anomaly.js";
 import type { Manifest } from "../manifest.js";
 import type { MirrorFailure } from "../mirror.js";
 import type { RunContext } from "./context.js";
@@ -10,7 +12,11 @@ import type { RunResult } from "./types.js";
 export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, mirrorFailures: MirrorFailure[]): RunResult {
   const payload = ctx.payload!;
   const done = ctx.deps.now();
+  const inventory = ctx.inventory?.result() ?? null;
+  const anomalies = anomaliesOf(ctx, inventory);
   ctx.deps.runs.update(ctx.run.id, {
+    inventory,
+    anomalies: anomalies.length > 0 ? anomalies : null,
     status: "success",
     phase: null,
     finishedAt: done,
@@ -32,7 +38,22 @@ export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, 
     verified,
     error: null,
     ...(mirrorFailures.length > 0 ? { mirrorFailures } : {}),
+    ...(anomalies.length > 0 ? { anomalies } : {}),
   };
+}
+
+/** This run against the job's earlier successful runs (newest first, by id). */
+function anomaliesOf(ctx: RunContext, inventory: RunInventory | null): AnomalyReason[] {
+  const thresholds = ctx.deps.anomalyThresholds?.(ctx.job.id) ?? {};
+  const history = Math.max(1, thresholds.history ?? DEFAULT_ANOMALY_THRESHOLDS.history);
+  const previous = ctx.deps.runs
+    .listByJob(ctx.job.id, history + 20)
+    .filter((r) => r.id < ctx.run.id && r.status === "success" && r.rawSize != null)
+    .slice(0, history)
+    .map((r) => ({ rawSize: r.rawSize ?? 0, inventory: r.inventory ?? null }));
+  const found = detectAnomalies({ rawSize: ctx.progress.rawBytes, inventory }, previous, thresholds);
+  if (found.length > 0) ctx.log.warn({ anomalies: found.map(describeAnomaly) }, "the run looks wrong (kept, marked ⚠️)");
+  return found;
 }
 
 /**
@@ -41,12 +62,14 @@ export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, 
  */
 export async function fail(ctx: RunContext, err: unknown): Promise<RunResult> {
   const interrupted = ctx.interrupted();
+  const cancelledBy = ctx.cancelledBy();
   const secrets = jobSecrets(ctx.job);
-  const failure = describeFailure(ctx.phase, err, interrupted, secrets);
-  ctx.log.error({ phase: ctx.phase, err: redact(String((err as Error)?.stack ?? err), secrets) }, "backup failed");
+  const failure = describeFailure(ctx.phase, err, interrupted, secrets, cancelledBy);
+  if (cancelledBy !== null) ctx.log.info({ phase: ctx.phase, by: cancelledBy }, "backup cancelled");
+  else ctx.log.error({ phase: ctx.phase, err: redact(String((err as Error)?.stack ?? err), secrets) }, "backup failed");
   await ctx.cleanup.unwind(true);
   const done = ctx.deps.now();
-  const status = interrupted ? "interrupted" : "failed";
+  const status = cancelledBy !== null ? "cancelled" : interrupted ? "interrupted" : "failed";
   ctx.deps.runs.update(ctx.run.id, { status, finishedAt: done, rawSize: ctx.progress.rawBytes, payloadSize: ctx.progress.payloadBytes, ...failure });
   return { ...outcome(ctx, status, done), payloadSize: ctx.progress.payloadBytes, sha256: null, parts: 0, verified: false, ...failure };
 }

@@ -1,5 +1,5 @@
 import { mkdir, rm } from "node:fs/promises";
-import { formatBytes } from "../../shared/format.js";
+import { formatBytes, sizeParam } from "../../shared/format.js";
 import { BackupError, SpoolError } from "../errors.js";
 import type { RunContext } from "./context.js";
 import { keyed } from "./failure.js";
@@ -16,8 +16,9 @@ export async function preflight(ctx: RunContext): Promise<void> {
   }
   for (const { destination } of ctx.targets) {
     if (destination.maxPartSize === undefined || job.partSize <= destination.maxPartSize) continue;
-    const params = { size: formatBytes(job.partSize), limit: formatBytes(destination.maxPartSize), destination: destination.name };
-    const english = `part_size ${params.size} is above the ${params.limit} that destination "${destination.name}" accepts; lower the job's part_size (19MiB keeps every part downloadable from Telegram) or use a self-hosted Bot API server`;
+    // Sizes as parameters each reader sees in their own units; the English line uses the same wording.
+    const params = { size: sizeParam(job.partSize), limit: sizeParam(destination.maxPartSize), destination: destination.name };
+    const english = `part_size ${formatBytes(job.partSize)} is above the ${formatBytes(destination.maxPartSize)} that destination "${destination.name}" accepts; lower the job's part_size (19MiB keeps every part downloadable from Telegram) or use a self-hosted Bot API server`;
     throw keyed(new BackupError("prepare", english), "run-part-size-too-large", params);
   }
 }

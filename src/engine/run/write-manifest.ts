@@ -48,5 +48,7 @@ function describeRun(ctx: RunContext): Manifest {
     payload: { name: fileName, size: payload.size, sha256: payload.sha256 },
     parts: ctx.parts,
     restore: restoreRecipe({ payloadName: fileName, kind: job.source.config.kind, format: job.format, compression: job.compression, encryption: job.encryption.kind }),
+    manifest_version: 2,
+    ...(ctx.inventory ? { inventory: ctx.inventory.result() } : {}),
   };
 }

@@ -1,0 +1,161 @@
+import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { createRedisDriver } from "../../src/sources/redis.js";
+import { dropKeys, redisCommands, SHARED_REDIS, snapshotKeys, startRedis, type PrivateRedis } from "../helpers/redis.js";
+import { createWorkspace, sh, type Workspace } from "../helpers/workspace.js";
+
+/**
+ * Redis: the machine's real server (127.0.0.1:6379) is backed up over the network through the
+ * CLI, restored into fresh private redis-servers (by the tool, and by hand from the payload),
+ * and the keys compared. Only keys under this test's prefix are written and compared.
+ */
+describe("Redis source", () => {
+  const prefix = `tb:test:${process.pid}:${randomBytes(3).toString("hex")}:`;
+  const password = `redis-pw-${randomBytes(8).toString("hex")}`;
+  let ws: Workspace;
+  let target: PrivateRedis;
+  const servers: PrivateRedis[] = [];
+
+  beforeAll(async () => {
+    const binaryKey = Buffer.concat([Buffer.from(prefix), Buffer.from([0, 255, 10, 13])]);
+    await redisCommands(SHARED_REDIS, [
+      ["SET", `${prefix}string`, "Привет, 世界 🎉"],
+      ["SET", binaryKey, Buffer.from([0, 1, 2, 255, 254])],
+      ["SET", `${prefix}expiring`, "soon", "EX", 3600],
+      ["HSET", `${prefix}hash`, "a", "1", "b", "два"],
+      ["RPUSH", `${prefix}list`, "x", "y", "z", "x"],
+      ["SADD", `${prefix}set`, "m1", "m2", "m3"],
+      ["ZADD", `${prefix}zset`, 1.5, "one", -2, "two"],
+      ["XADD", `${prefix}stream`, "1-1", "field", "value"],
+      ["SET", `${prefix}big`, randomBytes(200_000)],
+      ["SELECT", 3],
+      ["SET", `${prefix}in-db3`, "third database"],
+      ["HSET", `${prefix}hash-db3`, "k", "v"],
+    ]);
+    target = await startRedis({ password });
+    servers.push(target);
+    ws = createWorkspace({ REDIS_TARGET_PASSWORD: password });
+    const yaml = `
+sources:
+  - { name: cache, kind: redis, host: ${SHARED_REDIS.host}, port: ${SHARED_REDIS.port} }
+  - { name: cache-copy, kind: redis, host: 127.0.0.1, port: ${target.port}, password: "env:REDIS_TARGET_PASSWORD" }
+destinations:
+  - { name: disk, kind: local, path: ${path.join(ws.dir, "backups")} }
+jobs:
+  - { name: cache, source: cache, destinations: [disk], schedule: "0 3 * * *" }
+`;
+    const r = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await dropKeys(SHARED_REDIS, prefix);
+    for (const s of servers) await s.stop();
+    ws?.remove();
+  });
+
+  let runId = 0;
+  let fileName = "";
+
+  it("backs up over the network, restores into a fresh instance, and the keys are the same", async () => {
+    const b = await ws.cli(["backup", "cache", "--json"]);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    ({ runId, fileName } = JSON.parse(b.stdout) as { runId: number; fileName: string });
+    expect(fileName).toMatch(/^cache_\d{8}-\d{6}\.rdb\.gz$/);
+
+    const r = await ws.cli(["restore", String(runId), "--to", "cache-copy"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const expected = await snapshotKeys(SHARED_REDIS, prefix);
+    expect(Object.keys(expected)).toHaveLength(11);
+    expect(Object.values(expected).filter((v) => v.endsWith(" ttl"))).toHaveLength(1);
+    expect(Object.keys(expected).filter((k) => k.startsWith("3/"))).toHaveLength(2);
+    expect(await snapshotKeys({ port: target.port, password }, prefix)).toEqual(expected);
+    for (const out of [b.stdout, b.stderr, r.stdout, r.stderr]) expect(out).not.toContain(password);
+  });
+
+  it("refuses to restore into a Redis that holds keys, and leaves it as it was", async () => {
+    const before = await snapshotKeys({ port: target.port, password }, prefix);
+    await redisCommands({ port: target.port, password }, [["SET", `${prefix}string`, "changed"]]);
+    const r = await ws.cli(["restore", String(runId), "--to", "cache-copy", "--replace"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/already holds \d+ keys: restore into an empty \(new\) Redis instance/);
+    expect(r.stderr).not.toContain(password);
+    const after = await snapshotKeys({ port: target.port, password }, prefix);
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    expect(await redisCommands({ port: target.port, password }, [["GET", `${prefix}string`]])).toEqual([Buffer.from("changed")]);
+  });
+
+  it("restores by hand: the parts, gunzipped, are a dump.rdb a plain redis-server loads", async () => {
+    const dir = path.join(ws.dir, "backups", "cache");
+    const parts = readdirSync(dir).filter((f) => f.startsWith(fileName + ".0")).map((f) => path.join(dir, f));
+    expect(parts.length).toBeGreaterThan(0);
+    const byHand = path.join(ws.dir, "by-hand");
+    await sh(`mkdir -p ${byHand} && cat ${parts.join(" ")} | gunzip > ${byHand}/dump.rdb`);
+    const server = await startRedis({ dir: byHand });
+    servers.push(server);
+    expect(await snapshotKeys({ port: server.port }, prefix)).toEqual(await snapshotKeys(SHARED_REDIS, prefix));
+  });
+
+  it("restore --file writes the snapshot a new redis-server starts from", async () => {
+    const dir = path.join(ws.dir, "new-instance");
+    const r = await ws.cli(["restore", String(runId), "--file", path.join(dir, "dump.rdb")]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const server = await startRedis({ dir });
+    servers.push(server);
+    expect(await snapshotKeys({ port: server.port }, prefix)).toEqual(await snapshotKeys(SHARED_REDIS, prefix));
+  });
+
+  it("a backup with a wrong password fails with a clear reason that does not show it", async () => {
+    const wrong = `wrong-${randomBytes(6).toString("hex")}`;
+    const yaml = `
+sources:
+  - { name: locked, kind: redis, host: 127.0.0.1, port: ${target.port}, password: "${wrong}" }
+jobs:
+  - { name: locked, source: locked, destinations: [disk], schedule: "0 3 * * *" }
+`;
+    expect((await ws.cli(["config", "import", ws.writeFile("locked.yaml", yaml)])).code).toBe(0);
+    const b = await ws.cli(["backup", "locked", "--json"]);
+    expect(b.code).toBe(1);
+    const result = JSON.parse(b.stdout) as { status: string; error: string };
+    expect(result.status).toBe("failed");
+    expect(result.error).toMatch(/^dump failed: Redis at 127\.0\.0\.1:\d+ refused the login: WRONGPASS/);
+    expect(b.stdout + b.stderr).not.toContain(wrong);
+  });
+
+  describe("the driver's restore is all or nothing", () => {
+    const driver = createRedisDriver({ log: createLogger("silent"), docker: () => { throw new Error("no docker"); }, helperImage: undefined });
+
+    it("a payload that is no RDB snapshot is refused with redis-server's reason; the target stays empty", async () => {
+      const empty = await startRedis();
+      servers.push(empty);
+      const config = { kind: "redis" as const, host: "127.0.0.1", port: empty.port, password: "" };
+      await expect(driver.restore(config, Readable.from([Buffer.from("this is not a snapshot\n")]), { format: "rdb", signal: new AbortController().signal }))
+        .rejects.toThrow(/snapshot could not be loaded: .*Wrong signature/);
+      expect(await empty.call("DBSIZE")).toBe(0);
+    });
+
+    it("a copy that fails halfway deletes the keys it wrote (target with fewer databases than the snapshot)", async () => {
+      const small = await startRedis({ databases: 2 });
+      servers.push(small);
+      const config = { kind: "redis" as const, host: "127.0.0.1", port: small.port, password: "" };
+      const { stream, done } = await driver.dump({ kind: "redis", host: SHARED_REDIS.host, port: SHARED_REDIS.port, password: "" }, { format: "rdb", signal: new AbortController().signal });
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      await done;
+      await expect(driver.restore(config, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal: new AbortController().signal }))
+        .rejects.toThrow(/has no database 3/);
+      expect(await small.call("DBSIZE")).toBe(0);
+    });
+
+    it("a wrong password is a clear error that does not echo it", async () => {
+      const secret = `wrong-${randomBytes(6).toString("hex")}`;
+      const err = await driver.check({ kind: "redis", host: "127.0.0.1", port: target.port, password: secret }).catch((e: Error) => e);
+      expect(String(err)).toMatch(/refused the login/);
+      expect(String(err)).not.toContain(secret);
+    });
+  });
+});
