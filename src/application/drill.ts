@@ -20,6 +20,7 @@ import type { SourcesService } from "../services/sources.service.js";
 import type { JobsService } from "../services/jobs.service.js";
 import { isOwnerAlive, ownerTag } from "../shared/process-owner.js";
 import type { SourceConfig } from "../sources/port.js";
+import { oneLine } from "../shared/one-line.js";
 
 export type DrillTrigger = DrillRow["trigger"];
 
@@ -111,7 +112,7 @@ export class DrillService {
       else await this.fullDrill(run, source, scratch, identity, report, signal);
     } catch (err) {
       report.status = "failed";
-      report.error = oneLine(err);
+      report.error = oneLine(err, 500);
       log.warn({ err: report.error }, "restore drill failed");
     } finally {
       if (scratch && isDbSource(source)) await this.dropDrill(source, scratch, log);
@@ -235,7 +236,7 @@ export class DrillService {
     try {
       for (const name of await listDrillDatabases(source)) if (drillOf(name) === scratch) await dropDatabase(source, name);
     } catch (err) {
-      log.warn({ database: scratch, err: oneLine(err) }, "could not drop the drill's scratch database; start-up recovery drops it");
+      log.warn({ database: scratch, err: oneLine(err, 500) }, "could not drop the drill's scratch database; start-up recovery drops it");
     }
   }
 
@@ -261,11 +262,11 @@ export class DrillService {
           const cron = new CronSchedule(job.drill.schedule === "weekly" ? WEEKLY_DRILL : job.drill.schedule, job.timezone ?? this.deps.defaultTimezone ?? "UTC");
           due = cron.firstBetween(from, now);
         } catch (err) {
-          this.deps.log.warn({ job: job.name, err: oneLine(err) }, "the job's drill schedule cannot be used");
+          this.deps.log.warn({ job: job.name, err: oneLine(err, 500) }, "the job's drill schedule cannot be used");
           continue;
         }
         if (!due) continue;
-        await this.drill(job.id, "schedule").catch((err: unknown) => this.deps.log.warn({ job: job.name, err: oneLine(err) }, "scheduled drill did not run"));
+        await this.drill(job.id, "schedule").catch((err: unknown) => this.deps.log.warn({ job: job.name, err: oneLine(err, 500) }, "scheduled drill did not run"));
       }
     } finally {
       this.ticking = false;
@@ -298,14 +299,10 @@ export class DrillService {
           dropped.push(name);
         }
       } catch (err) {
-        this.deps.log.warn({ source: sourceId, err: oneLine(err) }, "could not drop the scratch databases of interrupted drills");
+        this.deps.log.warn({ source: sourceId, err: oneLine(err, 500) }, "could not drop the scratch databases of interrupted drills");
       }
     }
     if (dropped.length > 0) this.deps.log.info({ databases: dropped }, "dropped scratch databases of interrupted drills");
     return dropped;
   }
-}
-
-function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 500);
 }

@@ -99,18 +99,10 @@ export async function runPipeline(stages: Stage[], signal?: AbortSignal): Promis
 /** `source`, except that a pending or later read throws `StageTornDown` once `tornDown` aborts. */
 async function* untilTornDown(source: AsyncIterable<Uint8Array>, tornDown: AbortSignal): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
-  let off = () => {};
-  const stopped = new Promise<never>((_, reject) => {
-    const stop = () => reject(new StageTornDown());
-    if (tornDown.aborted) return stop();
-    tornDown.addEventListener("abort", stop, { once: true });
-    off = () => tornDown.removeEventListener("abort", stop);
-  });
-  stopped.catch(() => {});
   let finished = false;
   try {
     for (;;) {
-      const next = await Promise.race([it.next(), stopped]);
+      const next = await nextOrTornDown(it, tornDown);
       if (next.done) {
         finished = true;
         return;
@@ -118,7 +110,6 @@ async function* untilTornDown(source: AsyncIterable<Uint8Array>, tornDown: Abort
       yield next.value;
     }
   } finally {
-    off();
     // Stopped early by the consumer: let the upstream stop too (a stream destroys itself). After
     // a teardown, never wait for it: its return() may be the very thing that never settles.
     if (!finished && it.return) {
@@ -126,6 +117,30 @@ async function* untilTornDown(source: AsyncIterable<Uint8Array>, tornDown: Abort
       if (!tornDown.aborted) await closing;
     }
   }
+}
+
+/**
+ * The iterator's next chunk, or `StageTornDown` as soon as `tornDown` aborts. One listener per
+ * read, removed when the read settles: not `Promise.race` against one long-lived "torn down"
+ * promise, which keeps a reaction, and through it every chunk read, until it settles (that held
+ * the whole dump in memory: 290 MB of RSS for a 200 MB backup).
+ */
+function nextOrTornDown(it: AsyncIterator<Uint8Array>, tornDown: AbortSignal): Promise<IteratorResult<Uint8Array>> {
+  return new Promise((resolve, reject) => {
+    if (tornDown.aborted) return reject(new StageTornDown());
+    const stop = () => reject(new StageTornDown());
+    tornDown.addEventListener("abort", stop, { once: true });
+    it.next().then(
+      (r) => {
+        tornDown.removeEventListener("abort", stop);
+        resolve(r);
+      },
+      (err: unknown) => {
+        tornDown.removeEventListener("abort", stop);
+        reject(err);
+      },
+    );
+  });
 }
 
 function isPromiseLike(v: unknown): v is Promise<void> {
