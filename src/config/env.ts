@@ -1,5 +1,6 @@
 import path from "node:path";
 import * as v from "valibot";
+import { isHttpUrl } from "../shared/url.js";
 
 /** Raised when the environment is unusable; `variable` names the culprit. */
 export class ConfigError extends Error {
@@ -55,15 +56,6 @@ const int = <F extends number | undefined>(fallback: F, min: number, max: number
     v.check((s) => s === "" || (/^\d+$/.test(s) && Number(s) >= min && Number(s) <= max), `must be a whole number from ${min} to ${max}`),
     v.transform((s) => (s === "" ? fallback : Number(s))),
   );
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === "http:" || u.protocol === "https:";
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The environment, one schema: each variable's check and default, in the order they are

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Translatable } from "../shared/translatable.js";
 import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
+import { safeSegment } from "./segment.js";
 
 /** A file-system failure for people: a `dest-reason-*` key, the system's error code when none fits. */
 function reasonOf(e: NodeJS.ErrnoException): Translatable {
@@ -119,9 +120,4 @@ export function createLocalDestination(config: { name: string; path: string }): 
       return inside(location.locator);
     },
   };
-}
-
-/** Job names are validated elsewhere; this only guarantees one path segment. */
-function safeSegment(name: string): string {
-  return name.replace(/[/\\]/g, "_").replace(/^\.+/, "_");
 }

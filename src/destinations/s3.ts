@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createS3Client, S3RequestError } from "./s3-client.js";
 import { DestinationError, type Destination, type DestinationConfig, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
+import { safeSegment } from "./segment.js";
 
 export type S3Config = Extract<DestinationConfig, { kind: "s3" }>;
 
@@ -173,9 +174,4 @@ async function hashRange(file: string, start: number, end: number, signal: Abort
 function normalizePrefix(prefix: string | undefined): string {
   const p = (prefix ?? "").replace(/^\/+/, "").replace(/\/+$/, "");
   return p ? `${p}/` : "";
-}
-
-/** Job names are validated elsewhere; this only guarantees one key segment. */
-function safeSegment(name: string): string {
-  return name.replace(/[/\\]/g, "_").replace(/^\.+/, "_");
 }

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
 import { optional, required, say, sayValue, secretSchema, strictMapping, textSchema } from "../shared/schema.js";
+import { isHttpUrl } from "../shared/url.js";
 
 /**
  * The job keys of issue 16: `hooks` (commands run around the backup, src/application/hooks.ts)
@@ -40,15 +41,6 @@ export const hooksSchema = strictMapping(
   { before: optional(hookListSchema), after: optional(hookListSchema), on_failure: optional(hookListSchema) },
   { key: "validation-what-hooks" },
 );
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === "http:" || u.protocol === "https:";
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A ping or webhook URL: a secret (its path is what lets anyone ping), so given literally, as an

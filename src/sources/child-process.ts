@@ -3,7 +3,7 @@ import { access, constants } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
-import { redact } from "../crypto/redact.js";
+import { redact, redactParams } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
 import { oneLine } from "../shared/one-line.js";
 import type { TranslatableParam } from "../shared/translatable.js";
@@ -424,10 +424,3 @@ export async function runCapture(cmd: ChildCommand, ctx: ChildContext, signal?: 
 }
 
 /** Params with every secret removed from their text (nested translatables included). */
-function redactParams(params: Record<string, TranslatableParam>, secrets: string[]): Record<string, TranslatableParam> {
-  const out: Record<string, TranslatableParam> = {};
-  for (const [name, value] of Object.entries(params)) {
-    out[name] = typeof value === "string" ? redact(value, secrets) : typeof value === "number" ? value : { key: value.key, ...(value.params ? { params: redactParams(value.params, secrets) } : {}) };
-  }
-  return out;
-}

@@ -1,4 +1,4 @@
-import { redact } from "../../crypto/redact.js";
+import { redact, redactParams } from "../../crypto/redact.js";
 import { DestinationError } from "../../destinations/port.js";
 import { SourceError } from "../../sources/port.js";
 import { translatableOf, type Translatable, type TranslatableParam } from "../../shared/translatable.js";
@@ -45,16 +45,6 @@ function failureTranslatable(phase: BackupPhase, err: unknown, interrupted: bool
   if (err instanceof SpoolError) return { key: "run-failed-spool", params: { reason } };
   if (err instanceof DestinationError) return { key: "run-failed-upload", params: { reason } };
   return { key: `run-failed-${err instanceof BackupError ? err.phase : phase}`, params: { reason } };
-}
-
-function redactParams(params: Params, secrets: string[]): Params {
-  const out: Params = {};
-  for (const [name, value] of Object.entries(params)) {
-    if (typeof value === "string") out[name] = redact(value, secrets);
-    else if (typeof value === "number") out[name] = value;
-    else out[name] = { key: value.key, ...(value.params ? { params: redactParams(value.params, secrets) } : {}) };
-  }
-  return out;
 }
 
 /**
