@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { I18n, I18nConfig } from "@grammyjs/i18n";
@@ -7,6 +8,12 @@ import type { Context } from "grammy";
 /** `locales/<lang>/<feature>.ftl`, found from both src/ and dist/. */
 export const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../locales");
 export const DEFAULT_LOCALE = "en";
+
+/** The languages the UI speaks: one folder each under locales/. */
+export const LOCALES: readonly string[] = readdirSync(LOCALES_DIR, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 export type TranslateParams = Record<string, string | number>;
 /** Looks up a message in a locale (falling back to English). Every user-facing text goes through one of these. */

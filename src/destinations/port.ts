@@ -99,7 +99,17 @@ export interface Destination {
 
 export type DestinationConfig =
   | { kind: "local"; name: string; path: string }
-  | { kind: "telegram"; name: string; chatId: string; threadId?: number; botToken?: string; mirrorChatId?: string; mirrorThreadId?: number }
+  | {
+      kind: "telegram";
+      name: string;
+      chatId: string;
+      threadId?: number;
+      botToken?: string;
+      mirrorChatId?: string;
+      mirrorThreadId?: number;
+      /** Language of the posts in this chat (a locale folder name); the app's default when absent. */
+      language?: string;
+    }
   | {
       kind: "s3";
       name: string;

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
-import { chatIdSchema, optional, say, SECRET_MASK, secretSchema, threadIdSchema } from "../shared/schema.js";
+import { LOCALES } from "../i18n.js";
+import { chatIdSchema, oneOf, optional, say, SECRET_MASK, secretSchema, threadIdSchema } from "../shared/schema.js";
 import type { DestinationConfig } from "./port.js";
 import type { DestinationKindSchema } from "./kind-schema.js";
 
@@ -11,9 +12,13 @@ export const botTokenSchema = v.pipe(
 );
 
 /** YAML key ↔ stored setting. */
-const STORED = { chat_id: "chatId", thread_id: "threadId", mirror_chat_id: "mirrorChatId", mirror_thread_id: "mirrorThreadId" } as const;
+const STORED = { chat_id: "chatId", thread_id: "threadId", mirror_chat_id: "mirrorChatId", mirror_thread_id: "mirrorThreadId", language: "language" } as const;
 
-/** A Telegram chat (and forum topic); `bot_token` defaults to the bot's own, `mirror_*` is a second chat every verified run is copied to. */
+/**
+ * A Telegram chat (and forum topic); `bot_token` defaults to the bot's own, `mirror_*` is a second
+ * chat every verified run is copied to, `language` the language of the posts in the chat (the
+ * app's default when absent).
+ */
 export const telegramSchema = {
   kind: "telegram",
   settings: {
@@ -22,6 +27,7 @@ export const telegramSchema = {
     bot_token: optional(botTokenSchema),
     mirror_chat_id: optional(chatIdSchema),
     mirror_thread_id: optional(threadIdSchema),
+    language: optional(oneOf(LOCALES)),
   },
   secret: "bot_token",
   toStored: (parsed) => {
@@ -39,6 +45,7 @@ export const telegramSchema = {
     if (typeof s.threadId === "number") config.threadId = s.threadId;
     if (s.mirrorChatId != null) config.mirrorChatId = String(s.mirrorChatId);
     if (typeof s.mirrorThreadId === "number") config.mirrorThreadId = s.mirrorThreadId;
+    if (typeof s.language === "string") config.language = s.language;
     if (token !== undefined) config.botToken = token;
     return config;
   },

@@ -244,7 +244,7 @@ settings:
       "sources[2].port: must be a whole number between 1 and 65535, got 99999",
       'sources[3].name: "fresh-db" is already defined at sources[0]',
       'sources[3].path: "relative/dir" must be an absolute path (starting with /)',
-      "destinations[0].chat: unknown key for telegram destinations (allowed: name, kind, chat_id, thread_id, bot_token, mirror_chat_id, mirror_thread_id)",
+      "destinations[0].chat: unknown key for telegram destinations (allowed: name, kind, chat_id, thread_id, bot_token, mirror_chat_id, mirror_thread_id, language)",
       "destinations[0].chat_id: is required",
       'destinations[1].name: "Bad Name" is not a valid name: use 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
       "jobs[1].retention.keep_forever: unknown key for retention (allowed: keep_last, keep_daily, keep_weekly, keep_monthly, max_age_days)",
@@ -592,7 +592,7 @@ sources:
   - { name: configs, kind: directory, path: /srv/configs }
   - { name: cache, kind: redis, host: 127.0.0.1, port: 6379, user: backup, password: env:REDIS_PASSWORD }
 destinations:
-  - { name: tg, kind: telegram, chat_id: "-1001234567890", thread_id: 12, bot_token: env:OTHER_BOT_TOKEN, mirror_chat_id: "-1009876543210", mirror_thread_id: 5 }
+  - { name: tg, kind: telegram, chat_id: "-1001234567890", thread_id: 12, bot_token: env:OTHER_BOT_TOKEN, mirror_chat_id: "-1009876543210", mirror_thread_id: 5, language: ru }
   - { name: nas, kind: local, path: /backups }
   - name: bucket
     kind: s3
