@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough, type Readable, type Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { redact, redactParams } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
@@ -281,12 +281,20 @@ export async function beforeReading<T>(input: Readable, prepare: () => Promise<T
  * *before* its stdin closes, so a tool never mistakes a cut input for a complete one and
  * commits it.
  */
-export async function runWithInput(cmd: ChildCommand, ctx: ChildContext, input: Readable, signal: AbortSignal): Promise<void> {
+export async function runWithInput(
+  cmd: ChildCommand,
+  ctx: ChildContext,
+  input: Readable,
+  signal: AbortSignal,
+  /** Receives the child's stdout (otherwise discarded). */
+  onStdout?: (chunk: Buffer) => void,
+): Promise<void> {
   if (signal.aborted) {
     input.destroy();
     throw stoppedBeforeStart(cmd, ctx, "the restore was aborted");
   }
-  const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["pipe", "ignore", "pipe"] });
+  const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["pipe", onStdout ? "pipe" : "ignore", "pipe"] });
+  if (onStdout) child.stdout!.on("data", onStdout);
   const sup = new Supervised(child, ctx);
   let inputError: unknown;
   // Once stdin is gone (EPIPE, or the child exited), pipeline passes that failure on to the
@@ -351,9 +359,9 @@ export function spawnFilter(cmd: ChildCommand, ctx: ChildContext, input: Readabl
     stdinGone = true;
   });
   input.on("error", (err) => {
-    if (stdinGone) return;
+    // Also after a clean exit: the rest of the input is still read (feedThenDrain) and must be whole.
     inputError ??= err;
-    sup.stop("its input failed", "SIGKILL");
+    if (!stdinGone) sup.stop("its input failed", "SIGKILL");
   });
   void sup.exited.then(() => {
     stdinGone = true;
@@ -366,10 +374,7 @@ export function spawnFilter(cmd: ChildCommand, ctx: ChildContext, input: Readabl
     sup.stop("the restore was aborted", "SIGKILL");
     input.destroy();
   });
-  const feeding = pipeline(input, child.stdin!).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const feeding = feedThenDrain(input, child.stdin!, () => stdinGone);
   const failureOf = async (): Promise<Error | undefined> => {
     const status = await sup.exited;
     const pipeError = await feeding;
@@ -400,6 +405,39 @@ export function spawnFilter(cmd: ChildCommand, ctx: ChildContext, input: Readabl
   })();
   done.catch(() => {});
   return { stream: out, done, pid: child.pid };
+}
+
+/**
+ * Writes `input` to a converter's stdin; resolves with the error that ended it, if any.
+ * A converter may finish cleanly before it has read its input to the end (pg_restore stops
+ * after the last block its table of contents names, and the few bytes after it can still be
+ * on their way). The rest of `input` is then read and dropped rather than abandoned, so that
+ * `input`'s own checks (the parts' hashes, the decryption's tags) still run to its end: a
+ * clean exit counts only when the whole backup read back clean. Its exit status decides the
+ * rest (`failureOf`).
+ */
+async function feedThenDrain(input: Readable, stdin: Writable, gone: () => boolean): Promise<unknown> {
+  try {
+    for await (const chunk of input) {
+      if (gone() || stdin.destroyed) continue;
+      if (!stdin.write(chunk)) await drainedOrGone(stdin);
+    }
+    if (!gone() && !stdin.destroyed) stdin.end();
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
+/** Waits until `stdin` takes more, or is gone (the child exited: nothing more to wait for). */
+function drainedOrGone(stdin: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stdin.off("drain", done).off("close", done).off("error", done);
+      resolve();
+    };
+    stdin.on("drain", done).on("close", done).on("error", done);
+  });
 }
 
 /** Runs a short query tool and returns its stdout (capped at 1 MiB). */

@@ -22,8 +22,8 @@ async function refusal(payload: string): Promise<string> {
 }
 
 describe("PsqlScript", () => {
-  it("wraps the payload in our \\restrict and one transaction, dropping pg_dump's own \\restrict pair and large-object BEGIN/COMMIT", async () => {
-    const out = await script("--\n\\restrict abc\nSET x = 1;\nBEGIN;\nSELECT lo_create(1);\nCOMMIT;\n\\unrestrict abc\n");
+  it.each([1, 7, 4096])("wraps the payload in our \\restrict and one transaction, dropping pg_dump's own \\restrict pair and large-object BEGIN/COMMIT (chunks of %i bytes)", async (chunk) => {
+    const out = await script("--\n\\restrict abc\nSET x = 1;\nBEGIN;\nSELECT lo_create(1);\nCOMMIT;\n\\unrestrict abc\n", chunk);
     expect(out).toBe("\\restrict KEY\nBEGIN;\n--\nSET x = 1;\nSELECT lo_create(1);\nCOMMIT;\n");
   });
 
@@ -46,6 +46,20 @@ describe("PsqlScript", () => {
     ].join("\n");
     const out = await script(payload);
     expect(out).toBe(`\\restrict KEY\nBEGIN;\n${payload}COMMIT;\n`);
+  });
+
+  it("hands psql a chunk's lines in one piece, not a write per line", async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i}\tsome text`).join("\n");
+    const payload = Buffer.from(`COPY t (a, b) FROM stdin;\n${rows}\n\\.\nBEGIN;\nSELECT 1;\nCOMMIT;\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < payload.length; i += 64 * 1024) chunks.push(payload.subarray(i, i + 64 * 1024));
+    const pieces: Buffer[] = [];
+    // Flowing mode: every push is one 'data' event, as it is one write into psql's stdin.
+    const out = Readable.from(chunks).pipe(new PsqlScript({ key: "KEY" }));
+    out.on("data", (piece: Buffer) => pieces.push(piece));
+    await new Promise((resolve, reject) => out.on("end", resolve).on("error", reject));
+    expect(Buffer.concat(pieces).toString()).toBe(`\\restrict KEY\nBEGIN;\n${payload.toString().replace("BEGIN;\n", "").replace(/COMMIT;\n$/, "")}COMMIT;\n`);
+    expect(pieces.length).toBeLessThanOrEqual(chunks.length + 2);
   });
 
   it("refuses meta-commands, transaction commands and a payload cut short", async () => {

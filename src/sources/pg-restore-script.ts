@@ -52,7 +52,15 @@ export interface PsqlScriptOptions {
   key: string;
   /** SQL run inside the transaction before the payload. */
   prelude?: string;
+  /**
+   * Print the transaction's id first (`tb-xid:<n>` on psql's stdout), so that a client killed
+   * after it sent COMMIT leaves an outcome that can be asked for (`XID_MARK`, txid_status).
+   */
+  announceXid?: boolean;
 }
+
+/** What `announceXid` prints before the transaction's id. */
+export const XID_MARK = "tb-xid:";
 
 const TX_CONTROL = new Set(["BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"]);
 
@@ -65,6 +73,7 @@ type Mode =
   | { kind: "copy" };
 
 const NL = 0x0a;
+const NEWLINE = Buffer.from("\n");
 const isIdentStart = (b: number) => (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b >= 0x80;
 const isIdentChar = (b: number) => isIdentStart(b) || (b >= 0x30 && b <= 0x39) || b === 0x24;
 const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
@@ -77,6 +86,8 @@ export class PsqlScript extends Transform {
   private lineNo = 0;
   private headerKey: string | undefined;
   private seenStatement = false;
+  /** The payload ended normally and COMMIT went to psql: from here the outcome is the server's. */
+  commitWritten = false;
   // the statement being read (psql's view of it)
   private words: string[] = [];
   private parenDepth = 0;
@@ -86,20 +97,36 @@ export class PsqlScript extends Transform {
   constructor(options: PsqlScriptOptions) {
     super();
     this.push(`\\restrict ${options.key}\nBEGIN;\n`);
+    if (options.announceXid) this.push(`SELECT '${XID_MARK}' || txid_current();\n`);
     if (options.prelude) this.push(options.prelude.endsWith("\n") ? options.prelude : options.prelude + "\n");
   }
 
+  /**
+   * Lines pass through unchanged unless dropped, so the output of a chunk is the chunk minus
+   * its dropped lines: pushed as one buffer per chunk (a push per line made a write to psql's
+   * stdin per line, hundreds of thousands of system calls for a large table).
+   */
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
+      const out: Buffer[] = [];
       let start = 0;
+      let keptFrom = 0; // kept bytes of this chunk from here on are not in `out` yet
       for (let nl = chunk.indexOf(NL, start); nl >= 0; nl = chunk.indexOf(NL, start)) {
-        const piece = chunk.subarray(start, nl);
-        const line = this.carry.length ? Buffer.concat([...this.carry, piece]) : piece;
-        this.carry = [];
-        this.line(line);
+        if (this.carry.length) {
+          // A line begun in an earlier chunk: joined, and passed on as its own piece.
+          const line = Buffer.concat([...this.carry, chunk.subarray(0, nl)]);
+          this.carry = [];
+          if (this.line(line)) out.push(line, NEWLINE);
+          keptFrom = nl + 1;
+        } else if (!this.line(chunk.subarray(start, nl))) {
+          if (start > keptFrom) out.push(chunk.subarray(keptFrom, start));
+          keptFrom = nl + 1;
+        }
         start = nl + 1;
       }
+      if (start > keptFrom) out.push(chunk.subarray(keptFrom, start));
       if (start < chunk.length) this.carry.push(chunk.subarray(start));
+      if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
       done();
     } catch (err) {
       done(err as Error);
@@ -111,11 +138,12 @@ export class PsqlScript extends Transform {
       if (this.carry.length) {
         const line = Buffer.concat(this.carry);
         this.carry = [];
-        this.line(line);
+        if (this.line(line)) this.push(Buffer.concat([line, NEWLINE]));
       }
       if (this.mode.kind === "copy") throw this.refuse("the backup ends inside the data of a COPY statement (it is cut short)");
       if (this.mode.kind !== "normal" || this.words.length > 0) throw this.refuse("the backup ends in the middle of a statement (it is cut short)");
       this.push("COMMIT;\n");
+      this.commitWritten = true;
       done();
     } catch (err) {
       done(err as Error);
@@ -126,36 +154,31 @@ export class PsqlScript extends Transform {
     return new PayloadRefusedError(`${why}; nothing was restored`, this.lineNo);
   }
 
-  private line(line: Buffer): void {
+  /** Reads one line (without its newline); true when it goes into the script as it is, false when it is dropped. */
+  private line(line: Buffer): boolean {
     this.lineNo++;
     if (this.mode.kind === "copy") {
       const end = line.length >= 2 && line[0] === 0x5c && line[1] === 0x2e && (line.length === 2 || (line.length === 3 && line[2] === 0x0d));
       if (end) this.mode = { kind: "normal" };
-      this.out(line);
-      return;
+      return true;
     }
     if (this.mode.kind === "normal" && this.words.length === 0) {
       const text = line.toString("utf8").trim();
       const restrict = /^\\restrict\s+(\S+)$/.exec(text);
       if (restrict && this.headerKey === undefined && !this.seenStatement) {
         this.headerKey = restrict[1];
-        return;
+        return false;
       }
       const unrestrict = /^\\unrestrict\s+(\S+)$/.exec(text);
-      if (unrestrict && this.headerKey !== undefined && unrestrict[1] === this.headerKey) return;
+      if (unrestrict && this.headerKey !== undefined && unrestrict[1] === this.headerKey) return false;
       // pg_dump wraps large objects in BEGIN;/COMMIT;: we are in one transaction already.
       if (text === "BEGIN;" || text === "COMMIT;") {
         this.seenStatement = true;
-        return;
+        return false;
       }
     }
     this.scan(line);
-    this.out(line);
-  }
-
-  private out(line: Buffer): void {
-    this.push(line);
-    this.push("\n");
+    return true;
   }
 
   /** Follows psql's lexer through one line; throws on what a restore must not run. */

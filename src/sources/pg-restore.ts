@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "../logger.js";
 import { runCapture, runWithInput, spawnFilter, type ChildCommand, type ChildContext } from "./child-process.js";
-import { PayloadRefusedError, PsqlScript, REPLACE_PRELUDE, restrictKey } from "./pg-restore-script.js";
+import { PayloadRefusedError, PsqlScript, REPLACE_PRELUDE, restrictKey, XID_MARK } from "./pg-restore-script.js";
 import { SourceError, type DbConnection, type DumpFormat, type RestoreInto, type RestoreTargetState } from "./port.js";
 import { isScratchName, isStaleScratch, MAX_DATABASE_NAME_BYTES, scratchDatabaseName } from "./restore-names.js";
 
@@ -119,13 +119,20 @@ export async function renamePgScratch(env: PgRestoreEnv, adminConn: DbConnection
  */
 export async function loadPgPayload(env: PgRestoreEnv, c: DbConnection, input: Readable, format: DumpFormat, replace: boolean, signal: AbortSignal): Promise<void> {
   const ctx = env.ctx(c);
-  const script = new PsqlScript({ key: restrictKey(), prelude: replace ? REPLACE_PRELUDE : undefined });
+  // Replacing in place is the one load whose COMMIT changes the user's database: if psql dies
+  // after sending it, the server may still commit, so the transaction's id is kept to ask.
+  const script = new PsqlScript({ key: restrictKey(), prelude: replace ? REPLACE_PRELUDE : undefined, announceXid: replace });
+  let stdout = "";
+  const keep = (chunk: Buffer) => {
+    if (stdout.length < 4096) stdout += chunk.toString("latin1");
+  };
   const converter = format === "custom" ? spawnFilter(env.commands.toScript(c), ctx, input, signal) : undefined;
   // Errors reach psql's runner through `script`; this only keeps the rejection handled.
   const feeding = pipeline(converter?.stream ?? input, script).catch(() => {});
   try {
-    await runWithInput(env.commands.load(c), ctx, script, signal);
+    await runWithInput(env.commands.load(c), ctx, script, signal, replace ? keep : undefined);
   } catch (err) {
+    if (script.commitWritten && (await committedAnyway(env, c, stdout, err))) return;
     // The filter's refusal or pg_restore's own error is the reason; "the input failed" is not.
     const cause = (err as Error).cause;
     if (cause instanceof PayloadRefusedError || cause instanceof SourceError) throw cause;
@@ -134,5 +141,25 @@ export async function loadPgPayload(env: PgRestoreEnv, c: DbConnection, input: R
     script.destroy();
     await feeding;
     await converter?.done.catch(() => {});
+  }
+}
+
+/**
+ * psql failed after COMMIT was sent (it was killed, or lost its connection): the server may
+ * have committed all the same. Waits for the transaction's fate (txid_status) and says whether
+ * it committed; then the restore is complete and saying "failed" would be false.
+ */
+async function committedAnyway(env: PgRestoreEnv, c: DbConnection, stdout: string, err: unknown): Promise<boolean> {
+  const xid = new RegExp(`${XID_MARK}(\\d+)`).exec(stdout)?.[1];
+  if (!xid) return false;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const status = await admin(env, c, `SELECT txid_status(${xid})`).catch(() => "unknown");
+    if (status === "committed") {
+      env.log.warn({ database: c.database, reason: (err as Error).message }, "psql ended abnormally after COMMIT; the server committed the restore");
+      return true;
+    }
+    if (status !== "in progress" || Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
