@@ -29,6 +29,8 @@ const { values: opts } = parseArgs({
     rounds: { type: "string", default: process.env.BENCH_ROUNDS ?? "3" },
     only: { type: "string" },
     "write-readme": { type: "boolean", default: false },
+    /** Measure this build of the tool instead of building `dist/` (e.g. a baseline to compare with). */
+    cli: { type: "string" },
   },
 });
 const SIZE_MB = Number(opts.size);
@@ -36,7 +38,7 @@ const ROUNDS = Number(opts.rounds);
 const ONLY = opts.only ? new Set(opts.only.split(",")) : undefined;
 const PART_SIZE_MB = 19;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const cli = path.join(root, "dist/main.js");
+const cli = opts.cli ? path.resolve(opts.cli) : path.join(root, "dist/main.js");
 
 interface Pair {
   id: string;
@@ -119,8 +121,10 @@ async function main(): Promise<void> {
       job("lite-zstd", "lite", "disk", "compression: zstd") +
       job("tree-zstd", "tree", "disk", "compression: zstd"),
   );
-  console.log("building tele-backup (dist/)...");
-  execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
+  if (!opts.cli) {
+    console.log("building tele-backup (dist/)...");
+    execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
+  }
   // Not execFileSync: the fake Bot API the import checks the channel with runs in this process.
   await measure("node", [cli, "config", "import", path.join(work, "config.yaml")], { env });
 

@@ -28,7 +28,9 @@ export async function measureBot(options: { cli: string; env: NodeJS.ProcessEnv;
   fake.createUser({ id: ADMIN, firstName: "Bench", languageCode: "en" });
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...options.env, ADMIN_IDS: String(ADMIN), METRICS_PORT: String(port) };
-  const proc = spawn(process.execPath, [options.cli, "run"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  // BENCH_DAEMON_NODE_ARGS: extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see what holds its event loop).
+  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, options.cli, "run"], { env, stdio: ["ignore", "ignore", "inherit"] });
   let peakRss = 0;
   const rssPoll = setInterval(() => {
     if (proc.pid) peakRss = Math.max(peakRss, peakRssOf(proc.pid));

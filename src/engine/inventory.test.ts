@@ -55,6 +55,15 @@ describe("inventory counted as the dump streams by", () => {
     expect(await count("mysql", myDump, size)).toEqual({ kind: "rows", tables: { t: 6, "empty`one": 0 } });
   });
 
+  // Lines longer than the 64 KiB head a line is recognised by, whole in one chunk or cut anywhere.
+  it.each([4096, 100_003, 1 << 20])("lines longer than 64 KiB, in chunks of %i bytes", async (size) => {
+    const tuples = Array.from({ length: 3000 }, (_, i) => `(${i},'${"v".repeat(40)}')`).join(",");
+    const my = `CREATE TABLE \`t\` (\`id\` int);\nINSERT INTO \`t\` VALUES ${tuples};\nINSERT INTO \`t\` VALUES (1,'a');\n`;
+    expect(await count("mysql", my, size)).toEqual({ kind: "rows", tables: { t: 3001 } });
+    const pg = `COPY public.a (id, note) FROM stdin;\n1\t${"x".repeat(70_000)}\n2\tb\n\\.\n`;
+    expect(await count("postgres", pg, size)).toEqual({ kind: "rows", tables: { "public.a": 2 } });
+  });
+
   it("formats that cannot be read in passing have no counter", () => {
     expect(inventoryCounter("postgres", "custom")).toBeNull();
     expect(inventoryCounter("sqlite", "sql")).toBeNull();

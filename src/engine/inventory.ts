@@ -30,36 +30,56 @@ export function inventoryCounter(kind: SourceKind, format: DumpFormat): Inventor
 const HEAD_LIMIT = 64 * 1024;
 
 interface LineHandler {
-  /** Called once per line with its first bytes (up to HEAD_LIMIT) once the line is complete or the head is full; returns a body consumer or null. */
-  start(head: Buffer, complete: boolean): ((bytes: Buffer) => void) | null;
+  /**
+   * Called once per line with its first bytes, `buf[from, to)` (up to HEAD_LIMIT), once the line
+   * is complete or its head is full; returns a consumer of the rest of the line, or null.
+   * `buf` is the chunk itself whenever the line lies in one chunk: read it during the call only.
+   */
+  start(buf: Buffer, from: number, to: number, complete: boolean): ((bytes: Buffer) => void) | null;
   result(): RunInventory;
 }
 
-/** Splits the stream into lines and hands each line's start (and, on request, its rest) to `handler`. */
+/**
+ * Splits the stream into lines and hands each line's start (and, on request, its rest) to
+ * `handler`. Nothing is copied for a line that lies within one chunk (nearly every line: a
+ * dump has millions of short rows); only a line cut by a chunk boundary has its head joined.
+ */
 function lineCounter(handler: LineHandler): InventoryCounter {
   return {
     stage: async function* (source) {
-      let head: Buffer[] = [];
-      let headLen = 0;
-      let body: ((bytes: Buffer) => void) | null | undefined; // undefined: still collecting the head
-      const feed = (seg: Buffer) => {
+      // The start of a line cut by a chunk boundary (views of chunks already passed on, never changed).
+      let carry: Buffer[] = [];
+      let carryLen = 0;
+      let body: ((bytes: Buffer) => void) | null | undefined; // undefined: the line's head is still being collected
+      /** A piece of a line whose end is not in it. */
+      const piece = (chunk: Buffer, from: number, to: number) => {
         if (body !== undefined) {
-          body?.(seg);
+          if (body && to > from) body(chunk.subarray(from, to));
           return;
         }
-        const room = HEAD_LIMIT - headLen;
-        head.push(seg.subarray(0, room));
-        headLen += Math.min(room, seg.length);
-        if (headLen >= HEAD_LIMIT) {
-          body = handler.start(Buffer.concat(head), false);
-          head = [];
-          if (seg.length > room) body?.(seg.subarray(room));
-        }
+        const n = Math.min(HEAD_LIMIT - carryLen, to - from);
+        carry.push(chunk.subarray(from, from + n));
+        carryLen += n;
+        if (carryLen < HEAD_LIMIT) return;
+        const head = Buffer.concat(carry);
+        carry = [];
+        body = handler.start(head, 0, head.length, false);
+        if (to > from + n) body?.(chunk.subarray(from + n, to));
       };
-      const endLine = () => {
-        if (body === undefined) handler.start(Buffer.concat(head), true);
-        head = [];
-        headLen = 0;
+      /** The line ending at `nl` (exclusive), whose bytes in this chunk start at `from`. */
+      const endLine = (chunk: Buffer, from: number, nl: number) => {
+        if (carryLen === 0 && body === undefined) {
+          if (nl - from <= HEAD_LIMIT) handler.start(chunk, from, nl, true);
+          else handler.start(chunk, from, from + HEAD_LIMIT, false)?.(chunk.subarray(from + HEAD_LIMIT, nl));
+        } else {
+          piece(chunk, from, nl);
+          if (body === undefined) {
+            const head = carry.length === 1 ? carry[0]! : Buffer.concat(carry);
+            handler.start(head, 0, head.length, true);
+          }
+        }
+        carry = [];
+        carryLen = 0;
         body = undefined;
       };
       for await (const c of source) {
@@ -68,16 +88,15 @@ function lineCounter(handler: LineHandler): InventoryCounter {
         for (;;) {
           const nl = chunk.indexOf(10, at);
           if (nl < 0) {
-            if (at < chunk.length) feed(chunk.subarray(at));
+            if (at < chunk.length) piece(chunk, at, chunk.length);
             break;
           }
-          if (nl > at) feed(chunk.subarray(at, nl));
-          endLine();
+          endLine(chunk, at, nl);
           at = nl + 1;
         }
         yield c;
       }
-      if (headLen > 0 || body !== undefined) endLine();
+      if (carryLen > 0 || body !== undefined) endLine(Buffer.alloc(0), 0, 0);
     },
     result: () => handler.result(),
   };
@@ -89,22 +108,27 @@ const COPY_LINE = /^COPY (.+?) ?(?:\(.*\))? FROM stdin;$/s;
 function pgCopyLines(): LineHandler {
   const tables: Record<string, number> = {};
   let table: string | null = null;
+  let rows = 0; // of `table`, so far
   return {
-    start(head) {
+    start(buf, from, to) {
       if (table !== null) {
-        if (head.length === 2 && head[0] === 0x5c && head[1] === 0x2e) table = null; // "\."
-        else tables[table]! += 1;
+        if (to - from === 2 && buf[from] === 0x5c && buf[from + 1] === 0x2e) {
+          // "\."
+          tables[table] = rows;
+          table = null;
+        } else rows++;
         return null;
       }
-      if (head[0] !== 0x43 /* C */) return null;
-      const m = COPY_LINE.exec(head.toString("utf8"));
+      if (buf[from] !== 0x43 /* C */) return null;
+      const m = COPY_LINE.exec(buf.toString("utf8", from, to));
       if (m) {
         table = m[1]!;
-        tables[table] ??= 0;
+        rows = tables[table] ?? 0;
+        tables[table] = rows;
       }
       return null;
     },
-    result: () => ({ kind: "rows", tables: { ...tables } }),
+    result: () => ({ kind: "rows", tables: table === null ? { ...tables } : { ...tables, [table]: rows } }),
   };
 }
 
@@ -117,7 +141,10 @@ function mysqlLines(): LineHandler {
   // The INSERT statement being read: it may go on over many lines (MariaDB 10.11+ writes one tuple a line).
   let insert: TupleCounter | null = null;
   return {
-    start(head) {
+    start(buf, from, to) {
+      const head = buf.subarray(from, to);
+      // A statement can end in the rest of a long line (past its head): the next line is a new one.
+      if (insert?.ended) insert = null;
       if (insert) {
         insert.feed(head);
         if (insert.ended) insert = null;
@@ -125,7 +152,7 @@ function mysqlLines(): LineHandler {
       }
       const first = head[0];
       if (first !== 0x43 /* C */ && first !== 0x49 /* I */) return null;
-      const text = head.toString("latin1");
+      const text = buf.toString("latin1", from, to);
       const created = CREATE_TABLE.exec(text);
       if (created) {
         tables[name(created[1]!)] ??= 0;
@@ -135,7 +162,7 @@ function mysqlLines(): LineHandler {
       if (!m) return null;
       const table = name(m[1]!);
       const counter = tupleCounter((n) => (tables[table] = (tables[table] ?? 0) + n));
-      counter.feed(head.subarray(Buffer.byteLength(m[0], "latin1")));
+      counter.feed(head.subarray(m[0].length)); // latin1: one character a byte
       if (counter.ended) return null;
       insert = counter;
       return (bytes) => insert?.feed(bytes);
@@ -160,21 +187,46 @@ function tupleCounter(add: (n: number) => void): TupleCounter {
     get ended() {
       return ended;
     },
+    // The state lives in locals while a piece is read (closure variables are slower in a hot
+    // loop), and strings are crossed with indexOf: a dump is mostly quoted text.
     feed(bytes) {
       let n = 0;
-      for (let i = 0; i < bytes.length && !ended; i++) {
-        const b = bytes[i]!;
-        if (quote) {
-          if (escaped) escaped = false;
-          else if (b === 0x5c) escaped = true;
-          else if (b === quote) quote = 0;
-        } else if (b === 0x27 || b === 0x22) quote = b;
+      let q = quote;
+      let d = depth;
+      let esc = escaped;
+      let nextBackslash = -2; // -2: not looked for yet; -1: none in this piece
+      const len = bytes.length;
+      let i = 0;
+      while (i < len && !ended) {
+        if (q) {
+          if (esc) {
+            esc = false;
+            i++;
+            continue;
+          }
+          if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = bytes.indexOf(0x5c, i);
+          const close = bytes.indexOf(q, i);
+          if (nextBackslash >= 0 && (close < 0 || nextBackslash < close)) {
+            esc = true;
+            i = nextBackslash + 1;
+          } else if (close < 0) i = len;
+          else {
+            q = 0;
+            i = close + 1;
+          }
+          continue;
+        }
+        const b = bytes[i++]!;
+        if (b === 0x27 || b === 0x22) q = b;
         else if (b === 0x28) {
-          if (depth === 0) n++;
-          depth++;
-        } else if (b === 0x29) depth--;
-        else if (b === 0x3b && depth === 0) ended = true;
+          if (d === 0) n++;
+          d++;
+        } else if (b === 0x29) d--;
+        else if (b === 0x3b && d === 0) ended = true;
       }
+      quote = q;
+      depth = d;
+      escaped = esc;
       if (n) add(n);
     },
   };

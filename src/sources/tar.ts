@@ -128,11 +128,14 @@ async function packEntry(abs: string, rel: string, pack: Pack, options: { signal
   }
 }
 
+/** A file is read 256 KiB at a time: a quarter of the thread-pool round trips of the 64 KiB default. */
+const FILE_READ_BYTES = 256 * 1024;
+
 /** Exactly `size` bytes: a file that grows is cut, one that shrinks is padded (like GNU tar). */
 async function* fileBody(handle: FileHandle, size: number, shrank: () => void): AsyncGenerator<Buffer> {
   let sent = 0;
   if (size > 0) {
-    for await (const chunk of handle.createReadStream({ start: 0, end: size - 1, autoClose: false }) as AsyncIterable<Buffer>) {
+    for await (const chunk of handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: FILE_READ_BYTES }) as AsyncIterable<Buffer>) {
       sent += chunk.length;
       yield chunk;
     }

@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { describe, expect, it } from "vitest";
 import { createLocalDestination } from "../../src/destinations/local.js";
 import { destinationContract } from "./contract.js";
 
@@ -48,4 +49,43 @@ destinationContract("local folder", async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe("a part spooled on the folder's filesystem", () => {
+  const info = (name: string, size: number) => ({ index: 1, total: 1, name, size, sha256: "0".repeat(64) });
+  const label = { runId: 1, jobName: "linked" };
+
+  it("is stored without a copy: the stored file is the spooled one (a hard link), private, and outlives the spool's name", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-local-link-"));
+    try {
+      const spooled = path.join(dir, "spool.sql.001");
+      writeFileSync(spooled, "payload bytes");
+      const dest = createLocalDestination({ name: "nas", path: path.join(dir, "nas") });
+      const at = await dest.putPart(label, info("db.sql.001", 13), spooled, new AbortController().signal);
+      expect(statSync(at.locator).ino).toBe(statSync(spooled).ino);
+      expect(statSync(at.locator).mode & 0o777).toBe(0o600);
+      rmSync(spooled); // what the spool does once the part is delivered
+      expect(readFileSync(at.locator, "utf8")).toBe("payload bytes");
+      expect(readdirSync(path.dirname(at.locator))).toEqual(["db.sql.001"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!existsSync("/dev/shm") || statSync("/dev/shm").dev === statSync(tmpdir()).dev)("on another filesystem, is copied", async () => {
+    const spoolDir = mkdtempSync(path.join("/dev/shm", "tb-local-spool-"));
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-local-copy-"));
+    try {
+      const spooled = path.join(spoolDir, "spool.sql.001");
+      writeFileSync(spooled, "payload bytes");
+      const dest = createLocalDestination({ name: "nas", path: dir });
+      const at = await dest.putPart(label, info("db.sql.001", 13), spooled, new AbortController().signal);
+      expect(statSync(at.locator).ino).not.toBe(statSync(spooled).ino);
+      expect(readFileSync(at.locator, "utf8")).toBe("payload bytes");
+      expect(readdirSync(path.dirname(at.locator))).toEqual(["db.sql.001"]);
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
