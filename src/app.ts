@@ -1,6 +1,8 @@
 import type Docker from "dockerode";
+import type { Api } from "grammy";
 import type { AppConfig } from "./config/env.js";
 import { openSecretBox } from "./crypto/open-secret-box.js";
+import type { SecretBox } from "./crypto/secret-box.js";
 import { openDatabase, type Db } from "./db/client.js";
 import { createDockerClient } from "./docker/client.js";
 import { createDestinationFactory } from "./destinations/registry.js";
@@ -19,6 +21,7 @@ import { ensureInstallationId } from "./engine/installation.js";
 import { CatalogPublisher } from "./application/catalog-publisher.js";
 import type { Catalog } from "./engine/catalog.js";
 import { AdoptError, AdoptService } from "./application/adopt.js";
+import { Discovery } from "./application/discover.js";
 import { createS3Destination, type S3Tuning } from "./destinations/s3.js";
 import { createTelegramCatalogChat } from "./destinations/telegram-catalog.js";
 import { createSystemClock, type Clock } from "./scheduler/clock.js";
@@ -33,6 +36,7 @@ import { thresholdsOf } from "./engine/anomaly.js";
 import { DrillsRepo } from "./repos/drills.repo.js";
 import { Heartbeat } from "./lifecycle/heartbeat.js";
 import type { Logger } from "./logger.js";
+import { AlertsRepo } from "./repos/alerts.repo.js";
 import { BotStorageRepo } from "./repos/bot-storage.repo.js";
 import { DestinationsRepo } from "./repos/destinations.repo.js";
 import { JobsRepo } from "./repos/jobs.repo.js";
@@ -75,6 +79,8 @@ export interface App {
   drillsRepo: DrillsRepo;
   /** `adopt <chat>`: imports a chat's catalog (src/application/adopt.ts). */
   adopter: AdoptService;
+  /** `/discover`, `discover`: database containers and volumes the Docker Engine shows, one step from a source (src/application/discover.ts). */
+  discovery: Discovery;
   notifier: Notifier;
   /** Clock errors that pause pruning, per job (one alert per episode; an admin confirms the clock). */
   skewGuard: SkewGuard;
@@ -108,6 +114,14 @@ export interface BuildOptions {
   catalogDocumentBytes?: number;
   /** S3 multipart threshold and chunk size (default 64 MiB / 16 MiB); tests make them small. */
   s3?: S3Tuning;
+  /** The database and its secret box, already being opened (main.ts starts them before this module loads). */
+  store?: AppStore;
+}
+
+/** An opened database and the secret box being derived for it; buildApp owns both from then on. */
+export interface AppStore {
+  db: Db;
+  box: Promise<SecretBox>;
 }
 
 /** Settings key of an admin's chosen language. */
@@ -122,10 +136,10 @@ export const CHANNEL_LOCALE_KEY = "lang.channel";
  * Called only from main.ts (and tests, which are their own composition roots).
  */
 export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.ProcessEnv = process.env, options: BuildOptions = {}): Promise<App> {
-  const db = openDatabase(config.dbPath);
+  const db = options.store?.db ?? openDatabase(config.dbPath);
   try {
     const settings = new SettingsRepo(db);
-    const box = await openSecretBox(settings, config.masterKey);
+    const box = await (options.store?.box ?? openSecretBox(settings, config.masterKey));
     const sourcesRepo = new SourcesRepo(db);
     const destinationsRepo = new DestinationsRepo(db);
     const jobsRepo = new JobsRepo(db);
@@ -162,7 +176,8 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
           selfHosted: config.telegramSelfHosted,
           defaultToken: config.botToken,
           translate,
-          locale: channelLocale(),
+          // Captions in the chat's own language (a destination's `language`), else the channels' default.
+          locale: (c as Extract<DestinationConfig, { kind: "telegram" }>).language ?? channelLocale(),
           log,
           timeoutSeconds: options.telegramTimeoutSeconds,
         }),
@@ -177,16 +192,19 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       anomalyThresholds: (jobId) => thresholdsOf(jobsRepo.findById(jobId)?.anomaly) });
     const notifier: Notifier = config.botToken
       ? createTelegramNotifier({
-          api: createTelegramApi(config.botToken, { apiRoot: config.telegramApiRoot, proxy: config.telegramProxy, timeoutSeconds: options.telegramTimeoutSeconds }),
+          api: onFirstUse(() => createTelegramApi(config.botToken!, { apiRoot: config.telegramApiRoot, proxy: config.telegramProxy, timeoutSeconds: options.telegramTimeoutSeconds })),
           adminIds: config.adminIds,
           translate,
           userLocale,
           channelLocale,
           job: async (id) => (jobs.findRow(id) ? jobs.resolve(id).catch(() => null) : null),
           log,
+          alerts: new AlertsRepo(db),
+          clock,
+          defaultTimezone: config.timezone,
         })
       : silentNotifier;
-    const catalogCaption = (catalog: Catalog) => translate(channelLocale(), "catalog-caption", { runs: catalog.runs.length, jobs: catalog.jobs.length });
+    const catalogCaption = (catalog: Catalog, language?: string) => translate(language ?? channelLocale(), "catalog-caption", { runs: catalog.runs.length, jobs: catalog.jobs.length });
     const catalogs = new CatalogPublisher({
       runs,
       installationId,
@@ -201,7 +219,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
         const token = c.kind === "telegram" ? c.botToken || config.botToken : undefined;
         if (c.kind !== "telegram" || !token) return null;
         const chat = createTelegramCatalogChat({ token, apiRoot: config.telegramApiRoot, proxy: config.telegramProxy, chat: c.chatId, threadId: c.threadId, timeoutSeconds: options.telegramTimeoutSeconds });
-        return { chat, name: c.name, threadId: c.threadId };
+        return { chat, name: c.name, threadId: c.threadId, language: c.language };
       },
       caption: catalogCaption,
       notifier,
@@ -297,6 +315,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, drills, drillsRepo, adopter,
       notifier, skewGuard, translate, userLocale, checkDestination, partChecks, watchdog, history, digest,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
+      discovery: new Discovery({ docker, sources, env, checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal) }),
       checkRestoreTarget: async (c, into, signal) => sourceRegistry[c.kind].checkRestoreTarget?.(c, into, signal),
       close: () => db.$client.close(),
     };
@@ -304,4 +323,19 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     db.$client.close();
     throw err;
   }
+}
+
+/**
+ * The notifier's Bot API client, made on its first call: grammY and its fetch stack take tens of
+ * milliseconds to load, and a CLI command that sends no alert should not pay for them.
+ */
+function onFirstUse(make: () => Api): Api {
+  let api: Api | undefined;
+  return new Proxy({} as Api, {
+    get(_, key) {
+      const real = (api ??= make());
+      const value: unknown = Reflect.get(real, key);
+      return typeof value === "function" ? value.bind(real) : value;
+    },
+  });
 }

@@ -5,10 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type AppConfig } from "./config/env.js";
-import { buildApp, type App } from "./app.js";
-import { openDatabase } from "./db/client.js";
-import { isHealthy } from "./lifecycle/heartbeat.js";
-import { SettingsRepo } from "./repos/settings.repo.js";
+import type { App, AppStore } from "./app.js";
 import { createLogger } from "./logger.js";
 import { runCommand, parseCommand, UsageError } from "./cli/commands.js";
 import { cliLocale, cliMessages, type CliText } from "./cli/messages.js";
@@ -42,7 +39,11 @@ async function main(argv: string[]): Promise<number> {
   if (command.name === "health") return health(config, text());
   // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
   const log = createLogger(process.env.LOG_LEVEL || command.name === "run" ? config.logLevel : "warn");
-  const app = await buildApp(config, log);
+  // The master key's scrypt (a fifth of a second or more) runs on libuv's thread pool while the
+  // main thread loads the rest of the application; `--help` and `health` load none of it.
+  const store = await openStore(config);
+  const { buildApp } = await import("./app.js");
+  const app = await buildApp(config, log, process.env, { store });
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`received ${sig}`));
   process.once("SIGINT", onSignal);
@@ -77,8 +78,20 @@ async function run(app: App, signal: AbortSignal): Promise<number> {
   return outcome.fatal ? 1 : 0;
 }
 
+/** The database (migrated) and its secret box, whose key derivation is still running when this returns. */
+async function openStore(config: AppConfig): Promise<AppStore> {
+  const [{ openDatabase }, { SettingsRepo }, { openSecretBox }] = await Promise.all([import("./db/client.js"), import("./repos/settings.repo.js"), import("./crypto/open-secret-box.js")]);
+  const db = openDatabase(config.dbPath);
+  const box = openSecretBox(new SettingsRepo(db), config.masterKey);
+  // buildApp awaits it (and closes the database if it fails); until then a wrong MASTER_KEY
+  // must not count as an unhandled rejection.
+  box.catch(() => {});
+  return { db, box };
+}
+
 /** `health`: exit 0 only while the scheduler's heartbeat is fresh. Opens the database only. */
-function health(config: AppConfig, t: CliText): number {
+async function health(config: AppConfig, t: CliText): Promise<number> {
+  const [{ openDatabase }, { isHealthy }, { SettingsRepo }] = await Promise.all([import("./db/client.js"), import("./lifecycle/heartbeat.js"), import("./repos/settings.repo.js")]);
   const db = openDatabase(config.dbPath);
   try {
     const ok = isHealthy(new SettingsRepo(db), new Date());

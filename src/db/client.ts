@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -45,12 +45,13 @@ export function openDatabase(file: string): Db {
  * failed. Here the second waits for the lock (busy_timeout) and then finds nothing to do.
  */
 function applyMigrations(sqlite: Database.Database): void {
+  if (upToDate(sqlite)) return;
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_DIR });
   const apply = sqlite.transaction(() => {
     sqlite.exec(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
     // Applied = recorded by its journal time, not "older than the newest applied": migrations
     // written side by side may land in the journal out of time order, and none may be skipped.
-    const applied = new Set((sqlite.prepare(`SELECT created_at FROM "__drizzle_migrations"`).all() as Array<{ created_at: number }>).map((r) => Number(r.created_at)));
+    const applied = appliedMigrations(sqlite);
     const insert = sqlite.prepare(`INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)`);
     for (const m of migrations) {
       if (applied.has(m.folderMillis)) continue;
@@ -59,4 +60,20 @@ function applyMigrations(sqlite: Database.Database): void {
     }
   });
   apply.immediate();
+}
+
+const appliedMigrations = (sqlite: Database.Database) =>
+  new Set((sqlite.prepare(`SELECT created_at FROM "__drizzle_migrations"`).all() as Array<{ created_at: number }>).map((r) => Number(r.created_at)));
+
+/**
+ * Every migration of the journal is recorded already (the usual start): then no SQL file is
+ * read or hashed and no write lock is taken, which a command would otherwise wait for while
+ * `run` writes. Migrations are never unapplied, so a lock-free read cannot be stale in the
+ * direction that matters.
+ */
+function upToDate(sqlite: Database.Database): boolean {
+  if (!sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get()) return false;
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, "meta/_journal.json"), "utf8")) as { entries: Array<{ when: number }> };
+  const applied = appliedMigrations(sqlite);
+  return journal.entries.every((e) => applied.has(e.when));
 }
