@@ -15,6 +15,7 @@ import { formatBytes, formatDuration } from "../shared/format.js";
 import { BACKUP_EXIT, backupOutcome, cliLocale, type CliText } from "./messages.js";
 import { progressLine } from "./progress-line.js";
 import { drillText } from "../engine/drill.js";
+import { discover } from "./discover.js";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -32,7 +33,8 @@ export type Command =
   | { name: "drill"; job: string }
   | { name: "config-export"; file?: string; withSecrets: boolean }
   | { name: "config-import"; file: string }
-  | { name: "adopt"; chat: string; yes: boolean; takeOver: boolean };
+  | { name: "adopt"; chat: string; yes: boolean; takeOver: boolean }
+  | { name: "discover"; add?: string };
 
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
@@ -97,6 +99,10 @@ export function parseCommand(argv: string[]): Command {
       const chat = positionals[0];
       if (!chat || !(/^-?\d{1,20}$/.test(chat) || /^@[A-Za-z][A-Za-z0-9_]{3,}$/.test(chat))) throw new UsageError(`adopt needs a chat id (-100…) or @username, got "${chat ?? ""}"`);
       return { name: "adopt", chat, yes: Boolean(values.yes), takeOver: Boolean(values["take-over"]) };
+    }
+    case "discover": {
+      const { values } = parse({ add: { type: "string" } }, 0);
+      return { name: "discover", add: values.add };
     }
     case "config": {
       const [sub, ...subRest] = rest;
@@ -240,6 +246,9 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
 
     case "adopt":
       return adopt(app, command, io);
+
+    case "discover":
+      return discover(app, command.add, io);
 
     case "config-import": {
       const text = await readFile(command.file, "utf8");
