@@ -41,10 +41,10 @@ export interface CatalogPublisherDeps {
   /** Destinations a job delivers to. */
   destinationsOf(jobId: number): number[];
   settings: Pick<SettingsRepo, "get" | "set">;
-  /** The chat behind a destination, when it is a Telegram chat (null otherwise, or when gone). */
-  chatFor(destinationId: number): Promise<{ chat: CatalogChat; name: string; threadId?: number } | null>;
-  /** The pinned document's caption, in the channel's language. */
-  caption(catalog: Catalog): string;
+  /** The chat behind a destination, when it is a Telegram chat (null otherwise, or when gone); `language`: the destination's, for its posts. */
+  chatFor(destinationId: number): Promise<{ chat: CatalogChat; name: string; threadId?: number; language?: string } | null>;
+  /** The pinned document's caption, in `language` (the destination's) or else the channels' default language. */
+  caption(catalog: Catalog, language?: string): string;
   notifier: Notifier;
   log: Logger;
   clock?: Pick<Clock, "now">;
@@ -141,7 +141,7 @@ export class CatalogPublisher {
       takenOver: takenOver(settings),
     });
     const { text, chunks } = serializeCatalog(catalog, this.deps.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES);
-    const caption = this.deps.caption(catalog);
+    const caption = this.deps.caption(catalog, target.language);
     const uploaded: number[] = [];
     let head: number;
     let headFileId: string;

@@ -1,4 +1,5 @@
 import type { TranslateFunction } from "@grammyjs/i18n";
+import { formatDuration as sharedDuration, type Speaker } from "../shared/format.js";
 
 /** Dates and times as the bot writes them, in the reader's language and the job's time zone. */
 
@@ -42,15 +43,18 @@ export function formatRunTime(at: Date, locale: string, timeZone: string): strin
   return `${weekday} ${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
 }
 
-export function formatDuration(t: TranslateFunction, ms: number): string {
-  if (ms < 1000) return t("fmt-duration-ms", { ms: String(Math.max(0, Math.round(ms))) });
-  const s = ms / 1000;
-  if (s < 60) return t("fmt-duration-s", { s: s.toFixed(1) });
-  const totalS = Math.round(s);
-  const h = Math.floor(totalS / 3600);
-  const m = Math.floor((totalS % 3600) / 60);
-  if (h > 0) return t("fmt-duration-h", { h: String(h), m: String(m) });
-  return t("fmt-duration-m", { m: String(m), s: String(totalS % 60) });
+/**
+ * A reply's translate function as a `Speaker` of src/shared/format.ts, the one size and duration
+ * formatter: units from the `fmt-*` keys, the decimal separator of `locale` ("12,3 с"). Without a
+ * locale the separator is a point.
+ */
+export function speakerOf(t: TranslateFunction, locale = ""): Speaker {
+  return { locale, translate: (_locale, key, params) => t(key, params) };
+}
+
+/** 12_300 → "12.3 s" / "12,3 с" (src/shared/format.ts). */
+export function formatDuration(t: TranslateFunction, ms: number, locale?: string): string {
+  return sharedDuration(ms, speakerOf(t, locale));
 }
 
 /** Cuts a long text (an error) to `max` characters for a chat message. */

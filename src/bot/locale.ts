@@ -30,3 +30,9 @@ export async function localeOf(ctx: BotContext): Promise<string> {
   const i18n = (ctx as Partial<Pick<BotContext, "i18n">>).i18n;
   return (await i18n?.getLocale()) ?? DEFAULT_LOCALE;
 }
+
+/** The language the bot speaks to a user outside an update (alerts, the command menu): as `negotiateLocale` decided last. */
+export function storedLocale(settings: SettingsRepo, supported: readonly string[], userId: number): string {
+  for (const lang of [settings.get(langKey(userId)), settings.get(seenLocaleKey(userId))]) if (lang && supported.includes(lang)) return lang;
+  return DEFAULT_LOCALE;
+}

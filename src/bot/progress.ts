@@ -6,7 +6,7 @@ import type { Logger } from "../logger.js";
 import { createSystemClock, type Clock } from "../scheduler/clock.js";
 import { formatBytes } from "../shared/format.js";
 import { renderTranslatable } from "../shared/translatable.js";
-import { clip, formatDuration } from "./format.js";
+import { clip, formatDuration, speakerOf } from "./format.js";
 
 export const DEFAULT_PROGRESS_INTERVAL_MS = 3000;
 
@@ -112,21 +112,23 @@ export function backupQueuedText(t: TranslateFunction, job: string, behind: read
  * The progress line of a backup run: "part i of ~n" (`~` while the count is an estimate from
  * the previous run), the bytes every destination really stored, and a pause Telegram imposed.
  */
-export function backupProgressText(t: TranslateFunction, job: string, p: Progress | null): string {
+export function backupProgressText(t: TranslateFunction, job: string, p: Progress | null, locale?: string): string {
   if (!p) return t("progress-starting", { job });
-  const line = backupPhaseText(t, job, p);
+  const line = backupPhaseText(t, job, p, locale);
   return p.waitMs !== undefined ? `${line}\n${t("progress-waiting", { seconds: Math.max(1, Math.round(p.waitMs / 1000)) })}` : line;
 }
 
-function backupPhaseText(t: TranslateFunction, job: string, p: Progress): string {
-  const raw = formatBytes(p.rawBytes);
-  const payload = formatBytes(p.payloadBytes);
+/** Sizes in the reader's units and decimal separator ("19,0 МиБ"): `locale` is the language `t` speaks. */
+function backupPhaseText(t: TranslateFunction, job: string, p: Progress, locale?: string): string {
+  const bytes = (n: number) => formatBytes(n, speakerOf(t, locale));
+  const raw = bytes(p.rawBytes);
+  const payload = bytes(p.payloadBytes);
   switch (p.phase) {
     case "dumping":
       return t("progress-dumping", { job, raw, payload });
     case "uploading": {
       const part = String(p.currentPart ?? p.partsUploaded + 1);
-      const sent = formatBytes(p.sentBytes ?? 0);
+      const sent = bytes(p.sentBytes ?? 0);
       if (!p.partsExpected) return t("progress-uploading-first", { job, part, sent, raw });
       const total = p.partsExact ? String(p.partsExpected) : `~${p.partsExpected}`;
       return t("progress-uploading", { job, part, total, sent, raw });
@@ -141,15 +143,15 @@ function backupPhaseText(t: TranslateFunction, job: string, p: Progress): string
 }
 
 /** The final text of a backup run. */
-export function backupResultText(t: TranslateFunction, r: RunResult): string {
-  const common = { job: r.job, run: String(r.runId), duration: formatDuration(t, r.durationMs) };
+export function backupResultText(t: TranslateFunction, r: RunResult, locale?: string): string {
+  const common = { job: r.job, run: String(r.runId), duration: formatDuration(t, r.durationMs, locale) };
   if (r.status === "success") {
     // ✅ only when every part was read back; otherwise the run is stored but not proven restorable.
     return t(r.verified ? "progress-success" : "progress-success-unverified", {
       ...common,
       file: r.fileName,
-      size: formatBytes(r.payloadSize),
-      raw: formatBytes(r.rawSize),
+      size: formatBytes(r.payloadSize, speakerOf(t, locale)),
+      raw: formatBytes(r.rawSize, speakerOf(t, locale)),
       parts: r.parts,
       verified: r.verified ? "yes" : "no",
     });
@@ -160,9 +162,9 @@ export function backupResultText(t: TranslateFunction, r: RunResult): string {
   return t(r.status === "failed" ? "progress-failed" : "progress-interrupted", { ...common, reason: clip(reason, 1000) });
 }
 
-export function restoreProgressText(t: TranslateFunction, target: string, run: string, p: RestoreProgress | null): string {
+export function restoreProgressText(t: TranslateFunction, target: string, run: string, p: RestoreProgress | null, locale = ""): string {
   if (!p) return t("restore-progress-starting", { run, target });
-  const args = { run, target, bytes: formatBytes(p.bytes), total: formatBytes(p.total) };
+  const args = { run, target, bytes: formatBytes(p.bytes, speakerOf(t, locale)), total: formatBytes(p.total, speakerOf(t, locale)) };
   switch (p.phase) {
     case "downloading":
       return t("restore-progress-downloading", args);

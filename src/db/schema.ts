@@ -277,3 +277,17 @@ export const botStorage = sqliteTable("bot_storage", {
   value: text("value").notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch() * 1000)`),
 });
+
+/**
+ * An alert episode: a job failing for the same reason again and again. Its first failure alerts
+ * loudly; repeats edit the message sent to each chat (`messages`: chat key → message id) instead of
+ * sending new ones; a success closes it with one recovery message (src/notify/alert-episodes.ts).
+ */
+export const alertEpisodes = sqliteTable("alert_episodes", {
+  jobId: integer("job_id").primaryKey().references(() => jobs.id, { onDelete: "cascade" }),
+  reasonKey: text("reason_key").notNull(),
+  startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+  count: integer("count").notNull(),
+  messages: text("messages", { mode: "json" }).$type<Record<string, number>>().notNull().default(sql`'{}'`),
+});
+export type AlertEpisodeRow = typeof alertEpisodes.$inferSelect;

@@ -34,6 +34,12 @@ export interface Notifier {
   runAnomalous?(result: RunResult, context: { jobId: number }): Promise<void>;
   /** A restore drill finished (src/application/drill.ts): posted like a run result; a failed one also alerts the admins. Optional. */
   drillFinished?(report: DrillReport, context: { jobId: number }): Promise<void>;
+  /**
+   * The job's next result is shown in this private chat already (the bot's Run now progress
+   * message): until the returned function is called, that admin gets no separate alert for it.
+   * Optional.
+   */
+  resultShownIn?(jobId: number, chatId: number): () => void;
 }
 
 /**
@@ -42,6 +48,10 @@ export interface Notifier {
  */
 export const clockSkewConfirmData = (jobId: number): string => `skew:ok:${jobId}`;
 export const CLOCK_SKEW_CONFIRM_PATTERN = /^skew:ok:(\d+)$/;
+
+/** Callback data of the "disable this job" button under a failure alert (src/bot/features/alerts.ts answers it). */
+export const alertDisableData = (jobId: number): string => `alert:off:${jobId}`;
+export const ALERT_DISABLE_PATTERN = /^alert:off:(\d+)$/;
 
 /** A notifier that only logs; used by the CLI and where no bot is configured. */
 export const silentNotifier: Notifier = {

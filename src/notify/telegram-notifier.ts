@@ -7,6 +7,9 @@ import type { Logger } from "../logger.js";
 import { classify } from "../telegram/api.js";
 import { renderTranslatable } from "../shared/translatable.js";
 import { drillText } from "../engine/drill.js";
+import type { AlertsRepo } from "../repos/alerts.repo.js";
+import type { Clock } from "../scheduler/clock.js";
+import { alertButtonData, alertFailure, alertRecovery, chatKey, type AlertChat, type AlertWire, type InlineButton } from "./alert-episodes.js";
 import { clockSkewConfirmData, type ClockSkewAlert, type Notifier } from "./port.js";
 
 const DAY_MS = 86_400_000;
@@ -21,45 +24,80 @@ export interface TelegramNotifierDeps {
   translate: Translate;
   /** An admin's chosen language (from /lang). */
   userLocale: (userId: number) => string;
-  /** Language of messages posted into channels. */
+  /** Language of messages posted into a chat whose destination names none. */
   channelLocale: () => string;
   /** The job as it is now (routes and destination chats); null when it was deleted meanwhile. */
   job: (jobId: number) => Promise<ResolvedJob | null>;
   log: Logger;
+  /** Open alert episodes: repeats of a failure edit one message per chat. Absent: every failure alerts anew. */
+  alerts?: AlertsRepo;
+  /** "Now" of an episode's first failure; default the system clock. */
+  clock?: Pick<Clock, "now">;
+  /** Time zone of jobs without one (TZ), for "since 16:33 (Europe/Moscow)". */
+  defaultTimezone?: string;
 }
 
 /**
  * Success messages go silently to the job's success route (default: each Telegram destination
  * chat); failures go loudly to the failure route (default: the destination chats) and privately
- * to every admin.
+ * to every admin, each in its language (a destination's `language`, an admin's own). Repeats of
+ * the same failure edit those messages (src/notify/alert-episodes.ts); a success after them says
+ * once that the job recovered.
  */
 export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
-  const send = async (chat: string | number, text: string, options: { thread?: number; silent: boolean; button?: { text: string; data: string } }) => {
+  /** Private chats where a job's result is already shown (Run now), by job. */
+  const shownIn = new Map<number, number>();
+  const now = () => deps.clock?.now() ?? new Date();
+
+  const send = async (chat: string | number, text: string, options: { thread?: number; silent: boolean; buttons?: InlineButton[][]; replyTo?: number }): Promise<number | null> => {
     try {
-      await deps.api.sendMessage(chat, text.slice(0, 4096), {
+      const sent = await deps.api.sendMessage(chat, text.slice(0, 4096), {
         disable_notification: options.silent,
         ...(options.thread ? { message_thread_id: options.thread } : {}),
-        ...(options.button ? { reply_markup: { inline_keyboard: [[{ text: options.button.text, callback_data: options.button.data }]] } } : {}),
+        ...(options.buttons ? { reply_markup: { inline_keyboard: options.buttons } } : {}),
+        ...(options.replyTo ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } } : {}),
       });
+      return sent.message_id;
     } catch (err) {
       deps.log.warn({ chat, err: classify(err).detail }, "notification not delivered");
+      return null;
     }
+  };
+  const wire: AlertWire = {
+    send: (c, text, options) => send(c.chat, text, { thread: c.thread, ...options }),
+    async edit(c, messageId, text, buttons) {
+      try {
+        await deps.api.editMessageText(c.chat, messageId, text.slice(0, 4096), buttons ? { reply_markup: { inline_keyboard: buttons } } : {});
+        return true;
+      } catch (err) {
+        const detail = classify(err).detail;
+        if (detail.includes("message is not modified")) return true;
+        deps.log.info({ chat: c.chat, err: detail }, "alert message not editable: sending a new one");
+        return false;
+      }
+    },
   };
 
-  const routes = (job: ResolvedJob | null, route: ChatRoute | undefined): ChatRoute[] => {
-    if (route) return [route];
+  /** The chats of a route (default: the job's Telegram destination chats), each in its destination's language. */
+  const routes = (job: ResolvedJob | null, route: ChatRoute | undefined): AlertChat[] => {
+    const languageOf = (chat: string | number, thread?: number): string => {
+      const d = job?.destinations.find((x) => x.config.kind === "telegram" && String(x.config.chatId) === String(chat) && (thread === undefined || x.config.threadId === thread));
+      return (d?.config.kind === "telegram" ? d.config.language : undefined) ?? deps.channelLocale();
+    };
+    const chat = (r: ChatRoute): AlertChat => ({ key: chatKey(r.chat_id, r.thread_id), chat: r.chat_id, thread: r.thread_id, locale: languageOf(r.chat_id, r.thread_id), admin: false });
+    if (route) return [chat(route)];
     if (!job) return [];
-    const seen = new Set<string>();
-    const out: ChatRoute[] = [];
+    const out = new Map<string, AlertChat>();
     for (const d of job.destinations) {
       if (d.config.kind !== "telegram") continue;
-      const key = `${d.config.chatId}/${d.config.threadId ?? ""}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ chat_id: d.config.chatId, ...(d.config.threadId ? { thread_id: d.config.threadId } : {}) });
+      const c = chat({ chat_id: d.config.chatId, ...(d.config.threadId ? { thread_id: d.config.threadId } : {}) });
+      if (!out.has(c.key)) out.set(c.key, c);
     }
-    return out;
+    return [...out.values()];
   };
+  const admin = (id: number): AlertChat => ({ key: chatKey(id), chat: id, locale: deps.userLocale(id), admin: true });
+  /** Where a failure goes: the failure route, then every admin (an admin's own chat as a route is told once, as an admin). */
+  const failureChats = (job: ResolvedJob | null): AlertChat[] => [...new Map([...routes(job, job?.notify.failure), ...deps.adminIds.map(admin)].map((c) => [c.key, c])).values()];
 
   /** A run's facts in `locale`: sizes and durations in its units and decimal separator. */
   const successParams = (r: RunResult, locale: string) => ({
@@ -90,26 +128,75 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
     reason: r.errorKey ? renderTranslatable(deps.translate, locale, { key: r.errorKey, params: r.errorParams }) : (r.error ?? ""),
   });
 
+  /** "16:33 (Europe/Moscow)", or with the date when the episode began on another day. */
+  const since = (at: Date, job: ResolvedJob | null, locale: string): string => {
+    const timeZone = job?.timezone ?? deps.defaultTimezone ?? "UTC";
+    const day = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, dateStyle: "short" }).format(d);
+    const intl = locale === "ru" ? "ru-RU" : "en-GB";
+    const options: Intl.DateTimeFormatOptions = { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23", ...(day(at) === day(now()) ? {} : { day: "numeric", month: "short" }) };
+    return `${new Intl.DateTimeFormat(intl, options).format(at)} (${timeZone})`;
+  };
+  const alertButtons = (jobId: number) => (c: AlertChat): InlineButton[][] | undefined => {
+    if (!c.admin) return undefined;
+    const data = alertButtonData(jobId);
+    const t = (key: string) => deps.translate(c.locale, key, {});
+    return [[{ text: t("alert-btn-card"), callback_data: data.card }, { text: t("alert-btn-run"), callback_data: data.run }, { text: t("alert-btn-disable"), callback_data: data.disable }]];
+  };
+  /** Closes an open episode of the job with one recovery message per alerted chat. */
+  const recovered = async (job: ResolvedJob | null, jobId: number, name: string) => {
+    if (!deps.alerts) return;
+    const chats = new Map(failureChats(job).map((c) => [c.key, c]));
+    await alertRecovery(deps.alerts, wire, {
+      jobId,
+      shownIn: shownIn.get(jobId),
+      chats: (key) => chats.get(key) ?? null,
+      text: (c, ep) => deps.translate(c.locale, "alert-recovered-run", { job: name, count: ep.count, since: since(ep.startedAt, job, c.locale) }),
+    }).catch((err: unknown) => deps.log.warn({ jobId, err: (err as Error).message }, "recovery message not sent"));
+  };
+
   return {
     async runSucceeded(result, { jobId }) {
       const job = await deps.job(jobId);
       // ✅ only for a run read back in full: anything else may not be restorable, so it says ⚠️ and is not silent.
       const key = result.verified ? "run-success" : "run-success-unverified";
-      for (const r of routes(job, job?.notify.success)) {
-        await send(r.chat_id, deps.translate(deps.channelLocale(), key, successParams(result, deps.channelLocale())), { thread: r.thread_id, silent: result.verified });
+      for (const c of routes(job, job?.notify.success)) {
+        await send(c.chat, deps.translate(c.locale, key, successParams(result, c.locale)), { thread: c.thread, silent: result.verified });
       }
+      await recovered(job, jobId, result.job);
     },
 
     async runFailed(result, { jobId }) {
       const key = result.status === "interrupted" ? "run-interrupted" : "run-failed";
       const job = await deps.job(jobId).catch(() => null);
-      for (const r of routes(job, job?.notify.failure)) {
-        await send(r.chat_id, deps.translate(deps.channelLocale(), key, failureParams(result, deps.channelLocale())), { thread: r.thread_id, silent: false });
-      }
-      for (const admin of deps.adminIds) {
-        const locale = deps.userLocale(admin);
-        await send(admin, deps.translate(locale, key, failureParams(result, locale)), { silent: false });
-      }
+      const chats = failureChats(job);
+      const first = (c: AlertChat) => deps.translate(c.locale, key, failureParams(result, c.locale));
+      const plain = async () => {
+        for (const c of chats) if (!(c.admin && c.chat === shownIn.get(jobId))) await send(c.chat, first(c), { thread: c.thread, silent: false, buttons: alertButtons(jobId)(c) });
+      };
+      if (!deps.alerts) return plain();
+      // The episode cannot be stored (the job was deleted meanwhile): the alert still goes out, in full.
+      await alertFailure(deps.alerts, wire, {
+        jobId,
+        result,
+        now: now(),
+        chats,
+        shownIn: shownIn.get(jobId),
+        texts: {
+          first,
+          repeat: (c, ep) => deps.translate(c.locale, "alert-still-failing", { ...failureParams(result, c.locale), count: ep.count, since: since(ep.startedAt, job, c.locale) }),
+          buttons: alertButtons(jobId),
+        },
+      }).catch(async (err: unknown) => {
+        deps.log.warn({ jobId, err: (err as Error).message }, "alert episode not recorded");
+        await plain();
+      });
+    },
+
+    resultShownIn(jobId, chatId) {
+      shownIn.set(jobId, chatId);
+      return () => {
+        if (shownIn.get(jobId) === chatId) shownIn.delete(jobId);
+      };
     },
 
     async alertAdmins(key, params) {
@@ -124,15 +211,16 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
         const reasons = (result.anomalies ?? []).map((a) => `• ${deps.translate(locale, a.key, a.params)}`).join("\n");
         return deps.translate(locale, "run-success-anomaly", { ...successParams(result, locale), reasons });
       };
-      for (const r of routes(job, job?.notify.success)) await send(r.chat_id, text(deps.channelLocale()), { thread: r.thread_id, silent: false });
+      for (const c of routes(job, job?.notify.success)) await send(c.chat, text(c.locale), { thread: c.thread, silent: false });
       for (const admin of deps.adminIds) await send(admin, text(deps.userLocale(admin)), { silent: false });
+      await recovered(job, jobId, result.job);
     },
 
     async drillFinished(report, { jobId }) {
       const job = await deps.job(jobId).catch(() => null);
       const text = (locale: string) => drillText(deps.translate, locale, report);
-      for (const r of routes(job, report.status === "failed" ? job?.notify.failure : job?.notify.success)) {
-        await send(r.chat_id, text(deps.channelLocale()), { thread: r.thread_id, silent: report.status !== "failed" });
+      for (const c of routes(job, report.status === "failed" ? job?.notify.failure : job?.notify.success)) {
+        await send(c.chat, text(c.locale), { thread: c.thread, silent: report.status !== "failed" });
       }
       if (report.status === "failed") for (const admin of deps.adminIds) await send(admin, text(deps.userLocale(admin)), { silent: false });
     },
@@ -146,7 +234,7 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
         const locale = deps.userLocale(admin);
         await send(admin, skewText(locale, alert), {
           silent: false,
-          button: { text: deps.translate(locale, "clock-skew-confirm-button", {}), data: clockSkewConfirmData(alert.jobId) },
+          buttons: [[{ text: deps.translate(locale, "clock-skew-confirm-button", {}), callback_data: clockSkewConfirmData(alert.jobId) }]],
         });
       }
     },

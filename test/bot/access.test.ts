@@ -16,13 +16,12 @@ describe("bot access, commands and languages", () => {
     await h?.close();
   });
 
-  it("registers the command menu in English (default) and Russian", () => {
-    const en = h.fake.commands();
-    const enExplicit = h.fake.commands({ languageCode: "en" });
-    const ru = h.fake.commands({ languageCode: "ru" });
-    for (const list of [en, enExplicit, ru]) expect(list.map((c) => c.command)).toEqual([...COMMANDS]);
-    expect(en.find((c) => c.command === "restore")?.description).toBe("Restore a backup");
-    expect(ru.find((c) => c.command === "restore")?.description).toBe("Восстановить из копии");
+  it("registers the command menu for the admin's private chat only; strangers (the default scope) see none", async () => {
+    for (const languageCode of [undefined, "en", "ru"]) expect(h.fake.commands({ languageCode })).toEqual([]);
+    const menu = () => h.fake.commands({ scope: { type: "chat", chat_id: ADMIN_ID } });
+    await h.fake.waitFor(() => menu().length > 0, 10_000, "the admin's menu");
+    expect(menu().map((c) => c.command)).toEqual([...COMMANDS]);
+    expect(menu().find((c) => c.command === "restore")?.description).toBe("Restore a backup");
   });
 
   it("gives a non-admin one polite refusal and nothing else, and logs the attempts", async () => {

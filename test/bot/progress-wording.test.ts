@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { TranslateFunction } from "@grammyjs/i18n";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backupProgressText } from "../../src/bot/progress.js";
+import { backupProgressText, backupResultText } from "../../src/bot/progress.js";
 import { createI18n, translator } from "../../src/i18n.js";
 import { ADMIN_ID, startHarness, type Harness } from "./harness.js";
 
@@ -49,7 +49,14 @@ describe("backup progress wording", () => {
     const tr = translator(i18n);
     const t = (locale: string): TranslateFunction => ((key: string, params?: Record<string, string | number>) => tr(locale, key, params)) as TranslateFunction;
     const base = { runId: 1, phase: "uploading" as const, rawBytes: 2 * 1024 * 1024, payloadBytes: 2 * 1024 * 1024, partsUploaded: 0, currentPart: 1, sentBytes: 0 };
-    expect(backupProgressText(t("ru"), "app", { ...base, partsExpected: 3 })).toBe("⏳ Копия app: отправка части 1 из ~3 · отправлено 0 B (прочитано 2.0 MiB)");
+    // Units and decimals in the reader's language (issue 13, item 6).
+    expect(backupProgressText(t("ru"), "app", { ...base, partsExpected: 3 }, "ru")).toBe("⏳ Копия app: отправка части 1 из ~3 · отправлено 0 Б (прочитано 2,0 МиБ)");
+    expect(backupProgressText(t("ru"), "app", { ...base, currentPart: 2, partsUploaded: 1, sentBytes: 19 * 1024 * 1024, rawBytes: 40.5 * 1024 * 1024, partsExpected: 3 }, "ru")).toBe(
+      "⏳ Копия app: отправка части 2 из ~3 · отправлено 19,0 МиБ (прочитано 40,5 МиБ)",
+    );
+    const failed = { runId: 7, status: "failed" as const, job: "app", fileName: "", rawSize: 0, payloadSize: 0, sha256: null, parts: 0, durationMs: 12_300, verified: false, error: "x" };
+    expect(backupResultText(t("ru"), failed, "ru")).toMatch(/^❌ Копия НЕ УДАЛАСЬ: app \(запуск #7, .*12,3 с\)/);
+    expect(backupResultText(t("en"), failed, "en")).toMatch(/^❌ Backup FAILED: app \(run #7, after 12\.3 s\)/);
     expect(backupProgressText(t("en"), "app", base)).toBe("⏳ Backup of app: uploading part 1 · 0 B sent (2.0 MiB read)");
     expect(backupProgressText(t("en"), "app", { ...base, currentPart: 3, partsUploaded: 2, sentBytes: 2 * 1024 * 1024, partsExpected: 3, partsExact: true })).toBe(
       "⏳ Backup of app: uploading part 3 of 3 · 2.0 MiB sent (2.0 MiB read)",

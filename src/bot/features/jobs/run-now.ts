@@ -4,6 +4,7 @@ import type { BotContext } from "../../context.js";
 import { JobBusyError, type BotDeps } from "../../deps.js";
 import { clip } from "../../format.js";
 import { answer, commandArg, num, show } from "../../helpers.js";
+import { localeOf } from "../../locale.js";
 import { backToJobKeyboard, jobListKeyboard, jobsCb, jobsPattern } from "../../keyboards/jobs.js";
 import { backupProgressText, backupQueuedText, backupResultText, LiveMessage } from "../../progress.js";
 import type { BackgroundTasks } from "../../tasks.js";
@@ -62,6 +63,7 @@ function stopToast(ctx: BotContext, stopped: "running" | "queued" | null): strin
  */
 async function startRun(ctx: BotContext, deps: BotDeps, tasks: BackgroundTasks, jobId: number, jobName: string): Promise<void> {
   const t = ctx.t;
+  const locale = await localeOf(ctx);
   let live: LiveMessage | undefined;
   let latest: Progress | null = null;
   let recorded = false;
@@ -71,28 +73,32 @@ async function startRun(ctx: BotContext, deps: BotDeps, tasks: BackgroundTasks, 
     if (!recorded) deps.runs.setProgressMessage(p.runId, chatId, messageId);
     recorded = true;
   };
+  // This chat shows the result: its admin gets no second message for it from the alerts.
+  const shown = ctx.chat ? deps.resultShownIn?.(jobId, ctx.chat.id) : undefined;
   // runJob queues the run before it returns (onQueued is called by then); progress may come before the message exists.
   const done = deps.runJob(jobId, "manual", (p) => {
     latest = p;
     if (!live) return;
     record(p, live.chatId, live.messageId);
-    live.update(backupProgressText(t, jobName, p));
+    live.update(backupProgressText(t, jobName, p, locale));
   }, (names) => (behind = names));
-  done.catch(() => {}); // awaited below, in the background task
+  // Awaited below, in the background task; a refused run (busy) shows no result here.
+  done.catch(() => shown?.());
   const stop = deps.stopRun ? new InlineKeyboard().text(t("btn-stop"), jobsCb.stop(jobId)) : undefined;
-  const first = behind ? backupQueuedText(t, jobName, behind) : backupProgressText(t, jobName, latest);
+  const first = behind ? backupQueuedText(t, jobName, behind) : backupProgressText(t, jobName, latest, locale);
   const msg = await ctx.reply(first, stop ? { reply_markup: stop } : {});
   const message = new LiveMessage(ctx.api, msg.chat.id, msg.message_id, first, { intervalMs: deps.progressIntervalMs, log: deps.log, keyboard: stop });
   live = message;
   const seen = latest as Progress | null;
   if (seen) {
     record(seen, msg.chat.id, msg.message_id);
-    message.update(backupProgressText(t, jobName, seen));
+    message.update(backupProgressText(t, jobName, seen, locale));
   }
   tasks.start(`run ${jobName}`, async () => {
     try {
       const result = await done;
-      await message.finish(backupResultText(t, result), backToJobKeyboard(t, jobId));
+      shown?.();
+      await message.finish(backupResultText(t, result, locale), backToJobKeyboard(t, jobId));
     } catch (err) {
       if (err instanceof JobBusyError) {
         const key = err.state === "stopped" ? "runnow-stopping" : err.state === "cancelled" ? "runnow-cancelled" : "runnow-busy";
