@@ -674,3 +674,48 @@ jobs:
     expect(a.io.export({ withSecrets: true })).toBe(full);
   });
 });
+
+describe("config import: the bot's schedule rules (seconds, every 5 minutes at most)", () => {
+  const config = (schedule: string, extra = "") => `
+sources:
+  - { name: db, kind: directory, path: /srv }
+destinations:
+  - { name: nas, kind: local, path: /backups }
+jobs:
+  - { name: j, source: db, destinations: [nas], schedule: "${schedule}", timezone: MSK${extra} }
+`;
+
+  it("refuses a seconds field and runs under 5 minutes apart, with the bot's reason and the way out", async () => {
+    const t = await setup();
+    expect(await importIssues(t.io, config("*/10 * * * * *"))).toEqual([
+      'jobs[0].schedule: "*/10 * * * * *" has a seconds field (6 fields). Schedules are set to the minute: use 5 fields, minute hour day-of-month month day-of-week (*/10 * * * * is every 10 minutes). To keep it anyway, add allow_frequent: true to the job.',
+    ]);
+    expect((await importIssues(t.io, config("* * * * *")))[0]).toMatch(/^jobs\[0\]\.schedule: "\* \* \* \* \*" runs more often than every 5 minutes \(some runs only 1 min apart\)/);
+    expect(await importIssues(t.io, config("* * * * *", ", allow_frequent: yes"))).toEqual([
+      expect.stringMatching(/^jobs\[0\]\.allow_frequent: /),
+      expect.stringMatching(/^jobs\[0\]\.schedule: .* runs more often/),
+    ]);
+    expect(t.counts().jobs).toBe(0);
+    // in Russian too: the issue carries the key the CLI translates
+    const err = (await t.io.import(config("*/10 * * * * *")).catch((e: unknown) => e)) as ValidationError;
+    expect(err.issues[0]).toMatchObject({ key: "validation-schedule-seconds", params: { schedule: "*/10 * * * * *" } });
+  });
+
+  it("accepts them with allow_frequent: true, stores the zone by its IANA name, and exports the flag back", async () => {
+    const t = await setup();
+    await t.io.import(config("*/2 * * * * *", ", allow_frequent: true"));
+    expect(t.jobs.getByName("j")).toMatchObject({ schedule: "*/2 * * * * *", timezone: "Europe/Moscow" });
+    const exported = t.io.export();
+    expect(exported).toMatch(/schedule: "\*\/2 \* \* \* \* \*"\n\s+allow_frequent: true\n/);
+    // the export imports as it is, into this database and into a fresh one
+    expect((await t.io.import(exported)).jobs.unchanged).toEqual(["j"]);
+    const fresh = await setup();
+    expect((await fresh.io.import(exported)).jobs.created).toEqual(["j"]);
+    // a stored schedule imported unchanged passes without the flag (files exported before it)
+    expect((await t.io.import(config("*/2 * * * * *"))).jobs.unchanged).toEqual(["j"]);
+    expect(await importIssues(t.io, config("*/3 * * * *"))).toEqual([expect.stringMatching(/runs more often than every 5 minutes/)]);
+    // a schedule the rules accept is exported without the flag
+    await t.io.import(config("*/5 * * * *"));
+    expect(t.io.export()).not.toContain("allow_frequent");
+  });
+});

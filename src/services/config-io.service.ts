@@ -7,7 +7,9 @@ import type { DestinationRow, SourceRow } from "../db/schema.js";
 import type { DestinationConfig, DestinationKind } from "../destinations/port.js";
 import type { JobWithDestinations } from "../repos/jobs.repo.js";
 import * as v from "valibot";
-import { check, isPlainObject, issue, optional, say, strictMapping } from "../shared/schema.js";
+import { scheduleProblem } from "../shared/cron-rules.js";
+import { booleanSchema, check, isPlainObject, issue, optional, say, strictMapping } from "../shared/schema.js";
+import type { TranslatableParam } from "../shared/translatable.js";
 import type { SourceKind } from "../sources/port.js";
 import { destinationShape, type DestinationDraft, type DestinationsService } from "./destinations.service.js";
 import { ValidationError } from "./errors.js";
@@ -128,7 +130,7 @@ export class ConfigIoService {
     const jobNames = new Set<string>();
     const plannedJobs = this.plan<JobDraft, JobWithDestinations>("jobs", jobItems, issues, {
       rowByName: (n) => jobsSvc.rowByName(n),
-      prepare: (item, existing, at) => jobsSvc.prepare(item, existing, at, lookup),
+      prepare: (item, existing, at) => jobsSvc.prepare(frequentScheduleRule(item, existing, at), existing, at, lookup),
       isUnchanged: (d, r) => jobsSvc.isUnchanged(d, r),
       onName: (name) => jobNames.add(name),
     });
@@ -222,7 +224,8 @@ export class ConfigIoService {
     const jobs = jobsSvc
       .list()
       .map((view) => jobsSvc.toSpec(jobsSvc.rowByName(view.name)!, secrets) as unknown as Record<string, unknown>)
-      .map((spec) => pickKeys({ ...spec, part_size: formatSize(spec.part_size as number) }, JOB_KEYS, `job "${String(spec.name)}"`));
+      .map((spec) => pickKeys({ ...spec, part_size: formatSize(spec.part_size as number) }, JOB_KEYS, `job "${String(spec.name)}"`))
+      .map(withAllowFrequent);
     const { Document, isCollection, isScalar } = yaml();
     const doc = new Document({ sources, destinations, jobs });
     jobs.forEach((_, i) => {
@@ -275,6 +278,50 @@ export class ConfigIoService {
     });
     return planned;
   }
+}
+
+/** The schedule problems a job may keep with `allow_frequent: true`, as the import's issue keys. */
+const FREQUENT: Record<string, string> = { "cron-error-seconds": "validation-schedule-seconds", "cron-error-too-often": "validation-schedule-too-often" };
+
+/** Why a job's schedule needs `allow_frequent: true` (a validation issue key and its parameters), or undefined. */
+function frequentProblem(schedule: unknown): { key: string; params: Record<string, TranslatableParam> } | undefined {
+  if (typeof schedule !== "string") return undefined;
+  // The shortest gap does not depend on the zone; the job's zone is checked by its schema.
+  const problem = scheduleProblem(schedule, "UTC");
+  const key = problem ? FREQUENT[problem.key] : undefined;
+  return key ? { key, params: problem!.params ?? {} } : undefined;
+}
+
+/**
+ * The bot's schedule rules (src/shared/cron-rules.ts) for imported jobs: a seconds field or runs
+ * under 5 minutes apart are refused with the bot's reason unless the job says
+ * `allow_frequent: true`, a confirmation read here and not stored (export writes it back for
+ * such schedules). A stored job's schedule imported unchanged passes: files exported before
+ * this rule still import. Returns the item without the key, for the job's own schema.
+ */
+function frequentScheduleRule(item: unknown, existing: JobWithDestinations | null, at: Issues): unknown {
+  if (!isPlainObject(item)) return item;
+  const { allow_frequent: allow, ...job } = item;
+  if (allow !== undefined && allow !== null) {
+    const flag = check(booleanSchema, allow);
+    if (!flag.ok) at.at("allow_frequent").addAll(flag.issues);
+    if (allow === true) return job;
+  }
+  const problem = frequentProblem(job.schedule);
+  const unchanged = existing !== null && typeof job.schedule === "string" && job.schedule.trim().replace(/\s+/g, " ") === existing.schedule;
+  if (problem && !unchanged) at.add("schedule", problem.key, problem.params);
+  return job;
+}
+
+/** `allow_frequent: true` right after a schedule that needs it, so that the exported file imports. */
+function withAllowFrequent(spec: Record<string, unknown>): Record<string, unknown> {
+  if (!frequentProblem(spec.schedule)) return spec;
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(spec)) {
+    out[k] = value;
+    if (k === "schedule") out.allow_frequent = true;
+  }
+  return out;
 }
 
 function summarize(planned: Planned<{ name: string }, unknown>[]): SectionSummary {

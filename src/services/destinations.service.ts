@@ -105,6 +105,23 @@ export class DestinationsService {
     return this.toView(this.write(draft!, row), false);
   }
 
+  /**
+   * Replaces every setting of a stored destination with `spec` (the bot's edit dialog): a key
+   * left out is removed, a secret given as `"***"` keeps the stored one. The id stays, so the
+   * jobs delivering to it follow a rename and their next run uses the new settings.
+   * @throws NotFoundError, ValidationError
+   */
+  replace(ref: string | number, spec: DestinationSpec): DestinationView {
+    const row = this.requireRow(ref);
+    const issues = new Issues();
+    const draft = this.prepare(spec, row, issues);
+    if (draft && draft.name !== row.name && this.deps.repo.findByName(draft.name)) {
+      issues.add("name", "validation-name-taken-destination", { name: draft.name });
+    }
+    issues.throwIfAny();
+    return this.toView(this.write(draft!, row), false);
+  }
+
   /** @throws NotFoundError, InUseError naming the jobs that deliver to it */
   delete(ref: string | number): void {
     const row = this.requireRow(ref);

@@ -6,6 +6,7 @@ import { lazyRequire } from "../lazy.js";
 import { booleanSchema, nameSchema, optional, required, requiredAs, said, say, sayValue, secretSchema, show, strictMapping } from "../shared/schema.js";
 import type { DumpFormat } from "../sources/port.js";
 import { SOURCE_SCHEMAS } from "../sources/registry.js";
+import { canonicalZone, readZone } from "../shared/zones.js";
 import { hooksSchema, pingUrlSchema } from "./job-extras.schema.js";
 import { anomalySchema, drillSchema } from "./job-proof.schema.js";
 
@@ -40,20 +41,42 @@ export const cronSchema = required(
   ),
 );
 
-/** An IANA time zone both Intl and the scheduler's date library understand. */
+/** An IANA time zone as written (any letter case), one both Intl and the scheduler's date library understand. */
+export const ianaZoneSchema = v.pipe(
+  v.string(sayValue("validation-timezone-type")),
+  v.minLength(1, sayValue("validation-timezone-type")),
+  v.check((zone) => canonicalZone(zone) !== undefined && schedulable(zone), sayValue("validation-timezone")),
+);
+
+/**
+ * A time zone as people name it (src/shared/zones.ts: "Europe/Berlin", "Berlin", "MSK", "Москва"),
+ * read as its IANA name; an unknown name is refused with the nearest zones as suggestions.
+ */
 export const timezoneSchema = v.pipe(
   v.string(sayValue("validation-timezone-type")),
   v.minLength(1, sayValue("validation-timezone-type")),
-  v.check((zone) => {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone });
-      cronParser().parse("* * * * *", { tz: zone }).next();
-      return true;
-    } catch {
-      return false;
-    }
-  }, sayValue("validation-timezone")),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const reading = readZone(dataset.value);
+    if ("zone" in reading && schedulable(reading.zone)) return reading.zone;
+    const suggestions = "suggestions" in reading ? reading.suggestions : [];
+    addIssue({
+      message:
+        suggestions.length > 0
+          ? said("validation-timezone-suggest", { value: show(dataset.value), zones: suggestions.join(", ") })
+          : said("validation-timezone", { value: show(dataset.value) }),
+    });
+    return NEVER;
+  }),
 );
+
+function schedulable(zone: string): boolean {
+  try {
+    cronParser().parse("* * * * *", { tz: zone }).next();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const SIZE_UNITS: Record<string, number> = {
   b: 1,

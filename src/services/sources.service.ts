@@ -105,6 +105,23 @@ export class SourcesService {
     return this.toView(this.write(draft!, row), false);
   }
 
+  /**
+   * Replaces every setting of a stored source with `spec` (the bot's edit dialog): a key left
+   * out is removed, `password: "***"` keeps the stored one. The id stays, so the jobs using the
+   * source follow a rename and their next run uses the new settings.
+   * @throws NotFoundError, ValidationError
+   */
+  replace(ref: string | number, spec: SourceSpec): SourceView {
+    const row = this.requireRow(ref);
+    const issues = new Issues();
+    const draft = this.prepare(spec, row, issues);
+    if (draft && draft.name !== row.name && this.deps.repo.findByName(draft.name)) {
+      issues.add("name", "validation-name-taken-source", { name: draft.name });
+    }
+    issues.throwIfAny();
+    return this.toView(this.write(draft!, row), false);
+  }
+
   /** @throws NotFoundError, InUseError naming the jobs that use the source */
   delete(ref: string | number): void {
     const row = this.requireRow(ref);
@@ -129,6 +146,24 @@ export class SourcesService {
     }
     const config = schemaOf(row.kind).toConfig(row.settings, password);
     return { id: row.id, name: row.name, config };
+  }
+
+  /**
+   * The config a draft would have once written, its password resolved (for a connection test
+   * before saving): a kept password is the stored one, references are read from `env`.
+   * @throws SecretRefError (naming the reference, never a value)
+   */
+  async configOf(draft: SourceDraft, existing: SourceRow | null, env: NodeJS.ProcessEnv = this.deps.env ?? process.env): Promise<SourceConfig> {
+    const stored = draft.password === undefined ? this.deps.box.decryptOptional(existing?.passwordEnc) : draft.password;
+    let password = "";
+    if (schemaOf(draft.kind).secret && stored) {
+      try {
+        password = await resolveSecret(stored, env);
+      } catch (err) {
+        throw new SecretRefError(`source "${draft.name}" password: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return schemaOf(draft.kind).toConfig(draft.settings, password);
   }
 
   /**

@@ -21,7 +21,7 @@ import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
 import { botTokenSchema } from "../destinations/telegram.schema.js";
 import { CLOUD_DOWNLOAD_LIMIT } from "../telegram/api.js";
 import { ValidationError } from "./errors.js";
-import { ageRecipientSchema, cronSchema, MIB, partSizeSchema, sizeSchema, timezoneSchema } from "./job.schema.js";
+import { ageRecipientSchema, cronSchema, ianaZoneSchema, MIB, partSizeSchema, sizeSchema, timezoneSchema } from "./job.schema.js";
 
 /**
  * What the services share besides the schemas (job.schema.ts, domain/job.schema.ts, each kind's
@@ -112,7 +112,10 @@ export const checkPort = (value: unknown) => problemOf(portSchema, value);
 export const checkAbsolutePath = (value: unknown) => problemOf(absolutePathSchema, value);
 export const checkVolumeName = (value: unknown) => problemOf(volumeNameSchema, value);
 export const checkAgeRecipient = (value: unknown) => problemOf(ageRecipientSchema, value);
-export const checkTimezone = (value: unknown) => problemOf(timezoneSchema, value);
+/** An IANA name exactly (any letter case), usable as it is; `parseTimezone` also reads "Moscow", "MSK", "Москва". */
+export const checkTimezone = (value: unknown) => problemOf(ianaZoneSchema, value);
+/** A time zone as people name it, as its IANA name; refused with the nearest zones in the message ("did you mean …"). */
+export const parseTimezone = (value: unknown) => parsed(timezoneSchema, value);
 export const checkBotToken = (value: unknown) => problemOf(botTokenSchema, value);
 /** A cron expression (the time zone does not change which expressions are valid). */
 export const checkCron = (value: unknown, _timezone?: string) => problemOf(cronSchema, value);

@@ -10,7 +10,8 @@ const CHANNEL = -1001234567890;
 
 /**
  * The real process: `tele-backup run` with the fake Bot API and a real database. A job that
- * fires every 2 seconds gives the scheduler something to do right away.
+ * fires every 2 seconds gives the scheduler something to do right away: a schedule the bot and
+ * `config import` refuse unless the job confirms it with `allow_frequent: true`.
  */
 describe("tele-backup run: crash, restart and shutdown", () => {
   let fake: FakeTelegram;
@@ -31,7 +32,7 @@ sources:
 destinations:
   - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
 jobs:
-  - { name: often, source: db, destinations: [channel], schedule: "*/2 * * * * *" }
+  - { name: often, source: db, destinations: [channel], schedule: "*/2 * * * * *", allow_frequent: true }
 `;
     const r = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(r.code, r.stderr).toBe(0);

@@ -49,6 +49,13 @@ export type Parsed<T> = { ok: T } | { error: string };
 const CALLBACK_PREFIX = "cv";
 
 /**
+ * Commands that only show something (/status, /logs, /help, /lang): sent during a dialog they are
+ * answered by their usual handlers and the dialog keeps waiting for its answer. Any other command
+ * ends the dialog ("you left …").
+ */
+const READ_ONLY_COMMANDS: ReadonlySet<string> = new Set(["start", "help", "status", "logs", "lang"]);
+
+/**
  * The longest typed answer any prompt takes (host names, paths, cron lines, names, secrets all
  * fit). A longer one is refused with the limit and asked again: echoed back (e.g. "Testing the
  * connection to …") it would overflow Telegram's 4096-character message limit.
@@ -66,9 +73,16 @@ export function clipMessage(text: string): string {
  * One running dialog: translation in the user's language, prompts with inline buttons, and
  * answers that are validated and re-asked. Everything here is deterministic given the
  * recorded updates and `external` results, as the conversations plugin's replays require.
+ *
+ * Messages are spared where Telegram allows: a prompt answered with a button (or with a secret
+ * the scrubber deleted) has nothing below it, so the dialog's next message replaces its text and
+ * buttons (the answer shows under the question meanwhile; the review step recaps them all). A
+ * refused answer gets one message: the reason above the question and its buttons.
  */
 export class Dialog {
   private counter = 0;
+  /** The last prompt, answered with a button: the next message replaces it. Rebuilt by replays like all state here. */
+  private spare: number | undefined;
 
   private constructor(
     readonly convo: Convo,
@@ -102,9 +116,36 @@ export class Dialog {
     return this.convo.external(() => fn());
   }
 
+  /** Says `text` (with buttons): in place of the last prompt when it was answered with a button, else as a new message. */
   async say(text: string, choices?: Choice[][], token?: string): Promise<Message.TextMessage> {
-    const markup = choices ? this.keyboard(token ?? this.nextToken(), choices) : undefined;
-    return this.ctx.api.sendMessage(this.chatId, clipMessage(text), markup ? { reply_markup: markup } : {});
+    return this.post(text, choices ? this.keyboard(token ?? this.nextToken(), choices) : undefined);
+  }
+
+  private async post(text: string, markup: InlineKeyboardMarkup | undefined): Promise<Message.TextMessage> {
+    const spare = this.spare;
+    this.spare = undefined;
+    const extra = markup ? { reply_markup: markup } : {};
+    if (spare !== undefined) {
+      try {
+        const edited = await this.ctx.api.editMessageText(this.chatId, spare, clipMessage(text), extra);
+        if (typeof edited === "object") return edited as Message.TextMessage;
+      } catch {
+        // deleted by the user, or too old to edit: say it anew
+      }
+    }
+    return this.ctx.api.sendMessage(this.chatId, clipMessage(text), extra);
+  }
+
+  /** Shows the answer under the answered prompt (its buttons gone) and lets the next message replace it. */
+  private async answered(sent: Message.TextMessage, text: string, answer: string): Promise<void> {
+    await this.quietly(() => this.ctx.api.editMessageText(this.chatId, sent.message_id, clipMessage(`${text}\n\n→ ${answer}`)));
+    this.spare = sent.message_id;
+  }
+
+  /** A refused answer: the reason and the question again in one new message (the old prompt loses its buttons). */
+  private async reask(sent: Message.TextMessage, problem: string, text: string, choices: Choice[][], token: string): Promise<Message.TextMessage> {
+    if (choices.length > 0) await this.removeKeyboard(sent);
+    return this.say(`${this.t("conv-problem", { reason: problem })}\n\n${text}`, choices.length > 0 ? choices : undefined, token);
   }
 
   /** Asks once and returns the first acceptable answer (buttons of this prompt, text, forward, secret). */
@@ -114,7 +155,7 @@ export class Dialog {
     const acceptText = options.text ?? choices.length === 0;
     const labels = new Map(choices.flat().map((c) => [c.value, c.label]));
     if (options.secret) await this.external(() => this.env.prompts.expect(this.chatId));
-    const sent = await this.say(text, choices.length > 0 ? choices : undefined, token);
+    let sent = await this.say(text, choices.length > 0 ? choices : undefined, token);
     for (;;) {
       const u = await this.convo.wait();
       const query = u.callbackQuery;
@@ -127,7 +168,7 @@ export class Dialog {
         }
         await this.quietly(() => u.answerCallbackQuery());
         if (options.secret) await this.external(() => this.env.prompts.clear(this.chatId));
-        await this.quietly(() => this.ctx.api.editMessageText(this.chatId, sent.message_id, clipMessage(`${text}\n\n→ ${labels.get(m[2]!)}`)));
+        await this.answered(sent, text, labels.get(m[2]!)!);
         return { kind: "button", value: m[2]! };
       }
       const msg = u.message;
@@ -136,22 +177,23 @@ export class Dialog {
       const handle = secretHandleOf(msg.text);
       if (handle !== undefined) {
         if (options.secret) {
-          if (choices.length > 0) await this.removeKeyboard(sent);
-          await this.say(this.t("conv-secret-received"));
+          // The scrubber deleted the message: the prompt is the chat's last message again.
+          await this.answered(sent, text, this.t("conv-secret-received"));
           return { kind: "secret", handle };
         }
         // An age secret key pasted at an ordinary prompt: the scrubber already deleted it.
         await this.external(() => this.env.vault.drop(handle));
-        await this.say(this.t("conv-secret-key-deleted"));
+        sent = await this.reask(sent, this.t("conv-secret-key-deleted"), text, choices, token);
         continue;
       }
       const command = commandOf(msg.text);
+      if (command && READ_ONLY_COMMANDS.has(command)) return this.convo.skip({ next: true });
       if (command) await this.leave();
       if (options.secret && msg.text !== undefined) {
         // The scrubber did not take it (its marker was lost): delete it and ask again.
         await this.quietly(() => u.deleteMessage());
         await this.external(() => this.env.prompts.expect(this.chatId));
-        await this.say(this.t("conv-secret-resend"));
+        sent = await this.reask(sent, this.t("conv-secret-resend"), text, choices, token);
         continue;
       }
       if (options.forward && msg.forward_origin) {
@@ -160,13 +202,14 @@ export class Dialog {
       }
       if (acceptText && msg.text !== undefined) {
         if (msg.text.length > MAX_ANSWER_LENGTH) {
-          await this.say(this.t("conv-too-long", { length: String(msg.text.length), max: String(MAX_ANSWER_LENGTH) }));
+          const problem = this.t("conv-too-long", { length: String(msg.text.length), max: String(MAX_ANSWER_LENGTH) });
+          sent = await this.reask(sent, problem, text, choices, token);
           continue;
         }
         if (choices.length > 0) await this.removeKeyboard(sent);
         return { kind: "text", text: msg.text, message: msg };
       }
-      await this.say(this.t(acceptText ? "conv-send-text" : "conv-use-buttons"));
+      sent = await this.reask(sent, this.t(acceptText ? "conv-send-text" : "conv-use-buttons"), text, choices, token);
     }
   }
 
@@ -198,7 +241,12 @@ export class Dialog {
         ...items.map((i) => [{ value: `t${items.indexOf(i)}`, label: `${chosen.has(i.value) ? "✅" : "▫️"} ${i.label}` }]),
         [{ value: "done", label: this.t("conv-btn-done") }],
       ]);
-    const sent = await this.ctx.api.sendMessage(this.chatId, text, { reply_markup: markup() });
+    let sent = await this.post(text, markup());
+    /** A typed message instead of a button: the reason and the list again, below it. */
+    const reask = async (problem: string) => {
+      await this.removeKeyboard(sent);
+      sent = await this.post(`${this.t("conv-problem", { reason: problem })}\n\n${text}`, markup());
+    };
     for (;;) {
       const u = await this.convo.wait();
       const query = u.callbackQuery;
@@ -208,12 +256,13 @@ export class Dialog {
         const handle = secretHandleOf(msg.text);
         if (handle !== undefined) {
           await this.external(() => this.env.vault.drop(handle));
-          await this.say(this.t("conv-secret-key-deleted"));
+          await reask(this.t("conv-secret-key-deleted"));
           continue;
         }
         const command = commandOf(msg.text);
+        if (command && READ_ONLY_COMMANDS.has(command)) return this.convo.skip({ next: true });
         if (command) await this.leave();
-        await this.say(this.t("conv-use-buttons"));
+        await reask(this.t("conv-use-buttons"));
         continue;
       }
       const m = new RegExp(`^${CALLBACK_PREFIX}:([^:]+):(.*)$`).exec(query.data ?? "");
@@ -230,9 +279,7 @@ export class Dialog {
         }
         await this.quietly(() => u.answerCallbackQuery());
         const result = items.filter((i) => chosen.has(i.value));
-        await this.quietly(() =>
-          this.ctx.api.editMessageText(this.chatId, sent.message_id, clipMessage(`${text}\n\n→ ${result.map((i) => i.label).join(", ")}`)),
-        );
+        await this.answered(sent, text, result.map((i) => i.label).join(", "));
         return result.map((i) => i.value);
       }
       const item = /^t(\d+)$/.exec(value) ? items[Number(value.slice(1))] : undefined;

@@ -4,10 +4,14 @@ import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { localeOf } from "../locale.js";
 import type { Convo, DialogArgs, DialogEnv } from "./dialog.js";
+import { registerEditJob } from "./edit-job.js";
+import { editDestinationConversation } from "./edit-destination.js";
+import { editSourceConversation } from "./edit-source.js";
 import { newDestinationConversation } from "./new-destination.js";
 import { newJobConversation } from "./new-job.js";
 import { newSourceConversation } from "./new-source.js";
 import { replaySafeRetry } from "./retry.js";
+import type { EditArgs } from "./steps.js";
 import { createSecretPrompts, createSecretVault, secretScrubber, type SecretPromptMarker } from "./secrets.js";
 
 /**
@@ -24,6 +28,8 @@ export const CONVERSATION_IDS = {
   newSource: "new-source",
   newDestination: "new-destination",
   newJob: "new-job",
+  editSource: "edit-source",
+  editDestination: "edit-destination",
 } as const;
 export type ConversationId = (typeof CONVERSATION_IDS)[keyof typeof CONVERSATION_IDS];
 
@@ -31,7 +37,7 @@ export type ConversationId = (typeof CONVERSATION_IDS)[keyof typeof CONVERSATION
  * Bump when a dialog changes in a way that invalidates half-finished dialogs saved by an older
  * version (their replay would no longer match); such dialogs are then dropped instead of replayed.
  */
-export const CONVERSATION_STATE_VERSION = 1;
+export const CONVERSATION_STATE_VERSION = 2;
 
 /**
  * Starts a dialog from a command or a menu button, leaving any dialog the chat is in.
@@ -40,6 +46,13 @@ export const CONVERSATION_STATE_VERSION = 1;
 export async function startConversation(ctx: BotContext, id: ConversationId): Promise<void> {
   await ctx.conversation.exitAll();
   const args: DialogArgs = { locale: await localeOf(ctx) };
+  await ctx.conversation.enter(id, args);
+}
+
+/** Starts a source's or destination's edit dialog (its card's ✏️ Edit), leaving any dialog the chat is in. */
+export async function startEditDialog(ctx: BotContext, id: ConversationId, entityId: number): Promise<void> {
+  await ctx.conversation.exitAll();
+  const args: EditArgs = { locale: await localeOf(ctx), id: entityId };
   await ctx.conversation.enter(id, args);
 }
 
@@ -113,6 +126,9 @@ export function registerDialogs(bot: Bot<BotContext>, { env }: Dialogs): void {
   bot.use(createConversation(newSourceConversation(env), CONVERSATION_IDS.newSource));
   bot.use(createConversation(newDestinationConversation(env), CONVERSATION_IDS.newDestination));
   bot.use(createConversation(newJobConversation(env), CONVERSATION_IDS.newJob));
+  bot.use(createConversation(editSourceConversation(env), CONVERSATION_IDS.editSource));
+  bot.use(createConversation(editDestinationConversation(env), CONVERSATION_IDS.editDestination));
+  registerEditJob(bot, env);
 
   bot.command("newsource", (ctx) => startConversation(ctx, CONVERSATION_IDS.newSource));
   bot.command("newdest", (ctx) => startConversation(ctx, CONVERSATION_IDS.newDestination));
