@@ -94,7 +94,7 @@ describe("directory source", () => {
 
   test("check reports a missing directory and a file in place of a directory", async () => {
     const missing = path.join(work, "nope");
-    await expect(driver.check({ kind: "directory", path: missing })).rejects.toThrow(new SourceError(`directory ${missing} does not exist`, "directory"));
+    await expect(driver.check({ kind: "directory", path: missing })).rejects.toThrow(new SourceError(`directory ${missing} does not exist`, "directory", { key: "source-error-dir-missing", params: { path: missing } }));
     await expect(driver.dump({ kind: "directory", path: missing }, { format: "tar", signal: signal() })).rejects.toBeInstanceOf(SourceError);
 
     const file = path.join(work, "file.txt");

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { access, mkdir, readdir, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
+import { assertTreeReadable } from "./dir-readable.js";
 import { extractTree, packToStream, packTree } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
 
@@ -19,6 +20,7 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
 
     async check(config) {
       await assertReadableDirectory(directoryPath(config));
+      await assertTreeReadable(directoryPath(config));
       return {};
     },
 
@@ -29,7 +31,7 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       if (signal.aborted) throw new SourceError(`backup of directory ${dir} aborted`, "directory", { cause: signal.reason });
       const { stream, finished } = packToStream((pack) => packTree(dir, pack, { signal, warn: warnFor(dir) }), signal);
       const done = finished.catch((err: unknown) => {
-        throw new SourceError(`backup of directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err });
+        throw new SourceError(`backup of directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-backup-failed", params: { path: dir, detail: oneLine(err) } });
       });
       done.catch(() => undefined); // the consumer awaits it; never an unhandled rejection meanwhile
       return { stream, done };
@@ -44,7 +46,7 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
         try {
           await extractTree(input, dir, { signal, warn: warnFor(dir), restoreOwner: process.getuid?.() === 0 });
         } catch (err) {
-          throw new SourceError(`restore into directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err });
+          throw new SourceError(`restore into directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-restore-failed", params: { path: dir, detail: oneLine(err) } });
         }
       } catch (err) {
         input.destroy();
@@ -65,15 +67,15 @@ function assertTar(format: DumpFormat): void {
 
 async function assertReadableDirectory(dir: string): Promise<void> {
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") throw new SourceError(`directory ${dir} does not exist`, "directory", { cause: err });
-    throw new SourceError(`cannot read directory ${dir}: ${oneLine(err)}`, "directory", { cause: err });
+    if (err.code === "ENOENT") throw new SourceError(`directory ${dir} does not exist`, "directory", { cause: err, key: "source-error-dir-missing", params: { path: dir } });
+    throw new SourceError(`directory ${dir} is not readable: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
   });
-  if (!st.isDirectory()) throw new SourceError(`${dir} is not a directory`, "directory");
+  if (!st.isDirectory()) throw new SourceError(`${dir} is not a directory`, "directory", { key: "source-error-dir-not-folder", params: { path: dir } });
   try {
     await access(dir, constants.R_OK | constants.X_OK);
     await readdir(dir);
   } catch (err) {
-    throw new SourceError(`directory ${dir} is not readable: ${oneLine(err)}`, "directory", { cause: err });
+    throw new SourceError(`directory ${dir} is not readable: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
   }
 }
 
@@ -81,7 +83,7 @@ async function assertReadableDirectory(dir: string): Promise<void> {
 async function prepareEmptyDirectory(dir: string): Promise<void> {
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
-    throw new SourceError(`cannot inspect restore target ${dir}: ${oneLine(err)}`, "directory", { cause: err });
+    throw new SourceError(`cannot inspect restore target ${dir}: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
   });
   if (!st) {
     await mkdir(dir, { recursive: true });

@@ -13,6 +13,7 @@ import {
   type SourceDeps,
   type SourceDriver,
 } from "./port.js";
+import { assertMysqlReadable } from "./mysql-privileges.js";
 import { checkMysqlTarget, prepareMysqlSwap } from "./mysql-swap.js";
 
 export type MysqlConfig = Extract<SourceConfig, { kind: "mysql" }>;
@@ -172,7 +173,10 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
     const dump = await findExecutable(["mariadb-dump", "mysqldump"], options.pathEnv);
     const client = await findExecutable(["mariadb", "mysql"], options.pathEnv);
     if (!dump || !client) {
-      throw new SourceError("no MySQL/MariaDB client tools found (mariadb-dump, mariadb): install mariadb-client", "mysql");
+      throw new SourceError("no MySQL/MariaDB client tools found (mariadb-dump, mariadb): install mariadb-client", "mysql", {
+        key: "source-error-tools-missing",
+        params: { what: "MySQL/MariaDB", tools: "mariadb-dump, mariadb", package: "mariadb-client" },
+      });
     }
     return { dump, client };
   }
@@ -194,7 +198,9 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
     },
 
     async check(config, signal): Promise<SourceCheck> {
-      const { version } = await probe(connection(config), signal);
+      const c = connection(config);
+      const { tools: t, version } = await probe(c, signal);
+      await assertMysqlReadable((sql) => runCapture(mysqlAdminCommand(t, c, sql), context(c), signal), c);
       return { serverVersion: version };
     },
 

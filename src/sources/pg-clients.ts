@@ -96,7 +96,10 @@ export function parseServerVersionNum(text: string): { major: number; display: s
 export function requireAnyPgClient(clients: PgClient[]): PgClient {
   const newest = clients[0];
   if (!newest) {
-    throw new SourceError("no PostgreSQL client tools found (pg_dump, psql): install postgresql-client", "postgres");
+    throw new SourceError("no PostgreSQL client tools found (pg_dump, psql): install postgresql-client", "postgres", {
+      key: "source-error-tools-missing",
+      params: { what: "PostgreSQL", tools: "pg_dump, psql", package: "postgresql-client" },
+    });
   }
   return newest;
 }
@@ -111,6 +114,7 @@ export function pickPgClientForDump(clients: PgClient[], serverMajor: number): P
     throw new SourceError(
       `PostgreSQL server is ${serverMajor} but the newest pg_dump installed is ${newest.major}: install postgresql-client-${serverMajor}`,
       "postgres",
+      { key: "source-error-pg-client-old", params: { server: serverMajor, client: newest.major } },
     );
   }
   return newest;

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { beforeReading, runCapture, spawnDump, type ChildCommand, type ChildContext, type Explained } from "./child-process.js";
 import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
+import { assertPgReadable } from "./pg-privileges.js";
 import { checkPgTarget, createPgScratch, dropPgScratch, loadPgPayload, renamePgScratch, type PgRestoreEnv } from "./pg-restore.js";
 import {
   SourceError,
@@ -165,7 +166,9 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
     },
 
     async check(config, signal): Promise<SourceCheck> {
-      const { version } = await probe(connection(config), signal);
+      const c = connection(config);
+      const { clients, version } = await probe(c, signal);
+      await assertPgReadable((sql) => runCapture(pgAdminCommand(requireAnyPgClient(clients), c, sql), context(c), signal), c);
       return { serverVersion: version };
     },
 

@@ -56,7 +56,7 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
       assertFormat(format);
       const version = await withConnection(c, signal, async (conn) => serverVersion(conn));
       const cli = await findExecutable(["redis-cli"]);
-      if (!cli) throw new SourceError("redis-cli is not installed (package redis-tools)", "redis");
+      if (!cli) throw new SourceError("redis-cli is not installed (package redis-tools)", "redis", { key: "source-error-tools-missing", params: { what: "Redis", tools: "redis-cli", package: "redis-tools" } });
       const args = ["-h", c.host, "-p", String(c.port), "--no-auth-warning", ...(c.user ? ["--user", c.user] : []), "--rdb", "-"];
       const env: Record<string, string> = c.password ? { REDISCLI_AUTH: c.password } : {};
       const spawned = spawnDump({ command: cli, args, env }, { kind: "redis", secrets: secretsOf(c), explain: explainCli }, signal);
@@ -90,7 +90,7 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
         scratch = await startScratch(server, dir, signal);
         await copyKeys(scratch.conn, c, signal, deps);
       } catch (err) {
-        if (err instanceof SourceError) throw new SourceError(redact(err.message, secretsOf(c)), "redis", { cause: err });
+        if (err instanceof SourceError) throw new SourceError(redact(err.message, secretsOf(c)), "redis", { cause: err, key: err.key, params: err.params });
         throw new SourceError(`restore into Redis at ${where(c)} failed: ${redact(oneLine(err), secretsOf(c))}`, "redis", { cause: err });
       } finally {
         await scratch?.stop();
@@ -133,13 +133,14 @@ async function withConnection<T>(c: RedisConfig, signal: AbortSignal | undefined
     try {
       conn = await RespConnection.open({ host: c.host, port: c.port });
     } catch (err) {
-      throw new SourceError(`cannot connect to Redis at ${where(c)}: ${oneLine(err)}`, "redis", { cause: err });
+      throw new SourceError(`cannot connect to Redis at ${where(c)}: ${oneLine(err)}`, "redis", { cause: err, key: "source-error-redis-connect", params: { server: where(c), detail: oneLine(err) } });
     }
     if (c.password || c.user) {
       try {
         await conn.call("AUTH", ...(c.user ? [c.user] : []), c.password);
       } catch (err) {
-        throw new SourceError(`Redis at ${where(c)} refused the login: ${redact(oneLine(err), secretsOf(c))}`, "redis", { cause: err });
+        const detail = redact(oneLine(err), secretsOf(c));
+        throw new SourceError(`Redis at ${where(c)} refused the login: ${detail}`, "redis", { cause: err, key: "source-error-redis-login", params: { server: where(c), detail } });
       }
     }
     return await use(conn);
@@ -161,7 +162,10 @@ async function serverVersion(conn: RespConnection): Promise<string> {
 async function refuseNonEmpty(conn: RespConnection, c: RedisConfig): Promise<void> {
   const keys = [...keyspace(text(await conn.call("INFO", "keyspace"))).values()].reduce((a, b) => a + b, 0);
   if (keys > 0) {
-    throw new SourceError(`Redis at ${where(c)} already holds ${keys} keys: restore into an empty (new) Redis instance; an existing one is never overwritten`, "redis");
+    throw new SourceError(`Redis at ${where(c)} already holds ${keys} keys: restore into an empty (new) Redis instance; an existing one is never overwritten`, "redis", {
+      key: "source-error-redis-not-empty",
+      params: { server: where(c), keys },
+    });
   }
 }
 

@@ -156,12 +156,12 @@ describe("sqlite source", () => {
     await expect(driver.check({ kind: "sqlite", path: good })).resolves.toEqual({ serverVersion: expect.stringMatching(/^SQLite 3\.\d+\.\d+/) });
 
     const missing = path.join(work, "missing.sqlite");
-    await expect(driver.check({ kind: "sqlite", path: missing })).rejects.toThrow(new SourceError(`SQLite database ${missing} does not exist`, "sqlite"));
+    await expect(driver.check({ kind: "sqlite", path: missing })).rejects.toThrow(new SourceError(`SQLite database ${missing} does not exist`, "sqlite", { key: "source-error-sqlite-missing", params: { path: missing } }));
     await expect(driver.dump({ kind: "sqlite", path: missing }, { format: "sql", signal: signal() })).rejects.toThrow(`SQLite database ${missing} does not exist`);
 
     const text = path.join(work, "notes.txt");
     await writeFile(text, "this is a text file, long enough to have a header ".repeat(20));
-    await expect(driver.check({ kind: "sqlite", path: text })).rejects.toThrow(new SourceError(`${text} is not a SQLite database`, "sqlite"));
+    await expect(driver.check({ kind: "sqlite", path: text })).rejects.toThrow(new SourceError(`${text} is not a SQLite database`, "sqlite", { key: "source-error-sqlite-not-db", params: { path: text } }));
     await expect(driver.dump({ kind: "sqlite", path: text }, { format: "sql", signal: signal() })).rejects.toBeInstanceOf(SourceError);
   });
 

@@ -44,7 +44,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
         signal.throwIfAborted();
       } catch (err) {
         await rm(tempDir, { recursive: true, force: true });
-        throw new SourceError(`cannot snapshot SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err });
+        throw new SourceError(`cannot snapshot SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err, key: "source-error-sqlite-unreadable", params: { path: file, detail: oneLine(err) } });
       }
       deps.log.debug({ file, snapshot }, "sqlite snapshot taken");
 
@@ -59,7 +59,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
         .catch((err: unknown) => {
           const readerGaveUp = (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
           const why = signal.aborted ? oneLine(signal.reason) : readerGaveUp ? "the reader closed the stream before its end" : oneLine(err);
-          throw new SourceError(`backup of SQLite database ${file} failed: ${why}`, "sqlite", { cause: err });
+          throw new SourceError(`backup of SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-backup-failed", params: { path: file, detail: why } });
         });
       done.catch(() => undefined); // the consumer awaits it; never an unhandled rejection meanwhile
       return { stream, done, serverVersion };
@@ -96,7 +96,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           await fsync(dir);
         } catch (err) {
           const why = (err as { code?: string }).code === "EEXIST" ? "the file appeared while restoring" : oneLine(err);
-          throw new SourceError(`restore into SQLite database ${file} failed: ${why}`, "sqlite", { cause: err });
+          throw new SourceError(`restore into SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-restore-failed", params: { path: file, detail: why } });
         } finally {
           for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) await rm(leftover, { force: true });
         }
@@ -120,10 +120,10 @@ function assertFormat(format: DumpFormat): void {
 /** Throws a SourceError unless `file` is an existing SQLite database; returns "SQLite 3.x.y". */
 async function inspectDatabase(file: string): Promise<string> {
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") throw new SourceError(`SQLite database ${file} does not exist`, "sqlite", { cause: err });
-    throw new SourceError(`cannot read SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err });
+    if (err.code === "ENOENT") throw new SourceError(`SQLite database ${file} does not exist`, "sqlite", { cause: err, key: "source-error-sqlite-missing", params: { path: file } });
+    throw new SourceError(`cannot read SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err, key: "source-error-sqlite-unreadable", params: { path: file, detail: oneLine(err) } });
   });
-  if (!st.isFile()) throw new SourceError(`SQLite database ${file} is not a file`, "sqlite");
+  if (!st.isFile()) throw new SourceError(`SQLite database ${file} is not a file`, "sqlite", { key: "source-error-sqlite-not-file", params: { path: file } });
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -132,8 +132,8 @@ async function inspectDatabase(file: string): Promise<string> {
     return `SQLite ${version}`;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "SQLITE_NOTADB") throw new SourceError(`${file} is not a SQLite database`, "sqlite", { cause: err });
-    throw new SourceError(`cannot open SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err });
+    if (code === "SQLITE_NOTADB") throw new SourceError(`${file} is not a SQLite database`, "sqlite", { cause: err, key: "source-error-sqlite-not-db", params: { path: file } });
+    throw new SourceError(`cannot open SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err, key: "source-error-sqlite-unreadable", params: { path: file, detail: oneLine(err) } });
   } finally {
     db?.close();
   }
