@@ -143,28 +143,16 @@ job-btn-history = 📜 History
 job-btn-delete = 🗑 Delete
 job-enabled-toast = Enabled: the job runs on its schedule again.
 job-disabled-toast = Disabled: the job will not run on its schedule.
-job-dests-title = 📮 Where should "{ $job }" deliver its backups? Tap to switch a destination on or off.
-job-dests-need-one = A job needs at least one destination.
 job-delete-confirm = Delete the job "{ $job }"? Its schedule stops; its run history and the backups already made stay.
 job-deleted = 🗑 Job "{ $job }" deleted.
 job-deleted-toast = Deleted.
 
 ## Edit schedule
-schedule-prompt =
-    🕒 New schedule for "{ $job }" (now: { $schedule }, time zone { $timezone }).
-    Pick one below, or send a cron expression, e.g. 30 2 * * * (every day at 02:30) or 0 */4 * * * (every 4 hours). /cancel keeps the current one.
 schedule-preset-hourly = Every hour
 schedule-preset-6h = Every 6 hours
-schedule-preset-daily = Daily at 03:00
-schedule-preset-weekly = Sundays at 03:00
-schedule-preset-monthly = Monthly, 1st at 03:00
-schedule-invalid =
-    ⛔ "{ $schedule }" is not a usable schedule: { $reason }
-    Send another cron expression (minute hour day month weekday), or /cancel.
-schedule-never = it never fires
-schedule-saved =
-    ✅ "{ $job }" now runs on { $schedule } ({ $timezone }). Next runs:
-    { $next }
+schedule-preset-daily = Daily…
+schedule-preset-weekly = Sundays…
+schedule-preset-monthly = Monthly, on the 1st…
 
 ## Run now and live progress
 runnow-pick = Which job should run now?

@@ -24,6 +24,8 @@ cli-usage =
       adopt <chat> [--yes] [--take-over]     read the catalog pinned in a chat (id or @username): list its jobs and runs,
                                              then import them (runs restorable here, jobs created disabled;
                                              --take-over: this installation's retention prunes them from now on)
+      discover [--add <n|name>]              list the PostgreSQL, MariaDB/MySQL and Redis containers and named volumes
+                                             Docker shows; --add tests one and saves it as a source
       migrate                                apply database migrations and exit
       help                                   show this text
 

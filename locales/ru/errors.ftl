@@ -10,7 +10,7 @@ dest-error-flood = Telegram продолжал просить замедлить
 dest-error-server = Ошибка сервера Telegram при попытке { $action } в чате { $chat } ({ $detail }).
 dest-error-network = Не удалось связаться с Telegram Bot API при попытке { $action } в чате { $chat } ({ $detail }).
 dest-error-other = Telegram отказал при попытке { $action } в чате { $chat }: { $detail }
-dest-error-part-too-large = Часть { $part } занимает { $size } — больше { $limit }, которые Telegram принимает от ботов. Уменьшите part_size задания (19MiB позволяет скачать каждую часть обратно) или используйте собственный сервер Bot API.
+dest-error-part-too-large = Часть { $part } занимает { $size } — больше { $limit }, которые Telegram принимает от ботов. Уменьшите part_size задания (при 19MiB каждую часть можно скачать) или используйте собственный сервер Bot API.
 
 ## ---- Run failures (src/engine/run/failure.ts): the frame says where, $reason says why ----
 run-failed-interrupted = прервано: резервное копирование остановили до завершения
@@ -57,7 +57,7 @@ cron-error-fields = В «{ $schedule }» { $count } { $count ->
    *[other] полей
   }, а в cron-выражении их 5: минута, час, день месяца, месяц, день недели (0 3 * * * — каждый день в 03:00).
 cron-error-seconds = В «{ $schedule }» есть поле секунд (6 полей). Расписание задаётся с точностью до минуты: укажите 5 полей — минута, час, день месяца, месяц, день недели (*/10 * * * * — каждые 10 минут).
-cron-error-too-often = «{ $schedule }» срабатывает чаще, чем раз в { $min } мин (некоторые запуски всего через { $gap } мин). Резервное копирование можно запускать не чаще раза в { $min } мин, например */{ $min } * * * *.
+cron-error-too-often = «{ $schedule }» срабатывает чаще, чем раз в { $min } мин (между некоторыми запусками всего { $gap } мин). Резервное копирование можно запускать не чаще раза в { $min } мин, например */{ $min } * * * *.
 cron-error-field = «{ $schedule }»: поле { $field } «{ $value }» недопустимо (допустимо: { $range }).
 cron-error-invalid = «{ $schedule }» — недопустимое cron-выражение для часового пояса { $timezone }.
 cron-field-minute = минут
@@ -73,6 +73,22 @@ source-error-tool-killed = { $tool } завершён сигналом { $signal
 source-error-tool-exit = { $tool } завершился с кодом { $code }: { $detail }
 source-error-tool-killed-silent = { $tool } завершён сигналом { $signal }.
 source-error-tool-exit-silent = { $tool } завершился с кодом { $code }.
+source-error-dir-missing = Папки { $path } не существует.
+source-error-dir-not-folder = { $path } — не папка.
+source-error-dir-no-access = Папку { $path } не удаётся прочитать: { $detail }
+source-error-dir-backup-failed = Не удалось сделать копию папки { $path }: { $detail }
+source-error-dir-restore-failed = Не удалось восстановить в папку { $path }: { $detail }
+source-error-sqlite-missing = Базы SQLite { $path } не существует.
+source-error-sqlite-not-file = { $path } — не файл, а должна быть база SQLite.
+source-error-sqlite-not-db = { $path } — не база SQLite.
+source-error-sqlite-unreadable = Не удаётся открыть базу SQLite { $path }: { $detail }
+source-error-sqlite-backup-failed = Не удалось сделать копию базы SQLite { $path }: { $detail }
+source-error-sqlite-restore-failed = Не удалось восстановить в базу SQLite { $path }: { $detail }
+source-error-redis-connect = Не удаётся подключиться к Redis на { $server }: { $detail }
+source-error-redis-login = Redis на { $server } не принял вход: { $detail }
+source-error-redis-not-empty = В Redis на { $server } уже есть ключи ({ $keys }). Восстанавливайте в пустой (новый) экземпляр Redis: существующий никогда не перезаписывается.
+source-error-tools-missing = Не найдены клиентские программы { $what } ({ $tools }): установите пакет { $package }.
+source-error-pg-client-old = Сервер PostgreSQL версии { $server }, а самый новый установленный pg_dump — версии { $client }: установите postgresql-client-{ $server }.
 source-error-server-said = PostgreSQL на { $server } отказал: { $detail }
 source-error-no-password = PostgreSQL на { $server } требует пароль, а он не задан.
 source-error-connect = Не удаётся подключиться к { $server }: { $reason }.

@@ -6,11 +6,11 @@ s3-action-store = сохранить
 s3-action-read = прочитать
 s3-action-delete = удалить
 
-s3-error-network = Не удалось связаться с S3 назначения «{ $name }», чтобы { $action } { $object } (попытка будет повторена): { $detail }
-s3-error-server = Сервер S3 назначения «{ $name }» не смог { $action } { $object } (попытка будет повторена): { $detail }
-s3-error-no-bucket = Бакета { $bucket } назначения «{ $name }» не существует. Создайте его или исправьте имя: { $detail }
-s3-error-denied = Сервер S3 отказал назначению «{ $name }» в доступе к бакету { $bucket }: проверьте ключ доступа, секретный ключ и регион, а также что ключу разрешено читать, писать и удалять. ({ $detail })
-s3-error-other = Сервер S3 отказался { $action } { $object } для назначения «{ $name }»: { $detail }
+s3-error-network = Не удалось связаться с S3 места хранения «{ $name }», чтобы { $action } { $object } (попытка будет повторена): { $detail }
+s3-error-server = Сервер S3 места хранения «{ $name }» не смог { $action } { $object } (попытка будет повторена): { $detail }
+s3-error-no-bucket = Бакета { $bucket } места хранения «{ $name }» не существует. Создайте его или исправьте имя: { $detail }
+s3-error-denied = Сервер S3 отказал месту хранения «{ $name }» в доступе к бакету { $bucket }: проверьте ключ доступа, секретный ключ и регион, а также что ключу разрешено читать, писать и удалять. ({ $detail })
+s3-error-other = Сервер S3 отказался { $action } { $object } для места хранения «{ $name }»: { $detail }
 s3-error-part-file = Назначение «{ $name }» не может прочитать файл части { $file } из временной папки.
 
 # /newdest → S3
@@ -33,7 +33,7 @@ conv-field-pathStyle = Path style
 conv-field-accessKey = Идентификатор ключа
 conv-field-secretKey = Секретный ключ
 
-# Карточка назначения S3 в /destinations
+# Карточка места хранения S3 в /destinations
 s3-card-bucket = Бакет: { $bucket } на { $endpoint }
 s3-card-prefix = Префикс ключей: { $prefix }
 s3-card-key = Ключ доступа: { $key } · секретный ключ: { $secret }

@@ -1,14 +1,15 @@
 import { run, sequentialize, type RunnerHandle } from "@grammyjs/runner";
 import { Bot, session, type BotError, type MiddlewareFn } from "grammy";
-import type { LanguageCode } from "grammy/types";
 import { createI18n, DEFAULT_LOCALE } from "../i18n.js";
-import { commandMenu } from "./commands.js";
+import { CommandMenus } from "./command-menu.js";
 import { initialSession, type BotContext } from "./context.js";
 import { installConversations, registerDialogs } from "./conversations/index.js";
 import type { BotDeps } from "./deps.js";
 import { adoptFeature } from "./features/adopt.js";
+import { alertsFeature } from "./features/alerts.js";
 import { cancelFeature } from "./features/cancel.js";
 import { destinationsFeature } from "./features/destinations.js";
+import { discoverFeature } from "./features/discover.js";
 import { helpFeature } from "./features/help.js";
 import { jobsFeature } from "./features/jobs/index.js";
 import { langFeature } from "./features/lang.js";
@@ -35,6 +36,7 @@ interface Runtime {
   tasks: BackgroundTasks;
   inFlight: Set<Promise<void>>;
   lastUpdateId: number;
+  menus: CommandMenus;
 }
 const runtimes = new WeakMap<Bot<BotContext>, Runtime>();
 
@@ -45,7 +47,8 @@ const runtimes = new WeakMap<Bot<BotContext>, Runtime>();
  *  2. private chats only (channel posts and group messages are ignored)
  *  3. updates of one chat run one after another (runner `sequentialize`)
  *  4. i18n (the `/lang` choice from settings, else the app language, else English)
- *  5. ADMIN_IDS guard (one polite refusal, logged)
+ *  5. ADMIN_IDS guard (one polite refusal, logged); after an admin's update their command menu
+ *     follows their language (src/bot/command-menu.ts)
  *  6. session (SQLite `bot_storage`, namespace "session")
  *  7. the /restore key prompt, the dialogs' plugin and secret scrubber, /cancel (a dialog or a
  *     prompt), then the guided dialogs (src/bot/conversations)
@@ -60,7 +63,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   const i18n = createI18n<BotContext>({ localeNegotiator: (ctx) => negotiateLocale(deps.settings, supported, ctx, (id) => deps.adminIds.includes(id)) });
   supported = [...new Set(i18n.locales)];
 
-  const runtime: Runtime = { deps, supported, tasks: new BackgroundTasks(deps.log), inFlight: new Set(), lastUpdateId: 0 };
+  const menus = new CommandMenus(bot.api, deps, supported);
+  const runtime: Runtime = { deps, supported, tasks: new BackgroundTasks(deps.log), inFlight: new Set(), lastUpdateId: 0, menus };
   runtimes.set(bot, runtime);
 
   bot.use(track(runtime));
@@ -68,6 +72,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(sequentialize<BotContext>((ctx) => ctx.chat?.id.toString()));
   bot.use(i18n);
   bot.use(adminOnly(deps));
+  bot.use(menus.follow);
   bot.use(session({ initial: initialSession, storage: deps.storage.adapter("session") }));
   bot.use(clearPromptOnCommand);
 
@@ -89,6 +94,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     statusFeature(deps),
     restoreFeature(deps, runtime.tasks),
     adoptFeature(deps),
+    alertsFeature(deps),
+    discoverFeature(deps),
   );
   bot.use(unhandledFeature());
 
@@ -112,7 +119,7 @@ export interface BotHandle {
 
 /**
  * Starts long polling with @grammyjs/runner: checks the token (getMe), registers the command
- * menu in every supported language, then polls. Throws when the token is rejected.
+ * menu for each admin's private chat (none for anyone else), then polls. Throws when the token is rejected.
  */
 export async function startBot(bot: Bot<BotContext>): Promise<BotHandle> {
   const runtime = runtimeOf(bot);
@@ -146,11 +153,9 @@ export async function startBot(bot: Bot<BotContext>): Promise<BotHandle> {
   };
 }
 
-/** setMyCommands for the default language (English) and for every supported language. */
+/** The command menu in each admin's private chat, in their language; none for anyone else (src/bot/command-menu.ts). */
 export async function registerCommands(bot: Bot<BotContext>): Promise<void> {
-  const { deps, supported } = runtimeOf(bot);
-  await bot.api.setMyCommands(commandMenu(deps.translate, DEFAULT_LOCALE));
-  for (const lang of supported) await bot.api.setMyCommands(commandMenu(deps.translate, lang), { language_code: lang as LanguageCode });
+  await runtimeOf(bot).menus.registerAll();
 }
 
 /** Resolves once no update is being handled (background runs and restores excluded). For tests and shutdown. */

@@ -13,8 +13,6 @@ export interface SessionData {
 }
 
 export type Prompt =
-  /** The next message is a new cron expression for the job. */
-  | { kind: "schedule"; jobId: number }
   /** The next message must be exactly `targetName` to start the restore. */
   | { kind: "restore-confirm"; runId: number; target: RestoreChoice; targetName: string }
   /** The next message is the age identity (AGE-SECRET-KEY-1…) for a run encrypted to recipients; deleted at once. */

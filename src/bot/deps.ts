@@ -1,6 +1,7 @@
 import type { AdoptService } from "../application/adopt.js";
 import type { App } from "../app.js";
 import type { DrillService } from "../application/drill.js";
+import type { Discovery } from "../application/discover.js";
 import type { Progress, RunResult, RunTrigger } from "../engine/backup-runner.js";
 import type { RestoreService } from "../engine/restore.js";
 import type { Translate } from "../i18n.js";
@@ -113,6 +114,13 @@ export interface BotDeps {
   proxy?: string;
   /** (jobs) Restore drills: "🧪 Drill now" on the job card, and the last proven restore (src/application/drill.ts). */
   drills?: DrillService;
+  /**
+   * (jobs) Run now shows the job's result in this private chat: until the returned function is
+   * called, that admin gets no separate alert for it (src/notify/telegram-notifier.ts).
+   */
+  resultShownIn?: (jobId: number, chatId: number) => () => void;
+  /** /discover: database containers and volumes seen through the Docker socket (src/application/discover.ts). */
+  discovery?: Discovery;
 }
 
 /** `runJob` refused: the job is already running or waiting in the queue. */
@@ -155,6 +163,8 @@ export function botDepsFromApp(
     partChecks: app.partChecks,
     digest: app.digest,
     drills: app.drills,
+    resultShownIn: (jobId, chatId) => app.notifier.resultShownIn?.(jobId, chatId) ?? (() => {}),
+    discovery: app.discovery,
     ...rest,
   };
 }

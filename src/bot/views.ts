@@ -1,9 +1,11 @@
 import type { TranslateFunction } from "@grammyjs/i18n";
 import type { RunRow } from "../db/schema.js";
+import type { Retention } from "../domain.js";
+import { RETENTION_KEYS } from "../services/validation.js";
 import type { JobView } from "../services/jobs.service.js";
 import type { BotDeps } from "./deps.js";
 import { formatBytes } from "../shared/format.js";
-import { clip, formatDuration, formatTime } from "./format.js";
+import { clip, formatDuration, formatTime, speakerOf } from "./format.js";
 
 /** Screens shared by several features: what a job's last run and next run look like. */
 
@@ -50,8 +52,8 @@ export function runSummary(t: TranslateFunction, run: RunRow, locale: string, ti
     icon: runIcon(run),
     status: runStatusText(t, run),
     when: formatTime(run.startedAt, locale, timeZone),
-    size: run.payloadSize != null ? formatBytes(run.payloadSize) : "—",
-    duration: duration != null ? formatDuration(t, duration) : "—",
+    size: run.payloadSize != null ? formatBytes(run.payloadSize, speakerOf(t, locale)) : "—",
+    duration: duration != null ? formatDuration(t, duration, locale) : "—",
   });
 }
 
@@ -60,6 +62,20 @@ export function lastRunText(t: TranslateFunction, deps: BotDeps, job: JobView, l
   if (!last) return t("job-last-never");
   const line = runSummary(t, last, locale, jobTimezone(deps, job));
   return last.error ? `${line}\n${t("run-error-line", { error: clip(last.error, 300) })}` : line;
+}
+
+/** A reply's or a dialog's translate function. */
+type Say = (key: string, params?: Record<string, string | number>) => string;
+
+/** A retention rule in words: "last 7, 4 weekly" / "последние 7, по неделям: 4"; `keepAll` when it has no rule. */
+export function retentionText(t: Say, retention: Retention, keepAll: string): string {
+  const parts = RETENTION_KEYS.filter((k) => retention[k] !== undefined).map((k) => t(`fmt-retention-${k}`, { n: retention[k]! }));
+  return parts.length > 0 ? parts.join(", ") : keepAll;
+}
+
+/** A dump format as the /newjob format step names it ("Plain SQL (.sql)"). */
+export function formatText(t: Say, format: string): string {
+  return t(`conv-format-${format}`);
 }
 
 export function encryptionText(t: TranslateFunction, job: JobView): string {

@@ -56,30 +56,43 @@ describe("guided dialogs", () => {
     if (!m) throw new Error("no bot message with buttons");
     return m;
   };
-  /** The first new bot message after `after` whose text matches `re`. */
-  const waitBot = (after: number, re: RegExp): Promise<StoredMessage> =>
+  /** The newest Bot API request so far: messages the bot sends or edits later are "since" it. */
+  const requestSeq = (): number => Math.max(0, ...["sendMessage", "editMessageText", "getUpdates"].flatMap((m) => h.fake.requestsFor(m).map((r) => r.seq)));
+  /** Messages whose text the bot replaced after request `seq` (a dialog edits an answered prompt into the next one). */
+  const editedSince = (seq: number): Set<number> =>
+    new Set(h.fake.requestsFor("editMessageText").filter((r) => r.seq > seq).map((r) => Number(r.params.message_id)));
+  /** The first bot message after message `after` (or edited after request `seq`) whose text matches `re`. */
+  const waitBot = (after: number, re: RegExp, seq?: number): Promise<StoredMessage> =>
     h.fake.waitFor(
-      () => botMessages().find((m) => m.message_id > after && re.test(m.text ?? "")),
+      () => {
+        const edited = seq === undefined ? new Set<number>() : editedSince(seq);
+        return botMessages().find((m) => (m.message_id > after || edited.has(m.message_id)) && re.test(m.text ?? ""));
+      },
       20_000,
       `a bot message matching ${re} (last: ${JSON.stringify(botMessages().slice(-3).map((m) => m.text))})`,
     );
   /** Where the latest `send`/`click` started: `waitSince` looks at bot messages after it. */
   let mark = 0;
-  const waitSince = (re: RegExp): Promise<StoredMessage> => waitBot(mark, re);
+  let markSeq = 0;
+  const setMark = (): number => {
+    markSeq = requestSeq();
+    return (mark = maxId());
+  };
+  const waitSince = (re: RegExp): Promise<StoredMessage> => waitBot(mark, re, markSeq);
   /** The admin sends `text`; resolves with the bot's next message matching `expect`. */
   const send = async (text: string, expect: RegExp): Promise<StoredMessage> => {
-    const after = (mark = maxId());
+    const after = setMark();
     const update = h.fake.sendUserMessage(ADMIN_ID, text);
-    const reply = await waitBot(after, expect);
+    const reply = await waitBot(after, expect, markSeq);
     await h.fake.updateConfirmed(update);
     await h.idle();
     return reply;
   };
   /** Presses `label` under the latest prompt (or `on`); resolves with the bot's next message matching `expect`. */
   const click = async (label: string | RegExp, expect: RegExp, on?: StoredMessage): Promise<StoredMessage> => {
-    const after = (mark = maxId());
+    const after = setMark();
     await h.press(on ?? lastPrompt(), label);
-    return waitBot(after, expect);
+    return waitBot(after, expect, markSeq);
   };
   /** Every text the bot sent to Telegram (requests only: the user's own messages are not requests). */
   const botSentText = (): string => h.fake.allTextSent().join("\n");
@@ -97,8 +110,11 @@ describe("guided dialogs", () => {
     expect(lastPrompt().text).toContain("env:NAME");
     await click("No password", /Name for this source/);
     await send("app-db", /Testing the connection to postgres@127\.0\.0\.1:5432/);
-    await waitSince(/connection test passed: PostgreSQL \d+/);
-    await waitSince(/Source "app-db" saved/);
+    const reviewed = await waitSince(/connection test passed: PostgreSQL \d+/);
+    expect(reviewed.text).toContain("Review the new source");
+    expect(buttonsOf(reviewed)).toEqual(["💾 Save", "✏️ Change a setting", "✖️ Cancel"]);
+    expect(h.app.sources.getByName("app-db")).toBeNull(); // nothing saved before the review
+    await click("💾 Save", /Source "app-db" saved/, reviewed);
     const source = h.app.sources.getByName("app-db");
     expect(source).toMatchObject({ kind: "postgres", host: "127.0.0.1", port: 5432, database: pg.name, user: "postgres" });
     expect(source?.password).toBeUndefined();
@@ -109,7 +125,7 @@ describe("guided dialogs", () => {
     await send("backups", /absolute path/); // re-asked: not absolute
     await send(h.backupsDir, /Name for this destination/);
     await click("Use backups", /Testing folder/);
-    await waitSince(/Destination "backups" saved/);
+    await click("💾 Save", /Destination "backups" saved/, await waitSince(/Review the new destination/));
     expect(h.app.destinations.getByName("backups")).toMatchObject({ kind: "local", path: h.backupsDir });
 
     // job
@@ -143,7 +159,7 @@ describe("guided dialogs", () => {
     const summary = await click("The destination chats", /Review the new job/);
     expect(summary.text).toContain("Schedule: 30 2 * * 1-5, UTC");
     expect(summary.text).toContain("Encryption: age, one recipient");
-    expect(summary.text).toContain("Keep: keep_last=14 keep_daily=7 keep_weekly=4 keep_monthly=6");
+    expect(summary.text).toContain("Keep: last 14, 7 daily, 4 weekly, 6 monthly");
     await click("Create the job", /Job "app-db-backup" created\. Next run: \w+ \d{4}-\d\d-\d\d 02:30/);
 
     const job = h.app.jobs.getByName("app-db-backup");
@@ -182,8 +198,7 @@ describe("guided dialogs", () => {
 
     await click("Change a setting", /Which setting/, failed);
     await click("Port", /Port/);
-    await send("5432", /connection test passed/);
-    await waitSince(/Source "port-test" saved/);
+    await click("💾 Save", /Source "port-test" saved/, await send("5432", /connection test passed/));
     expect(h.app.sources.getByName("port-test")?.port).toBe(5432);
   });
 
@@ -198,8 +213,7 @@ describe("guided dialogs", () => {
     await send("notes.sqlite", /Send an absolute path/);
     await send(file, /Name for this source/);
     await click("Use notes", /Testing the connection/);
-    await waitSince(/connection test passed: SQLite/);
-    await waitSince(/Source "notes" saved/);
+    await click("💾 Save", /Source "notes" saved/, await waitSince(/connection test passed: SQLite/));
     expect(h.app.sources.getByName("notes")).toMatchObject({ kind: "sqlite", path: file });
 
     await send("/newsource", /What do you want to back up/);
@@ -207,8 +221,7 @@ describe("guided dialogs", () => {
     await send(h.backupsDir, /Name for this source/);
     await send("Not A Name", /is not a valid name/);
     await send("app-db", /A source named "app-db" already exists/);
-    await send("configs", /connection test passed/);
-    await waitSince(/Source "configs" saved/);
+    await click("💾 Save", /Source "configs" saved/, await send("configs", /connection test passed/));
     expect(h.app.sources.getByName("configs")).toMatchObject({ kind: "directory", path: h.backupsDir });
 
     await send("/newsource", /What do you want to back up/);
@@ -286,8 +299,7 @@ describe("guided dialogs", () => {
       await send(user.password, /Got it/);
       const rightMessage = h.fake.messages(ADMIN_ID, { includeDeleted: true }).find((m) => m.message_id > before2 && m.text === user.password);
       expect(h.fake.deletedMessageIds(ADMIN_ID)).toContain(rightMessage!.message_id);
-      await waitSince(/connection test passed: MariaDB/);
-      await waitSince(/Source "shop" saved/);
+      await click("💾 Save", /Source "shop" saved/, await waitSince(/connection test passed: MariaDB/));
 
       // Stored through the service, encrypted; it resolves to the right password.
       expect(h.app.sources.getByName("shop")?.password).toBe("***");
@@ -332,8 +344,7 @@ describe("guided dialogs", () => {
     await send("/newdest", /Where should backups be delivered/);
     await click("Telegram channel or group", /Which chat\?/);
     await send("hello", /Send a chat id such as -1001234567890/);
-    await send(String(closed.id), /Forum topic/);
-    await click("No topic", /Which bot should post/);
+    await send(String(closed.id), /Which bot should post/); // a channel: no topic question
     await click("This bot", /Mirror chat\?/);
     await click("No mirror", /Name for this destination/);
     await send("closed", /Testing chat/);
@@ -355,8 +366,9 @@ describe("guided dialogs", () => {
       },
     });
     await waitBot(after, /Testing chat/);
-    await waitBot(after, /connection test passed/);
-    await waitBot(after, /Destination "closed" saved/);
+    const reviewed = await waitBot(after, /connection test passed/);
+    expect(reviewed.text).toContain("Chat: Backups Channel");
+    await click("💾 Save", /Destination "closed" saved/, reviewed);
     expect(h.app.destinations.getByName("closed")).toMatchObject({ kind: "telegram", chat_id: String(channel.id) });
     // The probe was posted and removed again.
     expect(h.fake.messages(channel.id)).toHaveLength(0);
@@ -368,8 +380,7 @@ describe("guided dialogs", () => {
     const mirror = h.fake.createChannel({ title: "Mirror Backups", botStatus: "member" });
     await send("/newdest", /Where should backups be delivered/);
     await click("Telegram channel or group", /Which chat\?/);
-    await send(String(main.id), /Forum topic/);
-    await click("No topic", /Which bot should post/);
+    await send(String(main.id), /Which bot should post/);
     await click("This bot", /Mirror chat\?/);
     await send(String(mirror.id), /Name for this destination/);
     await send("mirrored", /Testing chat/);
@@ -377,7 +388,7 @@ describe("guided dialogs", () => {
     expect(failed.text).toContain(String(mirror.id));
     h.fake.setBotMembership(mirror.id, { status: "administrator", rights: FULL_ADMIN_RIGHTS });
     await click("Try again", /Testing chat/, failed);
-    await waitSince(/Destination "mirrored" saved/);
+    await click("💾 Save", /Destination "mirrored" saved/, await waitSince(/connection test passed/));
     expect(h.app.destinations.getByName("mirrored")).toMatchObject({ kind: "telegram", chat_id: String(main.id), mirror_chat_id: String(mirror.id) });
   });
 
@@ -393,7 +404,7 @@ describe("guided dialogs", () => {
     await send(otherToken, /Mirror chat\?/);
     await click("No mirror", /Name for this destination/);
     await send("other", /Testing chat/);
-    await waitSince(/Destination "other" saved/);
+    await click("💾 Save", /Destination "other" saved/, await waitSince(/connection test passed/));
     const view = h.app.destinations.getByName("other");
     expect(view?.bot_token).toBe("***");
     expect((await h.app.destinations.resolve("other")).config).toMatchObject({ botToken: otherToken });
@@ -416,7 +427,8 @@ describe("guided dialogs", () => {
     await h.restart();
 
     await click("UTC (default)", /When should it run/, tz);
-    await click("Daily at 03:00", /Schedule 0 3 \* \* \* in UTC/);
+    await click("Daily…", /At what time/);
+    await click("03:00", /Schedule 0 3 \* \* \* in UTC/);
     await click("Looks right", /Compression/); // directories have one format: tar
     await click("gzip", /Encrypt/);
     await click("No encryption", /Largest size/);
@@ -448,8 +460,7 @@ describe("guided dialogs", () => {
     await send("restarted-db", /not kept across a restart/);
     await waitSince(/Password of postgres/);
     await send(pw, /Got it/);
-    await waitSince(/connection test passed/);
-    await waitSince(/Source "restarted-db" saved/);
+    await click("💾 Save", /Source "restarted-db" saved/, await waitSince(/connection test passed/));
     expect((await h.app.sources.resolve("restarted-db")).config).toMatchObject({ password: pw });
     expect(botSentText()).not.toContain(pw);
     expect(allLogs()).not.toContain(pw);
@@ -472,6 +483,7 @@ describe("guided dialogs", () => {
     await click("pg_dump custom", /Compression/);
     await click("gzip", /Encrypt/);
     await click("A passphrase", /passphrase that encrypts/);
+    await send(passphrase, /once more/); // typed twice (issue 13, item 5)
     await send(passphrase, /Got it/);
     await click("Use 19MiB", /How many backups/);
     await click("Custom rule", /Send the rule/);
@@ -509,7 +521,8 @@ describe("guided dialogs", () => {
     await click("Done", /Name for the job/, picker);
     await send("age-test", /Time zone/);
     await click("UTC (default)", /When should it run/);
-    await click("Daily at 03:00", /next runs/);
+    await click("Daily…", /At what time/);
+    await click("04:00", /Schedule 0 4 \* \* \* in UTC/);
     await click("Looks right", /Compression/);
     await click("gzip", /Encrypt/);
     await click("age public keys", /age1…/);
@@ -525,10 +538,11 @@ describe("guided dialogs", () => {
 
   it("keeps going when Telegram answers 429 inside a dialog (auto-retry reaches the dialog's own API client)", async () => {
     await send("/newdest", /Where should backups be delivered/);
-    h.fake.failNext("sendMessage", { kind: "429", retryAfter: 1 });
+    // The answered prompt is edited into the next question: that edit meets the 429.
+    h.fake.failNext("editMessageText", { kind: "429", retryAfter: 1 });
     await click("Folder on this server", /Absolute path of the folder/);
-    const sends = h.fake.requestsFor("sendMessage");
-    expect(sends.some((r) => r.status === 429)).toBe(true);
+    const edits = h.fake.requestsFor("editMessageText");
+    expect(edits.some((r) => r.status === 429)).toBe(true);
     // Later answers replay the dialog over the recorded 429 and go on normally.
     await send(h.backupsDir, /Name for this destination/);
     await send("/cancel", /Cancelled/);
@@ -537,7 +551,7 @@ describe("guided dialogs", () => {
   it("speaks Russian to a user who chose it", async () => {
     h.app.settings.set(`lang.${ADMIN_ID}`, "ru");
     try {
-      await send("/newsource", /Что нужно резервировать\?/);
+      await send("/newsource", /Что будем копировать\?/);
       await click("PostgreSQL", /Имя хоста или адрес/);
       await send("bad host!", /не имя хоста и не адрес/);
       await send("/cancel", /Отменено/);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../fake-telegram/state.js";
 import { ADMIN_ID, buttonsOf, startHarness, type Harness } from "./harness.js";
+import { editedSince, requestSeq } from "./edited.js";
 
 /**
  * One bot dialect: the schedule step looks the same wherever a schedule is asked for, /help
@@ -20,10 +21,15 @@ describe("one bot dialect", () => {
   });
 
   const botMessages = (): StoredMessage[] => h.fake.messages(ADMIN_ID).filter((m) => m.sent_by_bot !== undefined);
-  const maxId = (): number => Math.max(0, ...h.fake.messages(ADMIN_ID, { includeDeleted: true }).map((m) => m.message_id));
+  /** Request seq when `maxId()` was last taken: a prompt the bot edits after it counts as a new message. */
+  let markSeq = 0;
+  const maxId = (): number => {
+    markSeq = requestSeq(h.fake);
+    return Math.max(0, ...h.fake.messages(ADMIN_ID, { includeDeleted: true }).map((m) => m.message_id));
+  };
   const waitBot = (after: number, re: RegExp): Promise<StoredMessage> =>
     h.fake.waitFor(
-      () => botMessages().find((m) => m.message_id > after && re.test(m.text ?? "")),
+      () => botMessages().find((m) => (m.message_id > after || editedSince(h.fake, markSeq).has(m.message_id)) && re.test(m.text ?? "")),
       20_000,
       `a bot message matching ${re} (last: ${JSON.stringify(botMessages().slice(-3).map((m) => m.text))})`,
     );
@@ -50,13 +56,16 @@ describe("one bot dialect", () => {
     return click(zone, "UTC (default)", /When should it run/);
   };
 
-  /** Opens the job card's Edit schedule and returns the (edited) card message. */
+  /** The dialog's current prompt: the newest bot message that has buttons. */
+  const prompt = (): StoredMessage => botMessages().filter((m) => buttonsOf(m).length > 0).at(-1)!;
+
+  /** Opens the job card's Edit schedule (the edit dialog, straight at the schedule step) and returns that step. */
   const cardScheduleStep = async (): Promise<StoredMessage> => {
     const list = await h.say("/jobs");
     await h.press(list, "configs-nightly");
     await h.press(list, "Edit schedule");
-    const step = h.current(list.message_id);
-    expect(step.text).toContain('New schedule for "configs-nightly"');
+    const step = prompt();
+    expect(step.text).toContain("When should it run?");
     return step;
   };
 
@@ -66,28 +75,31 @@ describe("one bot dialect", () => {
     expect(dialogRows.at(-1)).toEqual(["Custom cron…"]);
     expect(await send("/cancel", /Cancelled\. Nothing was saved/)).toBeDefined();
 
+    // The card's schedule change is the same step (job-steps.ts): the same presets, in the same layout.
     const card = await cardScheduleStep();
-    const cardRows = rowsOf(card);
-    expect(cardRows.at(-1)).toHaveLength(1); // Back to the card
-
-    // Everything above each step's own last row is the preset list, in the same layout.
-    const presets = dialogRows.slice(0, -1);
-    expect(cardRows.slice(0, -1)).toEqual(presets);
-    expect(presets.flat()).toEqual(["Every hour", "Every 6 hours", "Daily at 03:00", "Sundays at 03:00", "Monthly, 1st at 03:00"]);
+    expect(rowsOf(card)).toEqual(dialogRows);
+    expect(dialogRows.slice(0, -1).flat()).toEqual(["Every hour", "Every 6 hours", "Daily…", "Sundays…", "Monthly, on the 1st…"]);
+    expect(await send("/cancel", /Cancelled/)).toBeDefined();
   });
 
   it("the same preset means the same schedule in both places (the fifth one included)", async () => {
-    const card = await cardScheduleStep();
-    const saved = await click(card, "Monthly", /now runs on/);
-    expect(saved.text).toContain('"configs-nightly" now runs on 0 3 1 * * (UTC)');
+    await h.press(await cardScheduleStep(), "Monthly");
+    const hours = prompt();
+    expect(hours.text).toContain("At what time should it run? Times are in UTC.");
+    expect(rowsOf(hours).flat()).toHaveLength(24);
+    await h.press(hours, "03:00");
+    const confirm = prompt();
+    expect(confirm.text).toContain("Schedule 0 3 1 * * in UTC.");
     // The preview lines are the schedule step's: weekday, ISO date, time.
-    expect(saved.text!.split("\n").filter((l) => /^• \S+ \d{4}-\d\d-01 03:00$/.test(l))).toHaveLength(3);
+    expect(confirm.text!.split("\n").filter((l) => /^• \S+ \d{4}-\d\d-01 03:00$/.test(l))).toHaveLength(3);
+    await h.press(confirm, "Looks right");
     expect(h.app.jobs.get("configs-nightly").schedule).toBe("0 3 1 * *");
 
     const dialog = await newJobScheduleStep();
-    const preview = await click(dialog, "Monthly", /The next runs:/);
-    expect(preview.text).toContain("Schedule 0 3 1 * * in UTC.");
-    expect(preview.text!.split("\n").filter((l) => /^• \S+ \d{4}-\d\d-01 03:00$/.test(l))).toHaveLength(3);
+    const hourStep = await click(dialog, "Monthly", /At what time/);
+    const preview = await click(hourStep, "17:00", /The next runs:/);
+    expect(preview.text).toContain("Schedule 0 17 1 * * in UTC.");
+    expect(preview.text!.split("\n").filter((l) => /^• \S+ \d{4}-\d\d-01 17:00$/.test(l))).toHaveLength(3);
     await send("/cancel", /Cancelled\. Nothing was saved/);
   });
 
@@ -98,19 +110,23 @@ describe("one bot dialect", () => {
         .map((l) => /^\/(\w+) — (.+)$/.exec(l))
         .filter((x): x is RegExpExecArray => x !== null)
         .map((x) => ({ command: x[1], description: x[2] }));
-    const registered = (languageCode?: string) =>
-      h.fake.commands(languageCode ? { languageCode } : {}).map((c) => ({ command: c.command, description: c.description }));
+    // The menu is the admin's own (BotCommandScopeChat), in their language; strangers get none (issue 13, item 6).
+    const registered = () => h.fake.commands({ scope: { type: "chat", chat_id: ADMIN_ID } }).map((c) => ({ command: c.command, description: c.description }));
+    expect(h.fake.commands()).toEqual([]);
+    expect(h.fake.commands({ languageCode: "en" })).toEqual([]);
+    expect(h.fake.commands({ languageCode: "ru" })).toEqual([]);
 
     const en = helpLines(await h.say("/help"));
     expect(en.length).toBeGreaterThan(10);
     expect(en).toEqual(registered());
-    expect(en).toEqual(registered("en"));
 
     await h.say("/lang ru");
     const ru = helpLines(await h.say("/help"));
-    expect(ru).toEqual(registered("ru"));
+    expect(ru).toEqual(registered());
     expect(ru).not.toEqual(en);
     await h.say("/lang en");
+    await h.idle();
+    expect(registered()).toEqual(en);
   });
 
   it("every command of the menu leaves a dialog, /adopt included", async () => {

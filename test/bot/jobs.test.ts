@@ -121,16 +121,25 @@ describe("jobs, run now, history, status and restore through the bot", () => {
     h.app.destinations.create({ name: "disk-2", kind: "local", path: `${h.backupsDir}-2` });
   });
 
-  it("edits the schedule with validation and the next three run times", async () => {
+  /** The dialog's current prompt: the newest bot message that has buttons. */
+  const prompt = () => h.fake.messages(ADMIN_ID).filter((m) => m.sent_by_bot !== undefined && buttonsOf(m).length > 0).at(-1)!;
+  /** What the bot sent or edited in the admin chat after request `from`. */
+  const saidSince = (from: number) =>
+    h.fake.requests.filter((r) => r.seq > from && /^(sendMessage|editMessageText)$/i.test(r.method)).map((r) => String(r.params.text ?? "")).join("\n---\n");
+
+  it("edits the schedule from the card through the schedule step, with validation and the next three run times", async () => {
     const list = await h.say("/jobs");
     await h.press(list, "app-nightly");
     await h.press(list, "Edit schedule");
-    expect(h.current(list.message_id).text).toContain('New schedule for "app-nightly"');
-    const bad = await h.say("every night please");
-    expect(bad.text).toContain('"every night please" is not a usable schedule');
-    const good = await h.say("15 4 * * *");
-    expect(good.text).toContain('"app-nightly" now runs on 15 4 * * * (UTC). Next runs:');
-    expect(good.text!.match(/^• .*04:15$/gm)).toHaveLength(3);
+    expect(prompt().text).toContain("When should it run?");
+    let from = h.fake.requests.at(-1)!.seq;
+    await h.say("every night please");
+    expect(saidSince(from)).toContain("not a usable cron expression");
+    from = h.fake.requests.at(-1)!.seq;
+    await h.say("15 4 * * *");
+    expect(prompt().text!.match(/^• .*04:15$/gm)).toHaveLength(3);
+    await h.press(prompt(), "Looks right");
+    expect(saidSince(from)).toContain('✅ Job "app-nightly" changed:\n• Schedule: 0 3 * * * → 15 4 * * *');
     expect(h.app.jobs.get("app-nightly").schedule).toBe("15 4 * * *");
     // The prompt is over: plain text is not taken as a schedule any more.
     expect((await h.say("30 5 * * *")).text).toContain("/help");
@@ -145,17 +154,27 @@ describe("jobs, run now, history, status and restore through the bot", () => {
     await h.press(list, "Enable");
     expect(h.app.jobs.get("app-nightly").enabled).toBe(true);
 
+    // The destinations step of the edit dialog, the very one /newjob asks.
     await h.press(list, "Edit destinations");
-    expect(buttonsOf(h.current(list.message_id))).toEqual(["☑ disk", "☐ disk-2", "✔ Done"]);
-    await h.press(list, "disk-2");
+    let picker = prompt();
+    expect(buttonsOf(picker)).toEqual(["✅ disk · Folder on this server", "▫️ disk-2 · Folder on this server", "Done"]);
+    await h.press(picker, "disk-2");
+    await h.press(picker, "Done");
     expect(h.app.jobs.get("app-nightly").destinations).toEqual(["disk", "disk-2"]);
-    await h.press(list, "☑ disk-2");
-    await h.press(list, "☑ disk");
-    // The last destination cannot be removed.
+    // The card comes back with the new value; its button opens the step again.
+    expect(prompt().text).toContain("Destinations: disk, disk-2\n");
+    await h.press(prompt(), "Edit destinations");
+    picker = prompt();
+    await h.press(picker, "✅ disk-2");
+    await h.press(picker, "✅ disk");
+    // A job keeps at least one destination.
+    await h.press(picker, "Done");
+    expect(h.fake.callbackAnswers.at(-1)?.text).toBe("Select at least 1 first.");
+    expect(h.app.jobs.get("app-nightly").destinations).toEqual(["disk", "disk-2"]);
+    await h.press(picker, "▫️ disk ");
+    await h.press(picker, "Done");
     expect(h.app.jobs.get("app-nightly").destinations).toEqual(["disk"]);
-    expect(h.fake.callbackAnswers.at(-1)?.text).toBe("A job needs at least one destination.");
-    await h.press(list, "Done");
-    expect(h.current(list.message_id).text).toContain("Destinations: disk\n");
+    expect(prompt().text).toContain("Destinations: disk\n");
   });
 
   it("/restore → job → run → another source → typed confirmation → identical content", async () => {

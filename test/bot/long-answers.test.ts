@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../fake-telegram/state.js";
 import { ADMIN_ID, buttonsOf, startHarness, type Harness } from "./harness.js";
+import { editedSince, requestSeq } from "./edited.js";
 
 /**
  * A 4096-character answer (Telegram's longest message) at every typed prompt of every dialog:
@@ -20,11 +21,16 @@ describe("answers longer than a prompt takes", () => {
   afterAll(async () => h?.close());
 
   const botMessages = (): StoredMessage[] => h.fake.messages(ADMIN_ID).filter((m) => m.sent_by_bot !== undefined);
-  const maxId = (): number => Math.max(0, ...h.fake.messages(ADMIN_ID, { includeDeleted: true }).map((m) => m.message_id));
+  /** Request seq when `maxId()` was last taken: a prompt the bot edits after it counts as a new message. */
+  let markSeq = 0;
+  const maxId = (): number => {
+    markSeq = requestSeq(h.fake);
+    return Math.max(0, ...h.fake.messages(ADMIN_ID, { includeDeleted: true }).map((m) => m.message_id));
+  };
   const lastPrompt = (): StoredMessage => botMessages().filter((m) => buttonsOf(m).length > 0).at(-1)!;
   const waitBot = (after: number, re: RegExp): Promise<StoredMessage> =>
     h.fake.waitFor(
-      () => botMessages().find((m) => m.message_id > after && re.test(m.text ?? "")),
+      () => botMessages().find((m) => (m.message_id > after || editedSince(h.fake, markSeq).has(m.message_id)) && re.test(m.text ?? "")),
       20_000,
       `a bot message matching ${re} (last: ${JSON.stringify(botMessages().slice(-3).map((m) => m.text?.slice(0, 200)))})`,
     );
@@ -59,7 +65,8 @@ describe("answers longer than a prompt takes", () => {
     await answer("a-real-password", /Got it/);
     const before = maxId();
     await answer("long-src", /Testing the connection/);
-    await waitBot(before, /Source "long-src" saved/); // trust auth here: any password passes
+    await waitBot(before, /Review the new source/); // trust auth here: any password passes
+    await click("💾 Save", /Source "long-src" saved/);
   });
 
   it("/newsource: the SQLite path, the folder path and the Docker volume name", async () => {
@@ -83,9 +90,11 @@ describe("answers longer than a prompt takes", () => {
     await answer(h.backupsDir, /Name for this destination/);
     const saved = maxId();
     await answer("long-dest", /Testing folder/);
-    await waitBot(saved, /Destination "long-dest" saved/);
+    await waitBot(saved, /Review the new destination/);
+    await click("💾 Save", /Destination "long-dest" saved/);
 
-    const channel = h.fake.createChannel({ title: "Long answers" });
+    // A forum group: only forums are asked for a topic.
+    const channel = h.fake.createGroup({ title: "Long answers", isForum: true });
     await send("/newdest", /Where should backups be delivered/);
     await click("Telegram channel or group", /Which chat\?/);
     await answer(String(channel.id), /Forum topic/);
@@ -104,7 +113,8 @@ describe("answers longer than a prompt takes", () => {
     await click("No mirror", /Name for this destination/);
     const before = maxId();
     await answer("long-channel", /Testing chat/);
-    await waitBot(before, /Destination "long-channel" saved/);
+    await waitBot(before, /Review the new destination/);
+    await click("💾 Save", /Destination "long-channel" saved/);
   });
 
   it("/newjob: name, time zone, cron, recipients, part size, retention rule", async () => {
@@ -129,7 +139,8 @@ describe("answers longer than a prompt takes", () => {
     await click("Done", /Name for the job/, picker2);
     await send("long-job", /Time zone/);
     await click("UTC (default)", /When should it run/);
-    await click("Daily at 03:00", /next runs/);
+    await click("Daily…", /At what time/);
+    await click("03:00", /next runs/);
     await click("Looks right", /Compression/);
     await click("gzip", /Encrypt/);
     await click("No encryption", /Largest size/);

@@ -4,6 +4,7 @@ import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js
 import type { StoredMessage } from "../fake-telegram/state.js";
 import { createPgDatabase, type PgDatabase } from "../helpers/pg.js";
 import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+import { editedSince, requestSeq } from "../bot/edited.js";
 
 const ADMIN = 111;
 const SNAPSHOT = "select id, name, encode(data, 'hex'), doc::text, amount::text, at from items order by id";
@@ -49,9 +50,14 @@ describe("a new user sets up and restores a backup only through the bot", () => 
   });
 
   const botMessages = () => fake.messages(ADMIN).filter((m) => m.sent_by_bot !== undefined);
-  const maxId = () => Math.max(0, ...fake.messages(ADMIN, { includeDeleted: true }).map((m) => m.message_id));
+  /** Request seq when `maxId()` was last taken: a prompt the bot edits after it counts as a new message. */
+  let markSeq = 0;
+  const maxId = (): number => {
+    markSeq = requestSeq(fake);
+    return Math.max(0, ...fake.messages(ADMIN, { includeDeleted: true }).map((m) => m.message_id));
+  };
   const waitBot = (after: number, re: RegExp, ms = 30_000): Promise<StoredMessage> =>
-    fake.waitFor(() => botMessages().find((m) => m.message_id > after && re.test(m.text ?? "")), ms, `a bot message matching ${re} (last: ${JSON.stringify(botMessages().slice(-2).map((m) => m.text))})`);
+    fake.waitFor(() => botMessages().find((m) => (m.message_id > after || editedSince(fake, markSeq).has(m.message_id)) && re.test(m.text ?? "")), ms, `a bot message matching ${re} (last: ${JSON.stringify(botMessages().slice(-2).map((m) => m.text))})`);
   const send = async (text: string, expect: RegExp): Promise<StoredMessage> => {
     const after = maxId();
     fake.sendUserMessage(ADMIN, text);
@@ -81,7 +87,8 @@ describe("a new user sets up and restores a backup only through the bot", () => 
     await click("No password", /Name for this source/);
     const after = maxId();
     await send(name, /Testing the connection/);
-    await waitBot(after, new RegExp(`Source "${name}" saved`));
+    await waitBot(after, /Review the new source/);
+    await click("💾 Save", new RegExp(`Source "${name}" saved`));
   };
 
   it("creates a PostgreSQL source, a channel destination and a job by chatting", async () => {
@@ -90,13 +97,13 @@ describe("a new user sets up and restores a backup only through the bot", () => 
 
     await send("/newdest", /Where should backups be delivered/);
     await click("Telegram channel or group", /Which chat\?/);
-    await send(String(channelId), /Forum topic/);
-    await click("No topic", /Which bot should post/);
+    await send(String(channelId), /Which bot should post/); // a channel: no topic question
     await click("This bot", /Mirror chat\?/);
     await click("No mirror", /Name for this destination/);
     const after = maxId();
     await send("channel", /Testing chat/);
-    await waitBot(after, /Destination "channel" saved/);
+    await waitBot(after, /Review the new destination/);
+    await click("💾 Save", /Destination "channel" saved/);
 
     await send("/newjob", /Which source should this job back up/);
     await click("app-db", /Where should the backups go/);
@@ -110,7 +117,9 @@ describe("a new user sets up and restores a backup only through the bot", () => 
     await click("Looks right", /Dump format/);
     await click("Plain SQL", /Compression/);
     await click("gzip", /Encrypt the backup files/);
-    await click("No encryption", /Largest size of one part file/);
+    // Unencrypted backups to a Telegram chat are warned about; the user may go on (issue 13, item 5).
+    await click("No encryption", /Without encryption, anyone who can read/);
+    await click("Go on without encryption", /Largest size of one part file/);
     await click("Use 19MiB", /How many backups should be kept/);
     await click("recommended", /Where should success messages go/);
     await click("The destination chats", /Where should failure alerts go/);

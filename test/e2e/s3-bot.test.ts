@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../fake-telegram/state.js";
 import { startFakeS3, type FakeS3 } from "../fake-s3/server.js";
 import { ADMIN_ID, buttonsOf, startHarness, type Harness } from "../bot/harness.js";
+import { editedSince, requestSeq } from "../bot/edited.js";
 
 /**
  * /newdest → S3 through the real bot (long polling against the fake Bot API) and a real
@@ -28,11 +29,16 @@ describe("/newdest → S3", () => {
   });
 
   const botMessages = (): StoredMessage[] => h.fake.messages(ADMIN_ID).filter((m) => m.sent_by_bot !== undefined);
-  const maxId = (): number => Math.max(0, ...h.fake.messages(ADMIN_ID, { includeDeleted: true }).map((m) => m.message_id));
+  /** Request seq when `maxId()` was last taken: a prompt the bot edits after it counts as a new message. */
+  let markSeq = 0;
+  const maxId = (): number => {
+    markSeq = requestSeq(h.fake);
+    return Math.max(0, ...h.fake.messages(ADMIN_ID, { includeDeleted: true }).map((m) => m.message_id));
+  };
   const lastPrompt = (): StoredMessage => botMessages().filter((m) => buttonsOf(m).length > 0).at(-1)!;
   const waitBot = (after: number, re: RegExp): Promise<StoredMessage> =>
     h.fake.waitFor(
-      () => botMessages().find((m) => m.message_id > after && re.test(m.text ?? "")),
+      () => botMessages().find((m) => (m.message_id > after || editedSince(h.fake, markSeq).has(m.message_id)) && re.test(m.text ?? "")),
       20_000,
       `a bot message matching ${re} (last: ${JSON.stringify(botMessages().slice(-3).map((m) => m.text))})`,
     );
@@ -68,7 +74,8 @@ describe("/newdest → S3", () => {
     await click("Change a setting", /Which setting do you want to change/);
     await click("Secret access key", /Secret access key\?/);
     await send(s3.secretAccessKey, /Testing bucket backups/);
-    await waitBot(0, /Destination "backups" saved/);
+    await waitBot(0, /Review the new destination/);
+    await click("💾 Save", /Destination "backups" saved/);
 
     const saved = h.app.destinations.getByName("backups")!;
     expect(saved).toMatchObject({ kind: "s3", endpoint: s3.endpoint, bucket: "backups", prefix: "tele-backup/", path_style: true, access_key_id: s3.accessKeyId, secret_access_key: "***" });

@@ -115,9 +115,3 @@ export const RETENTION_PRESETS: ReadonlyArray<{ value: string; key: string; rete
   { value: "all", key: "conv-retention-all", retention: {} },
 ];
 
-/** `keep_last=14 keep_daily=7` — how a retention rule is shown back. */
-export function formatRetention(retention: Retention): string {
-  return RETENTION_KEYS.filter((k) => retention[k] !== undefined)
-    .map((k) => `${k}=${retention[k]}`)
-    .join(" ");
-}

@@ -1,16 +1,25 @@
-import { resolveSecret } from "../../crypto/secret-ref.js";
 import { redact } from "../../crypto/redact.js";
 import { renderTranslatable, translatableOf } from "../../shared/translatable.js";
 import type { Issue } from "../../services/errors.js";
 import { issueText } from "../helpers.js";
 import { checkBotToken, checkName, checkSecret } from "../../services/validation.js";
-import { MAX_ANSWER_LENGTH, type Choice, type Dialog } from "./dialog.js";
+import { SECRET_MASK } from "../../shared/schema.js";
+import { MAX_ANSWER_LENGTH, type Choice, type Dialog, type DialogArgs } from "./dialog.js";
 import { readChat, readThreadId, type Read } from "./parse.js";
 
-/** Steps and helpers the three creation dialogs share. */
+/** Steps and helpers the creation and edit dialogs share. */
 
-/** Where a secret answer is: nowhere ("no password") or behind a vault handle. Never the value. */
-export type SecretSlot = { kind: "none" } | { kind: "vault"; handle: string };
+/**
+ * Where a secret answer is: nowhere ("no password"), behind a vault handle, or still the one
+ * stored with the entity being edited (`shown`: a reference such as `env:NAME`, which is no
+ * secret). Never the value.
+ */
+export type SecretSlot = { kind: "none" } | { kind: "vault"; handle: string } | { kind: "stored"; shown?: string };
+
+/** What an edit dialog is entered with: the locale and the id of the entity to change. */
+export interface EditArgs extends DialogArgs {
+  id: number;
+}
 
 export type SecretCheck = "password" | "token";
 
@@ -52,15 +61,68 @@ export async function askSecret(d: Dialog, prompt: string, check: SecretCheck, n
   );
 }
 
-/** The secret behind a slot ("" for none), or undefined when the vault lost it (restart). Call only inside `external`. */
+/**
+ * The secret behind a slot (null for none, `"***"` = keep the stored one, as the services take
+ * it), or undefined when the vault lost it (restart). Call only inside `external`.
+ */
 export function revealSecret(d: Dialog, slot: SecretSlot | undefined): string | undefined | null {
   if (!slot || slot.kind === "none") return null;
+  if (slot.kind === "stored") return SECRET_MASK;
   return d.env.vault.get(d.chatId, slot.handle);
 }
 
-/** Resolves an `env:`/`file:` reference for a connection test. Call only inside `external`. */
-export function resolveForTest(d: Dialog, value: string): Promise<string> {
-  return resolveSecret(value, d.deps.secretEnv ?? process.env);
+/** How a secret shows on an edit button: "•••• (set)", the reference, or "none". */
+export function secretLabel(d: Dialog, slot: SecretSlot | undefined): string {
+  if (!slot || slot.kind === "none") return d.t("secret-none");
+  if (slot.kind === "stored" && slot.shown) return slot.shown;
+  return d.t("edit-secret-set");
+}
+
+/** A stored secret as the service shows it (`"***"`, a reference or nothing) as a slot that keeps it. */
+export function storedSecret(shown: unknown): SecretSlot {
+  if (typeof shown !== "string" || shown === "") return { kind: "none" };
+  return shown === SECRET_MASK ? { kind: "stored" } : { kind: "stored", shown };
+}
+
+/** A field of an edit menu: its code and the value shown on its button. */
+export interface MenuField {
+  value: string;
+  label: string;
+  current: string;
+}
+
+/** "Which setting do you want to change?" with the current values on the buttons, and Cancel. Returns the field or "cancel". */
+export async function chooseField(d: Dialog, fields: MenuField[], header?: string): Promise<string> {
+  const clip = (v: string) => (v.length > 40 ? `${v.slice(0, 39)}…` : v);
+  const text = header ? `${header}\n\n${d.t("conv-edit-which")}` : d.t("conv-edit-which");
+  return d.choose(text, [
+    ...rows(fields.map((f) => ({ value: f.value, label: f.current ? `${f.label}: ${clip(f.current)}` : f.label })), 1),
+    [{ value: "cancel", label: d.t("conv-btn-cancel") }],
+  ]);
+}
+
+/** After a failed test of an edit: the reason, then Retry / Change a setting / Cancel (nothing is saved). */
+export async function afterFailedEdit(d: Dialog, reason: string): Promise<"retry" | "edit" | "cancel"> {
+  const choice = await d.choose(`${d.t("conv-test-failed-edit", { reason })}`, [
+    [
+      { value: "retry", label: d.t("conv-btn-retry") },
+      { value: "edit", label: d.t("conv-btn-edit") },
+    ],
+    [{ value: "cancel", label: d.t("conv-btn-cancel") }],
+  ]);
+  return choice as "retry" | "edit" | "cancel";
+}
+
+/** The review of a new source or destination: Save / Change a setting / Cancel. */
+export async function review(d: Dialog, text: string): Promise<"save" | "edit" | "cancel"> {
+  const choice = await d.choose(text, [
+    [{ value: "save", label: d.t("conv-btn-save") }],
+    [
+      { value: "edit", label: d.t("conv-btn-edit") },
+      { value: "cancel", label: d.t("conv-btn-cancel") },
+    ],
+  ]);
+  return choice as "save" | "edit" | "cancel";
 }
 
 /** An error's message fit for the chat: secrets removed, translated when the error carries a locale key. */

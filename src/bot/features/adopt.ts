@@ -4,6 +4,8 @@ import type { AdoptPlan } from "../../application/adopt.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { readChat } from "../conversations/parse.js";
+import { speakerOf } from "../format.js";
+import { localeOf } from "../locale.js";
 import { answer, commandArg, errorText, num, replyBlocks } from "../helpers.js";
 
 const ADOPT_YES = /^adopt:([yt]):(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,})$/;
@@ -119,6 +121,7 @@ async function showPlan(ctx: BotContext, deps: BotDeps, chat: string): Promise<v
   }
   const { catalog } = plan;
   const when = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
+  const speaker = speakerOf(ctx.t, await localeOf(ctx));
   const others = plan.catalogs.slice(1).map((c) => ctx.t("adopt-other-catalog", { installation: c.catalog.installation_id, runs: c.catalog.runs.length }));
   const head = [ctx.t("adopt-summary", { chat: catalog.chat.id, written: when(catalog.written_at), jobs: plan.jobs.length, runs: plan.runs.length }), ...others].join("\n");
   const blocks = [
@@ -126,7 +129,7 @@ async function showPlan(ctx: BotContext, deps: BotDeps, chat: string): Promise<v
       .map((j) => (j.exists ? ctx.t("adopt-job-exists", { job: j.job.name }) : ctx.t("adopt-job-new", { job: j.job.name, kind: j.job.source.kind, secrets: secretsText(ctx, j) || "—" })))
       .join("\n"),
     plan.runs
-      .map((r) => ctx.t("adopt-run", { run: r.run.run_id, job: r.run.job, date: when(r.run.started_at), size: formatBytes(r.run.payload_size ?? 0), state: r.complete ? (r.run.verified ? "complete" : "unverified") : "incomplete", imported: r.imported ? "yes" : "no" }))
+      .map((r) => ctx.t("adopt-run", { run: r.run.run_id, job: r.run.job, date: when(r.run.started_at), size: formatBytes(r.run.payload_size ?? 0, speaker), state: r.complete ? (r.run.verified ? "complete" : "unverified") : "incomplete", imported: r.imported ? "yes" : "no" }))
       .join("\n"),
   ].filter((b) => b.length > 0);
   const kb = new InlineKeyboard().text(ctx.t("adopt-btn-import"), `adopt:y:${catalog.chat.id}`).text(ctx.t("adopt-btn-cancel"), ADOPT_NO).row();

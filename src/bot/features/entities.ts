@@ -14,10 +14,12 @@ export interface EntityScreens<V extends { id: number; name: string }> {
   icon(item: V): string;
   /** Locale keys. */
   keys: { title: string; empty: string; deleteConfirm: string; deleted: string };
-  card(ctx: BotContext, item: V): string;
+  card(ctx: BotContext, item: V): string | Promise<string>;
+  /** Starts the item's edit dialog (the card's ✏️ Edit button). */
+  edit(ctx: BotContext, id: number): Promise<void>;
 }
 
-/** A paginated list, a card per item and Delete with confirmation (refused with the reason when in use). */
+/** A paginated list, a card per item with Edit, and Delete with confirmation (refused with the reason when in use). */
 export function entityFeature<V extends { id: number; name: string }>(screens: EntityScreens<V>): Composer<BotContext> {
   const c = new Composer<BotContext>();
   const data = entityCb(screens.area);
@@ -40,7 +42,14 @@ export function entityFeature<V extends { id: number; name: string }>(screens: E
     await answer(ctx);
     const item = screens.find(num(ctx.match));
     if (!item) return show(ctx, ctx.t("error-not-found"));
-    await show(ctx, screens.card(ctx, item), entityCardKeyboard(ctx.t, screens.area, item.id));
+    await show(ctx, await screens.card(ctx, item), entityCardKeyboard(ctx.t, screens.area, item.id));
+  });
+
+  c.callbackQuery(pattern.edit, async (ctx) => {
+    await answer(ctx);
+    const item = screens.find(num(ctx.match));
+    if (!item) return show(ctx, ctx.t("error-not-found"));
+    await screens.edit(ctx, item.id);
   });
 
   c.callbackQuery(pattern.del, async (ctx) => {

@@ -1,10 +1,9 @@
-import type { TranslateFunction } from "@grammyjs/i18n";
 import { InlineKeyboard } from "grammy";
 import { addPager, cb, pageOf } from "./common.js";
 
 /**
  * Lists and cards of sources (`src`) and destinations (`dst`): both are "a named thing with
- * a card and a Delete button", so they share one keyboard shape.
+ * a card with Edit and Delete buttons", so they share one keyboard shape.
  */
 export type EntityArea = "src" | "dst";
 
@@ -13,6 +12,7 @@ export function entityCb(area: EntityArea) {
     list: (page: number) => cb(area, "l", page),
     open: (id: number) => cb(area, "o", id),
     del: (id: number) => cb(area, "d", id),
+    edit: (id: number) => cb(area, "e", id),
     delConfirm: (id: number) => cb(area, "D", id),
   };
 }
@@ -22,6 +22,7 @@ export function entityPattern(area: EntityArea) {
     list: new RegExp(`^${area}:l:(\\d+)$`),
     open: new RegExp(`^${area}:o:(\\d+)$`),
     del: new RegExp(`^${area}:d:(\\d+)$`),
+    edit: new RegExp(`^${area}:e:(\\d+)$`),
     delConfirm: new RegExp(`^${area}:D:(\\d+)$`),
   };
 }
@@ -34,7 +35,7 @@ export function entityListKeyboard(area: EntityArea, items: ReadonlyArray<{ id: 
   return addPager(kb, p.page, p.pages, data.list);
 }
 
-export function entityCardKeyboard(t: TranslateFunction, area: EntityArea, id: number): InlineKeyboard {
+export function entityCardKeyboard(t: (key: string) => string, area: EntityArea, id: number): InlineKeyboard {
   const data = entityCb(area);
-  return new InlineKeyboard().text(t("btn-delete"), data.del(id)).row().text(t("btn-back-list"), data.list(0));
+  return new InlineKeyboard().text(t("btn-edit"), data.edit(id)).text(t("btn-delete"), data.del(id)).row().text(t("btn-back-list"), data.list(0));
 }

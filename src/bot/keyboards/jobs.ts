@@ -1,7 +1,6 @@
 import type { TranslateFunction } from "@grammyjs/i18n";
 import { InlineKeyboard } from "grammy";
 import type { JobView } from "../../services/jobs.service.js";
-import { presetRows, SCHEDULE_PRESETS } from "../schedule-step.js";
 import { addPager, cb, pageOf } from "./common.js";
 import { runsCb } from "./runs.js";
 
@@ -12,11 +11,11 @@ export const jobsCb = {
   open: (id: number) => cb("job", "o", id),
   run: (id: number) => cb("job", "r", id),
   toggle: (id: number) => cb("job", "e", id),
+  /** ✏️ Edit: the edit dialog (conversations/edit-job.ts), asking which setting to change. */
+  edit: (id: number) => cb("job", "ed", id),
+  /** "🕒 Edit schedule" and "📮 Edit destinations": the edit dialog, straight at that step. */
   schedule: (id: number) => cb("job", "s", id),
-  /** `preset`: the index in SCHEDULE_PRESETS. */
-  preset: (id: number, preset: number) => cb("job", "sp", id, preset),
   dests: (id: number) => cb("job", "t", id),
-  toggleDest: (id: number, destId: number) => cb("job", "tt", id, destId),
   del: (id: number) => cb("job", "d", id),
   delConfirm: (id: number) => cb("job", "D", id),
   /** ⏹ Stop the job's running (or queued) run. */
@@ -29,10 +28,9 @@ export const jobsPattern = {
   open: /^job:o:(\d+)$/,
   run: /^job:r:(\d+)$/,
   toggle: /^job:e:(\d+)$/,
+  edit: /^job:ed:(\d+)$/,
   schedule: /^job:s:(\d+)$/,
-  preset: /^job:sp:(\d+):(\d+)$/,
   dests: /^job:t:(\d+)$/,
-  toggleDest: /^job:tt:(\d+):(\d+)$/,
   del: /^job:d:(\d+)$/,
   delConfirm: /^job:D:(\d+)$/,
   stop: /^job:x:(\d+)$/,
@@ -56,6 +54,8 @@ export function jobCardKeyboard(t: TranslateFunction, job: JobView): InlineKeybo
     .text(t("job-btn-run"), jobsCb.run(job.id))
     .text(job.enabled ? t("job-btn-disable") : t("job-btn-enable"), jobsCb.toggle(job.id))
     .row()
+    .text(t("job-btn-edit"), jobsCb.edit(job.id))
+    .row()
     .text(t("job-btn-schedule"), jobsCb.schedule(job.id))
     .text(t("job-btn-destinations"), jobsCb.dests(job.id))
     .row()
@@ -63,18 +63,6 @@ export function jobCardKeyboard(t: TranslateFunction, job: JobView): InlineKeybo
     .text(t("job-btn-delete"), jobsCb.del(job.id))
     .row()
     .text(t("btn-back-list"), jobsCb.list(0));
-}
-
-/** The schedule step's preset buttons (the same as /newjob's), then Back to the card. */
-export function scheduleKeyboard(t: TranslateFunction, jobId: number): InlineKeyboard {
-  const rows = presetRows(t, (preset, label) => InlineKeyboard.text(label, jobsCb.preset(jobId, SCHEDULE_PRESETS.indexOf(preset))));
-  return InlineKeyboard.from(rows).row().text(t("btn-back"), jobsCb.open(jobId));
-}
-
-export function jobDestinationsKeyboard(t: TranslateFunction, job: JobView, all: ReadonlyArray<{ id: number; name: string }>): InlineKeyboard {
-  const kb = new InlineKeyboard();
-  for (const d of all) kb.text(`${job.destinationIds.includes(d.id) ? "☑" : "☐"} ${d.name}`, jobsCb.toggleDest(job.id, d.id)).row();
-  return kb.text(t("btn-done"), jobsCb.open(job.id));
 }
 
 export function confirmDeleteKeyboard(t: TranslateFunction, yes: string, no: string): InlineKeyboard {

@@ -1,13 +1,15 @@
-import { Composer } from "grammy";
+import type { TranslateFunction } from "@grammyjs/i18n";
+import { Composer, type InlineKeyboard } from "grammy";
 import type { JobView } from "../../../services/jobs.service.js";
 import { formatBytes } from "../../../shared/format.js";
 import type { BotContext } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
+import { speakerOf } from "../../format.js";
 import { answer, errorText, num, show } from "../../helpers.js";
 import { jobCardKeyboard, jobListKeyboard, jobsCb, jobsPattern } from "../../keyboards/jobs.js";
 import { localeOf } from "../../locale.js";
 import { drillCb } from "./drill.js";
-import { encryptionText, jobTimezone, lastRunText, nextRunText } from "../../views.js";
+import { encryptionText, formatText, jobTimezone, lastRunText, nextRunText } from "../../views.js";
 
 /** /jobs and the job card: the list, a card per job, enable/disable. */
 export function jobCardFeature(deps: BotDeps): Composer<BotContext> {
@@ -54,41 +56,46 @@ async function showList(ctx: BotContext, deps: BotDeps, page: number): Promise<v
 async function showCard(ctx: BotContext, deps: BotDeps, id: number): Promise<void> {
   const job = findJob(deps, id);
   if (!job) return show(ctx, ctx.t("error-not-found"));
-  const locale = await localeOf(ctx);
+  const card = jobCard(ctx.t, deps, job, await localeOf(ctx));
+  await show(ctx, card.text, card.keyboard);
+}
+
+/** The job card's text and buttons (also shown again by the edit dialog after a change). */
+export function jobCard(t: TranslateFunction, deps: BotDeps, job: JobView, locale: string): { text: string; keyboard: InlineKeyboard } {
   const source = deps.sources.findRow(job.sourceId);
   const extras: string[] = [];
   const hookCount = (list?: readonly unknown[]) => list?.length ?? 0;
   if (hookCount(job.hooks.before) + hookCount(job.hooks.after) + hookCount(job.hooks.on_failure) > 0) {
-    extras.push(ctx.t("job-card-hooks", { before: hookCount(job.hooks.before), after: hookCount(job.hooks.after), onFailure: hookCount(job.hooks.on_failure) }));
+    extras.push(t("job-card-hooks", { before: hookCount(job.hooks.before), after: hookCount(job.hooks.after), onFailure: hookCount(job.hooks.on_failure) }));
   }
   if (job.ping || job.webhook) {
-    extras.push(ctx.t("job-card-monitoring", { ping: job.ping ? ctx.t("job-card-set") : "—", webhook: job.webhook ? ctx.t("job-card-set") : "—" }));
+    extras.push(t("job-card-monitoring", { ping: job.ping ? t("job-card-set") : "—", webhook: job.webhook ? t("job-card-set") : "—" }));
   }
-  const card = ctx.t("job-card", {
+  const card = t("job-card", {
     job: job.name,
-    state: job.enabled ? ctx.t("job-state-enabled") : ctx.t("job-state-disabled"),
+    state: job.enabled ? t("job-state-enabled") : t("job-state-disabled"),
     source: job.source,
     kind: source?.kind ?? "?",
     destinations: job.destinations.join(", "),
     schedule: job.schedule,
     timezone: jobTimezone(deps, job),
-    next: nextRunText(ctx.t, deps, job, locale),
-    last: lastRunText(ctx.t, deps, job, locale),
-    format: job.format,
-    compression: job.compression,
-    encryption: encryptionText(ctx.t, job),
-    partSize: formatBytes(job.part_size),
+    next: nextRunText(t, deps, job, locale),
+    last: lastRunText(t, deps, job, locale),
+    format: formatText(t, job.format),
+    compression: t(`conv-compression-${job.compression}`),
+    encryption: encryptionText(t, job),
+    partSize: formatBytes(job.part_size, speakerOf(t, locale)),
   });
   // Restore drills (issue 14): the drill schedule and the last proven restore.
   const drillSchedule = deps.jobs.findRow(job.id)?.drill?.schedule;
-  extras.push(drillSchedule ? ctx.t("drill-card-line", { schedule: drillSchedule }) : ctx.t("drill-card-off"));
+  extras.push(drillSchedule ? t("drill-card-line", { schedule: drillSchedule }) : t("drill-card-off"));
   const proven = deps.drills?.lastProven(job.id);
-  extras.push(proven ? ctx.t("drill-last-proven", { date: proven.toISOString().slice(0, 16).replace("T", " ") + " UTC" }) : ctx.t("drill-never-proven"));
+  extras.push(proven ? t("drill-last-proven", { date: proven.toISOString().slice(0, 16).replace("T", " ") + " UTC" }) : t("drill-never-proven"));
   const text = [card, ...extras].join("\n");
-  const kb = jobCardKeyboard(ctx.t, job);
-  if (deps.drills) kb.row().text(ctx.t("drill-button"), drillCb(job.id));
+  const kb = jobCardKeyboard(t, job);
+  if (deps.drills) kb.row().text(t("drill-button"), drillCb(job.id));
   // A run in progress (or waiting) can be stopped from the card too.
   const state = deps.jobStatus?.().find((s) => s.id === job.id)?.state;
-  if (deps.stopRun && (state === "running" || state === "queued")) kb.row().text(ctx.t("btn-stop"), jobsCb.stop(job.id));
-  await show(ctx, text, kb);
+  if (deps.stopRun && (state === "running" || state === "queued")) kb.row().text(t("btn-stop"), jobsCb.stop(job.id));
+  return { text, keyboard: kb };
 }

@@ -8,7 +8,8 @@ import { ownerTag } from "../../../shared/process-owner.js";
 import { renderError } from "../../../shared/translatable.js";
 import type { BotContext, RestoreChoice } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
-import { clip } from "../../format.js";
+import { clip, speakerOf } from "../../format.js";
+import { localeOf } from "../../locale.js";
 import { LiveMessage, restoreProgressText } from "../../progress.js";
 import type { BackgroundTasks } from "../../tasks.js";
 
@@ -49,7 +50,9 @@ export async function execute(
     return;
   }
 
-  const first = restoreProgressText(t, targetName, runLabel, null);
+  const locale = await localeOf(ctx);
+  const size = (n: number) => formatBytes(n, speakerOf(t, locale));
+  const first = restoreProgressText(t, targetName, runLabel, null, locale);
   const msg = await ctx.reply(first);
   const live = new LiveMessage(ctx.api, chatId, msg.message_id, first, { intervalMs: deps.progressIntervalMs, log: deps.log });
   tasks.start(`restore run ${run.id}`, async (signal) => {
@@ -72,13 +75,13 @@ export async function execute(
         passphrase: keys.passphrase,
         identities: keys.identities,
         signal,
-        onProgress: (p) => live.update(restoreProgressText(t, targetName, runLabel, p)),
+        onProgress: (p) => live.update(restoreProgressText(t, targetName, runLabel, p, locale)),
       });
       if (target.kind === "file") {
-        await live.finish(t("restore-sending", { run: runLabel, file: targetName, size: formatBytes(result.bytes) }));
+        await live.finish(t("restore-sending", { run: runLabel, file: targetName, size: size(result.bytes) }));
         await ctx.api.sendDocument(chatId, new InputFile(target.path, targetName), { caption: t("restore-file-caption", { run: runLabel, job: run.jobName }) });
       } else {
-        await live.finish(t("restore-done", { run: runLabel, job: run.jobName, target: targetName, size: formatBytes(result.bytes) }));
+        await live.finish(t("restore-done", { run: runLabel, job: run.jobName, target: targetName, size: size(result.bytes) }));
       }
       if (result.skipped.length > 0) {
         const copies = result.skipped.map((c) => t("restore-skipped-copy", { destination: c.destination, part: c.part, status: c.status })).join("\n");

@@ -3,7 +3,7 @@ import type { RunRow } from "../../../db/schema.js";
 import { formatBytes } from "../../../shared/format.js";
 import type { BotContext } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
-import { formatTime } from "../../format.js";
+import { formatTime, speakerOf } from "../../format.js";
 import { answer, num, show } from "../../helpers.js";
 import { addPager, pageOf } from "../../keyboards/common.js";
 import { jobListKeyboard } from "../../keyboards/jobs.js";
@@ -73,7 +73,7 @@ async function showRuns(ctx: BotContext, jobLabel: string, runs: RunRow[], tz: s
   const p = pageOf(runs, page);
   const kb = new InlineKeyboard();
   for (const run of p.items) {
-    kb.text(ctx.t("restore-run-button", { run: String(run.id), when: formatTime(run.startedAt, locale, tz), size: formatBytes(run.payloadSize ?? 0) }), restoreCb.run(run.id)).row();
+    kb.text(ctx.t("restore-run-button", { run: String(run.id), when: formatTime(run.startedAt, locale, tz), size: formatBytes(run.payloadSize ?? 0, speakerOf(ctx.t, locale)) }), restoreCb.run(run.id)).row();
   }
   addPager(kb, p.page, p.pages, pageData);
   kb.row().text(ctx.t("btn-back"), backData);

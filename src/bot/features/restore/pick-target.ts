@@ -4,7 +4,7 @@ import { proposedDatabaseName } from "../../../sources/restore-names.js";
 import { formatBytes } from "../../../shared/format.js";
 import type { BotContext, RestoreChoice } from "../../context.js";
 import type { BotDeps } from "../../deps.js";
-import { formatTime } from "../../format.js";
+import { formatTime, speakerOf } from "../../format.js";
 import { answer, num, show } from "../../helpers.js";
 import { restoreCb, restorePattern } from "../../keyboards/restore.js";
 import { localeOf } from "../../locale.js";
@@ -95,7 +95,8 @@ export function pickTargetFeature(deps: BotDeps, tasks: BackgroundTasks): Compos
     if (!run) return show(ctx, ctx.t("restore-run-gone"));
     const size = run.rawSize ?? run.payloadSize ?? 0;
     if (size > deps.maxUploadBytes) {
-      return show(ctx, ctx.t("restore-file-too-big", { run: String(run.id), size: formatBytes(size), limit: formatBytes(deps.maxUploadBytes) }));
+      const speaker = speakerOf(ctx.t, await localeOf(ctx));
+      return show(ctx, ctx.t("restore-file-too-big", { run: String(run.id), size: formatBytes(size, speaker), limit: formatBytes(deps.maxUploadBytes, speaker) }));
     }
     const target: RestoreChoice = { kind: "file" };
     const targetName = restoredFileName(run);
