@@ -12,7 +12,7 @@ import {
 import { ValidationError, type Issue } from "../services/errors.js";
 import type { SourceSpec, SourcesService, SourceView } from "../services/sources.service.js";
 import { Issues } from "../services/validation.js";
-import { NAME_PATTERN } from "../shared/schema.js";
+import { freeName, slugName } from "../shared/names.js";
 import { translatableOf, type Translatable } from "../shared/translatable.js";
 import type { SourceCheck, SourceConfig, SourceKind } from "../sources/port.js";
 import { SOURCE_SCHEMAS } from "../sources/registry.js";
@@ -143,7 +143,7 @@ export class Discovery {
       label: labelOf(c.compose, c.name),
       image: c.image,
       target: spec ? targetOf(spec) : c.name,
-      suggestedName: freeName(slug(c.compose.service ?? c.name) ?? kind, taken),
+      suggestedName: freeName(slugName(c.compose.service ?? c.name) ?? kind, taken),
     };
     taken.add(finding.suggestedName);
     const covering = spec && this.coveringSource(spec);
@@ -158,7 +158,7 @@ export class Discovery {
       kind: "volume",
       label: labelOf(v.compose, v.name),
       target: v.name,
-      suggestedName: freeName(slug(v.name) ?? "volume", taken),
+      suggestedName: freeName(slugName(v.name) ?? "volume", taken),
     };
     taken.add(finding.suggestedName);
     const spec = { kind: "volume" as const, volume: v.name };
@@ -205,19 +205,4 @@ function invalid(issues: Issue[], secrets: Array<string | undefined>): Translata
   const first = issues[0];
   const issue: Translatable = first ? { key: first.key, ...(first.params ? { params: redactParams(first.params, clean) } : {}) } : { key: "discover-problem-gone" };
   return { key: "discover-failed-invalid", params: { field: first?.path ?? "", issue } };
-}
-
-/** A source name from a Compose name: lower case, runs of other characters as "-" (the names' rule, `NAME_PATTERN`). */
-export function slug(raw: string): string | undefined {
-  const s = raw.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 63).replace(/[^a-z0-9]+$/, "");
-  return NAME_PATTERN.test(s) ? s : undefined;
-}
-
-/** The first of `base`, `base-2`, `base-3`, … that `taken` does not contain. */
-function freeName(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) {
-    const candidate = `${base.slice(0, 63 - `-${i}`.length)}-${i}`;
-    if (!taken.has(candidate)) return candidate;
-  }
 }

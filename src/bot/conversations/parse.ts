@@ -3,7 +3,7 @@ import type { Retention } from "../../domain.js";
 import { retentionSchema } from "../../domain/job.schema.js";
 import { ageRecipientSchema } from "../../services/job.schema.js";
 import { RETENTION_KEYS } from "../../services/validation.js";
-import { chatIdSchema, check, NAME_PATTERN, portSchema, threadIdSchema } from "../../shared/schema.js";
+import { chatIdSchema, check, portSchema, threadIdSchema } from "../../shared/schema.js";
 
 /**
  * Pure readers for what users type in the dialogs. The decisions are the configuration schemas'
@@ -83,29 +83,7 @@ export function readRetention(text: string): Read<Retention> {
   return { ok: parsed.value };
 }
 
-/** A valid entity name made from free text ("My App DB" → "my-app-db"), or undefined. */
-export function slugName(raw: string): string | undefined {
-  const slug = raw
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .replace(/[^a-z0-9._-]+/g, "-")
-    .replace(/^[^a-z0-9]+/, "")
-    .replace(/-+$/, "")
-    .slice(0, 63)
-    .replace(/[^a-z0-9]+$/, "");
-  return NAME_PATTERN.test(slug) ? slug : undefined;
-}
-
-/** The first of `base`, `base-2`, `base-3`, … that `taken` does not contain. */
-export function freeName(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) {
-    const suffix = `-${i}`;
-    const candidate = `${base.slice(0, 63 - suffix.length)}${suffix}`;
-    if (!taken.has(candidate)) return candidate;
-  }
-}
+export { freeName, slugName } from "../../shared/names.js";
 
 /** Retention presets; the first is the recommended default. */
 export const RETENTION_PRESETS: ReadonlyArray<{ value: string; key: string; retention: Retention }> = [
