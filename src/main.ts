@@ -80,9 +80,13 @@ async function run(app: App, signal: AbortSignal): Promise<number> {
 
 /** The database (migrated) and its secret box, whose key derivation is still running when this returns. */
 async function openStore(config: AppConfig): Promise<AppStore> {
-  const [{ openDatabase }, { SettingsRepo }, { openSecretBox }] = await Promise.all([import("./db/client.js"), import("./repos/settings.repo.js"), import("./crypto/open-secret-box.js")]);
+  // The master key's scrypt starts first, from the salt an existing database holds, and runs
+  // while drizzle, the migrations check and the application load (a new database derives later).
+  const [{ peekSettings }, { deriveEarly, KEY_SETTINGS, openSecretBox }] = await Promise.all([import("./db/peek-settings.js"), import("./crypto/open-secret-box.js")]);
+  const early = deriveEarly(peekSettings(config.dbPath, KEY_SETTINGS), config.masterKey);
+  const [{ openDatabase }, { SettingsRepo }] = await Promise.all([import("./db/client.js"), import("./repos/settings.repo.js")]);
   const db = openDatabase(config.dbPath);
-  const box = openSecretBox(new SettingsRepo(db), config.masterKey);
+  const box = openSecretBox(new SettingsRepo(db), config.masterKey, early);
   // buildApp awaits it (and closes the database if it fails); until then a wrong MASTER_KEY
   // must not count as an unhandled rejection.
   box.catch(() => {});

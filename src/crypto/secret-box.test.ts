@@ -4,7 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../db/client.js";
 import { SettingsRepo } from "../repos/settings.repo.js";
-import { openSecretBox } from "./open-secret-box.js";
+import { peekSettings } from "../db/peek-settings.js";
+import { deriveEarly, KEY_SETTINGS, openSecretBox } from "./open-secret-box.js";
 import { LEGACY_KDF, SecretBox, WrongMasterKeyError } from "./secret-box.js";
 
 describe("secret box", () => {
@@ -32,6 +33,31 @@ describe("secret box", () => {
     await expect(openSecretBox(new SettingsRepo(again), "the first master key")).resolves.toBeDefined();
     again.$client.close();
     expect(readFileSync(file).includes(Buffer.from("the first master key"))).toBe(false);
+  });
+
+  it("uses a key derived early (before the database was opened) only when it came from the salt stored now", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-sb-"));
+    const file = path.join(dir, "db.sqlite");
+    expect(peekSettings(file, KEY_SETTINGS)).toBeNull(); // no database yet: nothing to start from
+    const db = openDatabase(file);
+    const box = await openSecretBox(new SettingsRepo(db), "the master key of this database");
+    const secret = box.encrypt("pg password");
+    db.$client.close();
+
+    const stored = peekSettings(file, KEY_SETTINGS);
+    expect(Object.keys(stored ?? {}).sort()).toEqual([...KEY_SETTINGS].sort());
+    const again = openDatabase(file);
+    // Derived from what is stored: the box opens with it and reads what the first box wrote.
+    const early = deriveEarly(stored, "the master key of this database")!;
+    expect((await openSecretBox(new SettingsRepo(again), "the master key of this database", early)).decrypt(secret)).toBe("pg password");
+    // An early key from another MASTER_KEY is checked like any other: refused, never used.
+    const wrong = deriveEarly(stored, "another master key")!;
+    await expect(openSecretBox(new SettingsRepo(again), "the master key of this database", wrong)).rejects.toBeInstanceOf(WrongMasterKeyError);
+    // Started from a salt the database no longer holds: ignored, the key is derived again.
+    const stale = deriveEarly({ ...stored, "crypto.salt": Buffer.from(SecretBox.newSalt()).toString("base64") }, "the master key of this database")!;
+    stale.key = Promise.resolve(Buffer.alloc(32)); // would fail the check if it were used
+    expect((await openSecretBox(new SettingsRepo(again), "the master key of this database", stale)).decrypt(secret)).toBe("pg password");
+    again.$client.close();
   });
 
   it("still opens a database made before the key-derivation parameters were stored (scrypt N=2^14)", async () => {

@@ -38,6 +38,11 @@ export function parseKdf(text: string): KdfParams {
   return { N: v.N!, r: v.r!, p: v.p! };
 }
 
+/** MASTER_KEY's scrypt, on libuv's thread pool (a fifth of a second or more, 64 MiB for NEW_KDF). */
+export function deriveKey(masterKey: string, salt: Uint8Array, kdf: KdfParams): Promise<Buffer> {
+  return scryptAsync(masterKey, salt, 32, { ...kdf, maxmem: 256 * kdf.N * kdf.r });
+}
+
 /**
  * Symmetric encryption for secrets stored in the database (crypto_secretbox, XSalsa20-Poly1305).
  * The key is derived from MASTER_KEY with scrypt (parameters stored per database) and a
@@ -46,9 +51,9 @@ export function parseKdf(text: string): KdfParams {
 export class SecretBox {
   private constructor(private readonly key: Uint8Array) {}
 
-  static async create(masterKey: string, salt: Uint8Array, kdf: KdfParams = NEW_KDF): Promise<SecretBox> {
+  /** `derived`: the key already being derived from this salt and these parameters (see deriveKey). */
+  static async create(masterKey: string, salt: Uint8Array, kdf: KdfParams = NEW_KDF, derived: Promise<Buffer> = deriveKey(masterKey, salt, kdf)): Promise<SecretBox> {
     // Off the main thread: libsodium's start-up runs meanwhile.
-    const derived = scryptAsync(masterKey, salt, 32, { ...kdf, maxmem: 256 * kdf.N * kdf.r });
     await sodium.ready;
     const key = await derived;
     return new SecretBox(new Uint8Array(key));
