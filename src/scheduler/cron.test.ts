@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CronSchedule, isRepeatedWallClock, nextRuns, ScheduleError } from "./cron.js";
+import { CronSchedule, isRepeatedWallClock, nextRuns, ScheduleError, UpcomingRuns } from "./cron.js";
 import { MIN_INTERVAL_MINUTES, scheduleProblem } from "../shared/cron-rules.js";
 
 describe("CronSchedule", () => {
@@ -78,5 +78,32 @@ describe("previews never repeat a time", () => {
     const times = nextRuns({ schedule: "*/10 * * * * *", timezone: "UTC" }, 3, new Date("2026-01-10T00:00:00Z"), "UTC");
     expect(times).toEqual([new Date("2026-01-10T00:00:10Z"), new Date("2026-01-10T00:01:00Z"), new Date("2026-01-10T00:02:00Z")]);
     expect(new Set(times.map((t) => t.toISOString().slice(0, 16))).size).toBe(3);
+  });
+});
+
+describe("UpcomingRuns", () => {
+  it("answers exactly what nextRuns answers, at every moment, forwards and after the clock went back", () => {
+    const upcoming = new UpcomingRuns("UTC");
+    const jobs = [
+      { schedule: "0 3 * * *", timezone: "Europe/Berlin" },
+      { schedule: "*/15 * * * *", timezone: null },
+      { schedule: "30 2 * * 0", timezone: "Europe/Berlin" }, // over the October change
+    ];
+    const start = new Date("2026-10-24T00:00:00Z").getTime();
+    const moments: number[] = [];
+    for (let t = start; t < start + 3 * 86_400_000; t += 7 * 60_000) moments.push(t);
+    // The exact fire times and the instants around them, where a stale answer would show.
+    for (const at of [Date.parse("2026-10-25T02:00:00Z"), Date.parse("2026-10-25T01:30:00Z"), Date.parse("2026-10-26T01:45:00Z")]) moments.push(at - 1, at, at + 1);
+    moments.push(...[...moments].reverse());
+    for (const at of moments) {
+      for (const job of jobs) {
+        for (const n of [1, 3]) expect(upcoming.next(job, n, new Date(at))).toEqual(nextRuns(job, n, new Date(at), "UTC"));
+      }
+    }
+  });
+
+  it("throws for an unusable schedule every time it is asked", () => {
+    const upcoming = new UpcomingRuns("UTC");
+    for (let i = 0; i < 2; i++) expect(() => upcoming.next({ schedule: "61 * * * *", timezone: null }, 1, new Date())).toThrow(ScheduleError);
   });
 });

@@ -109,6 +109,36 @@ export function nextRuns(job: Schedulable, n: number, from: Date, defaultTimezon
 }
 
 /**
+ * `nextRuns` with a memory: /status, job cards and the dead-man check ask for the same jobs'
+ * next runs over and over (each a cron-parser walk through luxon, ~10 ms), and a screen full of
+ * jobs blocked the bot's event loop for 150 ms. The next `n` fire times after `from` are the same
+ * for every `from` from the one they were computed at up to (not including) the first of them,
+ * so an answer is reused inside that window and recomputed outside it (also when the clock went
+ * back). Failures are not kept: they throw again.
+ */
+export class UpcomingRuns {
+  private readonly known = new Map<string, { from: number; times: Date[] }>();
+
+  constructor(
+    private readonly defaultTimezone: string,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  /** @throws ScheduleError */
+  next(job: Schedulable, n: number, from: Date): Date[] {
+    const timezone = job.timezone ?? this.defaultTimezone;
+    const key = `${n}\u0000${timezone}\u0000${job.schedule}`;
+    const at = from.getTime();
+    const hit = this.known.get(key);
+    if (hit && hit.from <= at && hit.times.length === n && at < hit.times[0]!.getTime()) return [...hit.times];
+    const times = new CronSchedule(job.schedule, timezone).next(n, from);
+    if (this.known.size >= this.maxEntries) this.known.clear();
+    this.known.set(key, { from: at, times });
+    return [...times];
+  }
+}
+
+/**
  * True when the wall-clock time of `t` in `timezone` already happened shortly before — i.e.
  * `t` lies in the repeated hour after clocks were set back, as its second occurrence.
  */

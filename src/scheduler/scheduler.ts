@@ -1,7 +1,7 @@
 import type { RunResult, RunTrigger } from "../engine/backup-runner.js";
 import type { Logger } from "../logger.js";
 import type { Clock } from "./clock.js";
-import { CronSchedule, ScheduleError, type Schedulable } from "./cron.js";
+import { CronSchedule, ScheduleError, UpcomingRuns, type Schedulable } from "./cron.js";
 
 /** What the scheduler needs to know about a job; re-read from the database on every tick. */
 export interface SchedulerJob extends Schedulable {
@@ -130,6 +130,8 @@ export class Scheduler {
   private readonly skipped = new Map<number, number>();
   private readonly lastResults = new Map<number, NonNullable<JobStatus["lastResult"]>>();
   private lastTickAt: Date | null = null;
+  /** Next run times the bot asked for, reused until the first of them passes. */
+  private upcoming: UpcomingRuns | undefined;
   /** True once a job list has been read; until then queued scheduled runs cannot be checked against it. */
   private listed = false;
   private loop: Promise<void> | null = null;
@@ -235,7 +237,8 @@ export class Scheduler {
 
   /** The next `n` fire times of a job after `from` (default now), in its time zone. @throws ScheduleError */
   nextRuns(job: Schedulable, n: number, from: Date = this.deps.clock.now()): Date[] {
-    return new CronSchedule(job.schedule, job.timezone ?? this.deps.defaultTimezone).next(n, from);
+    this.upcoming ??= new UpcomingRuns(this.deps.defaultTimezone);
+    return this.upcoming.next(job, n, from);
   }
 
   /** Every known job (from the last tick), plus any job still running after it was deleted. */
