@@ -1,7 +1,10 @@
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
-import tar from "tar-stream";
+import { lazyRequire } from "../lazy.js";
+
+/** tar-stream, loaded on first use (a database backup never needs it). */
+const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
 import { HELPER_MOUNT } from "./helper-container.js";
 
 /**
@@ -10,7 +13,7 @@ import { HELPER_MOUNT } from "./helper-container.js";
  */
 export async function mountIsEmpty(container: Docker.Container): Promise<boolean> {
   const archive = (await container.getArchive({ path: HELPER_MOUNT })) as Readable;
-  const extract = tar.extract();
+  const extract = tar().extract();
   pipeline(archive, extract).catch(() => undefined); // stopped early on purpose below
   let entries = 0;
   try {

@@ -3,7 +3,11 @@ import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, sy
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import tar, { type Header, type Pack } from "tar-stream";
+import type { Header, Pack } from "tar-stream";
+import { lazyRequire } from "../lazy.js";
+
+/** tar-stream, loaded on first use (a database backup never needs it). */
+const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
 
 /**
  * Tar helpers shared by the directory and volume sources. Payload layout (public, see DESIGN):
@@ -65,7 +69,7 @@ export async function writeEntry(pack: Pack, header: EntryHeader, body?: AsyncIt
  * reader destroys `stream` early, or `signal` aborts.
  */
 export function packToStream(produce: (pack: Pack) => Promise<void>, signal: AbortSignal): { stream: Readable; finished: Promise<void> } {
-  const pack = tar.pack();
+  const pack = tar().pack();
   const stream = new PassThrough();
   let producerFailed = false;
   let readerGaveUp = false;
@@ -202,7 +206,7 @@ export function underPrefix(prefix: string): HeaderMap {
 
 /** Copies the entries of the tar on `input` into `pack` through `map`; bodies are streamed. */
 export async function rewriteTar(input: Readable, pack: Pack, map: HeaderMap, signal: AbortSignal): Promise<void> {
-  const extract = tar.extract();
+  const extract = tar().extract();
   const feeding = pipeline(input, extract, { signal });
   feeding.catch(() => undefined); // awaited below; the loop sees the same failure first
   try {
@@ -235,7 +239,7 @@ export interface ExtractOptions {
  */
 export async function extractTree(input: Readable, root: string, options: ExtractOptions): Promise<void> {
   const tree = new TreeWriter(root, options);
-  const extract = tar.extract();
+  const extract = tar().extract();
   const feeding = pipeline(input, extract, { signal: options.signal });
   feeding.catch(() => undefined);
   try {
