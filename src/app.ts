@@ -25,7 +25,7 @@ import { Discovery } from "./application/discover.js";
 import { createS3Destination, type S3Tuning } from "./destinations/s3.js";
 import { createTelegramCatalogChat } from "./destinations/telegram-catalog.js";
 import { createSystemClock, type Clock } from "./scheduler/clock.js";
-import { createI18n, DEFAULT_LOCALE, translator, type Translate } from "./i18n.js";
+import { DEFAULT_LOCALE, fluentTranslator, type Translate } from "./i18n.js";
 import { silentNotifier, type Notifier } from "./notify/port.js";
 import { createTelegramNotifier } from "./notify/telegram-notifier.js";
 import { createTelegramApi } from "./telegram/api.js";
@@ -155,7 +155,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const skewGuard = new SkewGuard(settings);
     // Loaded on first use: CLI runs to a local folder never need the Fluent bundles.
     let translateImpl: Translate | undefined;
-    const translate: Translate = (locale, key, params) => (translateImpl ??= translator(createI18n()))(locale, key, params);
+    const translate: Translate = (locale, key, params) => (translateImpl ??= fluentTranslator())(locale, key, params);
     // Alerts speak each admin's language: the /lang choice, else the app language last seen (src/bot/locale.ts).
     const userLocale = (userId: number) => settings.get(userLocaleKey(userId)) ?? settings.get(seenLocaleKey(userId)) ?? DEFAULT_LOCALE;
     const channelLocale = () => settings.get(CHANNEL_LOCALE_KEY) ?? DEFAULT_LOCALE;

@@ -4,7 +4,7 @@ import { Fluent } from "@grammyjs/i18n";
 import { describe, expect, it } from "vitest";
 import { COMMANDS, commandDescriptionKey } from "../src/bot/commands.js";
 import { SCHEDULE_PRESETS } from "../src/bot/schedule-step.js";
-import { DEFAULT_LOCALE, LOCALES_DIR } from "../src/i18n.js";
+import { createI18n, DEFAULT_LOCALE, fluentTranslator, LOCALES_DIR, translator } from "../src/i18n.js";
 
 /**
  * Locale files: every locale has the same files with the same keys as English, every message
@@ -194,3 +194,27 @@ describe("no hard-coded user-facing strings in src/bot", () => {
     expect(found).toEqual([]);
   });
 });
+
+describe("fluentTranslator (alerts, channel posts and CLI reports without the bot's i18n plugin)", () => {
+  it("says every message exactly as the bot's i18n plugin says it, in every locale, with its variables", () => {
+    const plugin = translator(createI18n());
+    const core = fluentTranslator();
+    let compared = 0;
+    for (const lang of [...locales, "de"]) {
+      for (const file of filesOf(DEFAULT_LOCALE)) {
+        for (const { key, body } of ftlMessages(read(DEFAULT_LOCALE, file))) {
+          if (key.startsWith("-")) continue; // terms are not messages
+          // Numbers select plural variants; strings fill the rest of the text.
+          const params = Object.fromEntries(variablesOf(body).map((v, i) => [v, i % 2 === 0 ? 2 + i : `v-${v}`]));
+          expect(core(lang, key, params), `${lang} ${key}`).toBe(plugin(lang, key, params));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
+    // Missing everywhere: the plugin's marker, not an empty text.
+    expect(core("ru", "no-such-message-anywhere")).toBe(plugin("ru", "no-such-message-anywhere"));
+    expect(core("ru", "no-such-message-anywhere")).toBe("{no-such-message-anywhere}");
+  });
+});
+
