@@ -6,8 +6,7 @@
 import { existsSync } from "node:fs";
 import { ConfigError, loadConfig, type AppConfig } from "./config/env.js";
 import type { App, AppStore } from "./app.js";
-import { createLogger } from "./logger.js";
-import { runCommand, parseCommand, UsageError } from "./cli/commands.js";
+import { parseCommand, UsageError } from "./cli/parse.js";
 import { cliLocale, cliMessages, type CliText } from "./cli/messages.js";
 
 let messages: CliText | undefined;
@@ -37,11 +36,15 @@ async function main(argv: string[]): Promise<number> {
   if (existsSync(".env") && typeof process.loadEnvFile === "function") process.loadEnvFile(".env");
   const config = loadConfig(process.env, { requireBot: command.name === "run" });
   if (command.name === "health") return health(config, text());
+  // The master key's scrypt (a fifth of a second or more) starts before anything else loads and
+  // runs on libuv's thread pool while the main thread loads the application; `--help` and
+  // `health` load none of it.
+  const opening = openStore(config);
+  opening.catch(() => {}); // awaited below; until then not an unhandled rejection
+  const [{ createLogger }, { runCommand }] = await Promise.all([import("./logger.js"), import("./cli/commands.js")]);
   // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
   const log = createLogger(process.env.LOG_LEVEL || command.name === "run" ? config.logLevel : "warn");
-  // The master key's scrypt (a fifth of a second or more) runs on libuv's thread pool while the
-  // main thread loads the rest of the application; `--help` and `health` load none of it.
-  const store = await openStore(config);
+  const store = await opening;
   const { buildApp } = await import("./app.js");
   const app = await buildApp(config, log, process.env, { store });
   const abort = new AbortController();
@@ -82,9 +85,9 @@ async function run(app: App, signal: AbortSignal): Promise<number> {
 async function openStore(config: AppConfig): Promise<AppStore> {
   // The master key's scrypt starts first, from the salt an existing database holds, and runs
   // while drizzle, the migrations check and the application load (a new database derives later).
-  const [{ peekSettings }, { deriveEarly, KEY_SETTINGS, openSecretBox }] = await Promise.all([import("./db/peek-settings.js"), import("./crypto/open-secret-box.js")]);
+  const [{ peekSettings }, { deriveEarly, KEY_SETTINGS }] = await Promise.all([import("./db/peek-settings.js"), import("./crypto/kdf.js")]);
   const early = deriveEarly(peekSettings(config.dbPath, KEY_SETTINGS), config.masterKey);
-  const [{ openDatabase }, { SettingsRepo }] = await Promise.all([import("./db/client.js"), import("./repos/settings.repo.js")]);
+  const [{ openDatabase }, { SettingsRepo }, { openSecretBox }] = await Promise.all([import("./db/client.js"), import("./repos/settings.repo.js"), import("./crypto/open-secret-box.js")]);
   const db = openDatabase(config.dbPath);
   const box = openSecretBox(new SettingsRepo(db), config.masterKey, early);
   // buildApp awaits it (and closes the database if it fails); until then a wrong MASTER_KEY

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { writePrivateFile } from "../shared/private-file.js";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { UsageError, type Command } from "./parse.js";
 import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
 import type { CopyCheck } from "../engine/verify.js";
@@ -16,112 +16,6 @@ import { BACKUP_EXIT, backupOutcome, cliLocale, type CliText } from "./messages.
 import { progressLine } from "./progress-line.js";
 import { drillText } from "../engine/drill.js";
 import { discover } from "./discover.js";
-
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-
-export type Command =
-  | { name: "help" }
-  | { name: "run" }
-  | { name: "health" }
-  | { name: "migrate" }
-  | { name: "backup"; job: string; json: boolean }
-  | { name: "restore"; runId: number; to?: string; file?: string; identity?: string; passphraseFile?: string; replace?: boolean; newDatabase?: string }
-  | { name: "verify"; runId: number }
-  | { name: "drill"; job: string }
-  | { name: "config-export"; file?: string; withSecrets: boolean }
-  | { name: "config-import"; file: string }
-  | { name: "adopt"; chat: string; yes: boolean; takeOver: boolean }
-  | { name: "discover"; add?: string };
-
-export function parseCommand(argv: string[]): Command {
-  const [name, ...rest] = argv;
-  const parse = <O extends Record<string, { type: "string" | "boolean" }>>(options: O, positionals: number) => {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument "${parsed.positionals[positionals]}"`);
-    return parsed;
-  };
-  const runId = (v: string | undefined): number => {
-    if (!v || !/^\d+$/.test(v)) throw new UsageError(`expected a run id (a number), got "${v ?? ""}"`);
-    return Number(v);
-  };
-  switch (name) {
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      return { name: "help" };
-    case "migrate":
-      parse({}, 0);
-      return { name: "migrate" };
-    case "run":
-      parse({}, 0);
-      return { name: "run" };
-    case "health":
-      parse({}, 0);
-      return { name: "health" };
-    case "backup": {
-      const { values, positionals } = parse({ json: { type: "boolean" } }, 1);
-      if (!positionals[0]) throw new UsageError("backup needs a job name");
-      return { name: "backup", job: positionals[0], json: Boolean(values.json) };
-    }
-    case "restore": {
-      // `--new-database` alone means "the proposed name"; `--new-database=<name>` names it.
-      for (let i = 0; i < rest.length; i++) if (rest[i] === "--new-database") rest[i] = "--new-database=";
-      const { values, positionals } = parse({ to: { type: "string" }, file: { type: "string" }, identity: { type: "string" }, "passphrase-file": { type: "string" }, replace: { type: "boolean" }, "new-database": { type: "string" } }, 1);
-      if (!values.to === !values.file) throw new UsageError("restore needs exactly one of --to <source> or --file <path>");
-      const newDatabase = values["new-database"];
-      if ((values.replace || newDatabase !== undefined) && !values.to) throw new UsageError("--replace and --new-database need --to <source>");
-      if (values.replace && newDatabase !== undefined) throw new UsageError("choose one of --replace or --new-database");
-      return { name: "restore", runId: runId(positionals[0]), to: values.to, file: values.file, identity: values.identity, passphraseFile: values["passphrase-file"], replace: Boolean(values.replace), newDatabase };
-    }
-    case "verify": {
-      const { positionals } = parse({}, 1);
-      return { name: "verify", runId: runId(positionals[0]) };
-    }
-    case "drill": {
-      const { positionals } = parse({}, 1);
-      if (!positionals[0]) throw new UsageError("drill needs a job name");
-      return { name: "drill", job: positionals[0] };
-    }
-    case "adopt": {
-      // A chat id such as -1001234567890 is no option.
-      const negative = rest.filter((a) => /^-\d+$/.test(a));
-      if (negative.length > 0) rest.splice(0, rest.length, ...rest.filter((a) => !negative.includes(a)), "--", ...negative);
-      const { values, positionals } = parse({ yes: { type: "boolean" }, "take-over": { type: "boolean" } }, 1);
-      const chat = positionals[0];
-      if (!chat || !(/^-?\d{1,20}$/.test(chat) || /^@[A-Za-z][A-Za-z0-9_]{3,}$/.test(chat))) throw new UsageError(`adopt needs a chat id (-100…) or @username, got "${chat ?? ""}"`);
-      return { name: "adopt", chat, yes: Boolean(values.yes), takeOver: Boolean(values["take-over"]) };
-    }
-    case "discover": {
-      const { values } = parse({ add: { type: "string" } }, 0);
-      return { name: "discover", add: values.add };
-    }
-    case "config": {
-      const [sub, ...subRest] = rest;
-      rest.splice(0, rest.length, ...subRest);
-      if (sub === "export") {
-        const { values, positionals } = parse({ "with-secrets": { type: "boolean" } }, 1);
-        return { name: "config-export", file: positionals[0], withSecrets: Boolean(values["with-secrets"]) };
-      }
-      if (sub === "import") {
-        const { positionals } = parse({}, 1);
-        if (!positionals[0]) throw new UsageError("config import needs a YAML file");
-        return { name: "config-import", file: positionals[0] };
-      }
-      throw new UsageError(`unknown config command "${sub ?? ""}" (use export or import)`);
-    }
-    default:
-      throw new UsageError(`unknown command "${name}"`);
-  }
-}
 
 export interface CommandIo {
   text: CliText;

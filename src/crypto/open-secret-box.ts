@@ -1,44 +1,11 @@
-import { deriveKey, LEGACY_KDF, NEW_KDF, parseKdf, SecretBox, type KdfParams } from "./secret-box.js";
+import { CHECK_KEY, KDF_KEY, LEGACY_KDF, NEW_KDF, parseKdf, SALT_KEY, type EarlyKey, type KdfParams } from "./kdf.js";
+import { SecretBox } from "./secret-box.js";
 
 /** Where the box keeps its salt, scrypt parameters and key check (the settings table). */
 export interface SecretBoxStore {
   get(key: string): string | null;
   /** Inserts every pair whose key is absent, in one write transaction; existing values win. */
   insertAllIfAbsent(values: Record<string, string>): void;
-}
-
-const SALT_KEY = "crypto.salt";
-const CHECK_KEY = "crypto.check";
-/** scrypt parameters the salt was made for (absent: the legacy N=2^14 of the first databases). */
-const KDF_KEY = "crypto.kdf";
-
-/** The settings a key derivation starts from (read early by main.ts, before the database is opened). */
-export const KEY_SETTINGS = [SALT_KEY, KDF_KEY] as const;
-
-/** A derivation started before the database was opened, and the stored values it started from. */
-export interface EarlyKey {
-  salt: string;
-  kdf: string | null;
-  key: Promise<Buffer>;
-}
-
-/**
- * Starts MASTER_KEY's scrypt from the settings of an existing database (`peekSettings` with
- * KEY_SETTINGS), so it runs on the thread pool while the application loads. Undefined when
- * there is nothing to start from (a new database); openSecretBox then derives the key itself.
- */
-export function deriveEarly(stored: Record<string, string> | null, masterKey: string): EarlyKey | undefined {
-  const salt = stored?.[SALT_KEY];
-  if (!salt) return undefined;
-  let kdf: KdfParams;
-  try {
-    kdf = stored[KDF_KEY] ? parseKdf(stored[KDF_KEY]) : LEGACY_KDF;
-  } catch {
-    return undefined; // openSecretBox reports it
-  }
-  const key = deriveKey(masterKey, new Uint8Array(Buffer.from(salt, "base64")), kdf);
-  key.catch(() => {}); // awaited by openSecretBox; until then not an unhandled rejection
-  return { salt, kdf: stored[KDF_KEY] ?? null, key };
 }
 
 /**

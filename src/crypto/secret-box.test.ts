@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { openDatabase } from "../db/client.js";
 import { SettingsRepo } from "../repos/settings.repo.js";
 import { peekSettings } from "../db/peek-settings.js";
-import { deriveEarly, KEY_SETTINGS, openSecretBox } from "./open-secret-box.js";
-import { LEGACY_KDF, SecretBox, WrongMasterKeyError } from "./secret-box.js";
+import { deriveEarly, KEY_SETTINGS, LEGACY_KDF } from "./kdf.js";
+import { openSecretBox } from "./open-secret-box.js";
+import { SecretBox, WrongMasterKeyError } from "./secret-box.js";
 
 describe("secret box", () => {
   it("round-trips a secret and never stores plaintext", async () => {

@@ -1,8 +1,6 @@
-import { randomBytes, scrypt } from "node:crypto";
-import { promisify } from "node:util";
-
-const scryptAsync = promisify(scrypt) as (password: string, salt: Uint8Array, keylen: number, options: object) => Promise<Buffer>;
+import { randomBytes } from "node:crypto";
 import sodium from "libsodium-wrappers";
+import { deriveKey, NEW_KDF, type KdfParams } from "./kdf.js";
 
 /** Thrown at start-up when MASTER_KEY does not open the database's secrets. */
 export class WrongMasterKeyError extends Error {
@@ -14,34 +12,6 @@ export class WrongMasterKeyError extends Error {
 
 const PREFIX = "sb1:";
 const CHECK_PLAINTEXT = "tele-backup master key check";
-
-/** scrypt cost parameters, stored beside the salt so a database always opens with its own. */
-export interface KdfParams {
-  N: number;
-  r: number;
-  p: number;
-}
-
-/** What databases made before the parameters were stored used. */
-export const LEGACY_KDF: KdfParams = { N: 2 ** 14, r: 8, p: 1 };
-/**
- * New databases: N=2^16 (64 MiB, about 0.2 s on one core; every CLI command pays it once).
- * The main defence is MASTER_KEY's own strength (see config/env.ts: 128 bits or more);
- * this makes each offline guess cost 4× what it did.
- */
-export const NEW_KDF: KdfParams = { N: 2 ** 16, r: 8, p: 1 };
-
-export function parseKdf(text: string): KdfParams {
-  const v = JSON.parse(text) as Partial<KdfParams>;
-  const ok = (n: unknown, max: number) => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
-  if (!ok(v.N, 2 ** 22) || !ok(v.r, 64) || !ok(v.p, 16)) throw new Error(`unreadable key-derivation parameters in the database: ${text}`);
-  return { N: v.N!, r: v.r!, p: v.p! };
-}
-
-/** MASTER_KEY's scrypt, on libuv's thread pool (a fifth of a second or more, 64 MiB for NEW_KDF). */
-export function deriveKey(masterKey: string, salt: Uint8Array, kdf: KdfParams): Promise<Buffer> {
-  return scryptAsync(masterKey, salt, 32, { ...kdf, maxmem: 256 * kdf.N * kdf.r });
-}
 
 /**
  * Symmetric encryption for secrets stored in the database (crypto_secretbox, XSalsa20-Poly1305).
