@@ -32,41 +32,49 @@ export function translator(i18n: I18n<never> | I18n<Context>): Translate {
 }
 
 /**
+ * One language's bundle on Fluent's core: the named .ftl files of `locales/<locale>/` (all of
+ * them by default), sorted and joined into one resource as the bot's i18n plugin joins them.
+ */
+export function fluentBundle(locale: string, files?: readonly string[]): FluentBundle {
+  const { FluentBundle, FluentResource } = lazyRequire("@fluent/bundle") as typeof import("@fluent/bundle");
+  const dir = path.join(LOCALES_DIR, locale);
+  const names = files ?? readdirSync(dir).filter((f) => f.endsWith(".ftl")).sort();
+  const bundle = new FluentBundle(locale, { useIsolating: false });
+  const source = names.map((f) => readFileSync(path.join(dir, f), "utf8")).join("\n");
+  const errors = bundle.addResource(new FluentResource(source), { allowOverrides: true });
+  if (errors.length > 0) throw new Error(`locales/${locale}: ${errors.map((e) => e.message).join("; ")}`);
+  return bundle;
+}
+
+/** `key` (`message` or `message.attribute`) from the first bundle that has it; undefined when none has. */
+export function formatFrom(bundles: readonly FluentBundle[], key: string, params?: TranslateParams): string | undefined {
+  const [id, attribute] = key.split(".", 2) as [string, string | undefined];
+  for (const bundle of bundles) {
+    const message = bundle.getMessage(id);
+    if (!message) continue;
+    const pattern = attribute ? message.attributes[attribute] : (message.value ?? "");
+    if (pattern === undefined) continue;
+    return bundle.formatPattern(pattern, params);
+  }
+  return undefined;
+}
+
+/**
  * A Translate on Fluent's core, for everything outside the bot's middleware (alerts, channel
  * posts, catalog captions, the CLI's reports): the same texts as `translator(createI18n())`
- * (the same .ftl files joined into one bundle per language, a message missing in a language
- * falling back to English, `{key}` when missing everywhere), without loading the bot's i18n
- * plugin and its Deno shims (~90 ms at the start of every CLI backup). Each language's bundle
- * is built on its first use.
+ * (a message missing in a language falls back to English, `{key}` when missing everywhere),
+ * without loading the bot's i18n plugin and its Deno shims (~90 ms at the start of every CLI
+ * backup). Each language's bundle is built on its first use.
  */
 export function fluentTranslator(): Translate {
   const bundles = new Map<string, FluentBundle>();
   const bundleOf = (locale: string): FluentBundle => {
     let bundle = bundles.get(locale);
-    if (!bundle) {
-      const { FluentBundle, FluentResource } = lazyRequire("@fluent/bundle") as typeof import("@fluent/bundle");
-      const dir = path.join(LOCALES_DIR, locale);
-      const files = readdirSync(dir).filter((f) => f.endsWith(".ftl")).sort();
-      const source = files.map((f) => readFileSync(path.join(dir, f), "utf8")).join("\n");
-      bundle = new FluentBundle(locale, { useIsolating: false });
-      const errors = bundle.addResource(new FluentResource(source), { allowOverrides: true });
-      if (errors.length > 0) throw new Error(`locales/${locale}: ${errors.map((e) => e.message).join("; ")}`);
-      bundles.set(locale, bundle);
-    }
+    if (!bundle) bundles.set(locale, (bundle = fluentBundle(locale)));
     return bundle;
   };
   return (locale, key, params) => {
-    const [id, attribute] = key.split(".", 2) as [string, string | undefined];
     const tried = LOCALES.includes(locale) && locale !== DEFAULT_LOCALE ? [locale, DEFAULT_LOCALE] : [DEFAULT_LOCALE];
-    for (const lang of tried) {
-      const bundle = bundleOf(lang);
-      const message = bundle.getMessage(id);
-      if (!message) continue;
-      const pattern = attribute ? message.attributes[attribute] : (message.value ?? "");
-      if (pattern === undefined) continue;
-      return bundle.formatPattern(pattern, params);
-    }
-    return `{${key}}`;
+    return formatFrom(tried.map(bundleOf), key, params) ?? `{${key}}`;
   };
 }
-

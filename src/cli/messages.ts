@@ -1,8 +1,5 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { DEFAULT_LOCALE, LOCALES_DIR, type TranslateParams } from "../i18n.js";
+import { DEFAULT_LOCALE, fluentBundle, formatFrom, type TranslateParams } from "../i18n.js";
 import type { RunResult } from "../engine/backup-runner.js";
-import { lazyRequire } from "../lazy.js";
 
 export type CliText = (key: string, params?: TranslateParams) => string;
 
@@ -17,20 +14,9 @@ export function cliLocale(env: NodeJS.ProcessEnv): string {
  * (not the bot's i18n plugin): a CLI command should start fast.
  */
 export function cliMessages(locale: string): CliText {
-  const { FluentBundle, FluentResource } = lazyRequire("@fluent/bundle") as typeof import("@fluent/bundle");
-  const load = (lang: string) => {
-    const bundle = new FluentBundle(lang, { useIsolating: false });
-    bundle.addResource(new FluentResource(readFileSync(path.join(LOCALES_DIR, lang, "cli.ftl"), "utf8")));
-    return bundle;
-  };
-  const primary = load(locale);
-  const fallback = locale === DEFAULT_LOCALE ? primary : load(DEFAULT_LOCALE);
-  return (key, params) => {
-    const bundle = primary.hasMessage(key) ? primary : fallback;
-    const pattern = bundle.getMessage(key)?.value;
-    if (!pattern) return key;
-    return bundle.formatPattern(pattern, params);
-  };
+  const primary = fluentBundle(locale, ["cli.ftl"]);
+  const bundles = locale === DEFAULT_LOCALE ? [primary] : [primary, fluentBundle(DEFAULT_LOCALE, ["cli.ftl"])];
+  return (key, params) => formatFrom(bundles, key, params) ?? key;
 }
 
 /**

@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
-
 /**
  * The command line, parsed. Kept apart from the commands themselves (cli/commands.ts and all it
  * loads) so main.ts can start the master key's scrypt before loading them.
  */
+import { parseArgs } from "node:util";
+
 export class UsageError extends Error {
   override name = "UsageError";
 }
@@ -108,4 +108,3 @@ export function parseCommand(argv: string[]): Command {
       throw new UsageError(`unknown command "${name}"`);
   }
 }
-

@@ -2,10 +2,10 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type Docker from "dockerode";
 import { lazyRequire } from "../lazy.js";
+import { HELPER_MOUNT } from "./helper-container.js";
 
 /** tar-stream, loaded on first use (a database backup never needs it). */
 const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
-import { HELPER_MOUNT } from "./helper-container.js";
 
 /**
  * True when the helper's mount point holds nothing. Reads the archive of the mount only up to

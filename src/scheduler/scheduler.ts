@@ -131,7 +131,7 @@ export class Scheduler {
   private readonly lastResults = new Map<number, NonNullable<JobStatus["lastResult"]>>();
   private lastTickAt: Date | null = null;
   /** Next run times the bot asked for, reused until the first of them passes. */
-  private upcoming: UpcomingRuns | undefined;
+  private readonly upcoming: UpcomingRuns;
   /** True once a job list has been read; until then queued scheduled runs cannot be checked against it. */
   private listed = false;
   private loop: Promise<void> | null = null;
@@ -146,6 +146,7 @@ export class Scheduler {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new RangeError(`scheduler concurrency must be a whole number of 1 or more, got ${deps.concurrency}`);
     this.graceMs = deps.missedRunGraceMs ?? DEFAULT_MISSED_RUN_GRACE_MS;
     this.tickMs = deps.tickMs ?? DEFAULT_TICK_MS;
+    this.upcoming = new UpcomingRuns(deps.defaultTimezone);
   }
 
   /** Starts ticking; the first tick (with the missed-run check) happens at once. */
@@ -237,7 +238,6 @@ export class Scheduler {
 
   /** The next `n` fire times of a job after `from` (default now), in its time zone. @throws ScheduleError */
   nextRuns(job: Schedulable, n: number, from: Date = this.deps.clock.now()): Date[] {
-    this.upcoming ??= new UpcomingRuns(this.deps.defaultTimezone);
     return this.upcoming.next(job, n, from);
   }
 

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import * as v from "valibot";
-import { LOCALES_DIR } from "../i18n.js";
-import { lazyRequire } from "../lazy.js";
+import type { FluentBundle } from "@fluent/bundle";
+import { fluentBundle, formatFrom } from "../i18n.js";
 import type { Translatable, TranslatableParam } from "./translatable.js";
 
 /**
@@ -98,20 +96,14 @@ export function problemOf(schema: v.GenericSchema, input: unknown): string | und
 
 // ---- English text, from locales/en/validation.ftl (the one wording) ----
 
-let englishBundle: { translate(locale: string, key: string, params?: Record<string, string | number>): string } | undefined;
+let englishBundle: FluentBundle | undefined;
 
 /** The English text of a key (nested translatable parameters resolved first). */
 export function english(key: string, params?: Params): string {
-  if (!englishBundle) {
-    const { Fluent } = lazyRequire("@grammyjs/i18n") as typeof import("@grammyjs/i18n");
-    const fluent = new Fluent();
-    const source = readFileSync(path.join(LOCALES_DIR, "en", "validation.ftl"), "utf8");
-    fluent.addTranslationSync({ locales: "en", source, isDefault: true, bundleOptions: { useIsolating: false } });
-    englishBundle = fluent;
-  }
+  englishBundle ??= fluentBundle("en", ["validation.ftl"]);
   const flat: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(params ?? {})) flat[name] = typeof value === "object" ? english(value.key, value.params) : value;
-  return englishBundle.translate("en", key, flat);
+  return formatFrom([englishBundle], key, flat) ?? `{${key}}`;
 }
 
 // ---- field schemas shared by every shape ----
