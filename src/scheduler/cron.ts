@@ -1,4 +1,5 @@
-import { CronExpressionParser, type CronExpression } from "cron-parser";
+import type { CronExpression } from "cron-parser";
+import { cronParser } from "../shared/cron-rules.js";
 import { usableProblem } from "../shared/cron-rules.js";
 import type { TranslatableParam } from "../shared/translatable.js";
 
@@ -55,7 +56,7 @@ export class CronSchedule {
       throw new ScheduleError(schedule, timezone, `unknown time zone "${timezone}"`, { cause: err, key: "cron-error-timezone", params: { timezone } });
     }
     try {
-      this.expr = CronExpressionParser.parse(schedule, { tz: timezone, currentDate: new Date(0) });
+      this.expr = cronParser().parse(schedule, { tz: timezone, currentDate: new Date(0) });
       // One call proves the time zone as well as the expression.
       this.expr.next();
     } catch (err) {

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
 import { optional, say, sayValue, secretSchema, strictMapping } from "../shared/schema.js";
-import { lazyRequire } from "../lazy.js";
+import { cronParser } from "../shared/cron-rules.js";
 
 /**
  * The job keys of issue 14: `drill` (restore drills, src/application/drill.ts) and `anomaly`
@@ -11,7 +11,7 @@ import { lazyRequire } from "../lazy.js";
 function isCron(s: string): boolean {
   if (![5, 6].includes(s.trim().split(/\s+/).length)) return false;
   try {
-    (lazyRequire("cron-parser") as typeof import("cron-parser")).CronExpressionParser.parse(s, {}).next();
+    cronParser().parse(s, {}).next();
     return true;
   } catch {
     return false;

@@ -2,15 +2,13 @@ import * as v from "valibot";
 import { isAgeRecipient } from "../crypto/bech32.js";
 import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
 import { compressionSchema, notifySchema, retentionSchema } from "../domain/job.schema.js";
-import { lazyRequire } from "../lazy.js";
 import { booleanSchema, nameSchema, optional, required, requiredAs, said, say, sayValue, secretSchema, show, strictMapping } from "../shared/schema.js";
 import type { DumpFormat } from "../sources/port.js";
 import { SOURCE_SCHEMAS } from "../sources/registry.js";
 import { canonicalZone, readZone } from "../shared/zones.js";
+import { cronParser } from "../shared/cron-rules.js";
 import { hooksSchema, pingUrlSchema } from "./job-extras.schema.js";
 import { anomalySchema, drillSchema } from "./job-proof.schema.js";
-
-const cronParser = () => (lazyRequire("cron-parser") as typeof import("cron-parser")).CronExpressionParser;
 
 /**
  * The job's configuration as users write it (YAML, CLI, bot): one schema, whose keys are

@@ -1,5 +1,8 @@
-import { CronExpressionParser } from "cron-parser";
+import { lazyRequire } from "../lazy.js";
 import type { Translatable } from "./translatable.js";
+
+/** cron-parser (with luxon), loaded on first use: a backup from the command line never parses a schedule. */
+export const cronParser = () => (lazyRequire("cron-parser") as typeof import("cron-parser")).CronExpressionParser;
 
 /**
  * What a schedule a person types must be, said as locale keys (`cron-error-*` in
@@ -30,7 +33,7 @@ const FIELDS = [
 export function usableProblem(schedule: string, timezone: string): Translatable | undefined {
   if (!knownZone(timezone)) return { key: "cron-error-timezone", params: { timezone } };
   try {
-    CronExpressionParser.parse(schedule, { tz: timezone, currentDate: new Date(0) }).next();
+    cronParser().parse(schedule, { tz: timezone, currentDate: new Date(0) }).next();
     return undefined;
   } catch {
     return fieldProblem(schedule) ?? { key: "cron-error-invalid", params: { schedule, timezone } };
@@ -59,7 +62,7 @@ function fieldProblem(schedule: string): Translatable | undefined {
     const probe = ["*", "*", "*", "*", "*"];
     probe[i] = fields[i]!;
     try {
-      CronExpressionParser.parse(probe.join(" "), { currentDate: new Date(0) }).next();
+      cronParser().parse(probe.join(" "), { currentDate: new Date(0) }).next();
     } catch {
       return { key: "cron-error-field", params: { schedule, field: { key: field.key }, value: fields[i]!, range: field.range } };
     }
@@ -74,7 +77,7 @@ function fieldProblem(schedule: string): Translatable | undefined {
  * Daylight-saving shifts are not counted.
  */
 function shortestGapMinutes(schedule: string): number | undefined {
-  const { fields } = CronExpressionParser.parse(schedule, { currentDate: new Date(0) });
+  const { fields } = cronParser().parse(schedule, { currentDate: new Date(0) });
   const minutes = [...fields.minute.values].map(Number).sort((a, b) => a - b);
   const hours = new Set([...fields.hour.values].map(Number));
   let shortest: number | undefined;
