@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -147,12 +147,56 @@ describe("directory source", () => {
     expect(await readdir(outside)).toEqual([]);
   });
 
+  test("many files are read ahead yet archived in order; one removed meanwhile is skipped with a warning", async () => {
+    const source = path.join(work, "source");
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 300; i++) files[`d${Math.floor(i / 100)}/f${String(i).padStart(3, "0")}.bin`] = randomBytes(64 * 1024 + i);
+    await writeTree(source, files);
+    const warnings: string[] = [];
+    const log = createLogger("warn", { write: (line: string) => void warnings.push(line) });
+    const dump = await createDirectoryDriver({ ...deps, log }).dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+    // Read 1 MiB, then remove a file of the folder being archived, beyond what is read ahead
+    // (32 entries) and what is listed ahead (64), then read the rest.
+    const chunks: Buffer[] = [];
+    let read = 0;
+    const it = dump.stream[Symbol.asyncIterator]();
+    while (read < 1024 * 1024) {
+      const next = await it.next();
+      chunks.push(next.value as Buffer);
+      read += (next.value as Buffer).length;
+    }
+    await rm(path.join(source, "d0/f090.bin"));
+    for (let next = await it.next(); !next.done; next = await it.next()) chunks.push(next.value as Buffer);
+    await dump.done;
+
+    const archived: Array<{ name: string; body: Buffer }> = [];
+    const extract = tar.extract();
+    const reading = (async () => {
+      for await (const entry of extract) {
+        const parts: Buffer[] = [];
+        for await (const c of entry) parts.push(c as Buffer);
+        archived.push({ name: entry.header.name, body: Buffer.concat(parts) });
+      }
+    })();
+    await pipeline(Readable.from([Buffer.concat(chunks)]), extract);
+    await reading;
+    const expected = Object.keys(files).filter((f) => f !== "d0/f090.bin");
+    expect(archived.map((e) => e.name)).toEqual(["d0/", ...expected.slice(0, 99), "d1/", ...expected.slice(99, 199), "d2/", ...expected.slice(199)]);
+    for (const e of archived) if (!e.name.endsWith("/")) expect(e.body.equals(files[e.name]!), e.name).toBe(true);
+    expect(warnings.join("")).toContain('"entry":"d0/f090.bin","msg":"removed while the backup ran; skipped"');
+  });
+
   test("done rejects once the consumer destroys the stream midway", async () => {
     const source = path.join(work, "source");
     await seed(source);
+    const many: Record<string, Buffer> = {};
+    for (let i = 0; i < 100; i++) many[`many/${i}.bin`] = randomBytes(64 * 1024);
+    await writeTree(source, many); // read ahead, several at once, when the reader goes away
     const dump = await driver.dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
     for await (const _chunk of dump.stream) break; // reads one chunk, then destroys
     await expect(dump.done).rejects.toThrow(/backup of directory .* failed: the reader closed the stream before its end/);
+    // Files read ahead were closed before `done` settled.
+    expect(await openFilesUnder(source)).toEqual([]);
   });
 
   test("done rejects when the signal aborts", async () => {
@@ -165,6 +209,12 @@ describe("directory source", () => {
     expect(dump.stream.destroyed).toBe(true);
   });
 });
+
+/** Files of this process open under `dir` (from /proc/self/fd). */
+async function openFilesUnder(dir: string): Promise<string[]> {
+  const targets = await Promise.all((await readdir("/proc/self/fd")).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")));
+  return targets.filter((t) => t.startsWith(`${dir}/`));
+}
 
 interface FakeEntry {
   name: string;

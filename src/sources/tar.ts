@@ -1,4 +1,4 @@
-import { constants } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, symlink, utimes, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
@@ -49,8 +49,16 @@ export function safeEntryPath(name: string): string {
   return parts.join("/");
 }
 
-/** Writes one entry and resolves once tar-stream has taken all of it; `body` is streamed, never buffered. */
-export async function writeEntry(pack: Pack, header: EntryHeader, body?: AsyncIterable<unknown> | Readable): Promise<void> {
+/**
+ * Writes one entry and resolves once tar-stream has taken all of it; a stream `body` is streamed,
+ * never buffered, a Buffer is taken whole.
+ */
+export async function writeEntry(pack: Pack, header: EntryHeader, body?: AsyncIterable<unknown> | Readable | Buffer): Promise<void> {
+  if (Buffer.isBuffer(body)) {
+    return new Promise<void>((resolve, reject) => {
+      pack.entry(header, body, (err) => (err ? reject(err) : resolve()));
+    });
+  }
   let sink!: ReturnType<Pack["entry"]>;
   const accepted = new Promise<void>((resolve, reject) => {
     sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
@@ -96,39 +104,129 @@ export function packToStream(produce: (pack: Pack) => Promise<void>, signal: Abo
 
 // ---------------------------------------------------------------- packing a directory
 
-/** Appends everything under `root` (not the root itself) to `pack`, sorted, symlinks not followed. */
-export async function packTree(root: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
-  await packDirectory(root, "", pack, options);
+/**
+ * Files up to this size are read whole ahead of their turn, several at once: a tree of many
+ * small files is otherwise a chain of thread-pool round trips (lstat, open, fstat, read, close
+ * per file) with the main thread idle in between (a 200 MB tree of 800 files took 1.2 s to pack).
+ */
+const READ_AHEAD_FILE_BYTES = 1024 * 1024;
+/** What is read ahead at most: bytes held, and entries in flight. */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const READ_AHEAD_ENTRIES = 32;
+/** Entries of one directory whose lstat runs at once. */
+const LSTAT_BATCH = 64;
+
+/** An entry of the tree in archive order; `st` is undefined when it vanished before its lstat. */
+interface TreeEntry {
+  abs: string;
+  rel: string;
+  st: Stats | undefined;
 }
 
-async function packDirectory(abs: string, rel: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
-  for (const name of (await readdir(abs)).sort()) {
-    options.signal.throwIfAborted();
-    await packEntry(path.join(abs, name), rel ? `${rel}/${name}` : name, pack, options);
+/** What a small file held when it was read ahead (undefined when it vanished before its open). */
+interface FileContent {
+  data: Buffer;
+  shrank: boolean;
+}
+
+/**
+ * Appends everything under `root` (not the root itself) to `pack`, sorted, symlinks not followed.
+ * Entries are written strictly in order; small files are read up to READ_AHEAD_BYTES ahead.
+ */
+export async function packTree(root: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
+  const window: Array<{ entry: TreeEntry; content?: Promise<FileContent | undefined>; bytes: number }> = [];
+  let held = 0;
+  const walk = treeEntries(root, "", options.signal);
+  let walked = false;
+  try {
+    for (;;) {
+      while (!walked && window.length < READ_AHEAD_ENTRIES && held < READ_AHEAD_BYTES) {
+        const next = await walk.next();
+        if (next.done) {
+          walked = true;
+          break;
+        }
+        const entry = next.value;
+        const small = entry.st?.isFile() && entry.st.size <= READ_AHEAD_FILE_BYTES;
+        const content = small ? readWhole(entry.abs) : undefined;
+        content?.catch(() => {}); // awaited in its turn; a failure surfaces there
+        window.push({ entry, content, bytes: small ? entry.st!.size : 0 });
+        held += small ? entry.st!.size : 0;
+      }
+      const item = window.shift();
+      if (!item) return;
+      options.signal.throwIfAborted();
+      await packEntry(item.entry, pack, options, item.content && (await item.content));
+      held -= item.bytes;
+    }
+  } finally {
+    await walk.return(undefined);
+    // Reads still in flight close their files themselves; nothing runs once this returns.
+    await Promise.allSettled(window.map((w) => w.content));
   }
 }
 
-async function packEntry(abs: string, rel: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
-  const st = await lstat(abs).catch(vanished);
+/** Every entry under `abs`, depth first, names sorted, a directory before its content. */
+async function* treeEntries(abs: string, rel: string, signal: AbortSignal): AsyncGenerator<TreeEntry> {
+  const names = (await readdir(abs)).sort();
+  for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+    signal.throwIfAborted();
+    const batch = names.slice(i, i + LSTAT_BATCH);
+    const stats = await Promise.all(batch.map((name) => lstat(path.join(abs, name)).catch(vanished)));
+    for (const [j, name] of batch.entries()) {
+      const entry = { abs: path.join(abs, name), rel: rel ? `${rel}/${name}` : name, st: stats[j] };
+      yield entry;
+      if (entry.st?.isDirectory()) yield* treeEntries(entry.abs, entry.rel, signal);
+    }
+  }
+}
+
+async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { signal: AbortSignal; warn: Warn }, content: FileContent | undefined): Promise<void> {
   if (!st) return options.warn(rel, "removed while the backup ran; skipped");
   const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+  const shrank = () => options.warn(rel, "shrank while the backup ran; padded with zeros");
   if (st.isDirectory()) {
     await writeEntry(pack, { ...base, name: `${rel}/`, type: "directory" });
-    await packDirectory(abs, rel, pack, options);
   } else if (st.isSymbolicLink()) {
     await writeEntry(pack, { ...base, name: rel, type: "symlink", linkname: await readlink(abs) });
+  } else if (st.isFile() && st.size <= READ_AHEAD_FILE_BYTES) {
+    if (!content) return options.warn(rel, "removed while the backup ran; skipped");
+    if (content.shrank) shrank();
+    await writeEntry(pack, { ...base, name: rel, type: "file", size: content.data.length }, content.data);
   } else if (st.isFile()) {
     const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
     if (!handle) return options.warn(rel, "removed while the backup ran; skipped");
     try {
       const size = (await handle.stat()).size;
-      const shrank = () => options.warn(rel, "shrank while the backup ran; padded with zeros");
       await writeEntry(pack, { ...base, name: rel, type: "file", size }, fileBody(handle, size, shrank));
     } finally {
       await handle.close();
     }
   } else {
     options.warn(rel, "is a socket, FIFO or device; skipped");
+  }
+}
+
+/**
+ * A small file's bytes as of its open: the size then is the entry's size (a file that grows
+ * is cut, one that shrinks is padded with zeros, like GNU tar). Undefined when it vanished.
+ */
+async function readWhole(abs: string): Promise<FileContent | undefined> {
+  const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
+  if (!handle) return undefined;
+  try {
+    const size = (await handle.stat()).size;
+    const data = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const { bytesRead } = await handle.read(data, got, size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    data.fill(0, got); // a file that shrank meanwhile
+    return { data, shrank: got < size };
+  } finally {
+    await handle.close();
   }
 }
 
