@@ -4,8 +4,10 @@
  * config → logger → db (+ migrations) → repositories → services → engine → command.
  */
 import { existsSync } from "node:fs";
-import { ConfigError, loadConfig, type AppConfig } from "./config/env.js";
+import type { AppConfig } from "./config/env.js";
+import { dataDirFrom, dbFileIn } from "./config/paths.js";
 import type { App, AppStore } from "./app.js";
+import type { EarlyKey } from "./crypto/kdf.js";
 import { parseCommand, UsageError } from "./cli/parse.js";
 import { cliLocale, cliMessages, type CliText } from "./cli/messages.js";
 
@@ -34,12 +36,15 @@ async function main(argv: string[]): Promise<number> {
   // A `.env` in the current folder, as `docker compose` would read it; the environment wins.
   // (process.loadEnvFile exists from Node 20.12 on.)
   if (existsSync(".env") && typeof process.loadEnvFile === "function") process.loadEnvFile(".env");
+  // The master key's scrypt (a third of a second here) starts before anything else loads, even
+  // the configuration, and runs on libuv's thread pool while the main thread loads the
+  // application; `--help` and `health` load none of it.
+  const keying = command.name === "health" ? undefined : startKeyDerivation(process.env);
+  keying?.catch(() => {}); // awaited by openStore; until then not an unhandled rejection
+  const { loadConfig } = await import("./config/env.js");
   const config = loadConfig(process.env, { requireBot: command.name === "run" });
   if (command.name === "health") return health(config, text());
-  // The master key's scrypt (a fifth of a second or more) starts before anything else loads and
-  // runs on libuv's thread pool while the main thread loads the application; `--help` and
-  // `health` load none of it.
-  const opening = openStore(config);
+  const opening = openStore(config, keying);
   opening.catch(() => {}); // awaited below; until then not an unhandled rejection
   const [{ createLogger }, { runCommand }] = await Promise.all([import("./logger.js"), import("./cli/commands.js")]);
   // Commands print their own results; their logs stay quiet unless LOG_LEVEL asks otherwise.
@@ -81,12 +86,31 @@ async function run(app: App, signal: AbortSignal): Promise<number> {
   return outcome.fatal ? 1 : 0;
 }
 
-/** The database (migrated) and its secret box, whose key derivation is still running when this returns. */
-async function openStore(config: AppConfig): Promise<AppStore> {
-  // The master key's scrypt starts first, from the salt an existing database holds, and runs
-  // while drizzle, the migrations check and the application load (a new database derives later).
+/** A key derivation started from the raw environment, with the database and key it is for. */
+interface KeyDerivation {
+  dbPath: string;
+  masterKey: string;
+  early: EarlyKey;
+}
+
+/**
+ * Starts MASTER_KEY's scrypt from the salt an existing database holds, reading DATA_DIR and
+ * MASTER_KEY as they are, before the configuration is validated (a new database derives later).
+ * openStore uses it only if the validated configuration names the same database and key.
+ */
+async function startKeyDerivation(env: NodeJS.ProcessEnv): Promise<KeyDerivation | undefined> {
+  const masterKey = env.MASTER_KEY;
+  if (!masterKey) return undefined;
+  const dbPath = dbFileIn(dataDirFrom(env.DATA_DIR));
   const [{ peekSettings }, { deriveEarly, KEY_SETTINGS }] = await Promise.all([import("./db/peek-settings.js"), import("./crypto/kdf.js")]);
-  const early = deriveEarly(peekSettings(config.dbPath, KEY_SETTINGS), config.masterKey);
+  const early = deriveEarly(peekSettings(dbPath, KEY_SETTINGS), masterKey);
+  return early && { dbPath, masterKey, early };
+}
+
+/** The database (migrated) and its secret box, whose key derivation is still running when this returns. */
+async function openStore(config: AppConfig, keying: Promise<KeyDerivation | undefined> | undefined): Promise<AppStore> {
+  const started = await keying;
+  const early = started && started.dbPath === config.dbPath && started.masterKey === config.masterKey ? started.early : undefined;
   const [{ openDatabase }, { SettingsRepo }, { openSecretBox }] = await Promise.all([import("./db/client.js"), import("./repos/settings.repo.js"), import("./crypto/open-secret-box.js")]);
   const db = openDatabase(config.dbPath);
   const box = openSecretBox(new SettingsRepo(db), config.masterKey, early);
@@ -119,7 +143,8 @@ process.once("beforeExit", () => {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof ConfigError ? text()("cli-config-error", { message: err.message }) : (err as Error)?.message ?? String(err);
+    // ConfigError by name: config/env.js loads only after the key derivation has started.
+    const message = (err as Error)?.name === "ConfigError" ? text()("cli-config-error", { message: (err as Error).message }) : (err as Error)?.message ?? String(err);
     process.stderr.write(`tele-backup: ${message}\n`);
     process.exit(1);
   },

@@ -1,6 +1,7 @@
 import path from "node:path";
 import * as v from "valibot";
 import { isHttpUrl } from "../shared/url.js";
+import { dataDirFrom, dbFileIn } from "./paths.js";
 
 /** Raised when the environment is unusable; `variable` names the culprit. */
 export class ConfigError extends Error {
@@ -85,7 +86,7 @@ const ENV_SCHEMA = v.object({
       if (weak) addIssue({ message: `${weak}; make one with: openssl rand -base64 32` });
     }),
   ),
-  DATA_DIR: v.pipe(text("./data"), v.transform((s) => path.resolve(s))),
+  DATA_DIR: v.pipe(v.optional(v.string(), ""), v.transform((s: string) => dataDirFrom(s))),
   TELEGRAM_API_ROOT: v.pipe(
     text("https://api.telegram.org"),
     v.transform((s) => s.replace(/\/+$/, "")),
@@ -150,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions = {}): A
     adminIds: e.ADMIN_IDS,
     masterKey: e.MASTER_KEY,
     dataDir: e.DATA_DIR,
-    dbPath: path.join(e.DATA_DIR, "tele-backup.sqlite"),
+    dbPath: dbFileIn(e.DATA_DIR),
     spoolDir: path.join(e.DATA_DIR, "spool"),
     telegramApiRoot: e.TELEGRAM_API_ROOT,
     telegramSelfHosted: e.TELEGRAM_SELF_HOSTED === "auto" ? new URL(e.TELEGRAM_API_ROOT).host !== "api.telegram.org" : e.TELEGRAM_SELF_HOSTED === "true",
