@@ -256,7 +256,7 @@ function report(rows: Row[], bot: BotFigures | undefined, sizes: Record<string, 
   if (bot) {
     lines.push(
       "",
-      `During a backup to Telegram by \`tele-backup run\` (${bot.statusSamples} × /status): event-loop delay p50 ${bot.loopP50Ms.toFixed(1)} ms, p99 ${bot.loopP99Ms.toFixed(1)} ms (target ≤ 50 ms), max ${bot.loopMaxMs.toFixed(0)} ms; /status answered in ${bot.statusP50Ms.toFixed(0)} ms median, ${bot.statusMaxMs.toFixed(0)} ms at worst (target ≤ 300 ms); peak RSS ${bot.peakRssMb.toFixed(0)} MB.`,
+      `During a backup to Telegram by \`tele-backup run\` (${bot.statusSamples} × /status): event-loop delay p50 ${bot.loopP50Ms.toFixed(1)} ms, p99 ${bot.loopP99Ms.toFixed(1)} ms (target ≤ 50 ms), max ${bot.loopMaxMs.toFixed(0)} ms; /status answered in ${bot.statusP50Ms.toFixed(0)} ms median, ${bot.statusMaxMs.toFixed(0)} ms at worst (target ≤ 300 ms); peak RSS ${bot.peakRssMb.toFixed(0)} MB (${bot.startRssMb.toFixed(0)} MB before the backup).`,
     );
   }
   const table = lines.join("\n");

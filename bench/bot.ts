@@ -19,6 +19,8 @@ export interface BotFigures {
   loopP99Ms: number;
   loopMaxMs: number;
   peakRssMb: number;
+  /** Peak RSS once the bot polls, before the backup starts (start-up, the key derivation). */
+  startRssMb: number;
 }
 
 const ADMIN = 1;
@@ -44,6 +46,8 @@ export async function measureBot(options: { cli: string; env: NodeJS.ProcessEnv;
     const botMessages = () => fake.messages(ADMIN).filter((m) => m.sent_by_bot !== undefined);
     const lastId = () => Math.max(0, ...fake.messages(ADMIN, { includeDeleted: true }).map((m) => m.message_id));
 
+    await new Promise((r) => setTimeout(r, 500)); // settled after start-up
+    const startRss = peakRssOf(proc.pid!);
     await loopDelay(port); // start the interval the run is measured over
     fake.sendUserMessage(ADMIN, `/runnow ${options.job}`);
     const replies: number[] = [];
@@ -65,6 +69,7 @@ export async function measureBot(options: { cli: string; env: NodeJS.ProcessEnv;
       loopP99Ms: loop.p99,
       loopMaxMs: loop.max,
       peakRssMb: peakRss,
+      startRssMb: startRss,
     };
   } finally {
     clearInterval(rssPoll);
