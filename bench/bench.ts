@@ -21,7 +21,7 @@ import Database from "better-sqlite3";
 import { startFakeTelegram } from "../test/fake-telegram/server.js";
 import { measureBot, type BotFigures } from "./bot.js";
 import { CACHE, MY, mariadb, myDataset, PG, pgDataset, psql, sqliteDataset, treeDataset } from "./datasets.js";
-import { measure, median, type Sample } from "./measure.js";
+import { measure, median, toolCommand, type Sample } from "./measure.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,6 +39,8 @@ const ONLY = opts.only ? new Set(opts.only.split(",")) : undefined;
 const PART_SIZE_MB = 19;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const cli = opts.cli ? path.resolve(opts.cli) : path.join(root, "dist/main.js");
+/** `node`, the flags the tool's shebang gives, the script: as the `tele-backup` command runs. */
+const toolArgs = () => toolCommand(cli);
 
 interface Pair {
   id: string;
@@ -126,10 +128,10 @@ async function main(): Promise<void> {
     execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
   }
   // Not execFileSync: the fake Bot API the import checks the channel with runs in this process.
-  await measure("node", [cli, "config", "import", path.join(work, "config.yaml")], { env });
+  await measure("node", [...toolArgs(), "config", "import", path.join(work, "config.yaml")], { env });
 
   const spool = path.join(dataDir, "spool");
-  const backup = (jobName: string) => () => measure("node", [cli, "backup", jobName], { env, spoolDir: spool, rss: true });
+  const backup = (jobName: string) => () => measure("node", [...toolArgs(), "backup", jobName], { env, spoolDir: spool, rss: true });
   const shell = (script: string) => () => measure("bash", ["-o", "pipefail", "-c", script]);
   const pgDump = `pg_dump -h ${PG.host} -p ${PG.port} -U ${PG.user} --no-owner --no-acl ${pg.name}`;
   const myDump = `mariadb-dump -h ${MY.host} -P ${MY.port} -u ${MY.user} --single-transaction --routines --events --triggers ${my.name}`;
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
       against: "`cat parts | zstd -d | psql`",
       target: 1.1,
       before: freshPg,
-      tool: () => measure("node", [cli, "restore", String(lastRun("pg-zstd")), "--to", "pg-target"], { env, spoolDir: spool, rss: true }),
+      tool: () => measure("node", [...toolArgs(), "restore", String(lastRun("pg-zstd")), "--to", "pg-target"], { env, spoolDir: spool, rss: true }),
       other: shell(`cat ${partsOf("pg-zstd").join(" ")} | zstd -q -d | psql -q -v ON_ERROR_STOP=1 -h ${PG.host} -p ${PG.port} -U ${PG.user} -d ${restorePg} > /dev/null`),
     },
     {
@@ -182,7 +184,7 @@ async function main(): Promise<void> {
       against: "`cat parts | zstd -d | mariadb`",
       target: 1.1,
       before: freshMy,
-      tool: () => measure("node", [cli, "restore", String(lastRun("my-zstd")), "--to", "my-target"], { env, spoolDir: spool, rss: true }),
+      tool: () => measure("node", [...toolArgs(), "restore", String(lastRun("my-zstd")), "--to", "my-target"], { env, spoolDir: spool, rss: true }),
       other: shell(`cat ${partsOf("my-zstd").join(" ")} | zstd -q -d | mariadb -h ${MY.host} -P ${MY.port} -u ${MY.user} ${restoreMy}`),
     },
   ];

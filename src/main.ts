@@ -1,6 +1,12 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * The composition root and the only module that may exit the process.
+ *
+ * `--max-semi-space-size=2` (MiB; V8 picks up to 16 here): a dump passes through in 64 KiB
+ * buffers whose memory is freed when their young-generation objects are collected, so a small
+ * young generation frees it about every 2 MiB instead of holding tens of MB until the next
+ * collection (the daemon's RSS during a backup: 159 MB without it, 134 MB with it), and it is
+ * no slower (a 200 MB zstd backup: 2.50 -> 2.37 s median here: the memory reused is still in cache).
  * config → logger → db (+ migrations) → repositories → services → engine → command.
  */
 import { existsSync } from "node:fs";
