@@ -3,6 +3,7 @@ import { chmod, link, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { hashFile } from "../shared/hash-file.js";
 import type { Translatable } from "../shared/translatable.js";
 import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
 import { safeSegment } from "./segment.js";
@@ -128,6 +129,16 @@ export function createLocalDestination(config: { name: string; path: string }): 
       signal?.throwIfAborted();
       // 256 KiB reads: a read-back or restore pays a quarter of the thread-pool round trips of 64 KiB reads.
       return createReadStream(file, { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) });
+    },
+
+    async hashPart(location: StoredLocation, signal?: AbortSignal, onRead?: () => void) {
+      const file = inside(location.locator);
+      try {
+        return await hashFile(file, signal, onRead);
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        return fail(`cannot read ${file}`, { key: "dest-action-read", params: { path: file } }, err);
+      }
     },
 
     async delete(locations: StoredLocation[], signal?: AbortSignal) {

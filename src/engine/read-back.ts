@@ -101,6 +101,8 @@ async function hashWhileWatched(destination: Destination, location: StoredLocati
   });
   stopped.catch(() => {});
   try {
+    // A folder hashes its file in place (no stream); the stall watch and the abort apply alike.
+    if (destination.hashPart) return await Promise.race([destination.hashPart(location, signal, touch), stopped]);
     const fetching = destination.fetch(location, signal);
     fetching.then((s) => (signal.aborted ? s.destroy() : undefined), () => {});
     stream = await Promise.race([fetching, stopped]);

@@ -11,13 +11,14 @@ import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { DumpFormat, RestoreInto, SourceConfig } from "../sources/port.js";
 import type { SourceRegistry } from "../sources/registry.js";
+import { hashFile } from "../shared/hash-file.js";
 import { ownerTag } from "../shared/process-owner.js";
 import { translatableOf, type Translatable, type TranslatableParam } from "../shared/translatable.js";
 import { decompressor } from "./stages/compress.js";
 import { ageDecryptWithFileKey, unwrapAgeFileKey } from "./stages/encrypt.js";
 import { runPipeline, type Stage } from "./stages/run-pipeline.js";
 import { locationOf } from "./part-location.js";
-import { checkCopy, describeCopy, hashStream, isNotFound, mismatch, type CopyCheck } from "./verify.js";
+import { checkCopy, describeCopy, isNotFound, mismatch, type CopyCheck } from "./verify.js";
 
 /** What a restore error says to people: a `restore-error-*` key (`locales/<lang>/restore.ftl`) and its params. */
 export interface RestoreErrorOptions extends ErrorOptions {
@@ -355,7 +356,7 @@ export class RestoreService {
         let file: string | undefined;
         try {
           file = await this.localCopy(h.destination, part, path.join(staging, String(n)), signal);
-          const actual = await hashStream(createReadStream(file), signal);
+          const actual = await hashFile(file, signal);
           if (actual.sha256 === part.sha256 && actual.size === part.size) {
             skipped.push(...tried);
             return { file, size: actual.size };

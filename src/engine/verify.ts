@@ -34,7 +34,7 @@ export async function checkCopy(destination: Destination, part: PartToCheck, sig
   const base = { destination: destination.name, part: part.index, name: part.name };
   if (destination.maxFetchSize !== undefined && part.size > destination.maxFetchSize) return { ...base, status: "too-big" };
   try {
-    const actual = await hashStream(await destination.fetch(part.location, signal), signal);
+    const actual = destination.hashPart ? await destination.hashPart(part.location, signal) : await hashStream(await destination.fetch(part.location, signal), signal);
     if (actual.sha256 === part.sha256 && actual.size === part.size) return { ...base, status: "ok" };
     return { ...base, status: "corrupt", detail: mismatch(actual, part) };
   } catch (err) {

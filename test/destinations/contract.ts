@@ -43,7 +43,8 @@ export interface ContractSubject {
 const RUN: RunLabel = { runId: 7, jobName: "contract" };
 const MiB = 1024 * 1024;
 
-export function destinationContract(label: string, setup: () => Promise<ContractSubject>): void {
+/** `hashesInPlace`: the destination has `hashPart` (a folder), and the contract covers it. */
+export function destinationContract(label: string, setup: () => Promise<ContractSubject>, options: { hashesInPlace?: boolean } = {}): void {
   describe(`Destination contract: ${label}`, () => {
     let s: ContractSubject;
     let dir: string;
@@ -94,6 +95,22 @@ export function destinationContract(label: string, setup: () => Promise<Contract
       const location = await s.destination.putPart(RUN, p.info, p.file, live());
       expect(await s.copies(p.info.name)).toBe(1);
       expect((await read(await s.destination.fetch(location, live()))).equals(p.bytes!)).toBe(true);
+    });
+
+    if (options.hashesInPlace) it("hashPart gives the part's sha256 and size across several reads, fails on a gone part as fetch does, and stops on abort", async () => {
+      if (!s.destination.hashPart) throw new Error(`${label} has no hashPart`);
+      const p = partFile(2 * MiB + 12_345); // more than one 1 MiB read, the last one short
+      const location = await s.destination.putPart(RUN, p.info, p.file, live());
+      let reads = 0;
+      expect(await s.destination.hashPart(location, live(), () => reads++)).toEqual({ sha256: p.info.sha256, size: p.info.size });
+      expect(reads).toBe(4); // three with bytes, one at the end
+      await expect(s.destination.hashPart(location, aborted())).rejects.toThrow("stopped by the test");
+      await s.destination.delete([location], live());
+      const gone = await permanentFailure(s.destination.hashPart(location, live()));
+      expect((gone.cause as NodeJS.ErrnoException).code).toBe("ENOENT");
+      const fetched = await permanentFailure(s.destination.fetch(location, live()));
+      // What people read is the same (the English line names the system call, open or stat).
+      expect({ key: gone.key, params: gone.params, permanent: gone.permanent }).toEqual({ key: fetched.key, params: fetched.params, permanent: fetched.permanent });
     });
 
     it("a second put of the same part does what port.ts says, and every location it returned reads back", async () => {

@@ -49,7 +49,7 @@ destinationContract("local folder", async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { hashesInPlace: true });
 
 describe("a part spooled on the folder's filesystem", () => {
   const info = (name: string, size: number) => ({ index: 1, total: 1, name, size, sha256: "0".repeat(64) });
