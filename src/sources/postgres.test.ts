@@ -240,6 +240,34 @@ describe("postgres driver: errors the user reads", () => {
     await expect(readFile(marker)).rejects.toThrow();
   });
 
+  it("asks the server's version once for a restore right after its target check; a failed probe is not kept", async () => {
+    // A client tree whose psql logs what it is asked, then runs the real one.
+    const real = requireAnyPgClient(await findPgClients());
+    const base = join(tmp, "logging-clients");
+    const bin = join(base, String(real.major), "bin");
+    const calls = join(tmp, "psql-calls");
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, "psql"), `#!/bin/sh\nfor a in "$@"; do case "$a" in "SHOW server_version_num") echo version >> ${calls};; esac; done\nexec ${real.psql} "$@"\n`);
+    await chmod(join(bin, "psql"), 0o755);
+    await symlink(real.pgDump, join(bin, "pg_dump")); // what makes the folder a client
+    const logging = createPostgresDriver(deps, { clientBaseDir: base });
+    const versionQueries = async () => (await readFile(calls, "utf8").catch(() => "")).split("\n").filter(Boolean).length;
+
+    const name = `tb_probed_${process.pid}_${Date.now().toString(36)}`;
+    const target = { kind: "postgres" as const, host: "127.0.0.1", port: 5432, user: "postgres", password: "", database: name };
+    await expect(logging.checkRestoreTarget!(target, { mode: "replace" })).rejects.toThrow(/does not exist/);
+    expect(await versionQueries()).toBe(1);
+    await pgQuery("postgres", `CREATE DATABASE "${name}"`);
+    try {
+      expect(await logging.checkRestoreTarget!(target, { mode: "replace" })).toEqual({ empty: true });
+      await logging.restore(target, Readable.from(["CREATE TABLE probed_once (x int);\n"]), { format: "sql", signal: signal() });
+      expect(await pgQuery(name, "SELECT to_regclass('probed_once') IS NOT NULL")).toBe("t");
+    } finally {
+      await pgQuery("postgres", `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+    expect(await versionQueries()).toBe(2); // the failed probe, then one for the check and the load
+  });
+
   it("rolls a failing plain restore back and names the failing statement", async () => {
     const dst = await freshDb("badsql");
     const sql = "CREATE TABLE kept_if_broken (x int);\nINSERT INTO kept_if_broken VALUES (1);\nSELECT no_such_function();\n";

@@ -132,6 +132,15 @@ export function explainPgFailure(stderr: string, c: Pick<DbConnection, "host" | 
 
 const EXTENSIONS: Partial<Record<DumpFormat, string>> = { sql: "sql", custom: "dump" };
 
+/** How long a successful probe of a connection stands (see `probe`). */
+const PROBE_REUSE_MS = 10_000;
+
+interface Probed {
+  clients: PgClient[];
+  major: number;
+  version: string;
+}
+
 export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOptions = {}): SourceDriver {
   const { log } = deps;
 
@@ -148,12 +157,26 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
     return { kind: "postgres", secrets: [c.password], explain: (stderr) => explainPgFailure(stderr, c) };
   }
 
-  /** Connects with the newest psql and reads the server's version; fails on bad credentials. */
-  async function probe(c: PgConfig, signal?: AbortSignal): Promise<{ clients: PgClient[]; major: number; version: string }> {
+  /** Successful probes by connection (its every setting, password included), kept for PROBE_REUSE_MS. */
+  const probes = new Map<string, { at: number; result: Probed }>();
+
+  /**
+   * Connects with the newest psql and reads the server's version; fails on bad credentials.
+   * A connection probed successfully within PROBE_REUSE_MS is not probed again: a restore checks
+   * its target, then loads it (each probe is a psql process and a connection, ~50 ms).
+   */
+  async function probe(c: PgConfig, signal?: AbortSignal): Promise<Probed> {
+    const key = JSON.stringify(c);
+    const now = Date.now();
+    for (const [k, p] of probes) if (now - p.at > PROBE_REUSE_MS || now < p.at) probes.delete(k);
+    const kept = probes.get(key);
+    if (kept) return kept.result;
     const clients = await findPgClients({ baseDir: options.clientBaseDir });
     const out = await runCapture(pgVersionCommand(requireAnyPgClient(clients), c), context(c), signal);
     const { major, display } = parseServerVersionNum(out);
-    return { clients, major, version: `PostgreSQL ${display}` };
+    const result = { clients, major, version: `PostgreSQL ${display}` };
+    probes.set(key, { at: Date.now(), result });
+    return result;
   }
 
   return {
