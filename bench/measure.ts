@@ -83,7 +83,7 @@ export const median = (xs: number[]): number => {
 
 /**
  * How users start the tool: `node` with the flags its shebang gives (`#!/usr/bin/env -S node
- * --max-semi-space-size=2`: the `tele-backup` command, the image's entry point), then the script.
+ * --max-semi-space-size=4`: the `tele-backup` command, the image's entry point), then the script.
  */
 export function toolCommand(cli: string): string[] {
   const first = readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";

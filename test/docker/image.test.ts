@@ -177,7 +177,7 @@ describe("Docker image", () => {
     expect(health.status, `health: ${health.detail}\n--- container log ---\n${await logsOf(container)}`).toBe("healthy");
     // The entry point's shebang gives node its small young generation (the daemon's flat memory during a backup).
     const daemon = await execIn(container, ["sh", "-c", `for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in node*" run ") echo "$c";; esac; done`]);
-    expect(daemon.stdout.trim()).toMatch(/^node --max-semi-space-size=2 \S*tele-backup run$/);
+    expect(daemon.stdout.trim()).toMatch(/^node --max-semi-space-size=4 \S*tele-backup run$/);
 
     await putFile(container, "/tmp/config.yaml", `
 sources:
