@@ -4,7 +4,7 @@ import type { Logger } from "../logger.js";
 import type { HistoryRepo } from "../repos/history.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { Clock } from "../scheduler/clock.js";
-import { formatBytes } from "../shared/format.js";
+import { dateFormat, formatBytes } from "../shared/format.js";
 
 const WEEK_MS = 7 * 86_400_000;
 /** Settings key: the destinations (ids, JSON array) whose chat receives the weekly digest. */
@@ -116,7 +116,7 @@ export function renderDigest(history: HistoryRepo, translate: Translate, locale:
   const warned = (r: (typeof runs)[number]) => r.status === "success" && !good(r);
   const failed = (r: (typeof runs)[number]) => r.status !== "success";
   const bytes = runs.filter((r) => r.status === "success").reduce((n, r) => n + (r.payloadSize ?? 0), 0);
-  const day = (d: Date) => new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-GB", { day: "numeric", month: "short", timeZone }).format(d);
+  const day = (d: Date) => dateFormat(locale === "ru" ? "ru-RU" : "en-GB", { day: "numeric", month: "short", timeZone }).format(d);
   const lines = [
     t("digest-title", { from: day(from), until: day(new Date(until.getTime() - 1)), zone: timeZone }),
     t("digest-runs", { runs: runs.length, ok: runs.filter(good).length, warned: runs.filter(warned).length, failed: runs.filter(failed).length, size: size(bytes) }),

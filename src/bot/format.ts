@@ -1,5 +1,5 @@
 import type { TranslateFunction } from "@grammyjs/i18n";
-import { formatDuration as sharedDuration, type Speaker } from "../shared/format.js";
+import { dateFormat, formatDuration as sharedDuration, type Speaker } from "../shared/format.js";
 
 /** Dates and times as the bot writes them, in the reader's language and the job's time zone. */
 
@@ -9,7 +9,7 @@ const intlLocale = (locale: string): string => INTL_LOCALE[locale] ?? locale;
 
 /** A point in time in `timeZone`, e.g. "2 Jan 2026, 03:00" (cards, run lists, /status). */
 export function formatTime(at: Date, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(intlLocale(locale), {
+  return dateFormat(intlLocale(locale), {
     timeZone,
     day: "numeric",
     month: "short",
@@ -24,7 +24,7 @@ export function formatTime(at: Date, locale: string, timeZone: string): string {
  * "Sun 2026-12-06 03:00" (the schedule step's preview of the next runs).
  */
 export function formatRunTime(at: Date, locale: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
+  const parts = dateFormat("en-CA", {
     timeZone,
     year: "numeric",
     month: "2-digit",
@@ -36,9 +36,9 @@ export function formatRunTime(at: Date, locale: string, timeZone: string): strin
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   let weekday: string;
   try {
-    weekday = new Intl.DateTimeFormat(intlLocale(locale), { timeZone, weekday: "short" }).format(at);
+    weekday = dateFormat(intlLocale(locale), { timeZone, weekday: "short" }).format(at);
   } catch {
-    weekday = new Intl.DateTimeFormat("en", { timeZone, weekday: "short" }).format(at);
+    weekday = dateFormat("en", { timeZone, weekday: "short" }).format(at);
   }
   return `${weekday} ${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
 }

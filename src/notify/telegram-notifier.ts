@@ -1,5 +1,5 @@
 import type { Api } from "grammy";
-import { formatBytes, formatDuration } from "../shared/format.js";
+import { dateFormat, formatBytes, formatDuration } from "../shared/format.js";
 import type { ChatRoute, ResolvedJob } from "../domain.js";
 import type { RunResult } from "../engine/backup-runner.js";
 import type { Translate } from "../i18n.js";
@@ -131,10 +131,10 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
   /** "16:33 (Europe/Moscow)", or with the date when the episode began on another day. */
   const since = (at: Date, job: ResolvedJob | null, locale: string): string => {
     const timeZone = job?.timezone ?? deps.defaultTimezone ?? "UTC";
-    const day = (d: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, dateStyle: "short" }).format(d);
+    const day = (d: Date) => dateFormat("en-CA", { timeZone, dateStyle: "short" }).format(d);
     const intl = locale === "ru" ? "ru-RU" : "en-GB";
     const options: Intl.DateTimeFormatOptions = { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23", ...(day(at) === day(now()) ? {} : { day: "numeric", month: "short" }) };
-    return `${new Intl.DateTimeFormat(intl, options).format(at)} (${timeZone})`;
+    return `${dateFormat(intl, options).format(at)} (${timeZone})`;
   };
   const alertButtons = (jobId: number) => (c: AlertChat): InlineButton[][] | undefined => {
     if (!c.admin) return undefined;

@@ -67,8 +67,36 @@ export function formatDuration(ms: number, speaker?: Speaker): string {
 /** One decimal, the locale's separator, no grouping: 1023.94 → "1023.9" / "1023,9". */
 function decimal(v: number, locale: string): string {
   try {
-    return new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }).format(v);
+    return numberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }).format(v);
   } catch {
     return v.toFixed(1);
   }
+}
+
+/** Formatters made so far, by kind, locale and options (see `dateFormat`). */
+const intlFormats = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+const MAX_INTL_FORMATS = 256;
+
+function kept<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {
+  let made = intlFormats.get(key) as T | undefined;
+  if (!made) {
+    made = make();
+    if (intlFormats.size >= MAX_INTL_FORMATS) intlFormats.clear();
+    intlFormats.set(key, made);
+  }
+  return made;
+}
+
+/**
+ * `new Intl.DateTimeFormat(locale, options)`, made once per locale and options: each one costs
+ * about a millisecond to make, and /status formats several dates per job. Throws as the
+ * constructor does (an unknown time zone); a failure is not kept.
+ */
+export function dateFormat(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  return kept(`d|${locale ?? ""}|${JSON.stringify(options)}`, () => new Intl.DateTimeFormat(locale, options));
+}
+
+/** `new Intl.NumberFormat(locale, options)`, made once (see `dateFormat`). */
+export function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return kept(`n|${locale ?? ""}|${JSON.stringify(options)}`, () => new Intl.NumberFormat(locale, options));
 }

@@ -3,6 +3,7 @@ import type { RunRow } from "../../db/schema.js";
 import { CLOCK_SKEW_CONFIRM_PATTERN, clockSkewConfirmData } from "../../notify/port.js";
 import type { HistoryEntry } from "../../repos/history.repo.js";
 import type { JobView } from "../../services/jobs.service.js";
+import { dateFormat } from "../../shared/format.js";
 import type { BotContext } from "../context.js";
 import type { BotDeps } from "../deps.js";
 import { clip, formatTime } from "../format.js";
@@ -126,7 +127,7 @@ async function showDigestSettings(ctx: BotContext, deps: BotDeps): Promise<void>
 /** "6 Dec" (the year only when it is not this year's). */
 function shortDay(at: Date, locale: string, timeZone: string, now: Date): string {
   const year = at.getUTCFullYear() !== now.getUTCFullYear() ? { year: "numeric" as const } : {};
-  return new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-GB", { timeZone, day: "numeric", month: "short", ...year }).format(at);
+  return dateFormat(locale === "ru" ? "ru-RU" : "en-GB", { timeZone, day: "numeric", month: "short", ...year }).format(at);
 }
 
 /** The next run in the short form, or why there is none. */
