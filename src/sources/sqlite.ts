@@ -43,6 +43,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       const snapshot = path.join(tempDir, "snapshot.sqlite");
       try {
         await snapshotDatabase(file, snapshot, signal);
+        signal.throwIfAborted(); // a snapshot that finished as the abort came
       } catch (err) {
         await rm(tempDir, { recursive: true, force: true });
         throw new SourceError(`cannot snapshot SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err, key: "source-error-sqlite-unreadable", params: { path: file, detail: oneLine(err) } });
@@ -167,8 +168,9 @@ type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: numbe
 /**
  * Runs one long SQLite task on a worker thread. On the main thread a snapshot held the event
  * loop, and so the bot, for the whole copy (0.6–0.9 s for 160 MB), and `integrity_check` for
- * longer (2.6 s for a 139 MB file). An aborted `signal` ends the thread (the caller removes
- * what it wrote). Errors come back with their SQLite code.
+ * longer (2.6 s for a 139 MB file). An aborted `signal` ends the thread, and the promise
+ * rejects once it has ended (the caller then removes what it wrote). Errors come back with
+ * their SQLite code.
  */
 function onSqliteThread(task: SqliteTask, signal: AbortSignal): Promise<unknown> {
   signal.throwIfAborted();
@@ -182,16 +184,16 @@ function onSqliteThread(task: SqliteTask, signal: AbortSignal): Promise<unknown>
       if ("error" in outcome) reject(outcome.error);
       else resolve(outcome.result);
     };
-    const stop = () => {
-      settle({ error: signal.reason });
-      void worker.terminate();
-    };
+    // An abort settles on the thread's exit, not before: a backup step in progress runs to its
+    // end (SQLite cannot interrupt one, as on the main thread before), and nothing may write
+    // into the snapshot's folder after the caller has removed it.
+    const stop = () => void worker.terminate();
     signal.addEventListener("abort", stop, { once: true });
     worker.once("message", (m: { ok: true; result: unknown } | { ok: false; message: string; code?: string }) => {
       settle(m.ok ? { result: m.result } : { error: Object.assign(new Error(m.message), m.code ? { code: m.code } : {}) });
     });
     worker.once("error", (error) => settle({ error }));
-    worker.once("exit", (code) => settle({ error: new Error(`the SQLite thread ended without a result (exit code ${code})`) }));
+    worker.once("exit", (code) => settle({ error: signal.aborted ? signal.reason : new Error(`the SQLite thread ended without a result (exit code ${code})`) }));
   });
 }
 
