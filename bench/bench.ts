@@ -39,8 +39,9 @@ const ONLY = opts.only ? new Set(opts.only.split(",")) : undefined;
 const PART_SIZE_MB = 19;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const cli = opts.cli ? path.resolve(opts.cli) : path.join(root, "dist/main.js");
-/** `node`, the flags the tool's shebang gives, the script: as the `tele-backup` command runs. */
-const toolArgs = () => toolCommand(cli);
+/** `node`, the flags the tool's shebang gives, the script: as the `tele-backup` command runs (read once dist/ is built). */
+let toolCommandLine: string[] | undefined;
+const toolArgs = () => (toolCommandLine ??= toolCommand(cli));
 
 interface Pair {
   id: string;

@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { DestinationError, type Destination, type StoredLocation } from "../destinations/port.js";
 import { withRetry, type RetryPolicy } from "../shared/retry-policy.js";
-import { runPipeline } from "./stages/run-pipeline.js";
+import { hashStream } from "./verify.js";
 
 /** What was recorded for a part when it was written to the spool. */
 export interface ExpectedPart {
@@ -107,23 +106,7 @@ async function hashWhileWatched(destination: Destination, location: StoredLocati
     fetching.then((s) => (signal.aborted ? s.destroy() : undefined), () => {});
     stream = await Promise.race([fetching, stopped]);
     touch();
-    const hash = createHash("sha256");
-    let size = 0;
-    const reading = runPipeline(
-      [
-        stream,
-        async (source: AsyncIterable<Uint8Array>) => {
-          for await (const chunk of source) {
-            touch();
-            hash.update(chunk);
-            size += chunk.length;
-          }
-        },
-      ],
-      signal,
-    );
-    await Promise.race([reading, stopped]);
-    return { sha256: hash.digest("hex"), size };
+    return await Promise.race([hashStream(stream, signal, touch), stopped]);
   } catch (err) {
     // The stall is the story, not the AbortError it caused.
     if (attempt.signal.aborted && !o.signal.aborted) throw attempt.signal.reason;

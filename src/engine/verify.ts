@@ -72,7 +72,8 @@ export function describeCopy(c: CopyCheck): string {
   }
 }
 
-export async function hashStream(stream: NodeJS.ReadableStream, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+/** The sha256 and size of everything `stream` yields; `onChunk` is called for every chunk (a watchdog's heartbeat). */
+export async function hashStream(stream: NodeJS.ReadableStream, signal?: AbortSignal, onChunk?: () => void): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
   let size = 0;
   await runPipeline(
@@ -80,6 +81,7 @@ export async function hashStream(stream: NodeJS.ReadableStream, signal?: AbortSi
       stream,
       async (source: AsyncIterable<Uint8Array>) => {
         for await (const chunk of source) {
+          onChunk?.();
           hash.update(chunk);
           size += chunk.length;
         }

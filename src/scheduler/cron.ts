@@ -1,6 +1,5 @@
 import type { CronExpression } from "cron-parser";
-import { cronParser } from "../shared/cron-rules.js";
-import { usableProblem } from "../shared/cron-rules.js";
+import { cronParser, usableProblem } from "../shared/cron-rules.js";
 import type { TranslatableParam } from "../shared/translatable.js";
 
 /**

@@ -6,7 +6,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
-import { createPgDatabase, pgQuery, type PgDatabase, type PgSourceConfig } from "../../test/helpers/pg.js";
+import { createPgDatabase, PG_ADMIN, pgQuery, type PgDatabase, type PgSourceConfig } from "../../test/helpers/pg.js";
 import { findPgClients, requireAnyPgClient } from "./pg-clients.js";
 import { SourceError, type Dump, type DumpFormat, type SourceDeps } from "./port.js";
 import { createPostgresDriver, explainPgError, pgDumpCommand, pgRestoreCommand, pgVersionCommand } from "./postgres.js";
@@ -254,7 +254,7 @@ describe("postgres driver: errors the user reads", () => {
     const versionQueries = async () => (await readFile(calls, "utf8").catch(() => "")).split("\n").filter(Boolean).length;
 
     const name = `tb_probed_${process.pid}_${Date.now().toString(36)}`;
-    const target = { kind: "postgres" as const, host: "127.0.0.1", port: 5432, user: "postgres", password: "", database: name };
+    const target = { kind: "postgres" as const, host: PG_ADMIN.host, port: PG_ADMIN.port, user: PG_ADMIN.user, password: "", database: name };
     await expect(logging.checkRestoreTarget!(target, { mode: "replace" })).rejects.toThrow(/does not exist/);
     expect(await versionQueries()).toBe(1);
     await pgQuery("postgres", `CREATE DATABASE "${name}"`);
