@@ -44,6 +44,10 @@ describe("inventory counted as the dump streams by", () => {
     "INSERT INTO `t` VALUES",
     "(1,'a (b), (c)'),",
     "(2,'it\\'s \\\\'),",
+    // Shaped like one tuple but holding two, or a string holding how two are joined.
+    "(7,'a'),(8,'b'),",
+    "(9,'q),(r'),",
+    "(10,'p'),  (11,'x\\'),(y'),",
     '(3,"x);(y"),',
     "(4,NULL);",
     "INSERT INTO `t` VALUES (5,'z'),(6,0x28);",
@@ -52,7 +56,28 @@ describe("inventory counted as the dump streams by", () => {
   ].join("\n");
 
   it.each([1, 5, 4096])("MySQL/MariaDB INSERT tuples (one line or one tuple a line), in chunks of %i bytes", async (size) => {
-    expect(await count("mysql", myDump, size)).toEqual({ kind: "rows", tables: { t: 6, "empty`one": 0 } });
+    expect(await count("mysql", myDump, size)).toEqual({ kind: "rows", tables: { t: 11, "empty`one": 0 } });
+  });
+
+  // Strings made of what the counter looks for, escaped as mysqldump escapes them; one to three
+  // tuples a line (so some lines hold `),(` between tuples, some only inside a string).
+  it.each([7, 4096, 1 << 16])("many tuples with tricky strings, one or more a line, in chunks of %i bytes", async (size) => {
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const alphabet = ["'", '"', "\\", "(", ")", ",", ";", "),(", "x", " "];
+    const text = () => Array.from({ length: random(12) }, () => alphabet[random(alphabet.length)]!.replace(/['"\\]/g, "\\$&")).join("");
+    const lines: string[] = [];
+    let tuples = 0;
+    while (tuples < 2000) {
+      const n = 1 + random(3);
+      lines.push(Array.from({ length: n }, (_, i) => `(${tuples + i},'${text()}',"${text()}")`).join(","));
+      tuples += n;
+    }
+    const dump = `CREATE TABLE \`t\` (\`id\` int);\nINSERT INTO \`t\` VALUES\n${lines.join(",\n")};\n`;
+    expect(await count("mysql", dump, size)).toEqual({ kind: "rows", tables: { t: tuples } });
   });
 
   // Lines longer than the 64 KiB head a line is recognised by, whole in one chunk or cut anywhere.

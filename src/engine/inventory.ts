@@ -135,16 +135,43 @@ function pgCopyLines(): LineHandler {
 const CREATE_TABLE = /^CREATE TABLE `((?:[^`]|``)+)`/;
 const INSERT_INTO = /^INSERT INTO `((?:[^`]|``)+)` VALUES ?/;
 
+/** How a dump joins two tuples on one line (it writes no space between them). */
+const TUPLE_JOIN = Buffer.from("),(");
+
 function mysqlLines(): LineHandler {
   const tables: Record<string, number> = {};
   const name = (quoted: string) => Buffer.from(quoted.replace(/``/g, "`"), "latin1").toString("utf8");
   // The INSERT statement being read: it may go on over many lines (MariaDB 10.11+ writes one tuple a line).
   let insert: TupleCounter | null = null;
+  // Where the next `),(` is in `joinIn` (at or after the lines already looked at; its length: none).
+  let joinIn: Buffer | null = null;
+  let joinAt = 0;
+  /**
+   * Whether the line `buf[from, to)`, read from outside any tuple, is exactly one tuple and its
+   * separator: `(…),` or `(…);` with no `),(` anywhere in it (a second tuple on the line would
+   * follow one), whatever its strings hold. MariaDB 10.11+ writes every tuple so; such a line is
+   * counted without reading it byte by byte (700k of them in 160 MB: 615 → 90 ms).
+   */
+  const oneTuple = (buf: Buffer, from: number, to: number): boolean => {
+    const last = buf[to - 1];
+    if (to - from < 3 || buf[from] !== 0x28 || buf[to - 2] !== 0x29 || (last !== 0x2c && last !== 0x3b)) return false;
+    if (buf !== joinIn || joinAt < from) {
+      joinIn = buf;
+      joinAt = buf.indexOf(TUPLE_JOIN, from);
+      if (joinAt < 0) joinAt = buf.length;
+    }
+    return joinAt >= to;
+  };
   return {
-    start(buf, from, to) {
-      const head = buf.subarray(from, to);
+    start(buf, from, to, complete) {
       // A statement can end in the rest of a long line (past its head): the next line is a new one.
       if (insert?.ended) insert = null;
+      if (insert && complete && insert.atRest && oneTuple(buf, from, to)) {
+        insert.tuple(buf[to - 1] === 0x3b);
+        if (insert.ended) insert = null;
+        return null;
+      }
+      const head = buf.subarray(from, to);
       if (insert) {
         insert.feed(head);
         if (insert.ended) insert = null;
@@ -173,8 +200,12 @@ function mysqlLines(): LineHandler {
 
 interface TupleCounter {
   feed(bytes: Buffer): void;
+  /** One whole tuple went by (checked by the caller), and the statement's `;` if `last`. */
+  tuple(last: boolean): void;
   /** The statement's closing `;` went by. */
   readonly ended: boolean;
+  /** Between tuples: outside any parenthesis and string. */
+  readonly atRest: boolean;
 }
 
 /** Counts the top-level `(…)` groups of a VALUES list up to its `;`, skipping quoted strings (backslash escapes). */
@@ -186,6 +217,13 @@ function tupleCounter(add: (n: number) => void): TupleCounter {
   return {
     get ended() {
       return ended;
+    },
+    get atRest() {
+      return depth === 0 && quote === 0 && !escaped;
+    },
+    tuple(last) {
+      add(1);
+      if (last) ended = true;
     },
     // The state lives in locals while a piece is read (closure variables are slower in a hot
     // loop), and strings are crossed with indexOf: a dump is mostly quoted text.
