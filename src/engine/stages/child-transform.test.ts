@@ -27,6 +27,12 @@ describe("child transform", () => {
     expect((await collect(packed, childTransform("zstd", ["-q", "-d", "-c"], "zstd decompression"))).equals(input)).toBe(true);
   });
 
+  // Input reaches the child in batches of 1 MiB: whatever is held when the input ends is handed on too.
+  it.each([1, 65_536, 1024 * 1024, 2 * 1024 * 1024, 2 * 1024 * 1024 + 1])("%i bytes pass through whole", async (size) => {
+    const input = randomBytes(size);
+    expect((await collect(input, childTransform("cat", [], "test copy"))).equals(input)).toBe(true);
+  });
+
   it("a child that stops reading fails with its own exit status and stderr line, never EPIPE", async () => {
     const script = "head -c 1000 >/dev/null; echo 'first line' >&2; echo 'the disk is full' >&2; exit 3";
     const stage = childTransform("sh", ["-c", script], "test compression");
