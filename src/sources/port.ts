@@ -59,6 +59,12 @@ export interface DumpOptions {
   signal: AbortSignal;
   /** Told about every container the dump stops (volumes), so a crash cannot leave one stopped for good. */
   containers?: ContainerLedger;
+  /**
+   * Where the dump may keep scratch files (an SQLite snapshot): the run's spool folder, which the
+   * run removes and start-up recovery removes after a crash. Default os.tmpdir(), which nothing
+   * cleans after a crash.
+   */
+  scratchDir?: string;
 }
 
 /**

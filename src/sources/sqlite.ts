@@ -34,12 +34,12 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       return { serverVersion: await inspectDatabase(databasePath(config)) };
     },
 
-    async dump(config, { format, signal }): Promise<Dump> {
+    async dump(config, { format, signal, scratchDir }): Promise<Dump> {
       const file = databasePath(config);
       assertFormat(format);
       const serverVersion = await inspectDatabase(file);
       if (signal.aborted) throw new SourceError(`backup of SQLite database ${file} aborted`, "sqlite", { cause: signal.reason });
-      const tempDir = await mkdtemp(path.join(tmpdir(), "tele-backup-sqlite-"));
+      const tempDir = await mkdtemp(path.join(scratchDir ?? tmpdir(), "tele-backup-sqlite-"));
       const snapshot = path.join(tempDir, "snapshot.sqlite");
       try {
         await snapshotDatabase(file, snapshot, signal);

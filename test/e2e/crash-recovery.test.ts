@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
@@ -38,10 +39,19 @@ describe("crash recovery of restores, and runs owned by live processes", () => {
     mkdirSync(big);
     await writeZeros(path.join(big, "zeros.bin"), 400 * 1024 * 1024);
     const nas = path.join(ws.dir, "nas");
+    // An SQLite database big enough that its snapshot takes a moment to copy and stream.
+    const lite = new Database(path.join(ws.dir, "app.sqlite"));
+    lite.exec("CREATE TABLE blobs (b BLOB)");
+    const insert = lite.prepare("INSERT INTO blobs VALUES (randomblob(1048576))");
+    lite.transaction(() => {
+      for (let i = 0; i < 120; i++) insert.run();
+    })();
+    lite.close();
     const yaml = `
 sources:
   - { name: small, kind: directory, path: ${small} }
   - { name: big, kind: directory, path: ${big} }
+  - { name: lite, kind: sqlite, path: ${path.join(ws.dir, "app.sqlite")} }
 destinations:
   - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
   - { name: nas, kind: local, path: ${nas} }
@@ -49,6 +59,7 @@ jobs:
   - { name: tg, source: small, destinations: [channel], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: local, source: small, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: big, source: big, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
+  - { name: lite, source: lite, destinations: [nas], schedule: "0 3 1 1 *", compression: none }
 `;
     const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(imported.code, imported.stderr).toBe(0);
@@ -67,8 +78,8 @@ jobs:
     ws?.remove();
   });
 
-  const spawnCli = (args: string[]): { child: ChildProcess; exited: Promise<number | null>; output: () => string } => {
-    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: ws.env, stdio: ["ignore", "pipe", "pipe"] });
+  const spawnCli = (args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<number | null>; output: () => string } => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env: { ...ws.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
@@ -198,6 +209,35 @@ jobs:
       expect(alert.text).toContain(`Restores interrupted (their temporary files removed): #${bigRun} → ${target}`);
       expect(readdirSync(out)).toEqual([]);
       expect(strayFiles()).toEqual([]);
+    } finally {
+      await stop(daemon);
+    }
+  });
+
+  it("SIGKILL during an SQLite backup: its snapshot was in the run's spool folder, never in TMPDIR, and the next start removes it", async () => {
+    const before = uncleanAlerts().length;
+    const tmp = path.join(ws.dir, "tmp");
+    mkdirSync(tmp);
+    const backup = spawnCli(["backup", "lite"], { TMPDIR: tmp });
+    const snapshot = await waitFor(
+      "the SQLite snapshot",
+      () => walk(path.join(ws.dataDir, "spool")).find((f) => f.endsWith("snapshot.sqlite") && statSync(f).size > 0),
+      60_000,
+      5,
+    );
+    backup.child.kill("SIGKILL");
+    await backup.exited;
+    expect(path.relative(ws.dataDir, snapshot)).toMatch(/^spool\/run-\d+\/tele-backup-sqlite-[^/]+\/snapshot\.sqlite$/);
+    // (tsx keeps its cache there too)
+    const ours = () => readdirSync(tmp).filter((name) => name.startsWith("tele-backup"));
+    expect(ours()).toEqual([]);
+
+    const daemon = await startDaemon();
+    try {
+      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+      expect(alert.text).toContain("lite");
+      expect(strayFiles()).toEqual([]);
+      expect(ours()).toEqual([]);
     } finally {
       await stop(daemon);
     }

@@ -24,7 +24,7 @@ const SOURCE_STOP_GRACE_MS = 60_000;
 export async function dumpAndDeliver(ctx: RunContext): Promise<void> {
   setPhase(ctx, "dump");
   ctx.report();
-  const dump = await ctx.driver.dump(ctx.job.source.config, { format: ctx.job.format, signal: ctx.signal, containers: containerLedger(ctx) });
+  const dump = await ctx.driver.dump(ctx.job.source.config, { format: ctx.job.format, signal: ctx.signal, containers: containerLedger(ctx), scratchDir: ctx.spool });
   ctx.serverVersion = dump.serverVersion;
   const stages = pipeline(ctx, dump);
   // Stops a delivery in flight (an upload, its retries, a read-back) once the pipeline failed.
