@@ -66,6 +66,17 @@ export function childEnv(extra: Record<string, string>, base: NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
+/**
+ * `command` and `args`, started so that the kernel kills the child (SIGKILL) when this process
+ * dies, even by SIGKILL: through `setpriv --pdeathsig KILL` (util-linux, part of every Debian),
+ * which then runs the command in its own place. For a child that reads no pipe of ours and
+ * would run on for good otherwise (Redis's scratch server). Without setpriv: the command as is.
+ */
+export async function diesWithUs(command: string, args: string[]): Promise<{ command: string; args: string[] }> {
+  const setpriv = await findExecutable(["setpriv"]);
+  return setpriv ? { command: setpriv, args: ["--pdeathsig", "KILL", "--", command, ...args] } : { command, args };
+}
+
 /** First of `names` found as an executable file on `pathEnv`, as an absolute path. */
 export async function findExecutable(names: string[], pathEnv = process.env.PATH ?? ""): Promise<string | undefined> {
   const dirs = pathEnv.split(delimiter).filter(Boolean);

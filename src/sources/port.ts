@@ -110,6 +110,12 @@ export interface RestoreOptions {
   signal: AbortSignal;
   /** Default `{ mode: "replace" }`. */
   into?: RestoreInto;
+  /**
+   * Where the restore may keep scratch files (Redis's snapshot for its scratch server): the
+   * restore's staging folder, which the restore removes and start-up recovery removes after a
+   * crash. Default os.tmpdir().
+   */
+  scratchDir?: string;
 }
 
 /** What `checkRestoreTarget` found. */

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -8,7 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { redact } from "../crypto/redact.js";
 import { oneLine } from "../shared/one-line.js";
-import { beforeReading, childEnv, findExecutable, spawnDump } from "./child-process.js";
+import { beforeReading, childEnv, diesWithUs, findExecutable, spawnDump } from "./child-process.js";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { keyspace, RespConnection, RespError, text, type RespAddress, type RespReply } from "./redis-resp.js";
 
@@ -33,11 +33,11 @@ const SCRATCH_DATABASES = 256;
  * Restore by the tool: only into an *empty* Redis (a new instance, or a scratch one); a server
  * that holds keys is refused, before anything is downloaded and again right before loading.
  * The snapshot is first loaded by a private scratch `redis-server` (on a Unix socket in a
- * temporary folder, no TCP port, no persistence), which validates the whole file; then every
- * key is copied with `DUMP` → `RESTORE` (TTL kept; `RESTORE` without `REPLACE`, so a key that
- * appeared meanwhile is never overwritten). If anything fails, the keys this restore wrote
- * are deleted again, so the target is left as empty as it was. The scratch server is stopped
- * and its folder removed in every case. The target must run the snapshot's Redis version or a
+ * temporary folder, no TCP port, no persistence, killed by the kernel if this process dies),
+ * which validates the whole file; then every key is copied with `DUMP` → `RESTORE` (TTL kept;
+ * `RESTORE` without `REPLACE`, so a key that appeared meanwhile is never overwritten). If
+ * anything fails, the keys this restore wrote are deleted again, so the target is left as empty
+ * as it was. The scratch server is stopped and its folders removed in every case. The target must run the snapshot's Redis version or a
  * newer one (RDB and DUMP payloads are not readable by older servers).
  */
 export function createRedisDriver(deps: SourceDeps): SourceDriver {
@@ -70,7 +70,7 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
       return { empty: true };
     },
 
-    async restore(config, input: Readable, { format, signal }) {
+    async restore(config, input: Readable, { format, signal, scratchDir }) {
       const c = redisConfig(config);
       const server = await beforeReading(input, async () => {
         assertFormat(format);
@@ -79,7 +79,11 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
         await withConnection(c, signal, (conn) => refuseNonEmpty(conn, c));
         return found;
       });
-      const dir = await mkdtemp(path.join(tmpdir(), "tele-backup-redis-"));
+      // The snapshot in the restore's own folder (removed after a crash too); the socket in a
+      // short one of its own (a Unix socket path holds at most 107 bytes).
+      if (scratchDir) await mkdir(scratchDir, { recursive: true });
+      const dir = await mkdtemp(path.join(scratchDir ?? tmpdir(), "tele-backup-redis-"));
+      let socketDir: string | undefined;
       let scratch: Scratch | undefined;
       try {
         try {
@@ -87,7 +91,8 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
         } catch (err) {
           throw new SourceError(`restore into Redis at ${where(c)} failed: the payload did not arrive: ${oneLine(err)}`, "redis", { cause: err });
         }
-        scratch = await startScratch(server, dir, signal);
+        socketDir = await mkdtemp(path.join(tmpdir(), "tele-backup-redis-socket-"));
+        scratch = await startScratch(server, dir, path.join(socketDir, "redis.sock"), signal);
         await copyKeys(scratch.conn, c, signal, deps);
       } catch (err) {
         if (err instanceof SourceError) throw new SourceError(redact(err.message, secretsOf(c)), "redis", { cause: err, key: err.key, params: err.params });
@@ -95,6 +100,7 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
       } finally {
         await scratch?.stop();
         await rm(dir, { recursive: true, force: true });
+        if (socketDir) await rm(socketDir, { recursive: true, force: true });
       }
     },
   };
@@ -178,14 +184,14 @@ interface Scratch {
  * Starts a private redis-server on the snapshot in `dir` (Unix socket only, no persistence)
  * and waits until it has loaded it. A snapshot it cannot load ends it: its log tail is the error.
  */
-async function startScratch(server: string, dir: string, signal: AbortSignal): Promise<Scratch> {
-  const socket = path.join(dir, "redis.sock");
-  const child = spawn(
-    server,
-    ["--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--dir", dir, "--dbfilename", "dump.rdb",
-      "--save", "", "--appendonly", "no", "--databases", String(SCRATCH_DATABASES), "--daemonize", "no", "--protected-mode", "yes"],
-    { env: childEnv({}), stdio: ["ignore", "pipe", "pipe"] },
-  );
+async function startScratch(server: string, dir: string, socket: string, signal: AbortSignal): Promise<Scratch> {
+  // It reads no pipe of ours: without the parent-death signal it would outlive a SIGKILL of
+  // this process for good, holding the snapshot's keys.
+  const started = await diesWithUs(server, [
+    "--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--dir", dir, "--dbfilename", "dump.rdb",
+    "--save", "", "--appendonly", "no", "--databases", String(SCRATCH_DATABASES), "--daemonize", "no", "--protected-mode", "yes",
+  ]);
+  const child = spawn(started.command, started.args, { env: childEnv({}), stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   const keep = (chunk: Buffer) => {
     log = (log + chunk.toString("utf8")).slice(-2000);

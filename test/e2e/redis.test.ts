@@ -1,12 +1,13 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
 import { createRedisDriver } from "../../src/sources/redis.js";
 import { dropKeys, redisCommands, SHARED_REDIS, snapshotKeys, startRedis, type PrivateRedis } from "../helpers/redis.js";
-import { createWorkspace, sh, type Workspace } from "../helpers/workspace.js";
+import { createWorkspace, ROOT, sh, type Workspace } from "../helpers/workspace.js";
 
 /**
  * Redis: the machine's real server (127.0.0.1:6379) is backed up over the network through the
@@ -151,6 +152,45 @@ jobs:
       expect(await small.call("DBSIZE")).toBe(0);
     });
 
+    it("SIGKILL of this process mid-copy: the kernel kills the scratch redis-server too (it reads no pipe of ours)", async () => {
+      const paused = await startRedis();
+      servers.push(paused);
+      const scratchDir = path.join(ws.dir, "staging");
+      // The scratch server's socket is made in TMPDIR; redis-server shows its path in its title.
+      const tmp = path.join(ws.dir, "tmp-scratch");
+      mkdirSync(tmp);
+      const script = ws.writeFile(
+        "restore-child.mts",
+        `import { Readable } from "node:stream";
+import { createLogger } from "${ROOT}/src/logger.ts";
+import { createRedisDriver } from "${ROOT}/src/sources/redis.ts";
+const driver = createRedisDriver({ log: createLogger("silent"), docker: () => { throw new Error("no docker"); }, helperImage: undefined });
+const signal = new AbortController().signal;
+const { stream, done } = await driver.dump({ kind: "redis", host: "${SHARED_REDIS.host}", port: ${SHARED_REDIS.port}, password: "" }, { format: "rdb", signal });
+const chunks = [];
+for await (const c of stream) chunks.push(c);
+await done;
+await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${paused.port}, password: "" }, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal, scratchDir: "${scratchDir}" });
+`,
+      );
+      // The target takes no writes for a while: the copy waits with the scratch server up.
+      await paused.call("CLIENT", "PAUSE", "60000", "WRITE");
+      const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore", env: { ...process.env, TMPDIR: tmp } });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        const scratch = await waitFor(() => scratchServer(tmp), 30_000);
+        child.kill("SIGKILL");
+        await exited;
+        await waitFor(() => !existsSync(`/proc/${scratch}`) || readFileSync(`/proc/${scratch}/stat`, "utf8").split(" ")[2] === "Z", 5000);
+        expect(scratchServer(tmp)).toBeUndefined();
+      } finally {
+        child.kill("SIGKILL");
+        const left = scratchServer(tmp);
+        if (left) process.kill(left, "SIGKILL");
+        await paused.call("CLIENT", "UNPAUSE");
+      }
+    });
+
     it("a wrong password is a clear error that does not echo it", async () => {
       const secret = `wrong-${randomBytes(6).toString("hex")}`;
       const err = await driver.check({ kind: "redis", host: "127.0.0.1", port: target.port, password: secret }).catch((e: Error) => e);
@@ -159,3 +199,27 @@ jobs:
     });
   });
 });
+
+/** The pid of a process whose command line (or redis-server's title) names a path under `dir`. */
+function scratchServer(dir: string): number | undefined {
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (cmdline.includes("redis-server") && cmdline.includes(`${dir}/`)) return Number(pid);
+  }
+  return undefined;
+}
+
+async function waitFor<T>(fn: () => T | undefined | false, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
