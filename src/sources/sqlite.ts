@@ -15,6 +15,12 @@ import { oneLine } from "../shared/one-line.js";
 const ALL_PAGES = 0x7fffffff;
 
 /**
+ * The snapshot is read this many bytes at a time. In 64 KiB reads (the default) zstd took 0.73 s
+ * to compress a 139 MB snapshot fed through the pipeline, in 1 MiB reads 0.56 s (alone: 0.35 s).
+ */
+const SNAPSHOT_READ = 1024 * 1024;
+
+/**
  * A SQLite database file. The payload is a consistent snapshot *database file* made with the
  * online backup API (never a copy of the live file), so `sqlite3 restored.sqlite` just works.
  * A restore writes the whole payload to a hidden file beside the target and checks it
@@ -50,7 +56,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       }
       deps.log.debug({ file, snapshot }, "sqlite snapshot taken");
 
-      const stream = createReadStream(snapshot);
+      const stream = createReadStream(snapshot, { highWaterMark: SNAPSHOT_READ });
       const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
       signal.addEventListener("abort", onAbort, { once: true });
       const done = finished(stream)
