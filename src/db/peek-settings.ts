@@ -1,5 +1,12 @@
 import { existsSync } from "node:fs";
-import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import { lazyRequire } from "../lazy.js";
+
+/**
+ * Required, not imported: an ES import of the CommonJS package first has its source parsed for
+ * named exports, and this runs before the master key's scrypt can start (15 ms later there).
+ */
+const Database = lazyRequire("better-sqlite3") as typeof BetterSqlite3;
 
 /**
  * Reads `keys` from the settings table of an existing database without creating, migrating or
@@ -9,7 +16,7 @@ import Database from "better-sqlite3";
  */
 export function peekSettings(file: string, keys: readonly string[]): Record<string, string> | null {
   if (file === ":memory:" || !existsSync(file)) return null;
-  let sqlite: Database.Database | undefined;
+  let sqlite: BetterSqlite3.Database | undefined;
   try {
     sqlite = new Database(file, { fileMustExist: true });
     sqlite.pragma("busy_timeout = 5000");
