@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { writePrivateFile } from "../shared/private-file.js";
-import path from "node:path";
 import { UsageError, type Command } from "./parse.js";
 import type { App } from "../app.js";
 import { parseIdentityFile } from "../engine/stages/encrypt.js";
@@ -8,7 +7,7 @@ import type { CopyCheck } from "../engine/verify.js";
 import { ValidationError } from "../services/errors.js";
 import { renderTranslatable } from "../shared/translatable.js";
 import type { AdoptPlan } from "../application/adopt.js";
-import { partialFileOf, type RestoreTarget } from "../engine/restore.js";
+import type { RestoreTarget } from "../engine/restore.js";
 import type { RestoreInto } from "../sources/port.js";
 import { proposedDatabaseName } from "../sources/restore-names.js";
 import { formatBytes, formatDuration } from "../shared/format.js";
@@ -80,7 +79,7 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
         target: target.kind === "file" ? target.path : target.name,
         via: "cli",
         kind: target.kind === "file" ? "file" : target.config.kind,
-        scratch: target.kind === "file" ? [partialFileOf(path.resolve(target.path))] : [],
+        scratch: app.restorer.scratchOf(target),
       });
       let restored;
       try {

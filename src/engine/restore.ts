@@ -197,6 +197,16 @@ export class RestoreService {
   }
 
   /**
+   * What a restore into `target` by this process writes outside the spool and must not outlive
+   * it: the partial output file, or what the target's driver names (`restoreScratch`). Recorded
+   * with the restore, so start-up recovery removes them if the process dies first.
+   */
+  scratchOf(target: RestoreTarget): string[] {
+    if (target.kind === "file") return [partialFileOf(path.resolve(target.path))];
+    return this.deps.sources[target.config.kind].restoreScratch?.(target.config) ?? [];
+  }
+
+  /**
    * Gathers every part (each from the first intact copy), checks that the key opens the
    * payload, then streams parts → decrypt → decompress → the target source (or a file).
    * The stream handed to the target ends normally only once the whole payload's sha256 has

@@ -150,6 +150,12 @@ export interface SourceDriver {
    */
   restore(config: SourceConfig, input: Readable, options: RestoreOptions): Promise<void>;
   /**
+   * Optional: files a restore by this process into `config` writes outside the spool (an
+   * SQLite restore writes the new database beside the old one). The caller records them with
+   * the restore, so start-up recovery removes them if this process dies before the restore ends.
+   */
+  restoreScratch?(config: SourceConfig): string[];
+  /**
    * Optional, for database kinds: looks at the target before anything is downloaded, so a
    * restore this driver cannot do safely is refused up front. Throws SourceError with the
    * reason (a `new` database that already exists; a `replace` target holding objects that

@@ -4,7 +4,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -174,12 +174,7 @@ describe("sqlite source", () => {
   });
 
   test("restore with replace puts the backup in place of an existing database (its WAL folded in first), and a bad payload leaves the old one", async () => {
-    const source = path.join(work, "src.sqlite");
-    const s = new Database(source);
-    s.exec("create table t (v text); insert into t values ('from the backup')");
-    s.close();
-    await backupToFile(source, path.join(work, "payload.bin"));
-    const snapshot = await readFile(path.join(work, "payload.bin"));
+    const snapshot = await smallSnapshot();
 
     const target = path.join(work, "live.sqlite");
     const live = new Database(target);
@@ -201,6 +196,25 @@ describe("sqlite source", () => {
     expect(after.prepare("select count(*) from sqlite_master where name = 'old'").pluck().get()).toBe(0);
     expect(after.pragma("integrity_check", { simple: true })).toBe("ok");
     after.close();
+    expect((await readdir(work)).filter((f) => f.includes(".restore-"))).toEqual([]);
+  });
+
+  test("a second restore into the same file by this process is refused and leaves the first one's file alone; its file is what restoreScratch names", async () => {
+    const snapshot = await smallSnapshot();
+
+    const target = path.join(work, "target.sqlite");
+    const config = { kind: "sqlite" as const, path: target };
+    const input = new PassThrough();
+    const first = driver.restore(config, input, { format: "sql", signal: signal() });
+    input.write(snapshot.subarray(0, 4096));
+    const [temp] = driver.restoreScratch!(config);
+    for (let i = 0; i < 100 && (await readdir(work)).every((f) => path.join(work, f) !== temp); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await readdir(work)).toContain(path.basename(temp!));
+
+    await expect(restoreFromBytes(snapshot, target)).rejects.toThrow(`restore into SQLite database ${target} failed: another restore into this file is running`);
+    input.end(snapshot.subarray(4096));
+    await first;
+    expect(rows(target, "select v from t")).toEqual([{ v: "from the backup" }]);
     expect((await readdir(work)).filter((f) => f.includes(".restore-"))).toEqual([]);
   });
 
@@ -292,6 +306,16 @@ function databaseOfBlobs(file: string, rows: number, bytes: number): string {
   })();
   db.close();
   return file;
+}
+
+/** The payload of a backup of a one-row database (`t.v = 'from the backup'`). */
+async function smallSnapshot(): Promise<Buffer> {
+  const source = path.join(work, "src.sqlite");
+  const s = new Database(source);
+  s.exec("create table t (v text); insert into t values ('from the backup')");
+  s.close();
+  await backupToFile(source, path.join(work, "payload.bin"));
+  return readFile(path.join(work, "payload.bin"));
 }
 
 async function restoreFromBytes(bytes: Buffer, target: string, into?: RestoreInto): Promise<void> {

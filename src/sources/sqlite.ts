@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { link, lstat, mkdir, mkdtemp, open, rename, rm, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { oneLine } from "../shared/one-line.js";
+import { ownerTag } from "../shared/process-owner.js";
 
 /** sqlite3_backup_step page count meaning "all remaining pages in one step". */
 const ALL_PAGES = 0x7fffffff;
@@ -19,6 +19,15 @@ const ALL_PAGES = 0x7fffffff;
  * to compress a 139 MB snapshot fed through the pipeline, in 1 MiB reads 0.56 s (alone: 0.35 s).
  */
 const SNAPSHOT_READ = 1024 * 1024;
+
+/**
+ * Where a restore by this process writes the new database before it replaces (or becomes) the
+ * target: a hidden file beside it, named after the process (`restoreScratch`), so that start-up
+ * recovery can remove it if the process dies first.
+ */
+function restoreTempOf(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.restore-${ownerTag()}`);
+}
 
 /**
  * A SQLite database file. The payload is a consistent snapshot *database file* made with the
@@ -73,6 +82,11 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       return { stream, done, serverVersion };
     },
 
+    restoreScratch(config) {
+      const temp = restoreTempOf(databasePath(config));
+      return [temp, `${temp}-wal`, `${temp}-shm`];
+    },
+
     async checkRestoreTarget(config, into) {
       const file = databasePath(config);
       const exists = await lstat(file).then(() => true, () => false);
@@ -91,9 +105,16 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
         }
         const dir = path.dirname(file);
         await mkdir(dir, { recursive: true });
-        const temp = path.join(dir, `.${path.basename(file)}.restore-${randomBytes(6).toString("hex")}`);
+        const temp = restoreTempOf(file);
+        const failed = (err: unknown, why = oneLine(err)) =>
+          new SourceError(`restore into SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-restore-failed", params: { path: file, detail: why } });
+        // Taken before anything is written, and removed only by the restore that took it: a
+        // second restore into the same file by this process stops here and leaves it alone.
+        const handle = await open(temp, "wx", 0o644).catch((err: NodeJS.ErrnoException) => {
+          throw failed(err, err.code === "EEXIST" ? "another restore into this file is running" : undefined);
+        });
         try {
-          await pipeline(input, createWriteStream(temp, { flags: "wx", mode: 0o644 }), { signal });
+          await pipeline(input, handle.createWriteStream(), { signal });
           await fsync(temp);
           await checkIntegrity(temp, signal);
           if (exists) {
@@ -103,9 +124,9 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           }
           await fsync(dir);
         } catch (err) {
-          const why = (err as { code?: string }).code === "EEXIST" ? "the file appeared while restoring" : oneLine(err);
-          throw new SourceError(`restore into SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-restore-failed", params: { path: file, detail: why } });
+          throw failed(err, (err as { code?: string }).code === "EEXIST" ? "the file appeared while restoring" : undefined);
         } finally {
+          await handle.close().catch(() => {}); // closed by its stream already, unless that never started
           for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) await rm(leftover, { force: true });
         }
       } catch (err) {

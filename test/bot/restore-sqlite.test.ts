@@ -3,6 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatTime } from "../../src/bot/format.js";
+import { recoverInterruptedRuns } from "../../src/lifecycle/recovery.js";
 import { startCli } from "../helpers/workspace.js";
 import { ADMIN_ID, buttonsOf, startHarness, type Harness } from "./harness.js";
 
@@ -142,6 +143,14 @@ describe("/restore of a SQLite backup", () => {
     cli.child.kill("SIGKILL");
     expect((await cli.result).code).toBe(-1);
     expect(rowsOf(big)).toEqual(["the old file"]);
+    // The new database it was writing beside the old one is recorded with the restore: the
+    // next start removes it (a full copy of the data, left beside the user's file otherwise).
+    const left = temp();
+    expect(left).toBeDefined();
+    const report = await recoverInterruptedRuns({ runs: h.app.runs, restores: h.app.restores, spoolDir: h.app.config.spoolDir, notifier: h.app.notifier, log: h.app.log });
+    expect(report.interruptedRestores.map((r) => r.target)).toEqual(["big"]);
+    expect(report.removedSpool).toContain(path.join(dir, left!));
+    expect(readdirSync(dir).filter((f) => f.includes(".restore-"))).toEqual([]);
 
     const again = await startCli(h.ws.env, ["restore", String(result.runId), "--to", "big", "--replace"]).result;
     expect(again.code, again.stderr).toBe(0);

@@ -63,7 +63,7 @@ export async function execute(
       target: targetName,
       via: "bot",
       kind: sourceTarget?.kind === "source" ? sourceTarget.config.kind : "file",
-      scratch: sourceTarget ? [] : [dir],
+      scratch: sourceTarget ? deps.restorer.scratchOf(sourceTarget) : [dir],
       progressChatId: chatId,
       progressMessageId: msg.message_id,
     });
