@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
     command = parseCommand(argv);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tele-backup: ${err.message}\n\n${text()("cli-usage")}\n`);
+      process.stderr.write(`tele-backup: ${err.key ? text()(err.key, err.params) : err.message}\n\n${text()("cli-usage")}\n`);
       return 2;
     }
     throw err;

@@ -142,3 +142,18 @@ cli-adopt-taken-over = { $runs } { $runs ->
     } of installation { $installation } taken over: this installation's retention prunes them from now on
 cli-adopt-handed-over = the catalog of installation { $installation } now marks the taken runs as handed over
 cli-adopt-handover-failed = the catalog of installation { $installation } could not be marked ({ $error }); the takeover stands
+
+# A command line that cannot be run (printed before the usage).
+cli-usage-unknown-command = unknown command "{ $command }"
+cli-usage-unknown-option = unknown option { $option }
+cli-usage-option-needs-value = { $option } needs a value
+cli-usage-option-takes-no-value = { $option } takes no value
+cli-usage-unexpected-argument = unexpected argument "{ $argument }"
+cli-usage-run-id = expected a run id (a number), got "{ $got }"
+cli-usage-job-name = { $command } needs a job name
+cli-usage-restore-target = restore needs exactly one of --to <source> or --file <path>
+cli-usage-restore-needs-to = --replace and --new-database need --to <source>
+cli-usage-restore-replace-or-new = choose one of --replace or --new-database
+cli-usage-adopt-chat = adopt needs a chat id (-100…) or @username, got "{ $got }"
+cli-usage-config-import-file = config import needs a YAML file
+cli-usage-config-command = unknown config command "{ $got }" (use export or import)

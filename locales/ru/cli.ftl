@@ -118,3 +118,18 @@ cli-adopt-run-installation = установка { $installation }
 cli-adopt-taken-over = запуски установки { $installation } переданы этой установке ({ $runs }): теперь их удаляет по сроку хранения она
 cli-adopt-handed-over = в каталоге установки { $installation } принятые запуски отмечены как переданные
 cli-adopt-handover-failed = каталог установки { $installation } не удалось отметить ({ $error }); передача всё равно выполнена
+
+# Командная строка, которую нельзя выполнить (печатается перед справкой).
+cli-usage-unknown-command = неизвестная команда «{ $command }»
+cli-usage-unknown-option = неизвестный параметр { $option }
+cli-usage-option-needs-value = параметру { $option } нужно значение
+cli-usage-option-takes-no-value = параметр { $option } не принимает значения
+cli-usage-unexpected-argument = лишний аргумент «{ $argument }»
+cli-usage-run-id = нужен номер запуска (число), а получено «{ $got }»
+cli-usage-job-name = команде { $command } нужно имя задания
+cli-usage-restore-target = restore нужен ровно один из параметров: --to <источник> или --file <путь>
+cli-usage-restore-needs-to = --replace и --new-database работают только с --to <источник>
+cli-usage-restore-replace-or-new = выберите одно: --replace или --new-database
+cli-usage-adopt-chat = adopt нужен id чата (-100…) или @username, а получено «{ $got }»
+cli-usage-config-import-file = config import нужен YAML-файл
+cli-usage-config-command = неизвестная подкоманда config «{ $got }» (есть export и import)
