@@ -81,6 +81,7 @@ source-error-sqlite-missing = SQLite database { $path } does not exist
 source-error-sqlite-not-file = SQLite database { $path } is not a file
 source-error-sqlite-not-db = { $path } is not a SQLite database
 source-error-sqlite-unreadable = cannot open SQLite database { $path }: { $detail }
+source-error-sqlite-snapshot-full = cannot snapshot SQLite database { $path }: no space left in { $dir } for its snapshot (a copy of the database is made there first)
 source-error-sqlite-backup-failed = backup of SQLite database { $path } failed: { $detail }
 source-error-sqlite-restore-failed = restore into SQLite database { $path } failed: { $detail }
 source-error-redis-connect = Cannot connect to Redis at { $server }: { $detail }

@@ -82,6 +82,7 @@ source-error-sqlite-missing = Базы SQLite { $path } не существуе�
 source-error-sqlite-not-file = { $path } — не файл, а должна быть база SQLite.
 source-error-sqlite-not-db = { $path } — не база SQLite.
 source-error-sqlite-unreadable = Не удаётся открыть базу SQLite { $path }: { $detail }
+source-error-sqlite-snapshot-full = Не удаётся снять снимок базы SQLite { $path }: в { $dir } нет места для снимка (сначала там делается копия базы)
 source-error-sqlite-backup-failed = Не удалось сделать копию базы SQLite { $path }: { $detail }
 source-error-sqlite-restore-failed = Не удалось восстановить в базу SQLite { $path }: { $detail }
 source-error-redis-connect = Не удаётся подключиться к Redis на { $server }: { $detail }

@@ -61,6 +61,12 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
         signal.throwIfAborted(); // a snapshot that finished as the abort came
       } catch (err) {
         await rm(tempDir, { recursive: true, force: true });
+        // The snapshot's folder is full (SQLite says "database or disk is full"), not the source.
+        const full = ["SQLITE_FULL", "ENOSPC", "SQLITE_IOERR_WRITE"].includes((err as { code?: string }).code ?? "");
+        if (full) {
+          const dir = path.dirname(tempDir);
+          throw new SourceError(`cannot snapshot SQLite database ${file}: no space left in ${dir} for its snapshot (a copy of the database is made there first)`, "sqlite", { cause: err, key: "source-error-sqlite-snapshot-full", params: { path: file, dir } });
+        }
         throw new SourceError(`cannot snapshot SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err, key: "source-error-sqlite-unreadable", params: { path: file, detail: oneLine(err) } });
       }
       deps.log.debug({ file, snapshot }, "sqlite snapshot taken");

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,7 +160,7 @@ describe("failure matrix: every failure ends the run with its reason and leaves 
     },
     sqlite: {
       before: /^dump failed: \/.*\/not-a-db\.sqlite is not a SQLite database$/,
-      mid: /^spool: no space left on device while writing sqlite-[\w-]+_\d{8}-\d{6}\.sqlite(\.gz|\.zst)?(\.age)?\.001 in /,
+      mid: /^dump failed: cannot snapshot SQLite database \/.*\/big\.sqlite: no space left in \/.*\/spool\/run-\d+ for its snapshot \(a copy of the database is made there first\)$/,
       part2: /^upload failed: The bot is not a member of chat -1004242424242\./,
     },
     directory: {
@@ -183,6 +183,7 @@ describe("failure matrix: every failure ends the run with its reason and leaves 
               fake.failNext("sendDocument", { kind: "error", code: 403, description: "Forbidden: bot is not a member of the channel chat" });
             }
             if (fullDisk) {
+              // Too small for the snapshot, which is made in the spool (see the test below for parts).
               mkdirSync(spool, { recursive: true });
               execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", spool]);
             }
@@ -215,6 +216,25 @@ describe("failure matrix: every failure ends the run with its reason and leaves 
             if (point === "part2") expect(fake.messages(CHANNEL, { includeDeleted: true }).filter((m) => m.document?.file_name === `${result.fileName}.001`)).toHaveLength(1);
           }, 60_000);
         }
+
+  // The snapshot fits, the parts do not. (Compressed, the snapshot is read whole and removed
+  // before the compressor gives out its first part: only the uncompressed payload fills it.)
+  it.each([false, true])("SQLite with no compression (age: %s): a spool that fills while the first part is written fails with that reason, and leaves nothing behind", async (enc) => {
+    const spool = path.join(ws.dataDir, "spool");
+    mkdirSync(spool, { recursive: true });
+    const room = Math.ceil(statSync(path.join(ws.dir, "big.sqlite")).size / 4096) * 4 + 256;
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${room}k`, "tmpfs", spool]);
+    let result;
+    try {
+      result = await app.executor.execute(jobName("sqlite", "none", enc, "mid"), "manual");
+      expect(ws.spoolEntries()).toEqual([]);
+    } finally {
+      execFileSync("umount", [spool]);
+    }
+    expect(result.status).toBe("failed");
+    expect(result.error).toMatch(/^spool: no space left on device while writing sqlite-[\w-]+_\d{8}-\d{6}\.sqlite(\.age)?\.001 in /);
+    expect(app.runs.liveParts(result.runId)).toEqual([]);
+  }, 60_000);
 
   it("a refused manifest fails the run too, and the parts already stored are removed", async () => {
     fake.failNext("sendDocument", { kind: "pass" }, 2);
