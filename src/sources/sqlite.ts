@@ -124,7 +124,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           await fsync(temp);
           await checkIntegrity(temp, signal);
           if (exists) {
-            await replaceDatabase(temp, file);
+            await replaceDatabase(temp, file, signal);
           } else {
             await link(temp, file); // unlike rename, never replaces a file that appeared meanwhile
           }
@@ -196,12 +196,12 @@ async function checkIntegrity(file: string, signal: AbortSignal): Promise<void> 
   if (problems.length > 0) throw new Error(`integrity check failed: ${problems.slice(0, 3).join("; ")}`);
 }
 
-type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: number } | { op: "integrity"; file: string };
+type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: number } | { op: "integrity"; file: string } | { op: "checkpoint"; file: string };
 
 /**
  * Runs one long SQLite task on a worker thread. On the main thread a snapshot held the event
- * loop, and so the bot, for the whole copy (0.6–0.9 s for 160 MB), and `integrity_check` for
- * longer (2.6 s for a 139 MB file). An aborted `signal` ends the thread, and the promise
+ * loop, and so the bot, for the whole copy (0.6–0.9 s for 160 MB), `integrity_check` for
+ * longer (2.6 s for a 139 MB file), and a checkpoint for as long as its log took to fold in. An aborted `signal` ends the thread, and the promise
  * rejects once it has ended (the caller then removes what it wrote). Errors come back with
  * their SQLite code.
  */
@@ -250,7 +250,8 @@ if (db && task.op === "snapshot") {
   db.backup(task.snapshot, { progress: () => task.pages }).then(() => finish(null), failed);
 } else if (db) {
   try {
-    finish(db.pragma("integrity_check").map((r) => r.integrity_check));
+    if (task.op === "checkpoint") finish(db.pragma("wal_checkpoint(TRUNCATE)"));
+    else finish(db.pragma("integrity_check").map((r) => r.integrity_check));
   } catch (err) {
     failed(err);
   }
@@ -263,15 +264,13 @@ if (db && task.op === "snapshot") {
  * A WAL that cannot be emptied (another connection holds a read transaction) refuses the
  * replacement; the old database is then untouched.
  */
-async function replaceDatabase(temp: string, file: string): Promise<void> {
+async function replaceDatabase(temp: string, file: string, signal: AbortSignal): Promise<void> {
   const wal = `${file}-wal`;
   if (await lstat(wal).then((s) => s.size > 0, () => false)) {
-    const db = new Database(file, { fileMustExist: true });
-    try {
-      db.pragma("wal_checkpoint(TRUNCATE)");
-    } finally {
-      db.close();
-    }
+    // On the SQLite thread: folding a large log in took the event loop with it. An abort ends
+    // the thread once the checkpoint call returns (SQLite's checkpoint is safe to stop at any
+    // point: the log stays valid) and nothing is replaced.
+    await onSqliteThread({ op: "checkpoint", file }, signal);
     if (await lstat(wal).then((s) => s.size > 0, () => false)) throw new Error("the database's write-ahead log could not be emptied (is it in use?); nothing was replaced");
   }
   await rename(temp, file);
