@@ -37,8 +37,9 @@ const SCRATCH_DATABASES = 256;
  * which validates the whole file; then every key is copied with `DUMP` → `RESTORE` (TTL kept;
  * `RESTORE` without `REPLACE`, so a key that appeared meanwhile is never overwritten). If
  * anything fails, the keys this restore wrote are deleted again, so the target is left as empty
- * as it was. The scratch server is stopped and its folders removed in every case. The target must run the snapshot's Redis version or a
- * newer one (RDB and DUMP payloads are not readable by older servers).
+ * as it was. The scratch server is stopped and its folders removed in every case. The target
+ * must run the snapshot's Redis version or a newer one (RDB and DUMP payloads are not readable
+ * by older servers).
  */
 export function createRedisDriver(deps: SourceDeps): SourceDriver {
   return {

@@ -201,9 +201,9 @@ type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: numbe
 /**
  * Runs one long SQLite task on a worker thread. On the main thread a snapshot held the event
  * loop, and so the bot, for the whole copy (0.6–0.9 s for 160 MB), `integrity_check` for
- * longer (2.6 s for a 139 MB file), and a checkpoint for as long as its log took to fold in. An aborted `signal` ends the thread, and the promise
- * rejects once it has ended (the caller then removes what it wrote). Errors come back with
- * their SQLite code.
+ * longer (2.6 s for a 139 MB file), and a checkpoint for as long as its log took to fold in
+ * (0.5 s for 160 MB). An aborted `signal` ends the thread, and the promise rejects once it has
+ * ended (the caller then removes what it wrote). Errors come back with their SQLite code.
  */
 function onSqliteThread(task: SqliteTask, signal: AbortSignal): Promise<unknown> {
   signal.throwIfAborted();
