@@ -274,6 +274,7 @@ export class RestoreService {
       } else {
         const out = new PassThrough();
         const driver = this.deps.sources[target.config.kind];
+        await mkdir(staging, { recursive: true }); // the driver's scratch folder (parts checked in place made none)
         const restoring = driver.restore(target.config, out, { format: (run.format ?? driver.formats[0]) as DumpFormat, signal: signal ?? new AbortController().signal, into: target.into, scratchDir: staging });
         // A restore that gives up stops reading: end the stages feeding it rather than leave them waiting.
         restoring.catch(() => out.destroy());

@@ -112,8 +112,8 @@ export interface RestoreOptions {
   into?: RestoreInto;
   /**
    * Where the restore may keep scratch files (Redis's snapshot for its scratch server): the
-   * restore's staging folder, which the restore removes and start-up recovery removes after a
-   * crash. Default os.tmpdir().
+   * restore's staging folder (it exists), which the restore removes and start-up recovery
+   * removes after a crash. Default os.tmpdir().
    */
   scratchDir?: string;
 }

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -82,7 +82,6 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
       });
       // The snapshot in the restore's own folder (removed after a crash too); the socket in a
       // short one of its own (a Unix socket path holds at most 107 bytes).
-      if (scratchDir) await mkdir(scratchDir, { recursive: true });
       const dir = await mkdtemp(path.join(scratchDir ?? tmpdir(), "tele-backup-redis-"));
       let socketDir: string | undefined;
       let scratch: Scratch | undefined;

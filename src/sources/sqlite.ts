@@ -22,11 +22,12 @@ const SNAPSHOT_READ = 1024 * 1024;
 
 /**
  * Where a restore by this process writes the new database before it replaces (or becomes) the
- * target: a hidden file beside it, named after the process (`restoreScratch`), so that start-up
- * recovery can remove it if the process dies first.
+ * target: a hidden file beside it, named after the process, so that start-up recovery can
+ * remove it if the process dies first. Then what SQLite may make beside it (`restoreScratch`).
  */
-function restoreTempOf(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.restore-${ownerTag()}`);
+function restoreFilesOf(file: string): [temp: string, wal: string, shm: string] {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.restore-${ownerTag()}`);
+  return [temp, `${temp}-wal`, `${temp}-shm`];
 }
 
 /**
@@ -89,8 +90,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
     },
 
     restoreScratch(config) {
-      const temp = restoreTempOf(databasePath(config));
-      return [temp, `${temp}-wal`, `${temp}-shm`];
+      return restoreFilesOf(databasePath(config));
     },
 
     async checkRestoreTarget(config, into) {
@@ -111,7 +111,8 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
         }
         const dir = path.dirname(file);
         await mkdir(dir, { recursive: true });
-        const temp = restoreTempOf(file);
+        const scratch = restoreFilesOf(file);
+        const [temp] = scratch;
         const failed = (err: unknown, why = oneLine(err)) =>
           new SourceError(`restore into SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-restore-failed", params: { path: file, detail: why } });
         // Taken before anything is written, and removed only by the restore that took it: a
@@ -133,7 +134,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           throw failed(err, (err as { code?: string }).code === "EEXIST" ? "the file appeared while restoring" : undefined);
         } finally {
           await handle.close().catch(() => {}); // closed by its stream already, unless that never started
-          for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) await rm(leftover, { force: true });
+          for (const leftover of scratch) await rm(leftover, { force: true });
         }
       } catch (err) {
         input.destroy();

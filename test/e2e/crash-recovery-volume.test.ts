@@ -9,6 +9,7 @@ import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js
 import { testDocker } from "../helpers/docker-engine.js";
 import { writeTree } from "../helpers/tree.js";
 import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+import { waitFor } from "../helpers/wait.js";
 
 const ADMIN = 111;
 const CHANNEL = -1001234567891;
@@ -89,15 +90,6 @@ jobs:
     child.stdout!.on("data", (d) => (out += d));
     child.stderr!.on("data", (d) => (out += d));
     return { child, exited: new Promise((resolve) => child.once("exit", resolve)), output: () => out };
-  };
-  const waitFor = async <T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 30_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   };
   const running = async () => (await app.inspect()).State.Running;
   const helpersOnVolume = async () =>

@@ -7,6 +7,7 @@ import type { App } from "../../src/app.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
 import type { StoredMessage } from "../fake-telegram/state.js";
 import { writeTree } from "../helpers/tree.js";
+import { waitFor } from "../helpers/wait.js";
 import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
 
 const ADMIN = 111;
@@ -93,15 +94,6 @@ jobs:
   const stop = async (p: { child: ChildProcess; exited: Promise<unknown> }) => {
     if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGTERM");
     await p.exited;
-  };
-  const waitFor = async <T>(what: string, fn: () => T | undefined | null | false, ms = 30_000, everyMs = 100): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
   };
   const uncleanAlerts = () => fake.messages(ADMIN).filter((m) => m.text?.includes("unclean stop"));
   /** Every file under DATA_DIR that is not the database. */

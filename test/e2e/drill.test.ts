@@ -8,6 +8,7 @@ import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js
 import { createMysqlDatabase, mysqlQuery, type MysqlDatabase } from "../helpers/mysql.js";
 import { createPgDatabase, pgQuery, type PgDatabase } from "../helpers/pg.js";
 import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+import { waitFor } from "../helpers/wait.js";
 
 const ADMIN = 111;
 const CHANNEL = -1001234567814;
@@ -230,10 +231,3 @@ jobs:
   }
 });
 
-async function waitFor(what: string, fn: () => Promise<boolean>, ms: number, everyMs: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -4,6 +4,7 @@ import type { App } from "../../src/app.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
 import { createPgDatabase, type PgDatabase } from "../helpers/pg.js";
 import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+import { waitFor } from "../helpers/wait.js";
 
 const ADMIN = 111;
 const CHANNEL = -1001234567890;
@@ -55,15 +56,6 @@ jobs:
     return { child, exited, output: () => out };
   };
   const runs = () => inspect.runs.list(100);
-  const waitFor = async <T>(what: string, fn: () => T | undefined | null | false, ms = 30_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
 
   it("SIGKILL mid-upload: on restart the run is interrupted, admins are told, the spool is empty, the next run succeeds", async () => {
     // Every upload hangs: the first run is stuck mid-upload when the process is killed.

@@ -8,6 +8,7 @@ import { createLogger } from "../../src/logger.js";
 import { createRedisDriver } from "../../src/sources/redis.js";
 import { dropKeys, redisCommands, SHARED_REDIS, snapshotKeys, startRedis, type PrivateRedis } from "../helpers/redis.js";
 import { createWorkspace, ROOT, sh, type Workspace } from "../helpers/workspace.js";
+import { waitFor } from "../helpers/wait.js";
 
 /**
  * Redis: the machine's real server (127.0.0.1:6379) is backed up over the network through the
@@ -156,6 +157,7 @@ jobs:
       const paused = await startRedis();
       servers.push(paused);
       const scratchDir = path.join(ws.dir, "staging");
+      mkdirSync(scratchDir);
       // The scratch server's socket is made in TMPDIR; redis-server shows its path in its title.
       const tmp = path.join(ws.dir, "tmp-scratch");
       mkdirSync(tmp);
@@ -178,10 +180,10 @@ await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${paused.port}, p
       const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore", env: { ...process.env, TMPDIR: tmp } });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
-        const scratch = await waitFor(() => scratchServer(tmp), 30_000);
+        const scratch = await waitFor("the scratch redis-server", () => scratchServer(tmp), 30_000, 20);
         child.kill("SIGKILL");
         await exited;
-        await waitFor(() => !existsSync(`/proc/${scratch}`) || readFileSync(`/proc/${scratch}/stat`, "utf8").split(" ")[2] === "Z", 5000);
+        await waitFor("the scratch redis-server to end", () => !existsSync(`/proc/${scratch}`) || readFileSync(`/proc/${scratch}/stat`, "utf8").split(" ")[2] === "Z", 5000, 20);
         expect(scratchServer(tmp)).toBeUndefined();
       } finally {
         child.kill("SIGKILL");
@@ -212,14 +214,4 @@ function scratchServer(dir: string): number | undefined {
     if (cmdline.includes("redis-server") && cmdline.includes(`${dir}/`)) return Number(pid);
   }
   return undefined;
-}
-
-async function waitFor<T>(fn: () => T | undefined | false, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
