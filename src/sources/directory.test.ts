@@ -186,6 +186,41 @@ describe("directory source", () => {
     expect(warnings.join("")).toContain('"entry":"d0/f090.bin","msg":"removed while the backup ran; skipped"');
   });
 
+  test("a small file that grows past the read-ahead size or shrinks after it was listed is stored as it was at its open", async () => {
+    const source = path.join(work, "source");
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 60; i++) files[`f${String(i).padStart(2, "0")}.bin`] = randomBytes(32 * 1024);
+    await writeTree(source, files);
+    const dump = await driver.dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+    // The first chunk is there: all 60 names are listed (one lstat batch), the first 32 are being
+    // read ahead, the last ones are not yet opened. Change two of those.
+    const chunks: Buffer[] = [];
+    const it = dump.stream[Symbol.asyncIterator]();
+    chunks.push((await it.next()).value as Buffer);
+    const grown = randomBytes(3 * 1024 * 1024); // more than the 1 MiB a file is read whole up to
+    const shrunk = files["f58.bin"]!.subarray(0, 10);
+    await writeFile(path.join(source, "f57.bin"), grown);
+    await writeFile(path.join(source, "f58.bin"), shrunk);
+    for (let next = await it.next(); !next.done; next = await it.next()) chunks.push(next.value as Buffer);
+    await dump.done;
+
+    const archived = new Map<string, Buffer>();
+    const extract = tar.extract();
+    const reading = (async () => {
+      for await (const entry of extract) {
+        const parts: Buffer[] = [];
+        for await (const c of entry) parts.push(c as Buffer);
+        archived.set(entry.header.name, Buffer.concat(parts));
+      }
+    })();
+    await pipeline(Readable.from([Buffer.concat(chunks)]), extract);
+    await reading;
+    expect([...archived.keys()]).toEqual(Object.keys(files));
+    expect(archived.get("f57.bin")!.equals(grown)).toBe(true);
+    expect(archived.get("f58.bin")!.equals(shrunk)).toBe(true);
+    for (const [name, body] of archived) if (name !== "f57.bin" && name !== "f58.bin") expect(body.equals(files[name]!), name).toBe(true);
+  });
+
   test("done rejects once the consumer destroys the stream midway", async () => {
     const source = path.join(work, "source");
     await seed(source);

@@ -1,4 +1,4 @@
-import { constants, type Stats } from "node:fs";
+import fs, { constants, type Stats } from "node:fs";
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, symlink, utimes, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
@@ -71,6 +71,9 @@ export async function writeEntry(pack: Pack, header: EntryHeader, body?: AsyncIt
   for (const r of results) if (r.status === "rejected") throw r.reason;
 }
 
+/** Chunks a `packToStream` stream holds before the packer waits for its reader. */
+const STREAM_CHUNKS_BUFFERED = 4;
+
 /**
  * Runs `produce` into a fresh tar pack and exposes the bytes as a Node stream. `finished`
  * settles once both the producer and the stream are done; it rejects when either fails, the
@@ -78,7 +81,12 @@ export async function writeEntry(pack: Pack, header: EntryHeader, body?: AsyncIt
  */
 export function packToStream(produce: (pack: Pack) => Promise<void>, signal: AbortSignal): { stream: Readable; finished: Promise<void> } {
   const pack = tar().pack();
-  const stream = new PassThrough();
+  // Object mode on the reading side: each chunk tar-stream pushes (a header, a file's bytes, its
+  // padding) is read as it is. A byte-mode stream's reader takes everything buffered as one
+  // Buffer, and a 512-byte header waiting before a file's megabyte made that a copy of nearly
+  // every byte of the tree (110 ms of the main thread for 200 MB). At most
+  // STREAM_CHUNKS_BUFFERED chunks wait: a few MiB (a small file is one chunk of up to 1 MiB).
+  const stream = new PassThrough({ readableObjectMode: true, readableHighWaterMark: STREAM_CHUNKS_BUFFERED });
   let producerFailed = false;
   let readerGaveUp = false;
   stream.once("close", () => {
@@ -126,15 +134,17 @@ interface TreeEntry {
 /** What a small file held when it was read ahead (undefined when it vanished before its open). */
 interface FileContent {
   data: Buffer;
-  shrank: boolean;
 }
+
+/** A small file that was larger than READ_AHEAD_FILE_BYTES by its open. */
+const GREW = Symbol("grew");
 
 /**
  * Appends everything under `root` (not the root itself) to `pack`, sorted, symlinks not followed.
  * Entries are written strictly in order; small files are read up to READ_AHEAD_BYTES ahead.
  */
 export async function packTree(root: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
-  const window: Array<{ entry: TreeEntry; content?: Promise<FileContent | undefined>; bytes: number }> = [];
+  const window: Array<{ entry: TreeEntry; content?: Promise<FileContent | typeof GREW | undefined>; bytes: number }> = [];
   let held = 0;
   const walk = treeEntries(root, "", options.signal);
   let walked = false;
@@ -181,7 +191,7 @@ async function* treeEntries(abs: string, rel: string, signal: AbortSignal): Asyn
   }
 }
 
-async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { signal: AbortSignal; warn: Warn }, content: FileContent | undefined): Promise<void> {
+async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { signal: AbortSignal; warn: Warn }, content: FileContent | typeof GREW | undefined): Promise<void> {
   if (!st) return options.warn(rel, "removed while the backup ran; skipped");
   const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
   const shrank = () => options.warn(rel, "shrank while the backup ran; padded with zeros");
@@ -189,9 +199,8 @@ async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { sig
     await writeEntry(pack, { ...base, name: `${rel}/`, type: "directory" });
   } else if (st.isSymbolicLink()) {
     await writeEntry(pack, { ...base, name: rel, type: "symlink", linkname: await readlink(abs) });
-  } else if (st.isFile() && st.size <= READ_AHEAD_FILE_BYTES) {
+  } else if (st.isFile() && st.size <= READ_AHEAD_FILE_BYTES && content !== GREW) {
     if (!content) return options.warn(rel, "removed while the backup ran; skipped");
-    if (content.shrank) shrank();
     await writeEntry(pack, { ...base, name: rel, type: "file", size: content.data.length }, content.data);
   } else if (st.isFile()) {
     const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
@@ -208,26 +217,39 @@ async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { sig
 }
 
 /**
- * A small file's bytes as of its open: the size then is the entry's size (a file that grows
- * is cut, one that shrinks is padded with zeros, like GNU tar). Undefined when it vanished.
+ * A small file's bytes as of its open, through fs's callback API: the same open, fstat, read
+ * and close on the thread pool as through a FileHandle, with a fraction of the main thread's
+ * work (0.1 s less for a 200 MB tree of 800 files). A file that grows meanwhile is cut at its
+ * size at the open, one that shrinks is stored shorter (the entry's size is what was read).
+ * GREW when it is no longer small at its open (it is then streamed like a large file);
+ * undefined when it vanished.
  */
-async function readWhole(abs: string): Promise<FileContent | undefined> {
-  const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
-  if (!handle) return undefined;
-  try {
-    const size = (await handle.stat()).size;
-    const data = Buffer.allocUnsafe(size);
-    let got = 0;
-    while (got < size) {
-      const { bytesRead } = await handle.read(data, got, size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    data.fill(0, got); // a file that shrank meanwhile
-    return { data, shrank: got < size };
-  } finally {
-    await handle.close();
-  }
+function readWhole(abs: string): Promise<FileContent | typeof GREW | undefined> {
+  return new Promise((resolve, reject) => {
+    fs.open(abs, constants.O_RDONLY | constants.O_NOFOLLOW, (err, fd) => {
+      if (err) return err.code === "ENOENT" ? resolve(undefined) : reject(err);
+      const done = (failure: Error | null, result?: FileContent | typeof GREW) => {
+        fs.close(fd, (closeErr) => (failure || closeErr ? reject(failure ?? closeErr) : resolve(result)));
+      };
+      fs.fstat(fd, (statErr, st) => {
+        if (statErr) return done(statErr);
+        if (st.size > READ_AHEAD_FILE_BYTES) return done(null, GREW);
+        const data = Buffer.allocUnsafe(st.size);
+        const readFrom = (got: number): void => {
+          if (got === data.length) {
+            done(null, { data });
+            return;
+          }
+          fs.read(fd, data, got, data.length - got, got, (readErr, n) => {
+            if (readErr) done(readErr);
+            else if (n === 0) done(null, { data: data.subarray(0, got) });
+            else readFrom(got + n);
+          });
+        };
+        readFrom(0);
+      });
+    });
+  });
 }
 
 /** A file is read 256 KiB at a time: a quarter of the thread-pool round trips of the 64 KiB default. */
