@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { link, lstat, mkdir, mkdtemp, open, rename, rm, stat } from "node:fs/promises";
+import { link, lstat, mkdir, mkdtemp, open, rename, rm, stat, statfs } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -63,9 +63,8 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       } catch (err) {
         await rm(tempDir, { recursive: true, force: true });
         // The snapshot's folder is full (SQLite says "database or disk is full"), not the source.
-        const full = ["SQLITE_FULL", "ENOSPC", "SQLITE_IOERR_WRITE"].includes((err as { code?: string }).code ?? "");
-        if (full) {
-          const dir = path.dirname(tempDir);
+        const dir = path.dirname(tempDir);
+        if (await snapshotFolderFull(err, dir, file)) {
           throw new SourceError(`cannot snapshot SQLite database ${file}: no space left in ${dir} for its snapshot (a copy of the database is made there first)`, "sqlite", { cause: err, key: "source-error-sqlite-snapshot-full", params: { path: file, dir } });
         }
         throw new SourceError(`cannot snapshot SQLite database ${file}: ${oneLine(err)}`, "sqlite", { cause: err, key: "source-error-sqlite-unreadable", params: { path: file, detail: oneLine(err) } });
@@ -285,5 +284,23 @@ async function fsync(file: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Whether a failed snapshot failed for want of room in `dir`: SQLite's SQLITE_FULL (ENOSPC), or
+ * an I/O error (the backup API says SQLITE_IOERR, whatever the write's errno was) while `dir`
+ * has less room left than the source file takes. Any other I/O error (EFBIG, EIO, ...) is
+ * reported as SQLite gave it, never as a full disk.
+ */
+async function snapshotFolderFull(err: unknown, dir: string, source: string): Promise<boolean> {
+  const code = (err as { code?: string }).code ?? "";
+  if (code === "SQLITE_FULL" || code === "ENOSPC") return true;
+  if (!code.startsWith("SQLITE_IOERR")) return false;
+  try {
+    const [fsStats, sourceStats] = await Promise.all([statfs(dir), stat(source)]);
+    return fsStats.bavail * fsStats.bsize < sourceStats.size;
+  } catch {
+    return false;
   }
 }
