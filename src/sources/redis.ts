@@ -80,8 +80,9 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
         await withConnection(c, signal, (conn) => refuseNonEmpty(conn, c));
         return found;
       });
-      // The snapshot in the restore's own folder (removed after a crash too); the socket in a
-      // short one of its own (a Unix socket path holds at most 107 bytes).
+      // The snapshot and the scratch server's socket in the restore's own folder (removed after
+      // a crash too). A Unix socket path holds at most 107 bytes: when that folder's is longer,
+      // the socket goes in a short folder of its own in TMPDIR, which a crash leaves behind.
       const dir = await mkdtemp(path.join(scratchDir ?? tmpdir(), "tele-backup-redis-"));
       let socketDir: string | undefined;
       let scratch: Scratch | undefined;
@@ -91,8 +92,12 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
         } catch (err) {
           throw new SourceError(`restore into Redis at ${where(c)} failed: the payload did not arrive: ${oneLine(err)}`, "redis", { cause: err });
         }
-        socketDir = await mkdtemp(path.join(tmpdir(), "tele-backup-redis-socket-"));
-        scratch = await startScratch(server, dir, path.join(socketDir, "redis.sock"), signal);
+        let socket = path.join(dir, "redis.sock");
+        if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+          socketDir = await mkdtemp(path.join(tmpdir(), "tele-backup-redis-socket-"));
+          socket = path.join(socketDir, "redis.sock");
+        }
+        scratch = await startScratch(server, dir, socket, signal);
         await copyKeys(scratch.conn, c, signal, deps);
       } catch (err) {
         if (err instanceof SourceError) throw new SourceError(redact(err.message, secretsOf(c)), "redis", { cause: err, key: err.key, params: err.params });
@@ -105,6 +110,9 @@ export function createRedisDriver(deps: SourceDeps): SourceDriver {
     },
   };
 }
+
+/** The longest Unix socket path (sun_path is 108 bytes with its NUL). */
+const MAX_SOCKET_PATH_BYTES = 107;
 
 function redisConfig(config: SourceConfig): RedisConfig {
   if (config.kind !== "redis") throw new SourceError(`expected a redis source, got ${config.kind}`, "redis");

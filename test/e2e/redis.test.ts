@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +141,24 @@ jobs:
       expect(await empty.call("DBSIZE")).toBe(0);
     });
 
+    it("a staging folder too long for a Unix socket path: the socket goes in TMPDIR, removed afterwards", async () => {
+      const fresh = await startRedis();
+      servers.push(fresh);
+      const scratchDir = path.join(ws.dir, "s".repeat(120));
+      mkdirSync(scratchDir);
+      const { stream, done } = await driver.dump({ kind: "redis", host: SHARED_REDIS.host, port: SHARED_REDIS.port, password: "" }, { format: "rdb", signal: new AbortController().signal });
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      await done;
+      const sockets = () => readdirSync(tmpdir()).filter((f) => f.startsWith("tele-backup-redis-socket-"));
+      const before = sockets();
+      const config = { kind: "redis" as const, host: "127.0.0.1", port: fresh.port, password: "" };
+      await driver.restore(config, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal: new AbortController().signal, scratchDir });
+      expect(await snapshotKeys({ port: fresh.port }, prefix)).toEqual(await snapshotKeys(SHARED_REDIS, prefix));
+      expect(sockets()).toEqual(before);
+      expect(readdirSync(scratchDir)).toEqual([]);
+    });
+
     it("a copy that fails halfway deletes the keys it wrote (target with fewer databases than the snapshot)", async () => {
       const small = await startRedis({ databases: 2 });
       servers.push(small);
@@ -158,7 +177,8 @@ jobs:
       servers.push(paused);
       const scratchDir = path.join(ws.dir, "staging");
       mkdirSync(scratchDir);
-      // The scratch server's socket is made in TMPDIR; redis-server shows its path in its title.
+      // The scratch server's socket is made in the staging folder (redis-server shows its path in
+      // its title), nothing in TMPDIR.
       const tmp = path.join(ws.dir, "tmp-scratch");
       mkdirSync(tmp);
       const script = ws.writeFile(
@@ -180,14 +200,15 @@ await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${paused.port}, p
       const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore", env: { ...process.env, TMPDIR: tmp } });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
-        const scratch = await waitFor("the scratch redis-server", () => scratchServer(tmp), 30_000, 20);
+        const scratch = await waitFor("the scratch redis-server", () => scratchServer(scratchDir), 30_000, 20);
         child.kill("SIGKILL");
         await exited;
         await waitFor("the scratch redis-server to end", () => !existsSync(`/proc/${scratch}`) || readFileSync(`/proc/${scratch}/stat`, "utf8").split(" ")[2] === "Z", 5000, 20);
-        expect(scratchServer(tmp)).toBeUndefined();
+        expect(scratchServer(scratchDir)).toBeUndefined();
+        expect(readdirSync(tmp).filter((f) => f.startsWith("tele-backup"))).toEqual([]); // (tsx keeps its cache there)
       } finally {
         child.kill("SIGKILL");
-        const left = scratchServer(tmp);
+        const left = scratchServer(scratchDir);
         if (left) process.kill(left, "SIGKILL");
         await paused.call("CLIENT", "UNPAUSE");
       }
