@@ -35,9 +35,9 @@ const SCRATCH_DATABASES = 256;
  * The snapshot is first loaded by a private scratch `redis-server` (on a Unix socket in a
  * temporary folder, no TCP port, no persistence, killed by the kernel if this process dies),
  * which validates the whole file; then every key is copied with `DUMP` → `RESTORE` (TTL kept;
- * `RESTORE` without `REPLACE`, so a key that appeared meanwhile is never overwritten). If
- * anything fails, the keys this restore wrote are deleted again, so the target is left as empty
- * as it was. The scratch server is stopped and its folders removed in every case. The target
+ * `RESTORE` without `REPLACE`, so a key that appeared meanwhile is never overwritten), all in
+ * one transaction: a kill of this process before EXEC leaves the target as empty as it was. If
+ * anything fails, nothing is applied or the keys this restore wrote are deleted again. The scratch server is stopped and its folders removed in every case. The target
  * must run the snapshot's Redis version or a newer one (RDB and DUMP payloads are not readable
  * by older servers).
  */
@@ -265,21 +265,36 @@ function lastLines(log: string): string {
  * Copies every key of the scratch server into the target, database by database, with its TTL.
  * On failure deletes what it wrote, then rethrows.
  */
+/**
+ * Copies every key in one transaction (MULTI … EXEC): the target applies all of them at once, or
+ * none if this process dies before EXEC (the server drops a transaction whose client is gone), so
+ * a kill mid-copy leaves it as empty as it was. The queued copy is held in the target's memory
+ * until EXEC. A command the target refuses while queueing (out of memory, say) aborts the whole
+ * transaction; one that fails inside EXEC (a key written meanwhile) leaves the others applied,
+ * and those are deleted again.
+ */
 async function copyKeys(from: RespConnection, c: RedisConfig, signal: AbortSignal, deps: SourceDeps): Promise<void> {
   await withConnection(c, signal, async (to) => {
     await refuseNonEmpty(to, c); // again: something may have written since the first look
-    const written = new Map<number, Buffer[]>();
+    const dbs = [...keyspace(text(await from.call("INFO", "keyspace"))).keys()].sort((a, b) => a - b);
+    // Inside the transaction a SELECT that fails would send the keys after it to another
+    // database: every database the snapshot uses must exist on the target before.
+    for (const db of dbs) {
+      try {
+        await to.call("SELECT", db);
+      } catch (err) {
+        throw new Error(`the target has no database ${db} (its "databases" setting is lower than the source's): ${oneLine(err)}`, { cause: err });
+      }
+    }
+    /** What each queued command writes, in order: a key of a database, or nothing (SELECT). */
+    const queued: Array<{ db: number; key: Buffer } | null> = [];
+    await to.call("MULTI");
+    let sent = false;
     try {
-      const dbs = [...keyspace(text(await from.call("INFO", "keyspace"))).keys()].sort((a, b) => a - b);
       for (const db of dbs) {
         await from.call("SELECT", db);
-        try {
-          await to.call("SELECT", db);
-        } catch (err) {
-          throw new Error(`the target has no database ${db} (its "databases" setting is lower than the source's): ${oneLine(err)}`, { cause: err });
-        }
-        const mine: Buffer[] = [];
-        written.set(db, mine);
+        await to.call("SELECT", db); // QUEUED
+        queued.push(null);
         let cursor = "0";
         do {
           signal.throwIfAborted();
@@ -288,25 +303,34 @@ async function copyKeys(from: RespConnection, c: RedisConfig, signal: AbortSigna
           if (keys.length === 0) continue;
           const read = await from.pipeline(keys.flatMap((k) => [["PTTL", k], ["DUMP", k]]));
           const restores: Array<Array<string | number | Buffer>> = [];
-          const restoring: Buffer[] = [];
           keys.forEach((key, i) => {
             const ttl = read[2 * i] as number;
             const payload = read[2 * i + 1] as RespReply;
             if (!Buffer.isBuffer(payload) || ttl === -2) return; // expired while copying
             restores.push(["RESTORE", key, Math.max(ttl, 0), payload]);
-            restoring.push(key);
+            queued.push({ db, key });
           });
-          const replies = await to.pipeline(restores);
-          replies.forEach((r, i) => {
-            if (!(r instanceof RespError)) mine.push(restoring[i]!);
-          });
-          const refused = replies.find((r): r is RespError => r instanceof RespError);
+          const refused = (await to.pipeline(restores)).find((r): r is RespError => r instanceof RespError);
           if (refused) throw new Error(`the target refused a key: ${refused.message}`);
         } while (cursor !== "0");
       }
-      deps.log.debug({ host: c.host, port: c.port, databases: dbs.length }, "redis restore copied every key");
+      sent = true;
+      const results = await to.call("EXEC");
+      if (!Array.isArray(results) || results.length !== queued.length) throw new Error("the target did not apply the copy (its transaction was aborted)");
+      const written = new Map<number, Buffer[]>();
+      let failure: RespError | undefined;
+      results.forEach((r, i) => {
+        const entry = queued[i];
+        if (r instanceof RespError) failure ??= r;
+        else if (entry) written.set(entry.db, [...(written.get(entry.db) ?? []), entry.key]);
+      });
+      if (failure) {
+        await undo(to, written).catch((e: unknown) => deps.log.warn({ err: (e as Error).message }, "redis restore: could not delete the keys it wrote"));
+        throw new Error(`the target refused a key: ${failure.message}`);
+      }
+      deps.log.debug({ host: c.host, port: c.port, databases: dbs.length, keys: queued.length - dbs.length }, "redis restore copied every key");
     } catch (err) {
-      await undo(to, written).catch((e: unknown) => deps.log.warn({ err: (e as Error).message }, "redis restore: could not delete the keys it wrote"));
+      if (!sent) await to.call("DISCARD").catch(() => undefined);
       throw err;
     }
   });

@@ -181,20 +181,7 @@ jobs:
       // its title), nothing in TMPDIR.
       const tmp = path.join(ws.dir, "tmp-scratch");
       mkdirSync(tmp);
-      const script = ws.writeFile(
-        "restore-child.mts",
-        `import { Readable } from "node:stream";
-import { createLogger } from "${ROOT}/src/logger.ts";
-import { createRedisDriver } from "${ROOT}/src/sources/redis.ts";
-const driver = createRedisDriver({ log: createLogger("silent"), docker: () => { throw new Error("no docker"); }, helperImage: undefined });
-const signal = new AbortController().signal;
-const { stream, done } = await driver.dump({ kind: "redis", host: "${SHARED_REDIS.host}", port: ${SHARED_REDIS.port}, password: "" }, { format: "rdb", signal });
-const chunks = [];
-for await (const c of stream) chunks.push(c);
-await done;
-await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${paused.port}, password: "" }, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal, scratchDir: "${scratchDir}" });
-`,
-      );
+      const script = restoreScript(ws, "restore-child.mts", SHARED_REDIS.port, paused.port, scratchDir);
       // The target takes no writes for a while: the copy waits with the scratch server up.
       await paused.call("CLIENT", "PAUSE", "60000", "WRITE");
       const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore", env: { ...process.env, TMPDIR: tmp } });
@@ -214,6 +201,37 @@ await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${paused.port}, p
       }
     });
 
+    it("SIGKILL of this process mid-copy leaves the target as it was: every key or none (one transaction)", async () => {
+      const source = await startRedis();
+      const empty = await startRedis();
+      servers.push(source, empty);
+      const fill = "for i = 1, tonumber(ARGV[1]) do redis.call('SET', ARGV[2] .. i, string.rep('v', 200)) end";
+      await redisCommands({ port: source.port }, [["EVAL", fill, "0", "150000", "a:"], ["SELECT", "1"], ["EVAL", fill, "0", "50000", "b:"]]);
+      const script = restoreScript(ws, "restore-kill-child.mts", source.port, empty.port);
+      const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore" });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      const sizes = async () => {
+        const replies = await redisCommands({ port: empty.port }, [["DBSIZE"], ["SELECT", "1"], ["DBSIZE"]]);
+        return [Number(replies[0]), Number(replies[2])];
+      };
+      try {
+        // Part of the copy has reached the target: queued in its transaction, or written.
+        const copying = async () => {
+          const clients = String(await empty.call("CLIENT", "LIST"));
+          const queuedCommands = Math.max(...[...clients.matchAll(/ multi=(-?\d+)/g)].map((m) => Number(m[1])), -1);
+          return queuedCommands >= 1000 || (await sizes()).some((n) => n > 0);
+        };
+        await waitFor("part of the copy at the target", copying, 60_000, 5);
+        child.kill("SIGKILL");
+        await exited;
+        await waitFor("the killed client to be gone", async () => !/ multi=\d/.test(String(await empty.call("CLIENT", "LIST"))), 5000, 20);
+        const after = await sizes();
+        expect([[0, 0], [150_000, 50_000]]).toContainEqual(after);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    }, 90_000);
+
     it("a wrong password is a clear error that does not echo it", async () => {
       const secret = `wrong-${randomBytes(6).toString("hex")}`;
       const err = await driver.check({ kind: "redis", host: "127.0.0.1", port: target.port, password: secret }).catch((e: Error) => e);
@@ -224,6 +242,24 @@ await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${paused.port}, p
 });
 
 /** The pid of a process whose command line (or redis-server's title) names a path under `dir`. */
+/** A script that dumps the Redis on `fromPort` and restores it into the one on `toPort` through the driver. */
+function restoreScript(ws: Workspace, name: string, fromPort: number, toPort: number, scratchDir?: string): string {
+  return ws.writeFile(
+    name,
+    `import { Readable } from "node:stream";
+import { createLogger } from "${ROOT}/src/logger.ts";
+import { createRedisDriver } from "${ROOT}/src/sources/redis.ts";
+const driver = createRedisDriver({ log: createLogger("silent"), docker: () => { throw new Error("no docker"); }, helperImage: undefined });
+const signal = new AbortController().signal;
+const { stream, done } = await driver.dump({ kind: "redis", host: "127.0.0.1", port: ${fromPort}, password: "" }, { format: "rdb", signal });
+const chunks = [];
+for await (const c of stream) chunks.push(c);
+await done;
+await driver.restore({ kind: "redis", host: "127.0.0.1", port: ${toPort}, password: "" }, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal${scratchDir ? `, scratchDir: "${scratchDir}"` : ""} });
+`,
+  );
+}
+
 function scratchServer(dir: string): number | undefined {
   for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
     let cmdline: string;
