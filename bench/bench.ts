@@ -4,7 +4,9 @@
  * Tele-backup against the shell pipeline a user would write instead, in the same run, on the
  * same data: every path (codec, encryption, Telegram, restore, MariaDB, SQLite, a directory
  * tree) is a pair run alternately `rounds` times; the table shows the medians and their ratio,
- * the tool's peak RSS and peak spool use. Then `tele-backup run` backs up to the fake Bot API
+ * the tool's peak RSS and peak spool use. The start-up every command pays once is measured on
+ * its own (`--only startup`): a backup of an empty folder, Node's bare start, the master key's
+ * scrypt. Then `tele-backup run` backs up to the fake Bot API
  * (on loopback) while an admin sends /status: the event-loop delay (p50/p99, from the metrics
  * endpoint, `perf_hooks.monitorEventLoopDelay`) and the /status reply times.
  *
@@ -13,6 +15,7 @@
  * and never fails on them.
  */
 import { execFileSync } from "node:child_process";
+import { scrypt } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
   const dataDir = path.join(work, "data");
   const out = path.join(work, "out");
   const keyFile = path.join(work, "key.txt");
+  const emptyDir = path.join(work, "empty");
+  mkdirSync(emptyDir);
   execFileSync("age-keygen", ["-o", keyFile], { stdio: "ignore" });
   const recipient = /public key: (age1\w+)/.exec(readFileSync(keyFile, "utf8"))![1]!;
 
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
       `  - { name: my-target, kind: mysql, database: ${restoreMy}, ${myConn} }\n` +
       `  - { name: lite, kind: sqlite, path: "${lite.file}" }\n` +
       `  - { name: tree, kind: directory, path: "${tree.dir}" }\n` +
+      `  - { name: empty, kind: directory, path: "${emptyDir}" }\n` +
       "destinations:\n" +
       `  - { name: disk, kind: local, path: "${out}" }\n` +
       `  - { name: tg, kind: telegram, chat_id: "${channel}" }\n` +
@@ -122,7 +128,8 @@ async function main(): Promise<void> {
       job("pg-tg", "pg", "tg", "format: sql, compression: zstd") +
       job("my-zstd", "my", "disk", "format: sql, compression: zstd") +
       job("lite-zstd", "lite", "disk", "compression: zstd") +
-      job("tree-zstd", "tree", "disk", "compression: zstd"),
+      job("tree-zstd", "tree", "disk", "compression: zstd") +
+      job("empty", "empty", "disk", "compression: none"),
   );
   if (!opts.cli) {
     console.log("building tele-backup (dist/)...");
@@ -200,12 +207,17 @@ async function main(): Promise<void> {
       await backup("my-zstd")();
       for (const pair of restorePairs()) if (!ONLY || ONLY.has(pair.id)) rows.push(await runPair(pair));
     }
+    let startup: StartupFigures | undefined;
+    if (!ONLY || ONLY.has("startup")) {
+      clearOut();
+      startup = await measureStartup(backup("empty"));
+    }
     let bot: BotFigures | undefined;
     if (!ONLY || ONLY.has("bot")) {
       clearOut();
       bot = await measureBot({ cli, env, fake, job: "pg-tg" });
     }
-    report(rows, bot, { pg: pg.bytes, my: my.bytes, sqlite: lite.bytes, tree: tree.bytes, treeFiles: tree.files });
+    report(rows, startup, bot, { pg: pg.bytes, my: my.bytes, sqlite: lite.bytes, tree: tree.bytes, treeFiles: tree.files });
   } finally {
     await fake.close();
     psql(`drop database if exists ${restorePg}`);
@@ -243,7 +255,36 @@ async function runPair(pair: Pair): Promise<Row> {
   return row;
 }
 
-function report(rows: Row[], bot: BotFigures | undefined, sizes: Record<string, number>): void {
+/** What every `tele-backup` command pays before its first byte, whatever the data. */
+interface StartupFigures {
+  /** `tele-backup backup` of an empty folder to a local folder. */
+  emptyBackupS: number;
+  /** `node -e ""`: Node's own start. */
+  nodeS: number;
+  /** MASTER_KEY's scrypt (N=2^16, r=8) alone, as every command runs it once. */
+  scryptS: number;
+}
+
+/** Medians over ROUNDS of an empty backup, Node's bare start and the key derivation. */
+async function measureStartup(emptyBackup: () => Promise<Sample>): Promise<StartupFigures> {
+  const empty: number[] = [];
+  const node: number[] = [];
+  const kdf: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    empty.push((await emptyBackup()).ms);
+    node.push((await measure("node", ["-e", ""])).ms);
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) =>
+      scrypt("x", Buffer.alloc(16), 32, { N: 2 ** 16, r: 8, p: 1, maxmem: 256 * 2 ** 16 * 8 }, (err) => (err ? reject(err) : resolve())),
+    );
+    kdf.push(performance.now() - t0);
+  }
+  const figures = { emptyBackupS: median(empty) / 1000, nodeS: median(node) / 1000, scryptS: median(kdf) / 1000 };
+  console.log(`startup      empty backup ${figures.emptyBackupS.toFixed(2)} s (node alone ${figures.nodeS.toFixed(2)} s, scrypt alone ${figures.scryptS.toFixed(2)} s)`);
+  return figures;
+}
+
+function report(rows: Row[], startup: StartupFigures | undefined, bot: BotFigures | undefined, sizes: Record<string, number>): void {
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
   const cpus = os.cpus();
   const machine = { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.type()} ${os.release()}` };
@@ -256,6 +297,12 @@ function report(rows: Row[], bot: BotFigures | undefined, sizes: Record<string, 
         `| ${r.label} | ${r.toolS.toFixed(2)} s | ${r.against.replaceAll("|", "\\|")} ${r.otherS.toFixed(2)} s | **${r.ratio.toFixed(2)}×** ${r.ratio <= r.target ? "✓" : "✗"} | ≤ ${r.target}× | ${r.peakRssMb.toFixed(0)} MB | ${r.peakSpoolMb.toFixed(1)} MB |`,
     ),
   ];
+  if (startup) {
+    lines.push(
+      "",
+      `Start-up, in every row above once: \`tele-backup backup\` of an empty folder takes ${startup.emptyBackupS.toFixed(2)} s (Node's own start ${startup.nodeS.toFixed(2)} s; MASTER_KEY's scrypt, N=2^16, ${startup.scryptS.toFixed(2)} s alone, run while the modules load).`,
+    );
+  }
   if (bot) {
     lines.push(
       "",
@@ -264,7 +311,7 @@ function report(rows: Row[], bot: BotFigures | undefined, sizes: Record<string, 
   }
   const table = lines.join("\n");
   console.log(`\n${table}\n`);
-  const results = { date: new Date().toISOString(), machine, node: process.versions.node, sizeMb: SIZE_MB, datasetBytes: sizes, rounds: ROUNDS, partSizeMb: PART_SIZE_MB, rows, bot, cache: CACHE };
+  const results = { date: new Date().toISOString(), machine, node: process.versions.node, sizeMb: SIZE_MB, datasetBytes: sizes, rounds: ROUNDS, partSizeMb: PART_SIZE_MB, rows, startup, bot, cache: CACHE };
   mkdirSync(path.join(root, "bench"), { recursive: true });
   writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log("wrote bench/results.json");
