@@ -288,7 +288,7 @@ function report(rows: Row[], startup: StartupFigures | undefined, bot: BotFigure
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
   const cpus = os.cpus();
   const machine = { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.type()} ${os.release()}` };
-  const heading = `${SIZE_MB} MB datasets (PostgreSQL ${mb(sizes.pg!)}, MariaDB ${mb(sizes.my!)}, SQLite ${mb(sizes.sqlite!)}, tree ${mb(sizes.tree!)} in ${sizes.treeFiles} files), ${ROUNDS} rounds, medians, Node ${process.versions.node}, ${machine.cpus} cores`;
+  const heading = `${SIZE_MB} MB datasets (PostgreSQL ${mb(sizes.pg!)}, MariaDB ${mb(sizes.my!)}, SQLite ${mb(sizes.sqlite!)}, tree ${mb(sizes.tree!)} in ${sizes.treeFiles} files), ${ROUNDS} rounds, medians, Node ${process.versions.node}, ${machine.cpus} cores (${machine.cpuModel})`;
   const lines = [
     `| path (${heading}) | tele-backup | compared with | ratio | target | peak RSS | peak spool |`,
     "|---|---|---|---|---|---|---|",
