@@ -15,12 +15,12 @@
  * and never fails on them.
  */
 import { execFileSync } from "node:child_process";
-import { scrypt } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+import { deriveKey, NEW_KDF } from "../src/crypto/kdf.js";
 import { startFakeTelegram } from "../test/fake-telegram/server.js";
 import { measureBot, type BotFigures } from "./bot.js";
 import { CACHE, MY, mariadb, myDataset, PG, pgDataset, psql, sqliteDataset, treeDataset } from "./datasets.js";
@@ -261,7 +261,7 @@ interface StartupFigures {
   emptyBackupS: number;
   /** `node -e ""`: Node's own start. */
   nodeS: number;
-  /** MASTER_KEY's scrypt (N=2^16, r=8) alone, as every command runs it once. */
+  /** MASTER_KEY's scrypt (NEW_KDF) alone, as every command runs it once. */
   scryptS: number;
 }
 
@@ -274,9 +274,7 @@ async function measureStartup(emptyBackup: () => Promise<Sample>): Promise<Start
     empty.push((await emptyBackup()).ms);
     node.push((await measure("node", ["-e", ""])).ms);
     const t0 = performance.now();
-    await new Promise<void>((resolve, reject) =>
-      scrypt("x", Buffer.alloc(16), 32, { N: 2 ** 16, r: 8, p: 1, maxmem: 256 * 2 ** 16 * 8 }, (err) => (err ? reject(err) : resolve())),
-    );
+    await deriveKey("x", new Uint8Array(16), NEW_KDF);
     kdf.push(performance.now() - t0);
   }
   const figures = { emptyBackupS: median(empty) / 1000, nodeS: median(node) / 1000, scryptS: median(kdf) / 1000 };
@@ -300,7 +298,7 @@ function report(rows: Row[], startup: StartupFigures | undefined, bot: BotFigure
   if (startup) {
     lines.push(
       "",
-      `Start-up, in every row above once: \`tele-backup backup\` of an empty folder takes ${startup.emptyBackupS.toFixed(2)} s (Node's own start ${startup.nodeS.toFixed(2)} s; MASTER_KEY's scrypt, N=2^16, ${startup.scryptS.toFixed(2)} s alone, run while the modules load).`,
+      `Start-up, in every row above once: \`tele-backup backup\` of an empty folder takes ${startup.emptyBackupS.toFixed(2)} s (Node's own start ${startup.nodeS.toFixed(2)} s; MASTER_KEY's scrypt, N=2^${Math.log2(NEW_KDF.N)}, ${startup.scryptS.toFixed(2)} s alone, run while the modules load).`,
     );
   }
   if (bot) {

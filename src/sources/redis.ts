@@ -37,9 +37,10 @@ const SCRATCH_DATABASES = 256;
  * which validates the whole file; then every key is copied with `DUMP` → `RESTORE` (TTL kept;
  * `RESTORE` without `REPLACE`, so a key that appeared meanwhile is never overwritten), all in
  * one transaction: a kill of this process before EXEC leaves the target as empty as it was. If
- * anything fails, nothing is applied or the keys this restore wrote are deleted again. The scratch server is stopped and its folders removed in every case. The target
- * must run the snapshot's Redis version or a newer one (RDB and DUMP payloads are not readable
- * by older servers).
+ * anything fails, nothing is applied or the keys this restore wrote are deleted again. The
+ * scratch server is stopped and its folders removed in every case. The target must run the
+ * snapshot's Redis version or a newer one (RDB and DUMP payloads are not readable by older
+ * servers).
  */
 export function createRedisDriver(deps: SourceDeps): SourceDriver {
   return {
@@ -262,14 +263,11 @@ function lastLines(log: string): string {
 }
 
 /**
- * Copies every key of the scratch server into the target, database by database, with its TTL.
- * On failure deletes what it wrote, then rethrows.
- */
-/**
- * Copies every key in one transaction (MULTI … EXEC): the target applies all of them at once, or
- * none if this process dies before EXEC (the server drops a transaction whose client is gone), so
- * a kill mid-copy leaves it as empty as it was. The queued copy is held in the target's memory
- * until EXEC. A command the target refuses while queueing (out of memory, say) aborts the whole
+ * Copies every key of the scratch server into the target, database by database, with its TTL,
+ * in one transaction (MULTI … EXEC): the target applies all of them at once, or none if this
+ * process dies before EXEC (the server drops a transaction whose client is gone), so a kill
+ * mid-copy leaves it as empty as it was. The queued copy is held in the target's memory until
+ * EXEC. A command the target refuses while queueing (out of memory, say) aborts the whole
  * transaction; one that fails inside EXEC (a key written meanwhile) leaves the others applied,
  * and those are deleted again.
  */
@@ -317,14 +315,13 @@ async function copyKeys(from: RespConnection, c: RedisConfig, signal: AbortSigna
       sent = true;
       const results = await to.call("EXEC");
       if (!Array.isArray(results) || results.length !== queued.length) throw new Error("the target did not apply the copy (its transaction was aborted)");
-      const written = new Map<number, Buffer[]>();
-      let failure: RespError | undefined;
-      results.forEach((r, i) => {
-        const entry = queued[i];
-        if (r instanceof RespError) failure ??= r;
-        else if (entry) written.set(entry.db, [...(written.get(entry.db) ?? []), entry.key]);
-      });
+      const failure = results.find((r): r is RespError => r instanceof RespError);
       if (failure) {
+        const written = new Map<number, Buffer[]>(dbs.map((db) => [db, []]));
+        results.forEach((r, i) => {
+          const entry = queued[i];
+          if (entry && !(r instanceof RespError)) written.get(entry.db)!.push(entry.key);
+        });
         await undo(to, written).catch((e: unknown) => deps.log.warn({ err: (e as Error).message }, "redis restore: could not delete the keys it wrote"));
         throw new Error(`the target refused a key: ${failure.message}`);
       }

@@ -8,6 +8,7 @@ import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { waitFor } from "../../test/helpers/wait.js";
 import { createLogger } from "../logger.js";
 import { SourceError, type RestoreInto, type SourceDeps } from "./port.js";
 import { createSqliteDriver } from "./sqlite.js";
@@ -88,9 +89,7 @@ describe("sqlite source", () => {
 
   test("includes commits that still sit in the WAL of an open connection (never a raw file copy)", async () => {
     const source = path.join(work, "wal.sqlite");
-    const db = new Database(source);
-    db.pragma("journal_mode = WAL");
-    db.pragma("wal_autocheckpoint = 0");
+    const db = openWal(source, { checkpoints: false });
     db.exec("create table t (id integer primary key, v text)");
     db.prepare("insert into t (v) values (?)").run("only in the WAL");
     try {
@@ -106,8 +105,7 @@ describe("sqlite source", () => {
 
   test("a database written by another process during the backup yields a consistent snapshot", async () => {
     const source = path.join(work, "live.sqlite");
-    const db = new Database(source);
-    db.pragma("journal_mode = WAL");
+    const db = openWal(source);
     db.exec(`
       create table items (id integer primary key, batch integer not null, n integer not null, payload blob not null);
       create table counter (batches integer not null);
@@ -177,8 +175,7 @@ describe("sqlite source", () => {
     const snapshot = await smallSnapshot();
 
     const target = path.join(work, "live.sqlite");
-    const live = new Database(target);
-    live.pragma("journal_mode = WAL");
+    const live = openWal(target);
     live.exec("create table old (v text); insert into old values ('old content')");
     // Left open: its last commit sits in the WAL, not in the main file.
     await expect(driver.checkRestoreTarget!({ kind: "sqlite", path: target }, { mode: "replace" })).resolves.toEqual({ empty: false });
@@ -186,8 +183,7 @@ describe("sqlite source", () => {
     expect(live.prepare("select v from old").pluck().get()).toBe("old content");
     live.close();
 
-    const before = new Database(target);
-    before.pragma("journal_mode = WAL");
+    const before = openWal(target);
     before.exec("insert into old values ('only in the WAL')");
     await restoreFromBytes(snapshot, target, { mode: "replace" });
     before.close();
@@ -208,8 +204,7 @@ describe("sqlite source", () => {
     const first = driver.restore(config, input, { format: "sql", signal: signal() });
     input.write(snapshot.subarray(0, 4096));
     const [temp] = driver.restoreScratch!(config);
-    for (let i = 0; i < 100 && (await readdir(work)).every((f) => path.join(work, f) !== temp); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(await readdir(work)).toContain(path.basename(temp!));
+    await waitFor("the first restore's file", async () => (await readdir(work)).includes(path.basename(temp!)), 1000, 10);
 
     await expect(restoreFromBytes(snapshot, target)).rejects.toThrow(`restore into SQLite database ${target} failed: another restore into this file is running`);
     input.end(snapshot.subarray(4096));
@@ -260,14 +255,8 @@ describe("sqlite source", () => {
   test("a restore over a database with a large write-ahead log folds the log in off the event loop", async () => {
     const snapshot = await smallSnapshot();
     const target = path.join(work, "busy.sqlite");
-    const live = new Database(target);
-    live.pragma("journal_mode = WAL");
-    live.pragma("wal_autocheckpoint = 0");
-    live.exec("create table t (b blob)");
-    const insert = live.prepare("insert into t values (randomblob(4000))");
-    live.transaction(() => {
-      for (let i = 0; i < 40_000; i++) insert.run();
-    })();
+    const live = openWal(target, { checkpoints: false });
+    insertBlobs(live, 40_000, 4000);
     try {
       expect((await stat(`${target}-wal`)).size).toBeGreaterThan(150_000_000);
       const worstGap = await worstTimerGap(() => restoreFromBytes(snapshot, target, { mode: "replace" }));
@@ -320,13 +309,26 @@ async function worstTimerGap(work: () => Promise<void>): Promise<number> {
 /** A database of one table `t` holding `rows` random blobs of `bytes` each; returns its path. */
 function databaseOfBlobs(file: string, rows: number, bytes: number): string {
   const db = new Database(file);
+  insertBlobs(db, rows, bytes);
+  db.close();
+  return file;
+}
+
+/** Creates table `t (x blob)` in `db` and fills it with `rows` random blobs of `bytes` each, in one transaction. */
+function insertBlobs(db: Database.Database, rows: number, bytes: number): void {
   db.exec("create table t (x blob)");
   const insert = db.prepare("insert into t values (randomblob(?))");
   db.transaction(() => {
     for (let i = 0; i < rows; i++) insert.run(bytes);
   })();
-  db.close();
-  return file;
+}
+
+/** A connection to `file` in WAL mode; without checkpoints, every commit stays in the log until it closes. */
+function openWal(file: string, { checkpoints = true } = {}): Database.Database {
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  if (!checkpoints) db.pragma("wal_autocheckpoint = 0");
+  return db;
 }
 
 /** The payload of a backup of a one-row database (`t.v = 'from the backup'`). */

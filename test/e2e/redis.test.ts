@@ -131,6 +131,34 @@ jobs:
 
   describe("the driver's restore is all or nothing", () => {
     const driver = createRedisDriver({ log: createLogger("silent"), docker: () => { throw new Error("no docker"); }, helperImage: undefined });
+    /** The RDB snapshot of the Redis on `port`, as the driver dumps it. */
+    const snapshotOf = async (port: number): Promise<Buffer> => {
+      const { stream, done } = await driver.dump({ kind: "redis", host: "127.0.0.1", port, password: "" }, { format: "rdb", signal: new AbortController().signal });
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      await done;
+      return Buffer.concat(chunks);
+    };
+    /** Commands queued in the transactions of the clients of the Redis on `port` (the most of any). */
+    const queuedAt = async (port: number): Promise<number> => {
+      const [clients] = await redisCommands({ port }, [["CLIENT", "LIST"]]);
+      return Math.max(...[...String(clients).matchAll(/ multi=(-?\d+)/g)].map((m) => Number(m[1])), -1);
+    };
+    const fill = "for i = 1, tonumber(ARGV[1]) do redis.call('SET', ARGV[2] .. i, string.rep('v', 200)) end";
+
+    it("a key written into the target during the copy is refused inside EXEC: the keys the copy applied are deleted again, that key stays", async () => {
+      const source = await startRedis();
+      const target = await startRedis();
+      servers.push(source, target);
+      await redisCommands({ port: source.port }, [["EVAL", fill, "0", "100000", "a:"]]);
+      const snapshot = await snapshotOf(source.port);
+      const restoring = driver.restore({ kind: "redis", host: "127.0.0.1", port: target.port, password: "" }, Readable.from([snapshot]), { format: "rdb", signal: new AbortController().signal });
+      restoring.catch(() => {}); // awaited below
+      await waitFor("the copy queued at the target", async () => (await queuedAt(target.port)) >= 1000, 60_000, 5);
+      await redisCommands({ port: target.port }, [["SET", "a:1", "written meanwhile"]]);
+      await expect(restoring).rejects.toThrow(/the target refused a key: BUSYKEY/);
+      expect(await redisCommands({ port: target.port }, [["DBSIZE"], ["GET", "a:1"]])).toEqual([1, Buffer.from("written meanwhile")]);
+    }, 90_000);
 
     it("a payload that is no RDB snapshot is refused with redis-server's reason; the target stays empty", async () => {
       const empty = await startRedis();
@@ -146,14 +174,11 @@ jobs:
       servers.push(fresh);
       const scratchDir = path.join(ws.dir, "s".repeat(120));
       mkdirSync(scratchDir);
-      const { stream, done } = await driver.dump({ kind: "redis", host: SHARED_REDIS.host, port: SHARED_REDIS.port, password: "" }, { format: "rdb", signal: new AbortController().signal });
-      const chunks: Buffer[] = [];
-      for await (const c of stream) chunks.push(c as Buffer);
-      await done;
+      const snapshot = await snapshotOf(SHARED_REDIS.port);
       const sockets = () => readdirSync(tmpdir()).filter((f) => f.startsWith("tele-backup-redis-socket-"));
       const before = sockets();
       const config = { kind: "redis" as const, host: "127.0.0.1", port: fresh.port, password: "" };
-      await driver.restore(config, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal: new AbortController().signal, scratchDir });
+      await driver.restore(config, Readable.from([snapshot]), { format: "rdb", signal: new AbortController().signal, scratchDir });
       expect(await snapshotKeys({ port: fresh.port }, prefix)).toEqual(await snapshotKeys(SHARED_REDIS, prefix));
       expect(sockets()).toEqual(before);
       expect(readdirSync(scratchDir)).toEqual([]);
@@ -163,11 +188,8 @@ jobs:
       const small = await startRedis({ databases: 2 });
       servers.push(small);
       const config = { kind: "redis" as const, host: "127.0.0.1", port: small.port, password: "" };
-      const { stream, done } = await driver.dump({ kind: "redis", host: SHARED_REDIS.host, port: SHARED_REDIS.port, password: "" }, { format: "rdb", signal: new AbortController().signal });
-      const chunks: Buffer[] = [];
-      for await (const c of stream) chunks.push(c as Buffer);
-      await done;
-      await expect(driver.restore(config, Readable.from([Buffer.concat(chunks)]), { format: "rdb", signal: new AbortController().signal }))
+      const snapshot = await snapshotOf(SHARED_REDIS.port);
+      await expect(driver.restore(config, Readable.from([snapshot]), { format: "rdb", signal: new AbortController().signal }))
         .rejects.toThrow(/has no database 3/);
       expect(await small.call("DBSIZE")).toBe(0);
     });
@@ -205,7 +227,6 @@ jobs:
       const source = await startRedis();
       const empty = await startRedis();
       servers.push(source, empty);
-      const fill = "for i = 1, tonumber(ARGV[1]) do redis.call('SET', ARGV[2] .. i, string.rep('v', 200)) end";
       await redisCommands({ port: source.port }, [["EVAL", fill, "0", "150000", "a:"], ["SELECT", "1"], ["EVAL", fill, "0", "50000", "b:"]]);
       const script = restoreScript(ws, "restore-kill-child.mts", source.port, empty.port);
       const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, stdio: "ignore" });
@@ -216,15 +237,11 @@ jobs:
       };
       try {
         // Part of the copy has reached the target: queued in its transaction, or written.
-        const copying = async () => {
-          const clients = String(await empty.call("CLIENT", "LIST"));
-          const queuedCommands = Math.max(...[...clients.matchAll(/ multi=(-?\d+)/g)].map((m) => Number(m[1])), -1);
-          return queuedCommands >= 1000 || (await sizes()).some((n) => n > 0);
-        };
+        const copying = async () => (await queuedAt(empty.port)) >= 1000 || (await sizes()).some((n) => n > 0);
         await waitFor("part of the copy at the target", copying, 60_000, 5);
         child.kill("SIGKILL");
         await exited;
-        await waitFor("the killed client to be gone", async () => !/ multi=\d/.test(String(await empty.call("CLIENT", "LIST"))), 5000, 20);
+        await waitFor("the killed client to be gone", async () => (await queuedAt(empty.port)) < 0, 5000, 20);
         const after = await sizes();
         expect([[0, 0], [150_000, 50_000]]).toContainEqual(after);
       } finally {

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
+import { createWorkspace, type Workspace } from "../helpers/workspace.js";
 
 /**
  * A snapshot that fails with a write error other than a full disk is reported as SQLite gives it.
@@ -39,12 +38,8 @@ describe("SQLite snapshot write error", () => {
 
   it("says SQLite's disk I/O error, not 'no space left', and leaves nothing in the spool", async () => {
     // 4 MiB per file: the 8 MB snapshot cannot be written, the tool's own database can.
-    const argv = [process.execPath, "--import", "tsx", MAIN, "backup", "lite"];
-    const child = spawn("bash", ["-c", 'trap "" XFSZ; ulimit -f 4096; exec "$@"', "bash", ...argv], { cwd: ROOT, env: ws.env, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (out += d));
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    const { code, stdout, stderr } = await ws.cli(["backup", "lite"], {}, { fileSizeLimitKiB: 4096 });
+    const out = stdout + stderr;
     expect(code, out).toBe(1);
     expect(out).toMatch(/cannot snapshot SQLite database \/.*\/app\.sqlite: disk I\/O error/);
     expect(out).not.toContain("no space left");

@@ -19,6 +19,11 @@ export interface CliResult {
 export interface CliOptions {
   /** Start it from a shell with this umask (e.g. "000"), as a user's shell would. */
   umask?: string;
+  /**
+   * Start it under `ulimit -f` (KiB) with SIGXFSZ ignored: a write past the limit fails with
+   * EFBIG instead of killing the process, while the disk has room to spare.
+   */
+  fileSizeLimitKiB?: number;
 }
 
 /** A running `tele-backup <args>` process; `result` settles when it has exited (code -1: killed by a signal). */
@@ -30,8 +35,12 @@ export interface StartedCli {
 /** Starts `tele-backup <args>` as a child process with exactly `env`. */
 export function startCli(env: NodeJS.ProcessEnv, args: string[], options: CliOptions = {}): StartedCli {
   const argv = [process.execPath, "--import", "tsx", MAIN, ...args];
-  const child = options.umask
-    ? spawn("sh", ["-c", `umask ${options.umask}; exec "$@"`, "sh", ...argv], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
+  const prelude = [
+    options.umask === undefined ? "" : `umask ${options.umask};`,
+    options.fileSizeLimitKiB === undefined ? "" : `trap "" XFSZ; ulimit -f ${options.fileSizeLimitKiB};`,
+  ].join(" ");
+  const child = prelude.trim()
+    ? spawn("bash", ["-c", `${prelude} exec "$@"`, "bash", ...argv], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] })
     : spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
