@@ -7,7 +7,7 @@ import { openDatabase, type Db } from "./db/client.js";
 import { createDockerClient } from "./docker/client.js";
 import { createDestinationFactory } from "./destinations/registry.js";
 import { createTelegramDestination } from "./destinations/telegram.js";
-import type { DestinationConfig } from "./destinations/port.js";
+import type { Destination, DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./application/job-executor.js";
 import { createHookRunner } from "./application/hooks.js";
 import { Pinger } from "./application/pings.js";
@@ -88,6 +88,8 @@ export interface App {
   /** The language an admin chose with /lang (default English). */
   userLocale(userId: number): string;
   checkDestination(config: DestinationConfig, signal?: AbortSignal): Promise<void>;
+  /** The destinations a job delivers to now, built from their stored configuration (none for a deleted job). */
+  destinationsOfJob(jobId: number | null): Promise<Destination[]>;
   /** Re-checks of stored copies (lost, last re-checked), written by the watchdog. */
   partChecks: PartChecksRepo;
   /** The channel watchdog: a daily sample of stored parts re-downloaded and checked (src/application/watchdog.ts). */
@@ -229,6 +231,11 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     });
     /** Jobs whose prune has just published their catalogs (the executor need not publish again). */
     const catalogPublishedFor = new Set<number>();
+    const destinationFor = async (id: number): Promise<Destination | null> => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null);
+    const destinationsOfJob = async (jobId: number | null): Promise<Destination[]> => {
+      const ids = jobId == null ? [] : (jobsRepo.findById(jobId)?.destinationIds ?? []);
+      return (await Promise.all(ids.map(destinationFor))).filter((d): d is Destination => d !== null);
+    };
     const pruner = new Pruner({
       runs,
       log,
@@ -236,7 +243,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       clock,
       skewGuard,
       notifier,
-      destinationFor: async (id) => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null),
+      destinationFor,
       beforeDelete: async (jobId, runIds) => {
         await catalogs.beforePrune(jobId, runIds);
         catalogPublishedFor.add(jobId);
@@ -267,7 +274,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     const watchdog = new Watchdog({
       checks: partChecks,
       settings,
-      destinationFor: async (id) => (destinationsRepo.findById(id) ? makeDestination((await destinations.resolve(id)).config) : null),
+      destinationFor,
       destinationName: (id) => destinationsRepo.findById(id)?.name ?? null,
       notifier,
       clock,
@@ -313,7 +320,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
 
     return {
       config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, drills, drillsRepo, adopter,
-      notifier, skewGuard, translate, userLocale, checkDestination, partChecks, watchdog, history, digest,
+      notifier, skewGuard, translate, userLocale, checkDestination, destinationsOfJob, partChecks, watchdog, history, digest,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
       discovery: new Discovery({ docker, sources, env, checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal) }),
       checkRestoreTarget: async (c, into, signal) => sourceRegistry[c.kind].checkRestoreTarget?.(c, into, signal),

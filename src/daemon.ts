@@ -38,6 +38,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     docker: app.docker,
     finalizeMessage: config.botToken ? progressFinalizer(app, config.botToken) : undefined,
     recoverDrills: () => app.drills.recover(),
+    destinationsOf: (run) => app.destinationsOfJob(run.jobId),
   });
 
   // Progress listeners of "Run now" messages, by job: the scheduler runs the job, the bot watches.

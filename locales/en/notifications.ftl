@@ -41,6 +41,8 @@ alert-interrupted =
     Containers that could not be started: { $stillStopped }
     Helper containers removed: { $helpers }
     Temporary folders and files removed: { $files }
+    Unfinished uploads aborted: { $uploads }
+    Destinations where unfinished uploads could not be aborted (see the log): { $uploadsUnchecked }
 alert-deadman =
     🚨 No successful backup of { $job } since { $since }. Expected one at least every { $interval }.
 alert-recovered =

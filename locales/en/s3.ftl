@@ -5,6 +5,7 @@ s3-action-check = write, read and delete a probe object in
 s3-action-store = store
 s3-action-read = read
 s3-action-delete = delete
+s3-action-list-uploads = list or abort the unfinished uploads under
 
 s3-error-network = Could not reach the S3 endpoint of destination "{ $name }" to { $action } { $object } (it will be tried again): { $detail }
 s3-error-server = The S3 server of destination "{ $name }" failed to { $action } { $object } (it will be tried again): { $detail }

@@ -5,6 +5,7 @@ s3-action-check = записать, прочитать и удалить про�
 s3-action-store = сохранить
 s3-action-read = прочитать
 s3-action-delete = удалить
+s3-action-list-uploads = найти или прервать незавершённые загрузки под
 
 s3-error-network = Не удалось связаться с S3 места хранения «{ $name }», чтобы { $action } { $object } (попытка будет повторена): { $detail }
 s3-error-server = Сервер S3 места хранения «{ $name }» не смог { $action } { $object } (попытка будет повторена): { $detail }

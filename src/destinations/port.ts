@@ -89,6 +89,14 @@ export interface Destination {
    * bot's message). Throws a `DestinationError` when the backend cannot be asked now.
    */
   exists?(location: StoredLocation, signal?: AbortSignal): Promise<boolean | undefined>;
+  /**
+   * Present when a killed process can leave an upload begun and never finished at the
+   * destination (an S3 multipart upload, whose chunks are stored and billed until aborted):
+   * aborts those of the run's parts (`<fileName>.NNN`) and returns their locators. Recovery calls
+   * it only for runs whose process is gone. Throws a `DestinationError` when the backend cannot
+   * be asked.
+   */
+  discardUnfinished?(run: RunLabel, fileName: string, signal?: AbortSignal): Promise<string[]>;
   /** A local file path to read a stored part directly, when the destination has one. */
   localPath?(location: StoredLocation): string | undefined;
   /**

@@ -5,9 +5,9 @@ import https from "node:https";
 import { PassThrough, type Readable } from "node:stream";
 
 /**
- * A small S3 client: AWS Signature Version 4 (header auth) over node:http(s), and the seven
+ * A small S3 client: AWS Signature Version 4 (header auth) over node:http(s), and the eight
  * calls the `s3` destination needs (PUT, GET, HEAD, DELETE object; create, upload part,
- * complete and abort a multipart upload). Written here rather than taken from
+ * complete, abort and list multipart uploads). Written here rather than taken from
  * @aws-sdk/client-s3 because the SDK (with lib-storage and its @smithy tree) adds tens of
  * megabytes to the image for these calls, and brings its own retry loop, which would nest
  * inside the runner's (src/shared/retry-policy.ts: exactly one layer retries). This client
@@ -142,8 +142,28 @@ export function createS3Client(o: S3ClientOptions) {
       return xmlValue(res.text, "ETag") ?? "";
     },
 
-    async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-      await call("DELETE", key, { query: { uploadId }, allow: [404] });
+    async abortMultipartUpload(key: string, uploadId: string, signal?: AbortSignal): Promise<void> {
+      await call("DELETE", key, { query: { uploadId }, allow: [404], signal });
+    },
+
+    /** Multipart uploads begun under `prefix` and neither completed nor aborted (every page). */
+    async listMultipartUploads(prefix: string, signal?: AbortSignal): Promise<Array<{ key: string; uploadId: string }>> {
+      const found: Array<{ key: string; uploadId: string }> = [];
+      let markers: Record<string, string> = {};
+      for (;;) {
+        const res = await call("GET", "", { query: { uploads: "", prefix, ...markers }, signal });
+        for (const [, upload] of res.text.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)) {
+          const key = xmlValue(upload!, "Key");
+          const uploadId = xmlValue(upload!, "UploadId");
+          if (key !== undefined && uploadId) found.push({ key, uploadId });
+        }
+        if (xmlValue(res.text, "IsTruncated") !== "true") return found;
+        const next = { "key-marker": xmlValue(res.text, "NextKeyMarker") ?? "", "upload-id-marker": xmlValue(res.text, "NextUploadIdMarker") ?? "" };
+        if (!next["key-marker"] || (next["key-marker"] === markers["key-marker"] && next["upload-id-marker"] === markers["upload-id-marker"])) {
+          throw new S3RequestError(`GET ?uploads: a truncated answer without a next marker`, 500, "MalformedResponse");
+        }
+        markers = next;
+      }
     },
 
     /** Size and metadata of an object, or null when there is none. */

@@ -23,6 +23,7 @@ const ACTIONS = {
   "s3-action-store": "store",
   "s3-action-read": "read",
   "s3-action-delete": "delete",
+  "s3-action-list-uploads": "list or abort the unfinished uploads under",
 } as const;
 /** S3 allows at most 10,000 parts per multipart upload. */
 const MAX_CHUNKS = 10_000;
@@ -34,7 +35,8 @@ const TRANSIENT_CODES = new Set(["SlowDown", "RequestTimeout", "InternalError", 
  * A part lands at `<prefix><job>/<part name>`; storing it again replaces it (one copy, same
  * location), like the local folder. Parts above `multipartThreshold` go up as a multipart
  * upload whose chunks are read from the part file; a failed or aborted upload is aborted on
- * the server, so no half-stored part is left to pay for. After a put, the object's size is
+ * the server, so no half-stored part is left to pay for; one a killed process left is aborted by
+ * the next start's recovery (`discardUnfinished`). After a put, the object's size is
  * checked (HEAD); the run's sha256 is signed with every request body and kept as the object's
  * `x-amz-meta-sha256`. Nothing is ever refused deletion (no 48-hour rule) and there is no
  * size limit of its own. Every request is sent once: the runner retries a failed put.
@@ -147,6 +149,25 @@ export function createS3Destination(config: S3Config, tuning: S3Tuning = {}): De
         if (signal?.aborted) throw signal.reason;
         return failure(err, "s3-action-read", location.locator);
       }
+    },
+
+    async discardUnfinished(run: RunLabel, fileName: string, signal?: AbortSignal): Promise<string[]> {
+      signal?.throwIfAborted();
+      const prefix = keyOf(run, `${fileName}.`);
+      // Exactly this run's part names: `<fileName>.age.001` of another run also starts with the prefix.
+      const ours = (key: string) => /^\d{3,}$/.test(key.slice(prefix.length));
+      const aborted: string[] = [];
+      try {
+        for (const upload of await client.listMultipartUploads(prefix, signal)) {
+          if (!ours(upload.key)) continue;
+          await client.abortMultipartUpload(upload.key, upload.uploadId, signal);
+          aborted.push(upload.key);
+        }
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        failure(err, "s3-action-list-uploads", prefix);
+      }
+      return aborted;
     },
 
     async delete(locations: StoredLocation[], signal?: AbortSignal) {

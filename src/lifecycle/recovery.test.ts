@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeS3 } from "../../test/fake-s3/server.js";
 import { openDatabase, type Db } from "../db/client.js";
+import { createS3Client } from "../destinations/s3-client.js";
+import { createS3Destination, type S3Config } from "../destinations/s3.js";
 import type { RunResult } from "../engine/backup-runner.js";
 import { createLogger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
@@ -92,7 +95,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", helpers: 0, files: 4 },
+        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—" },
       },
     ]);
   });
@@ -101,7 +104,7 @@ describe("recoverInterruptedRuns", () => {
     runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
     const { notifier, alerts } = recordingNotifier();
     const report = await recoverInterruptedRuns(deps(notifier));
-    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [] });
+    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [] });
     expect(alerts).toEqual([]);
     expect(existsSync(spool)).toBe(false);
   });
@@ -140,8 +143,62 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", helpers: 0, files: 4 },
+        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—" },
       },
     ]);
+  });
+
+  it("aborts the multipart uploads a dead run left in its S3 buckets, and only those; a bucket that cannot be asked is named in the alert", async () => {
+    const fake = await startFakeS3({ buckets: ["backups"], maxUploadsPerPage: 2 });
+    const stalled = await startFakeS3({ buckets: ["backups"] });
+    try {
+      const bucket = (name: string, endpoint: string): S3Config => ({
+        kind: "s3", name, endpoint, region: fake.region, bucket: "backups", prefix: "nightly/", pathStyle: true, accessKeyId: fake.accessKeyId, secretAccessKey: fake.secretAccessKey,
+      });
+      const dead = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "running", phase: "upload", startedAt, owner: DEAD, fileName: "app_20260110-030000.sql.gz" });
+      const live = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "cli", status: "running", phase: "upload", startedAt, owner: ownerToken(), fileName: "app_20260110-031000.sql.gz" });
+      const client = createS3Client({ ...bucket("x", fake.endpoint) });
+      const begin = (key: string) => client.createMultipartUpload(key, {});
+      // The dead run's: two parts, one of them begun twice (a retry after a kill mid-retry).
+      for (const key of ["nightly/app/app_20260110-030000.sql.gz.001", "nightly/app/app_20260110-030000.sql.gz.001", "nightly/app/app_20260110-030000.sql.gz.002"]) await begin(key);
+      // Not its own: the live run's part, an encrypted run of the same second, another job's.
+      const others = ["nightly/app/app_20260110-031000.sql.gz.001", "nightly/app/app_20260110-030000.sql.gz.age.001", "nightly/other/app_20260110-030000.sql.gz.001"];
+      for (const key of others) await begin(key);
+      stalled.failNext("list-multipart", { kind: "stall" });
+      const asked: number[] = [];
+      const { notifier, alerts } = recordingNotifier();
+
+      const report = await recoverInterruptedRuns({
+        ...deps(notifier),
+        uploadsTimeoutMs: 2000,
+        destinationsOf: async (run) => {
+          asked.push(run.id);
+          return [createS3Destination(bucket("offsite", fake.endpoint)), createS3Destination(bucket("slow", stalled.endpoint))];
+        },
+      });
+
+      expect(asked).toEqual([dead.id]);
+      expect(fake.pendingUploads("backups").map((u) => u.key).sort()).toEqual([...others].sort());
+      expect(report.abortedUploads).toEqual([
+        "offsite: nightly/app/app_20260110-030000.sql.gz.001",
+        "offsite: nightly/app/app_20260110-030000.sql.gz.001",
+        "offsite: nightly/app/app_20260110-030000.sql.gz.002",
+      ]);
+      expect(fake.requests.filter((r) => r.op === "list-multipart").length).toBeGreaterThan(1); // paged
+      expect(report.uploadsUnchecked).toEqual(["slow"]);
+      expect(runs.get(live.id)!.status).toBe("running");
+      expect(alerts).toEqual([
+        {
+          key: ALERT_INTERRUPTED,
+          params: {
+            runs: `app #${dead.id}`, restores: "—", containers: "—", stillStopped: "—", helpers: 0, files: 0,
+            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow",
+          },
+        },
+      ]);
+    } finally {
+      await fake.close();
+      await stalled.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import type { RestoreRow, RunRow } from "../db/schema.js";
+import type { Destination } from "../destinations/port.js";
 import { isNotFound } from "../docker/errors.js";
 import { removeHelpersOf } from "../docker/helper-container.js";
 import { startContainer } from "../docker/stop-during-backup.js";
@@ -31,6 +32,14 @@ export interface RecoveryDeps {
   finalizeMessage?: (chatId: number, messageId: number, key: string, params: Record<string, string | number>) => Promise<void>;
   /** Whether an owner token's process still runs; tests inject it. Default src/shared/process-owner.ts. */
   isAlive?: (owner: string | null) => boolean;
+  /**
+   * The destinations of a dead run's job, asked to abort the uploads the run began and never
+   * finished (`Destination.discardUnfinished`: an S3 multipart upload cut by the kill). Absent:
+   * none are looked for.
+   */
+  destinationsOf?: (run: RunRow) => Promise<Destination[]>;
+  /** How long recovery asks destinations about unfinished uploads before it goes on (default 30 s). */
+  uploadsTimeoutMs?: number;
   /** Marks drills of dead processes interrupted and drops their scratch databases (src/application/drill.ts); returns the names dropped. */
   recoverDrills?: () => Promise<string[]>;
 }
@@ -66,9 +75,13 @@ export interface RecoveryReport {
   removedSpool: string[];
   /** Scratch databases of interrupted restore drills, dropped. */
   droppedDrillDatabases?: string[];
+  /** Unfinished uploads of dead runs aborted at their destinations ("destination: object"). */
+  abortedUploads: string[];
+  /** Destinations that could not be asked about a dead run's unfinished uploads (the reason is logged). */
+  uploadsUnchecked: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files`, `uploads`, `uploadsUnchecked` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -78,6 +91,7 @@ export const RESTORE_INTERRUPTED = "restore-interrupted-crash";
 /** `restore-<run>-<owner tag>-…` / `bot-restore-<run>-<owner tag>-…`; the tag is `<pid>.<ticks>` (or an older `<pid>`). */
 const RESTORE_FOLDER = /^(?:bot-)?restore-\d+-(\d+(?:\.\d+)?)(?:-|$)/;
 const RUN_FOLDER = /^run-(\d+)$/;
+const UPLOADS_TIMEOUT_MS = 30_000;
 
 /**
  * Start-up recovery after a crash, `kill -9` or power loss: finishes what a dead process
@@ -94,6 +108,8 @@ const RUN_FOLDER = /^run-(\d+)$/;
  * - containers it stopped for a volume backup are started again (Docker does not restart a
  *   container stopped through the API, whatever its restart policy); helper containers it
  *   created are removed;
+ * - uploads its runs began and never finished are aborted at their destinations (an S3
+ *   multipart upload's chunks are stored, and billed, until then);
  * - its spool folders (`run-<id>`, `restore-*`, `bot-restore-*`) are removed;
  * - its progress messages in the chat get their final "interrupted" text.
  * Then one alert to the admins says what was interrupted and what was repaired.
@@ -102,7 +118,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
   const { runs, restores, log } = deps;
   const alive = deps.isAlive ?? isOwnerAlive;
   const now = (deps.now ?? (() => new Date()))();
-  const report: RecoveryReport = { interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [] };
+  const report: RecoveryReport = { interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [] };
   const messages: Array<{ chatId: number; messageId: number; key: string; params: Record<string, string | number> }> = [];
   const at = utc(now);
 
@@ -145,7 +161,10 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
   // 3. Docker: containers stopped by runs that are over (or whose process is gone), helpers of dead processes.
   if (deps.docker) await recoverContainers(deps, deps.docker, alive, report);
 
-  // 4. Spool folders of dead runs and restores; scratch databases of dead drills.
+  // 4. Uploads the interrupted runs left unfinished at their destinations.
+  if (deps.destinationsOf) await discardUnfinishedUploads(deps, deps.destinationsOf, interruptedRows, report);
+
+  // 5. Spool folders of dead runs and restores; scratch databases of dead drills.
   await sweepSpool(deps, alive, report);
   if (deps.recoverDrills) {
     report.droppedDrillDatabases = await deps.recoverDrills().catch((err: unknown) => {
@@ -154,10 +173,11 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     });
   }
 
-  // 5. Progress messages, then one alert.
+  // 6. Progress messages, then one alert.
   for (const m of messages) await deps.finalizeMessage?.(m.chatId, m.messageId, m.key, m.params);
 
-  const repaired = report.restartedContainers.length + report.stillStopped.length + report.removedHelpers.length + report.removedSpool.length + (report.droppedDrillDatabases?.length ?? 0);
+  const repaired =
+    report.restartedContainers.length + report.stillStopped.length + report.removedHelpers.length + report.removedSpool.length + (report.droppedDrillDatabases?.length ?? 0) + report.abortedUploads.length + report.uploadsUnchecked.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
     const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "—");
     await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {
@@ -167,9 +187,42 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       stillStopped: list(report.stillStopped),
       helpers: report.removedHelpers.length,
       files: report.removedSpool.length,
+      uploads: list(report.abortedUploads),
+      uploadsUnchecked: list(report.uploadsUnchecked),
     });
   }
   return report;
+}
+
+/**
+ * Asks each destination of each interrupted run to abort the uploads the run began and never
+ * finished. A destination that cannot be asked now is reported (its uploads stay; a bucket
+ * lifecycle rule is the fallback); recovery never waits on them longer than `uploadsTimeoutMs`.
+ */
+async function discardUnfinishedUploads(deps: RecoveryDeps, destinationsOf: (run: RunRow) => Promise<Destination[]>, runs: RunRow[], report: RecoveryReport): Promise<void> {
+  const signal = AbortSignal.timeout(deps.uploadsTimeoutMs ?? UPLOADS_TIMEOUT_MS);
+  for (const run of runs) {
+    if (!run.fileName) continue;
+    let destinations: Destination[];
+    try {
+      destinations = await destinationsOf(run);
+    } catch (err) {
+      deps.log.warn({ run: run.id, err: (err as Error)?.message ?? String(err) }, "recovery: cannot resolve the destinations of an interrupted run");
+      continue;
+    }
+    for (const destination of destinations) {
+      if (!destination.discardUnfinished) continue;
+      try {
+        const aborted = await destination.discardUnfinished({ runId: run.id, jobName: run.jobName }, run.fileName, signal);
+        for (const object of aborted) report.abortedUploads.push(`${destination.name}: ${object}`);
+        if (aborted.length > 0) deps.log.warn({ run: run.id, destination: destination.name, aborted }, "recovery: aborted uploads an interrupted run left unfinished");
+      } catch (err) {
+        const reason = signal.aborted ? `no answer within ${Math.round((deps.uploadsTimeoutMs ?? UPLOADS_TIMEOUT_MS) / 1000)} s` : ((err as Error)?.message ?? String(err));
+        if (!report.uploadsUnchecked.includes(destination.name)) report.uploadsUnchecked.push(destination.name);
+        deps.log.warn({ run: run.id, destination: destination.name, err: reason }, "recovery: cannot abort the unfinished uploads of an interrupted run; they stay until the bucket's lifecycle rule removes them");
+      }
+    }
+  }
 }
 
 async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive: (owner: string | null) => boolean, report: RecoveryReport): Promise<void> {

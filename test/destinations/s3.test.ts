@@ -133,6 +133,30 @@ describe("S3 destination against the fake S3 server", () => {
     expect(copiesIn(fake, p.info.name)).toBe(0);
   });
 
+  it("discardUnfinished aborts exactly the run's unfinished uploads; an endpoint that cannot be reached fails it as a network error naming what it was doing", async () => {
+    const dest = createS3Destination(configFor(fake), TUNING);
+    const fileName = "app_20260101-000000.sql.gz";
+    const held = part(11 * MiB, `${fileName}.001`);
+    fake.failNext("upload-part", { kind: "stall" });
+    const putting = dest.putPart(RUN, held.info, held.file, AbortSignal.timeout(60_000));
+    putting.catch(() => {});
+    while (!fake.requests.some((r) => r.op === "upload-part" && r.status === "stalled")) await new Promise((r) => setTimeout(r, 10));
+    expect(fake.pendingUploads("backups")).toEqual([{ key: `tele-backup/app-nightly/${fileName}.001`, parts: 0 }]);
+    const done = part(100, `${fileName}.002`);
+    await dest.putPart(RUN, done.info, done.file, new AbortController().signal);
+
+    expect(await dest.discardUnfinished!(RUN, fileName)).toEqual([`tele-backup/app-nightly/${fileName}.001`]);
+    expect(fake.pendingUploads("backups")).toEqual([]);
+    expect(fake.objects("backups").has(`tele-backup/app-nightly/${fileName}.002`)).toBe(true);
+    expect(await dest.discardUnfinished!(RUN, fileName)).toEqual([]);
+
+    const closed = await startFakeS3();
+    await closed.close();
+    const err = await failureOf(createS3Destination(configFor(closed), TUNING).discardUnfinished!(RUN, fileName));
+    expect(err.key).toBe("s3-error-network");
+    expect(err.message).toContain(`cannot list or abort the unfinished uploads under tele-backup/app-nightly/${fileName}.`);
+  });
+
   it("a download dropped mid-body ends the stream with an error, never a short part", async () => {
     const dest = createS3Destination(configFor(fake), TUNING);
     const p = part(2 * MiB);

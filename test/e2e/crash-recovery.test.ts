@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
+import { startFakeS3, type FakeS3 } from "../fake-s3/server.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
 import type { StoredMessage } from "../fake-telegram/state.js";
 import { writeTree } from "../helpers/tree.js";
@@ -23,6 +25,7 @@ const DB_FILES = /^tele-backup\.sqlite(-wal|-shm)?$/;
  */
 describe("crash recovery of restores, and runs owned by live processes", () => {
   let fake: FakeTelegram;
+  let s3: FakeS3;
   let ws: Workspace;
   let inspect: App;
   let bigRun: number;
@@ -32,6 +35,7 @@ describe("crash recovery of restores, and runs owned by live processes", () => {
     fake = await startFakeTelegram();
     fake.createUser({ id: ADMIN, firstName: "Ada", languageCode: "en" });
     fake.createChannel({ id: CHANNEL });
+    s3 = await startFakeS3({ buckets: ["backups"] });
     ws = createWorkspace({ BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, TELEGRAM_SELF_HOSTED: "false", ADMIN_IDS: String(ADMIN), LOG_LEVEL: "warn" });
     const small = path.join(ws.dir, "small");
     const big = path.join(ws.dir, "big");
@@ -48,19 +52,26 @@ describe("crash recovery of restores, and runs owned by live processes", () => {
       for (let i = 0; i < 120; i++) insert.run();
     })();
     lite.close();
+    // Above the S3 destination's 64 MiB multipart threshold, and incompressible.
+    const large = path.join(ws.dir, "large");
+    mkdirSync(large);
+    await writeRandom(path.join(large, "random.bin"), 66 * 1024 * 1024);
     const yaml = `
 sources:
   - { name: small, kind: directory, path: ${small} }
   - { name: big, kind: directory, path: ${big} }
   - { name: lite, kind: sqlite, path: ${path.join(ws.dir, "app.sqlite")} }
+  - { name: large, kind: directory, path: ${large} }
 destinations:
   - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
   - { name: nas, kind: local, path: ${nas} }
+  - { name: offsite, kind: s3, endpoint: "${s3.endpoint}", region: ${s3.region}, bucket: backups, prefix: nightly/, path_style: true, access_key_id: ${s3.accessKeyId}, secret_access_key: "${s3.secretAccessKey}" }
 jobs:
   - { name: tg, source: small, destinations: [channel], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: local, source: small, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: big, source: big, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: lite, source: lite, destinations: [nas], schedule: "0 3 1 1 *", compression: none }
+  - { name: large, source: large, destinations: [offsite], schedule: "0 3 1 1 *", compression: none, part_size: 100MiB }
 `;
     const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(imported.code, imported.stderr).toBe(0);
@@ -76,6 +87,7 @@ jobs:
   afterAll(async () => {
     inspect?.close();
     await fake?.close();
+    await s3?.close();
     ws?.remove();
   });
 
@@ -234,6 +246,32 @@ jobs:
       await stop(daemon);
     }
   });
+
+  it("SIGKILL during an S3 multipart upload: the next start aborts the upload at the bucket (its chunks are billed until then) and says so", async () => {
+    const before = uncleanAlerts().length;
+    s3.failNext("upload-part", { kind: "stall" });
+    const backup = spawnCli(["backup", "large"]);
+    await waitFor("a chunk of the multipart upload in flight", () => s3.requests.some((r) => r.op === "upload-part" && r.status === "stalled"), 60_000, 10);
+    backup.child.kill("SIGKILL");
+    await backup.exited;
+    const run = inspect.runs.list(20).find((r) => r.jobName === "large")!;
+    const key = `nightly/large/${run.fileName}.001`;
+    expect(s3.pendingUploads("backups")).toEqual([{ key, parts: 0 }]);
+
+    const daemon = await startDaemon();
+    try {
+      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+      expect(alert.text).toContain(`large #${run.id}`);
+      expect(alert.text).toContain(`Unfinished uploads aborted: offsite: ${key}`);
+      expect(alert.text).toContain("Destinations where unfinished uploads could not be aborted (see the log): —");
+      expect(s3.pendingUploads("backups")).toEqual([]);
+      expect(s3.requests.filter((r) => r.op === "abort-multipart").map((r) => [r.key, r.status])).toEqual([[key, 204]]);
+      expect(inspect.runs.get(run.id)!.status).toBe("interrupted");
+      expect(strayFiles()).toEqual([]);
+    } finally {
+      await stop(daemon);
+    }
+  });
 });
 
 function walk(dir: string): string[] {
@@ -246,6 +284,14 @@ async function writeZeros(file: string, size: number): Promise<void> {
   const chunk = Buffer.alloc(1024 * 1024);
   for (let written = 0; written < size; written += chunk.length) {
     if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+async function writeRandom(file: string, size: number): Promise<void> {
+  const out = createWriteStream(file);
+  for (let written = 0; written < size; written += 1024 * 1024) {
+    if (!out.write(randomBytes(1024 * 1024))) await new Promise<void>((r) => out.once("drain", () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }

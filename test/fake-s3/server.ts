@@ -9,14 +9,15 @@ import aws4 from "aws4";
  * independent `aws4` package, so a signing bug in our client fails), the payload's
  * `x-amz-content-sha256` checked against the body received, PutObject, GetObject (with Range),
  * HeadObject, DeleteObject, ListObjectsV2, and multipart uploads (create, upload part, complete
- * with S3's 5 MiB minimum for every part but the last, abort).
+ * with S3's 5 MiB minimum for every part but the last, abort, and ListMultipartUploads with its
+ * key and upload-id markers).
  *
  * Faults, injected per operation with `failNext`: `slowdown` (503 SlowDown), `drop` (the
  * connection is destroyed after `afterBytes` of the request body, or mid-way through a GET's
  * body), `stall` (the request is read and never answered until the client gives up).
  */
 
-export type S3Op = "put" | "get" | "head" | "delete" | "list" | "create-multipart" | "upload-part" | "complete-multipart" | "abort-multipart";
+export type S3Op = "put" | "get" | "head" | "delete" | "list" | "create-multipart" | "upload-part" | "complete-multipart" | "abort-multipart" | "list-multipart";
 export type S3Fault = { kind: "slowdown" } | { kind: "drop"; afterBytes?: number } | { kind: "stall" };
 
 export interface StoredObject {
@@ -29,6 +30,7 @@ export interface StoredObject {
 }
 
 interface Upload {
+  id: string;
   bucket: string;
   key: string;
   parts: Map<number, { body: Buffer; etag: string }>;
@@ -54,6 +56,8 @@ export interface FakeS3Options {
   buckets?: string[];
   /** S3's minimum multipart chunk (all but the last); 5 MiB like AWS. */
   minPartSize?: number;
+  /** Most uploads one ListMultipartUploads page holds (1000 like AWS; tests make it small to page). */
+  maxUploadsPerPage?: number;
 }
 
 export interface FakeS3 {
@@ -76,6 +80,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
   const secretAccessKey = options.secretAccessKey ?? "fake/s3+secret+key/Z8cz0vR0yKq1Gx7bWm5L";
   const region = options.region ?? "eu-test-1";
   const minPartSize = options.minPartSize ?? 5 * MiB;
+  const maxUploadsPerPage = options.maxUploadsPerPage ?? 1000;
   const buckets = new Map<string, Map<string, StoredObject>>((options.buckets ?? ["backups"]).map((b) => [b, new Map()]));
   const uploads = new Map<string, Upload>();
   const faults: Array<{ op: S3Op; fault: S3Fault }> = [];
@@ -152,7 +157,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       }
       case "create-multipart": {
         const id = randomUUID().replace(/-/g, "");
-        uploads.set(id, { bucket, key, parts: new Map(), meta: metaOf(req), ...extras(req) });
+        uploads.set(id, { id, bucket, key, parts: new Map(), meta: metaOf(req), ...extras(req) });
         return finish(record, xml(res, 200, `<InitiateMultipartUploadResult><Bucket>${bucket}</Bucket><Key>${esc(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`));
       }
       case "upload-part": {
@@ -226,6 +231,26 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
           return;
         }
         return finish(record, res.end(slice));
+      }
+      case "list-multipart": {
+        // Ordered by key, then by upload id (AWS orders a key's uploads by initiation; any fixed order pages the same).
+        const prefix = q.get("prefix") ?? "";
+        const max = Math.min(maxUploadsPerPage, Number(q.get("max-uploads") ?? 1000));
+        const keyMarker = q.get("key-marker") ?? "";
+        const idMarker = q.get("upload-id-marker") ?? "";
+        const after = (u: Upload) => !keyMarker || u.key > keyMarker || (u.key === keyMarker && idMarker !== "" && u.id > idMarker);
+        const all = [...uploads.values()]
+          .filter((u) => u.bucket === bucket && u.key.startsWith(prefix) && after(u))
+          .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const page = all.slice(0, max);
+        const truncated = all.length > page.length;
+        const last = page[page.length - 1];
+        const next = truncated && last ? `<NextKeyMarker>${esc(last.key)}</NextKeyMarker><NextUploadIdMarker>${last.id}</NextUploadIdMarker>` : "";
+        const listed = page.map((u) => `<Upload><Key>${esc(u.key)}</Key><UploadId>${u.id}</UploadId><StorageClass>${u.storageClass ?? "STANDARD"}</StorageClass></Upload>`).join("");
+        return finish(
+          record,
+          xml(res, 200, `<ListMultipartUploadsResult><Bucket>${bucket}</Bucket><KeyMarker>${esc(keyMarker)}</KeyMarker><UploadIdMarker>${idMarker}</UploadIdMarker>${next}<Prefix>${esc(prefix)}</Prefix><MaxUploads>${max}</MaxUploads><IsTruncated>${truncated}</IsTruncated>${listed}</ListMultipartUploadsResult>`),
+        );
       }
       case "delete":
         objects.delete(key);
@@ -317,7 +342,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
 }
 
 function opOf(method: string, key: string, q: URLSearchParams): S3Op | "unknown" {
-  if (method === "GET" && !key) return q.get("list-type") === "2" ? "list" : "unknown";
+  if (method === "GET" && !key) return q.get("list-type") === "2" ? "list" : q.has("uploads") ? "list-multipart" : "unknown";
   if (method === "PUT") return q.has("uploadId") ? "upload-part" : "put";
   if (method === "POST") return q.has("uploads") ? "create-multipart" : q.has("uploadId") ? "complete-multipart" : "unknown";
   if (method === "DELETE") return q.has("uploadId") ? "abort-multipart" : "delete";
