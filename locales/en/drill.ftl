@@ -16,6 +16,7 @@ anomaly-size-low = size { $size } is far below the median ({ $median }) of the l
 anomaly-size-high = size { $size } is far above the median ({ $median }) of the last { $runs } runs
 anomaly-tables-gone = tables fell from { $before } to { $now }; missing: { $tables }
 anomaly-rows-drop = rows dropped sharply in { $tables }
+anomaly-files-changed = { $count } file(s) changed while they were read, so their copies may mix old and new content: { $files }
 cli-run-anomaly = ⚠️ anomaly: { $reason }
 
 ## Drill results ($differences: one "• …" line each).

@@ -13,6 +13,7 @@ anomaly-size-low = размер { $size } намного меньше медиа
 anomaly-size-high = размер { $size } намного больше медианы ({ $median }) последних запусков ({ $runs })
 anomaly-tables-gone = таблиц стало { $now } вместо { $before }; пропали: { $tables }
 anomaly-rows-drop = резко уменьшилось число строк: { $tables }
+anomaly-files-changed = файлов, изменившихся во время чтения: { $count } (их копии могут смешивать старое и новое содержимое): { $files }
 cli-run-anomaly = ⚠️ аномалия: { $reason }
 
 ## Результаты учебного восстановления ($differences: по строке «• …»).

@@ -13,6 +13,8 @@ import { formatBytes } from "../shared/format.js";
  *    count fell by at least `tables_drop` (a fraction: 0.1 = a tenth); every missing table is named;
  * 4. rows: a table that held at least `min_rows` rows in that run now holds fewer than
  *    `rows_drop` × as many (0.5 = lost more than half); each such table is named.
+ * 5. files changed: the source read files that changed while they were read (their copies may
+ *    mix old and new content; `changedFilesReason`); no threshold, no history needed.
  */
 export interface AnomalyThresholds {
   size_below: number;
@@ -36,7 +38,7 @@ export const ANOMALY_KEYS = Object.keys(DEFAULT_ANOMALY_THRESHOLDS) as Array<key
 
 /** One reason, as a locale key (`locales/<lang>/drill.ftl`) and its parameters. */
 export interface AnomalyReason {
-  key: "anomaly-zero-tables" | "anomaly-size-low" | "anomaly-size-high" | "anomaly-tables-gone" | "anomaly-rows-drop";
+  key: "anomaly-zero-tables" | "anomaly-size-low" | "anomaly-size-high" | "anomaly-tables-gone" | "anomaly-rows-drop" | "anomaly-files-changed";
   params: Record<string, string | number>;
 }
 
@@ -92,7 +94,14 @@ export function describeAnomaly(r: AnomalyReason): string {
       return `tables fell from ${p.before} to ${p.now}; missing: ${p.tables}`;
     case "anomaly-rows-drop":
       return `rows dropped sharply in ${p.tables}`;
+    case "anomaly-files-changed":
+      return `${p.count} file(s) changed while they were read, so their copies may mix old and new content: ${p.files}`;
   }
+}
+
+/** Reason 5: files the source saw change while it read them (none: null). */
+export function changedFilesReason(entries: string[]): AnomalyReason | null {
+  return entries.length > 0 ? { key: "anomaly-files-changed", params: { count: entries.length, files: named(entries) } } : null;
 }
 
 function named(list: string[]): string {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, readdir, readlink, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, open, readdir, readlink, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -152,38 +152,43 @@ describe("directory source", () => {
     const files: Record<string, Buffer> = {};
     for (let i = 0; i < 300; i++) files[`d${Math.floor(i / 100)}/f${String(i).padStart(3, "0")}.bin`] = randomBytes(64 * 1024 + i);
     await writeTree(source, files);
-    const warnings: string[] = [];
-    const log = createLogger("warn", { write: (line: string) => void warnings.push(line) });
-    const dump = await createDirectoryDriver({ ...deps, log }).dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+    const stepped = await steppedDump(source);
     // Read 1 MiB, then remove a file of the folder being archived, beyond what is read ahead
     // (32 entries) and what is listed ahead (64), then read the rest.
-    const chunks: Buffer[] = [];
-    let read = 0;
-    const it = dump.stream[Symbol.asyncIterator]();
-    while (read < 1024 * 1024) {
-      const next = await it.next();
-      chunks.push(next.value as Buffer);
-      read += (next.value as Buffer).length;
-    }
+    await stepped.readUpTo(1024 * 1024);
     await rm(path.join(source, "d0/f090.bin"));
-    for (let next = await it.next(); !next.done; next = await it.next()) chunks.push(next.value as Buffer);
-    await dump.done;
-
-    const archived: Array<{ name: string; body: Buffer }> = [];
-    const extract = tar.extract();
-    const reading = (async () => {
-      for await (const entry of extract) {
-        const parts: Buffer[] = [];
-        for await (const c of entry) parts.push(c as Buffer);
-        archived.push({ name: entry.header.name, body: Buffer.concat(parts) });
-      }
-    })();
-    await pipeline(Readable.from([Buffer.concat(chunks)]), extract);
-    await reading;
+    const archived = await entriesOf(await stepped.finish());
     const expected = Object.keys(files).filter((f) => f !== "d0/f090.bin");
     expect(archived.map((e) => e.name)).toEqual(["d0/", ...expected.slice(0, 99), "d1/", ...expected.slice(99, 199), "d2/", ...expected.slice(199)]);
     for (const e of archived) if (!e.name.endsWith("/")) expect(e.body.equals(files[e.name]!), e.name).toBe(true);
-    expect(warnings.join("")).toContain('"entry":"d0/f090.bin","msg":"removed while the backup ran; skipped"');
+    expect(stepped.logged()).toContain('"entry":"d0/f090.bin","msg":"removed while the backup ran; skipped"');
+    expect(stepped.dump.changedWhileRead!()).toEqual([]); // removed before its turn: absent, not mixed
+  });
+
+  test("a large file written to or shrunk while it is read is reported as changed (its copy may mix old and new content), with a warning", async () => {
+    const source = path.join(work, "source");
+    const MiB = 1024 * 1024;
+    const files = { "a.bin": randomBytes(16 * MiB), "b.bin": randomBytes(16 * MiB), "c.bin": randomBytes(16 * MiB) };
+    await writeTree(source, files);
+    const stepped = await steppedDump(source);
+    await stepped.readUpTo(2 * MiB); // inside a.bin: rewrite a block near its end, in place
+    const rewritten = randomBytes(MiB);
+    const inPlace = await open(path.join(source, "a.bin"), "r+");
+    await inPlace.write(rewritten, 0, MiB, 12 * MiB);
+    await inPlace.close();
+    await stepped.readUpTo(20 * MiB); // inside b.bin: cut it short
+    await truncate(path.join(source, "b.bin"), MiB);
+    const archive = await stepped.finish();
+
+    expect(stepped.dump.changedWhileRead!()).toEqual(["a.bin", "b.bin"]);
+    const logged = stepped.logged();
+    expect(logged).toContain('"entry":"a.bin","msg":"changed while it was read; its copy may mix old and new content"');
+    expect(logged).toContain('"entry":"b.bin","msg":"shrank while it was read; padded with zeros; its copy may mix old and new content"');
+    expect(logged).not.toContain('"entry":"c.bin"');
+    const archived = await entriesOf(archive);
+    expect(archived.map((e) => [e.name, e.body.length])).toEqual([["a.bin", 16 * MiB], ["b.bin", 16 * MiB], ["c.bin", 16 * MiB]]);
+    expect(archived[2]!.body.equals(files["c.bin"])).toBe(true);
+    expect(archived[1]!.body.subarray(0, MiB).equals(files["b.bin"].subarray(0, MiB))).toBe(true);
   });
 
   test("a small file that grows past the read-ahead size or shrinks after it was listed is stored as it was at its open", async () => {
@@ -203,18 +208,9 @@ describe("directory source", () => {
     await writeFile(path.join(source, "f58.bin"), shrunk);
     for (let next = await it.next(); !next.done; next = await it.next()) chunks.push(next.value as Buffer);
     await dump.done;
+    expect(dump.changedWhileRead!()).toEqual([]); // changed before their open: stored as they were then
 
-    const archived = new Map<string, Buffer>();
-    const extract = tar.extract();
-    const reading = (async () => {
-      for await (const entry of extract) {
-        const parts: Buffer[] = [];
-        for await (const c of entry) parts.push(c as Buffer);
-        archived.set(entry.header.name, Buffer.concat(parts));
-      }
-    })();
-    await pipeline(Readable.from([Buffer.concat(chunks)]), extract);
-    await reading;
+    const archived = new Map((await entriesOf(Buffer.concat(chunks))).map((e) => [e.name, e.body]));
     expect([...archived.keys()]).toEqual(Object.keys(files));
     expect(archived.get("f57.bin")!.equals(grown)).toBe(true);
     expect(archived.get("f58.bin")!.equals(shrunk)).toBe(true);
@@ -246,6 +242,50 @@ describe("directory source", () => {
 });
 
 /** Files of this process open under `dir` (from /proc/self/fd). */
+/** A dump of the directory `source` read as far as the test says, and what it logged. */
+async function steppedDump(source: string) {
+  const warnings: string[] = [];
+  const log = createLogger("warn", { write: (line: string) => void warnings.push(line) });
+  const dump = await createDirectoryDriver({ ...deps, log }).dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+  const chunks: Buffer[] = [];
+  let read = 0;
+  const it = dump.stream[Symbol.asyncIterator]();
+  return {
+    dump,
+    logged: () => warnings.join(""),
+    /** Reads until at least `bytes` of the archive have been read. */
+    async readUpTo(bytes: number): Promise<void> {
+      while (read < bytes) {
+        const next = await it.next();
+        chunks.push(next.value as Buffer);
+        read += (next.value as Buffer).length;
+      }
+    },
+    /** Reads the rest, waits for the dump to end and returns the whole archive. */
+    async finish(): Promise<Buffer> {
+      for (let next = await it.next(); !next.done; next = await it.next()) chunks.push(next.value as Buffer);
+      await dump.done;
+      return Buffer.concat(chunks);
+    },
+  };
+}
+
+/** Every entry of a tar archive, in order, with its body. */
+async function entriesOf(archive: Buffer): Promise<Array<{ name: string; body: Buffer }>> {
+  const entries: Array<{ name: string; body: Buffer }> = [];
+  const extract = tar.extract();
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const parts: Buffer[] = [];
+      for await (const c of entry) parts.push(c as Buffer);
+      entries.push({ name: entry.header.name, body: Buffer.concat(parts) });
+    }
+  })();
+  await pipeline(Readable.from([archive]), extract);
+  await reading;
+  return entries;
+}
+
 async function openFilesUnder(dir: string): Promise<string[]> {
   const targets = await Promise.all((await readdir("/proc/self/fd")).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")));
   return targets.filter((t) => t.startsWith(`${dir}/`));

@@ -29,12 +29,13 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       assertTar(format);
       await assertReadableDirectory(dir);
       if (signal.aborted) throw new SourceError(`backup of directory ${dir} aborted`, "directory", { cause: signal.reason });
-      const { stream, finished } = packToStream((pack) => packTree(dir, pack, { signal, warn: warnFor(dir) }), signal);
+      const changed: string[] = [];
+      const { stream, finished } = packToStream((pack) => packTree(dir, pack, { signal, warn: warnFor(dir), changed: (entry) => changed.push(entry) }), signal);
       const done = finished.catch((err: unknown) => {
         throw new SourceError(`backup of directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-backup-failed", params: { path: dir, detail: oneLine(err) } });
       });
       done.catch(() => undefined); // the consumer awaits it; never an unhandled rejection meanwhile
-      return { stream, done };
+      return { stream, done, changedWhileRead: () => [...changed] };
     },
 
     async restore(config, input: Readable, { format, signal }) {

@@ -91,6 +91,11 @@ export interface Dump {
   done: Promise<void>;
   /** What the producer said about the server, for the manifest. */
   serverVersion?: string;
+  /**
+   * Entries that changed while they were read (a directory's file written to mid-read): their
+   * copies may mix old and new content. Complete once `done` has settled.
+   */
+  changedWhileRead?: () => string[];
 }
 
 /**

@@ -134,6 +134,25 @@ interface TreeEntry {
 /** What a small file held when it was read ahead (undefined when it vanished before its open). */
 interface FileContent {
   data: Buffer;
+  /** It was written to, grew or shrank while it was read: `data` may mix old and new content. */
+  changed: boolean;
+}
+
+/** What packTree reports besides the archive. */
+export interface PackTreeOptions {
+  signal: AbortSignal;
+  warn: Warn;
+  /**
+   * A file that changed while it was read (written to, grown or shrunk between its open and the
+   * end of its read, as GNU tar's "file changed as we read it"): its stored copy may mix old and
+   * new content. Also warned about.
+   */
+  changed?: (entry: string) => void;
+}
+
+/** Whether a file's status differs between two fstat calls on it (a write moves mtime and ctime). */
+function statusMoved(before: Stats, after: Stats): boolean {
+  return before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ctimeMs !== after.ctimeMs;
 }
 
 /** A small file that was larger than READ_AHEAD_FILE_BYTES by its open. */
@@ -143,7 +162,7 @@ const GREW = Symbol("grew");
  * Appends everything under `root` (not the root itself) to `pack`, sorted, symlinks not followed.
  * Entries are written strictly in order; small files are read up to READ_AHEAD_BYTES ahead.
  */
-export async function packTree(root: string, pack: Pack, options: { signal: AbortSignal; warn: Warn }): Promise<void> {
+export async function packTree(root: string, pack: Pack, options: PackTreeOptions): Promise<void> {
   const window: Array<{ entry: TreeEntry; content?: Promise<FileContent | typeof GREW | undefined>; bytes: number }> = [];
   let held = 0;
   const walk = treeEntries(root, "", options.signal);
@@ -191,10 +210,13 @@ async function* treeEntries(abs: string, rel: string, signal: AbortSignal): Asyn
   }
 }
 
-async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { signal: AbortSignal; warn: Warn }, content: FileContent | typeof GREW | undefined): Promise<void> {
+async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: PackTreeOptions, content: FileContent | typeof GREW | undefined): Promise<void> {
   if (!st) return options.warn(rel, "removed while the backup ran; skipped");
   const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-  const shrank = () => options.warn(rel, "shrank while the backup ran; padded with zeros");
+  const changed = (how: string) => {
+    options.warn(rel, `${how}; its copy may mix old and new content`);
+    options.changed?.(rel);
+  };
   if (st.isDirectory()) {
     await writeEntry(pack, { ...base, name: `${rel}/`, type: "directory" });
   } else if (st.isSymbolicLink()) {
@@ -202,12 +224,16 @@ async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { sig
   } else if (st.isFile() && st.size <= READ_AHEAD_FILE_BYTES && content !== GREW) {
     if (!content) return options.warn(rel, "removed while the backup ran; skipped");
     await writeEntry(pack, { ...base, name: rel, type: "file", size: content.data.length }, content.data);
+    if (content.changed) changed("changed while it was read");
   } else if (st.isFile()) {
     const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
     if (!handle) return options.warn(rel, "removed while the backup ran; skipped");
     try {
-      const size = (await handle.stat()).size;
-      await writeEntry(pack, { ...base, name: rel, type: "file", size }, fileBody(handle, size, shrank));
+      const opened = await handle.stat();
+      let shrank = false;
+      await writeEntry(pack, { ...base, name: rel, type: "file", size: opened.size }, fileBody(handle, opened.size, () => (shrank = true)));
+      if (shrank) changed("shrank while it was read; padded with zeros");
+      else if (statusMoved(opened, await handle.stat())) changed("changed while it was read");
     } finally {
       await handle.close();
     }
@@ -220,7 +246,8 @@ async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: { sig
  * A small file's bytes as of its open, through fs's callback API: the same open, fstat, read
  * and close on the thread pool as through a FileHandle, with about half the main thread's work
  * (measured over the 700 small files of a 200 MB tree). A file that grows meanwhile is cut at its
- * size at the open, one that shrinks is stored shorter (the entry's size is what was read).
+ * size at the open, one that shrinks is stored shorter (the entry's size is what was read); a
+ * second fstat after the read tells whether it changed meanwhile (`changed`).
  * GREW when it is no longer small at its open (it is then streamed like a large file);
  * undefined when it vanished.
  */
@@ -235,14 +262,15 @@ function readWhole(abs: string): Promise<FileContent | typeof GREW | undefined> 
         if (statErr) return done(statErr);
         if (st.size > READ_AHEAD_FILE_BYTES) return done(null, GREW);
         const data = Buffer.allocUnsafe(st.size);
+        const read = (got: number) => fs.fstat(fd, (againErr, again) => (againErr ? done(againErr) : done(null, { data: data.subarray(0, got), changed: got < st.size || statusMoved(st, again) })));
         const readFrom = (got: number): void => {
           if (got === data.length) {
-            done(null, { data });
+            read(got);
             return;
           }
           fs.read(fd, data, got, data.length - got, got, (readErr, n) => {
             if (readErr) done(readErr);
-            else if (n === 0) done(null, { data: data.subarray(0, got) });
+            else if (n === 0) read(got);
             else readFrom(got + n);
           });
         };

@@ -1,10 +1,14 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import { startFakeTelegram, type FakeTelegram } from "../fake-telegram/server.js";
 import { createMysqlDatabase, type MysqlDatabase } from "../helpers/mysql.js";
 import { createPgDatabase, type PgDatabase } from "../helpers/pg.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { waitFor } from "../helpers/wait.js";
+import { createWorkspace, startCli, type Workspace } from "../helpers/workspace.js";
 
 const ADMIN = 111;
 const CHANNEL = -1001234567815;
@@ -41,16 +45,23 @@ describe("anomaly alerts", () => {
       insert into logs select seq from seq_1_to_20;
     `);
     const disk = path.join(ws.dir, "disk");
+    const tree = path.join(ws.dir, "tree");
+    mkdirSync(tree);
+    writeFileSync(path.join(tree, "big.bin"), randomBytes(16 * 1024 * 1024));
+    writeFileSync(path.join(tree, "notes.txt"), "steady\n");
     const routes = `notify: { success: { chat_id: "${CHANNEL}" } }`;
     const yaml = `
 sources:
   - { name: pg, kind: postgres, host: 127.0.0.1, port: 5432, database: ${pg.name}, user: postgres, password: "" }
   - { name: my, kind: mysql, host: 127.0.0.1, port: 3306, database: ${my.name}, user: root, password: "" }
+  - { name: tree, kind: directory, path: ${tree} }
 destinations:
   - { name: disk, kind: local, path: ${disk} }
+  - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
 jobs:
   - { name: pg-job, source: pg, destinations: [disk], schedule: "0 3 * * *", ${routes} }
   - { name: my-job, source: my, destinations: [disk], schedule: "0 3 * * *", anomaly: { min_rows: 100, size_below: 0.01 }, ${routes} }
+  - { name: tree-job, source: tree, destinations: [channel], schedule: "0 3 * * *", compression: none, part_size: 1MiB, ${routes} }
 `;
     const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(imported.code, imported.stderr).toBe(0);
@@ -114,6 +125,29 @@ jobs:
     const second = await backup("my-job");
     expect(second).toContain("⚠️ anomaly: rows dropped sharply in items (300 → 100)");
     expect(second).not.toContain("logs");
+  });
+
+  it("a directory: a file written to while it was read → the run is ⚠️ naming it (its copy may mix old and new content)", async () => {
+    const steady = await backup("tree-job");
+    expect(steady).not.toContain("anomaly");
+    // Part 1's upload is held: the spool fills with part 2 and the tar stops reading big.bin
+    // a few MiB in. Meanwhile a block near its end is rewritten in place.
+    fake.failNext("sendDocument", { kind: "stall", ms: 3000 });
+    const running = startCli(ws.env, ["backup", "tree-job"]);
+    await waitFor("part 1 being uploaded", () => app.runs.list(5).find((r) => r.jobName === "tree-job" && r.status === "running" && r.phase === "upload"), 30_000, 20);
+    const file = await open(path.join(ws.dir, "tree", "big.bin"), "r+");
+    await file.write(randomBytes(4096), 0, 4096, 12 * 1024 * 1024);
+    await file.close();
+    const { code, stdout, stderr } = await running.result;
+    expect(code, stdout + stderr).toBe(0);
+    expect(stdout).toContain("⚠️ anomaly: 1 file(s) changed while they were read, so their copies may mix old and new content: big.bin");
+
+    const warned = await fake.waitFor(() => fake.messages(CHANNEL).find((m) => m.text?.startsWith("⚠️ Backup done, but it looks wrong: tree-job")), 10_000, "the ⚠️ success message");
+    expect(warned.text).toContain("changed while they were read, so their copies may mix old and new content: big.bin");
+    const [latest, earlier] = app.runs.list(10).filter((r) => r.jobName === "tree-job");
+    expect(latest!.status).toBe("success");
+    expect(latest!.anomalies).toEqual([{ key: "anomaly-files-changed", params: { count: 1, files: "big.bin" } }]);
+    expect(earlier!.anomalies).toBeNull();
   });
 
   it("thresholds are validated and exported", async () => {

@@ -52,6 +52,8 @@ export interface RunContext {
   payload?: SplitResult;
   /** Counts what the dump holds as it streams by (null: this kind/format cannot be counted so). */
   inventory?: InventoryCounter | null;
+  /** Entries the source saw change while it read them (Dump.changedWhileRead), once the dump is done. */
+  changedWhileRead?: () => string[];
 }
 
 export interface BeginDeps {

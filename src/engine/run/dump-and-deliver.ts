@@ -26,6 +26,7 @@ export async function dumpAndDeliver(ctx: RunContext): Promise<void> {
   ctx.report();
   const dump = await ctx.driver.dump(ctx.job.source.config, { format: ctx.job.format, signal: ctx.signal, containers: containerLedger(ctx), scratchDir: ctx.spool });
   ctx.serverVersion = dump.serverVersion;
+  ctx.changedWhileRead = dump.changedWhileRead;
   const stages = pipeline(ctx, dump);
   // Stops a delivery in flight (an upload, its retries, a read-back) once the pipeline failed.
   const deliveries = new AbortController();

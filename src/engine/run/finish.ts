@@ -1,7 +1,7 @@
 import { jobSecrets } from "../../domain.js";
 import { redact } from "../../crypto/redact.js";
 import type { RunInventory } from "../../db/schema.js";
-import { DEFAULT_ANOMALY_THRESHOLDS, describeAnomaly, detectAnomalies, type AnomalyReason } from "../anomaly.js";
+import { changedFilesReason, DEFAULT_ANOMALY_THRESHOLDS, describeAnomaly, detectAnomalies, type AnomalyReason } from "../anomaly.js";
 import type { Manifest } from "../manifest.js";
 import type { MirrorFailure } from "../mirror.js";
 import type { RunContext } from "./context.js";
@@ -51,7 +51,8 @@ function anomaliesOf(ctx: RunContext, inventory: RunInventory | null): AnomalyRe
     .filter((r) => r.id < ctx.run.id && r.status === "success" && r.rawSize != null)
     .slice(0, history)
     .map((r) => ({ rawSize: r.rawSize ?? 0, inventory: r.inventory ?? null }));
-  const found = detectAnomalies({ rawSize: ctx.progress.rawBytes, inventory }, previous, thresholds);
+  const changed = changedFilesReason(ctx.changedWhileRead?.() ?? []);
+  const found = [...detectAnomalies({ rawSize: ctx.progress.rawBytes, inventory }, previous, thresholds), ...(changed ? [changed] : [])];
   if (found.length > 0) ctx.log.warn({ anomalies: found.map(describeAnomaly) }, "the run looks wrong (kept, marked ⚠️)");
   return found;
 }
