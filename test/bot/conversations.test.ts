@@ -39,6 +39,11 @@ describe("guided dialogs", () => {
     await h.restart();
     pg = await createPgDatabase("conv");
     await pg.query("CREATE TABLE t (id int); INSERT INTO t VALUES (1);");
+    // What the job dialogs pick from, made here rather than by the dialog tests before them,
+    // so every test also runs alone (vitest -t).
+    h.app.sources.create({ name: "fixture-db", kind: "postgres", host: "127.0.0.1", port: 5432, database: pg.name, user: "postgres", password: "" });
+    h.app.sources.create({ name: "fixture-dir", kind: "directory", path: h.backupsDir });
+    h.app.destinations.create({ name: "fixture-disk", kind: "local", path: h.backupsDir });
   });
   afterAll(async () => {
     await h?.close();
@@ -220,7 +225,7 @@ describe("guided dialogs", () => {
     await click("Folder", /Absolute path of the folder/);
     await send(h.backupsDir, /Name for this source/);
     await send("Not A Name", /is not a valid name/);
-    await send("app-db", /A source named "app-db" already exists/);
+    await send("notes", /A source named "notes" already exists/);
     await click("💾 Save", /Source "configs" saved/, await send("configs", /connection test passed/));
     expect(h.app.sources.getByName("configs")).toMatchObject({ kind: "directory", path: h.backupsDir });
 
@@ -237,9 +242,9 @@ describe("guided dialogs", () => {
 
   it("shows every issue the service refuses at the end and asks for the field again", async () => {
     await send("/newjob", /Which source/);
-    await click("configs", /Where should the backups go/);
+    await click("fixture-dir", /Where should the backups go/);
     const picker = lastPrompt();
-    await h.press(picker, "backups");
+    await h.press(picker, "fixture-disk");
     await click("Done", /Name for the job/, picker);
     await send("taken-later", /Time zone/);
     await click("UTC (default)", /When should it run/);
@@ -252,7 +257,7 @@ describe("guided dialogs", () => {
     await click("The destination chats", /failure alerts/);
     const summary = await click("The destination chats", /Review the new job/);
     // Someone else takes the name meanwhile (another admin, a config import).
-    h.app.jobs.create({ name: "taken-later", source: "configs", destinations: ["backups"], schedule: "0 1 * * *" });
+    h.app.jobs.create({ name: "taken-later", source: "fixture-dir", destinations: ["fixture-disk"], schedule: "0 1 * * *" });
     const refused = await click("Create the job", /Not saved:/, summary);
     expect(refused.text).toContain('name: a job named "taken-later" already exists');
     await waitSince(/Name for the job/);
@@ -418,7 +423,7 @@ describe("guided dialogs", () => {
     await send("/newjob", /Which source/);
     await click("restart-src", /Where should the backups go/);
     const picker = lastPrompt();
-    await h.press(picker, "backups");
+    await h.press(picker, "fixture-disk");
     await click("Done", /Name for the job/, picker);
     const tz = await send("resumed-job", /Time zone of the schedule/);
     // The half-finished dialog is in SQLite, not in the bot's memory.
@@ -471,9 +476,9 @@ describe("guided dialogs", () => {
     const group = h.fake.createGroup({ title: "ops", isForum: true, topics: [42] });
     const passphrase = `pass-${Math.random().toString(36).slice(2)}-phrase`;
     await send("/newjob", /Which source/);
-    await click("app-db", /Where should the backups go/);
+    await click("fixture-db", /Where should the backups go/);
     const picker = lastPrompt();
-    await h.press(picker, "backups");
+    await h.press(picker, "fixture-disk");
     await click("Done", /Name for the job/, picker);
     await send("routed", /Time zone/);
     await send("Mars/Olympus", /"Mars\/Olympus" is not a known time zone/);
@@ -515,9 +520,9 @@ describe("guided dialogs", () => {
   it("deletes an age secret key pasted where a public key is expected", async () => {
     const { identity } = await ageKey();
     await send("/newjob", /Which source/);
-    await click("configs", /Where should the backups go/);
+    await click("fixture-dir", /Where should the backups go/);
     const picker = lastPrompt();
-    await h.press(picker, "backups");
+    await h.press(picker, "fixture-disk");
     await click("Done", /Name for the job/, picker);
     await send("age-test", /Time zone/);
     await click("UTC (default)", /When should it run/);

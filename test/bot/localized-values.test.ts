@@ -60,6 +60,9 @@ describe("a Russian admin's screens and alerts (through the bot, fake Bot API)",
     h.app.sources.create({ name: "lost_db", kind: "sqlite", path: `${missing}.sqlite` });
     h.app.jobs.create({ name: "lost_sqlite", source: "lost_db", destinations: ["disk"], schedule: "0 3 * * *" });
     expect((await h.app.runner.run(await h.app.jobs.resolve("notes-job"), { trigger: "manual" })).status).toBe("success");
+    // Alerts speak the language the bot last saw the admin use: the admin has written to it once.
+    await h.say("/start");
+    await h.idle(); // /start answers with more than one message
   }, 60_000);
   afterAll(async () => {
     await h?.close();
