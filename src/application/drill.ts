@@ -217,7 +217,7 @@ export class DrillService {
           started = Date.now();
           await this.deps.restorer.restore(run.id, { kind: "file", path: file }, { identities, signal });
           report.restoreMs = Date.now() - started;
-          if (run.sourceKind === "sqlite") restored = sqliteInventory(file);
+          if (run.sourceKind === "sqlite") restored = await sqliteInventory(file, signal ?? new AbortController().signal);
           else if (run.format === "tar") restored = await tarFileInventory(file);
           else restored = { kind: "rows" };
         }

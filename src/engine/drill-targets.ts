@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import Database from "better-sqlite3";
 import type { RunInventory } from "../db/schema.js";
+import { checkIntegrity, countTables } from "../sources/sqlite.js";
 import { inventoryCounter } from "./inventory.js";
 
 /** What a drill restored into a temporary file or folder, counted the way the dump was (src/engine/inventory.ts). */
@@ -24,19 +24,19 @@ export async function countFiles(dir: string): Promise<RunInventory> {
   return { kind: "files", files, bytes };
 }
 
-/** `PRAGMA integrity_check`, then every table with its row count. @throws IntegrityError */
-export function sqliteInventory(file: string): RunInventory {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+/**
+ * `PRAGMA integrity_check`, then every table with its row count (as a backup counts its
+ * snapshot), both on a thread of their own: on the main thread a large file held the bot for
+ * seconds. @throws IntegrityError
+ */
+export async function sqliteInventory(file: string, signal: AbortSignal): Promise<RunInventory> {
   try {
-    const check = db.pragma("integrity_check", { simple: true });
-    if (check !== "ok") throw new IntegrityError(`the restored SQLite file fails PRAGMA integrity_check: ${String(check)}`);
-    const tables: Record<string, number> = {};
-    const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[];
-    for (const name of names) tables[name] = db.prepare(`SELECT count(*) FROM "${name.replace(/"/g, '""')}"`).pluck().get() as number;
-    return { kind: "rows", tables };
-  } finally {
-    db.close();
+    await checkIntegrity(file, signal);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    throw new IntegrityError(`the restored SQLite file fails PRAGMA integrity_check (${(err as Error).message})`, { cause: err });
   }
+  return { kind: "rows", tables: await countTables(file, signal) };
 }
 
 /** Files and bytes of a restored tar (volumes: the archive is read without extracting it into a volume). */

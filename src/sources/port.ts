@@ -96,6 +96,12 @@ export interface Dump {
    * copies may mix old and new content. Complete once `done` has settled.
    */
   changedWhileRead?: () => string[];
+  /**
+   * Every table with its row count, counted by the source itself where the engine cannot count
+   * the stream in passing (a SQLite snapshot); null when counting failed (the run records no
+   * counts). Call once `done` has settled.
+   */
+  tables?: () => Promise<Record<string, number> | null>;
 }
 
 /**

@@ -103,6 +103,43 @@ describe("sqlite source", () => {
     }
   });
 
+  test("counts every table's rows in the snapshot it streams (WAL commits included), and still removes the snapshot", async () => {
+    const source = path.join(work, "counted.sqlite");
+    const db = openWal(source, { checkpoints: false });
+    db.exec(`
+      create table items (id integer primary key, v text);
+      create table "we""ird" (x);
+      create table sqlitefoo (x);
+      create index items_v on items (v);
+      insert into "we""ird" values (1), (2);
+      insert into sqlitefoo values (1);
+    `);
+    const insert = db.prepare("insert into items (v) values (?)");
+    db.transaction(() => {
+      for (let i = 0; i < 500; i++) insert.run(`v${i}`);
+    })();
+    try {
+      const before = await snapshotDirs();
+      const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: signal() });
+      await pipeline(dump.stream, createWriteStream(path.join(work, "payload.sqlite")));
+      await dump.done;
+      expect(await dump.tables!()).toEqual({ items: 500, 'we"ird': 2, sqlitefoo: 1 });
+      expect(await snapshotDirs()).toEqual(before);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("a dump the reader gives up on stops counting and removes the snapshot; its counts are absent, never partial", async () => {
+    const source = databaseOfBlobs(path.join(work, "big.sqlite"), 40_000, 4000);
+    const before = await snapshotDirs();
+    const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: signal() });
+    dump.stream.destroy();
+    await expect(dump.done).rejects.toThrow("the reader closed the stream before its end");
+    expect([null, { t: 40_000 }]).toContainEqual(await dump.tables!()); // stopped (or done just before)
+    expect(await snapshotDirs()).toEqual(before);
+  });
+
   test("a database written by another process during the backup yields a consistent snapshot", async () => {
     const source = path.join(work, "live.sqlite");
     const db = openWal(source);

@@ -71,12 +71,22 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       }
       deps.log.debug({ file, snapshot }, "sqlite snapshot taken");
 
+      // Every table's rows, counted in the snapshot on a thread of its own while it streams (for
+      // drills and anomaly checks); stopped if the stream fails, always over before the snapshot goes.
+      const stopCounting = new AbortController();
+      const counting = countTables(snapshot, AbortSignal.any([signal, stopCounting.signal]));
+      counting.catch(() => {});
       const stream = createReadStream(snapshot, { highWaterMark: SNAPSHOT_READ });
       const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
       signal.addEventListener("abort", onAbort, { once: true });
       const done = finished(stream)
+        .catch((err: unknown) => {
+          stopCounting.abort(err);
+          throw err;
+        })
         .finally(async () => {
           signal.removeEventListener("abort", onAbort);
+          await counting.catch(() => {});
           await rm(tempDir, { recursive: true, force: true });
         })
         .catch((err: unknown) => {
@@ -85,7 +95,15 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           throw new SourceError(`backup of SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-backup-failed", params: { path: file, detail: why } });
         });
       done.catch(() => undefined); // the consumer awaits it; never an unhandled rejection meanwhile
-      return { stream, done, serverVersion };
+      const tables = async (): Promise<Record<string, number> | null> => {
+        try {
+          return await counting;
+        } catch (err) {
+          deps.log.warn({ file, err: oneLine(err) }, "could not count the rows of the SQLite snapshot; the run records no counts");
+          return null;
+        }
+      };
+      return { stream, done, serverVersion, tables };
     },
 
     restoreScratch(config) {
@@ -183,8 +201,16 @@ async function snapshotDatabase(file: string, snapshot: string, signal: AbortSig
   await onSqliteThread({ op: "snapshot", file, snapshot, pages: ALL_PAGES }, signal);
 }
 
+/**
+ * Every table of the SQLite database `file` (not SQLite's own `sqlite_*` ones) with its row
+ * count, on a thread of its own. Backups count their snapshot with it, drills what they restored.
+ */
+export async function countTables(file: string, signal: AbortSignal): Promise<Record<string, number>> {
+  return (await onSqliteThread({ op: "count", file }, signal)) as Record<string, number>;
+}
+
 /** Throws unless `file` passes `integrity_check` (the first three problems named). */
-async function checkIntegrity(file: string, signal: AbortSignal): Promise<void> {
+export async function checkIntegrity(file: string, signal: AbortSignal): Promise<void> {
   let rows: string[];
   try {
     rows = (await onSqliteThread({ op: "integrity", file }, signal)) as string[];
@@ -196,7 +222,7 @@ async function checkIntegrity(file: string, signal: AbortSignal): Promise<void> 
   if (problems.length > 0) throw new Error(`integrity check failed: ${problems.slice(0, 3).join("; ")}`);
 }
 
-type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: number } | { op: "integrity"; file: string } | { op: "checkpoint"; file: string };
+type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: number } | { op: "integrity"; file: string } | { op: "checkpoint"; file: string } | { op: "count"; file: string };
 
 /**
  * Runs one long SQLite task on a worker thread. On the main thread a snapshot held the event
@@ -240,7 +266,7 @@ const fail = (err) => parentPort.postMessage({ ok: false, message: String((err &
 let db;
 try {
   const Database = require(task.module);
-  db = new Database(task.file, { readonly: task.op === "snapshot", fileMustExist: true });
+  db = new Database(task.file, { readonly: task.op === "snapshot" || task.op === "count", fileMustExist: true });
 } catch (err) {
   fail(err);
 }
@@ -251,7 +277,12 @@ if (db && task.op === "snapshot") {
 } else if (db) {
   try {
     if (task.op === "checkpoint") finish(db.pragma("wal_checkpoint(TRUNCATE)"));
-    else finish(db.pragma("integrity_check").map((r) => r.integrity_check));
+    else if (task.op === "count") {
+      const tables = {};
+      const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) != 'sqlite_' ORDER BY name").pluck().all();
+      for (const name of names) tables[name] = db.prepare('SELECT count(*) FROM "' + name.replace(/"/g, '""') + '"').pluck().get();
+      finish(tables);
+    } else finish(db.pragma("integrity_check").map((r) => r.integrity_check));
   } catch (err) {
     failed(err);
   }

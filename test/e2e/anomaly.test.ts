@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
@@ -24,6 +25,7 @@ describe("anomaly alerts", () => {
   let pg: PgDatabase;
   let my: MysqlDatabase;
   let app: App;
+  let lite: string;
 
   beforeAll(async () => {
     fake = await startFakeTelegram();
@@ -49,18 +51,25 @@ describe("anomaly alerts", () => {
     mkdirSync(tree);
     writeFileSync(path.join(tree, "big.bin"), randomBytes(16 * 1024 * 1024));
     writeFileSync(path.join(tree, "notes.txt"), "steady\n");
+    lite = path.join(ws.dir, "app.sqlite");
+    const db = new Database(lite);
+    db.exec("create table orders (id integer primary key, total int); create table settings (k text);");
+    db.prepare("insert into orders (total) select value from json_each(?)").run(JSON.stringify(Array.from({ length: 400 }, (_, i) => i)));
+    db.close();
     const routes = `notify: { success: { chat_id: "${CHANNEL}" } }`;
     const yaml = `
 sources:
   - { name: pg, kind: postgres, host: 127.0.0.1, port: 5432, database: ${pg.name}, user: postgres, password: "" }
   - { name: my, kind: mysql, host: 127.0.0.1, port: 3306, database: ${my.name}, user: root, password: "" }
   - { name: tree, kind: directory, path: ${tree} }
+  - { name: lite, kind: sqlite, path: ${lite} }
 destinations:
   - { name: disk, kind: local, path: ${disk} }
   - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
 jobs:
   - { name: pg-job, source: pg, destinations: [disk], schedule: "0 3 * * *", ${routes} }
   - { name: my-job, source: my, destinations: [disk], schedule: "0 3 * * *", anomaly: { min_rows: 100, size_below: 0.01 }, ${routes} }
+  - { name: lite-job, source: lite, destinations: [disk], schedule: "0 3 * * *", ${routes} }
   - { name: tree-job, source: tree, destinations: [channel], schedule: "0 3 * * *", compression: none, part_size: 1MiB, ${routes} }
 `;
     const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
@@ -125,6 +134,18 @@ jobs:
     const second = await backup("my-job");
     expect(second).toContain("⚠️ anomaly: rows dropped sharply in items (300 → 100)");
     expect(second).not.toContain("logs");
+  });
+
+  it("SQLite: the backup counts its snapshot's rows, so a table emptied between two runs makes the second ⚠️ naming it", async () => {
+    const first = await backup("lite-job");
+    expect(first).not.toContain("anomaly");
+    const db = new Database(lite);
+    db.exec("delete from orders where id > 10");
+    db.close();
+    const second = await backup("lite-job");
+    expect(second).toContain("⚠️ anomaly: rows dropped sharply in orders (400 → 10)");
+    const [latest] = app.runs.list(10).filter((r) => r.jobName === "lite-job");
+    expect(latest!.inventory).toEqual({ kind: "rows", tables: { orders: 10, settings: 0 } });
   });
 
   it("a directory: a file written to while it was read → the run is ⚠️ naming it (its copy may mix old and new content)", async () => {

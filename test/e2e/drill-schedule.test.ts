@@ -90,9 +90,17 @@ jobs:
     expect(report.differences).toEqual(["files: 4 recorded, 3 restored"]);
   });
 
-  it("SQLite: restored into a temporary file, PRAGMA integrity_check, tables counted; no counts recorded, and it says so", async () => {
+  it("SQLite: restored into a temporary file, PRAGMA integrity_check, every table's rows compared with the counts the backup took of its snapshot", async () => {
+    const run = app.runs.list(10).find((r) => r.jobName === "notes")!;
+    expect(run.inventory).toEqual({ kind: "rows", tables: { notes: 77, tags: 0 } });
+    expect((run.manifest as { inventory?: unknown }).inventory).toEqual(run.inventory);
     const report = await app.drills.drill("notes", "manual");
-    expect(report).toMatchObject({ status: "passed", level: "full", tables: 2, uncounted: true, differences: [] });
+    expect(report).toMatchObject({ status: "passed", level: "full", tables: 2, uncounted: false, differences: [] });
     expect(ws.spoolEntries().filter((e) => e.includes("drill"))).toEqual([]);
+
+    // What the run recorded is what a drill compares against: pretend the snapshot had one more note.
+    app.runs.update(run.id, { inventory: { kind: "rows", tables: { notes: 78, tags: 0 } } });
+    const differs = await app.drills.drill("notes", "manual");
+    expect(differs).toMatchObject({ status: "failed", differences: ["table notes: 78 rows recorded, 77 restored"] });
   });
 });

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { RunRow } from "../../db/schema.js";
+import type { RunInventory, RunRow } from "../../db/schema.js";
 import type { Destination } from "../../destinations/port.js";
 import type { DestinationFactory } from "../../destinations/registry.js";
 import type { ResolvedJob } from "../../domain.js";
@@ -52,8 +52,15 @@ export interface RunContext {
   payload?: SplitResult;
   /** Counts what the dump holds as it streams by (null: this kind/format cannot be counted so). */
   inventory?: InventoryCounter | null;
+  /** Row counts the source made itself (Dump.tables), once the dump is done; `inventoryOf` reads them. */
+  counted?: RunInventory;
   /** Entries the source saw change while it read them (Dump.changedWhileRead), once the dump is done. */
   changedWhileRead?: () => string[];
+}
+
+/** What the dump held: counted in passing by the pipeline, or by the source itself; null when neither could. */
+export function inventoryOf(ctx: RunContext): RunInventory | null {
+  return ctx.inventory?.result() ?? ctx.counted ?? null;
 }
 
 export interface BeginDeps {

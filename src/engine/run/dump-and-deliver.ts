@@ -42,6 +42,10 @@ export async function dumpAndDeliver(ctx: RunContext): Promise<void> {
     throw failureCause(failure, stages.map((s) => s.phase), await sourceFailure(ctx, dump));
   }
   await dump.done;
+  if (!ctx.inventory && dump.tables) {
+    const tables = await dump.tables();
+    if (tables) ctx.counted = { kind: "rows", tables };
+  }
   ctx.payload = sink.result();
 }
 

@@ -4,7 +4,7 @@ import type { RunInventory } from "../../db/schema.js";
 import { changedFilesReason, DEFAULT_ANOMALY_THRESHOLDS, describeAnomaly, detectAnomalies, type AnomalyReason } from "../anomaly.js";
 import type { Manifest } from "../manifest.js";
 import type { MirrorFailure } from "../mirror.js";
-import type { RunContext } from "./context.js";
+import { inventoryOf, type RunContext } from "./context.js";
 import { describeFailure } from "./failure.js";
 import type { RunResult } from "./types.js";
 
@@ -12,7 +12,7 @@ import type { RunResult } from "./types.js";
 export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, mirrorFailures: MirrorFailure[]): RunResult {
   const payload = ctx.payload!;
   const done = ctx.deps.now();
-  const inventory = ctx.inventory?.result() ?? null;
+  const inventory = inventoryOf(ctx);
   const anomalies = anomaliesOf(ctx, inventory);
   ctx.deps.runs.update(ctx.run.id, {
     inventory,

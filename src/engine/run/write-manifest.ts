@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SpoolError } from "../errors.js";
 import { restoreRecipe, VERSION, type Manifest } from "../manifest.js";
-import { setPhase, type RunContext } from "./context.js";
+import { inventoryOf, setPhase, type RunContext } from "./context.js";
 import { recordDelivery, upload } from "./deliver.js";
 import { keyed } from "./failure.js";
 
@@ -32,6 +32,7 @@ export async function writeManifest(ctx: RunContext): Promise<Manifest> {
 function describeRun(ctx: RunContext): Manifest {
   const { job, run, fileName } = ctx;
   const payload = ctx.payload!;
+  const inventory = inventoryOf(ctx);
   return {
     tool: "tele-backup",
     tool_version: VERSION,
@@ -49,6 +50,6 @@ function describeRun(ctx: RunContext): Manifest {
     parts: ctx.parts,
     restore: restoreRecipe({ payloadName: fileName, kind: job.source.config.kind, format: job.format, compression: job.compression, encryption: job.encryption.kind }),
     manifest_version: 2,
-    ...(ctx.inventory ? { inventory: ctx.inventory.result() } : {}),
+    ...(inventory ? { inventory } : {}),
   };
 }
