@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, open, readdir, readlink, rm, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readlink, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -122,7 +122,35 @@ describe("directory source", () => {
     const target = path.join(work, "target");
     const input = await tarOf([{ name, body: "evil" }]);
     await expect(driver.restore({ kind: "directory", path: target }, input, { format: "tar", signal: signal() })).rejects.toThrow(reason);
-    expect(await readdir(work)).toEqual(["target"]);
+    expect(await readdir(work)).toEqual([]); // the folder it made is gone again
+  });
+
+  test("a restore that fails midway leaves the target as it was: an empty folder stays empty, a folder it made is gone again", async () => {
+    const existing = path.join(work, "existing");
+    await mkdir(existing);
+    const made = path.join(work, "made", "deeper");
+    for (const target of [existing, made]) {
+      // Good entries first, then one that is refused: the good ones were already extracted.
+      const input = await tarOf([{ name: "a.txt", body: "a" }, { name: "sub/b.txt", body: "b" }, { name: "../escape.txt", body: "evil" }]);
+      await expect(driver.restore({ kind: "directory", path: target }, input, { format: "tar", signal: signal() })).rejects.toThrow("climbs out of the target with ..");
+    }
+    expect(await readdir(existing)).toEqual([]);
+    expect(await readdir(path.join(work, "made"))).toEqual([]);
+  });
+
+  test("a restore's staging folder is what restoreScratch names; a dead restore's one is cleared by the next restore, a live one's refuses it", async () => {
+    const target = path.join(work, "target");
+    const [staging] = driver.restoreScratch!({ kind: "directory", path: target });
+    expect(path.dirname(staging!)).toBe(target);
+    expect(path.basename(staging!)).toMatch(/^\.tele-backup-restore-\d+\.\d+$/);
+
+    await writeTree(path.join(target, ".tele-backup-restore-4194305.1"), { "half.bin": "left by a killed restore" });
+    await driver.restore({ kind: "directory", path: target }, await tarOf([{ name: "a.txt", body: "a" }]), { format: "tar", signal: signal() });
+    expect(await readdir(target)).toEqual(["a.txt"]);
+
+    const busy = path.join(work, "busy");
+    await writeTree(path.join(busy, `.tele-backup-restore-${process.pid}`), { "x.bin": "a live restore's" });
+    await expect(driver.restore({ kind: "directory", path: busy }, await tarOf([{ name: "a.txt", body: "a" }]), { format: "tar", signal: signal() })).rejects.toThrow("is not empty");
   });
 
   test("restore never writes through a symlink from the archive", async () => {

@@ -1,14 +1,24 @@
 import { constants } from "node:fs";
-import { access, mkdir, readdir, stat } from "node:fs/promises";
+import { access, mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import path from "node:path";
 import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { assertTreeReadable } from "./dir-readable.js";
 import { extractTree, packToStream, packTree } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
+import { isOwnerAlive, ownerTag } from "../shared/process-owner.js";
+
+/** A restore's staging folder inside its target: `.tele-backup-restore-<owner tag>`. */
+const STAGING = /^\.tele-backup-restore-(\d+(?:\.\d+)?)$/;
+const stagingOf = (dir: string) => path.join(dir, `.tele-backup-restore-${ownerTag()}`);
 
 /**
  * A plain directory, backed up as a tar with entries relative to it (the same layout as the
- * volume source). Restores go into a new or empty directory.
+ * volume source). Restores go into a new or empty directory: the archive is extracted into a
+ * hidden staging folder inside it, and only a complete, checked payload has its entries moved
+ * up (renames on one file system, milliseconds). A failed restore removes the staging folder
+ * (and the directory, if it made it), so the target is as it was; after a kill, start-up
+ * recovery removes it (`restoreScratch`), and so does the next restore into it.
  */
 export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
   const warnFor = (dir: string) => (entry: string, message: string) => deps.log.warn({ source: dir, entry }, message);
@@ -38,15 +48,25 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       return { stream, done, changedWhileRead: () => [...changed] };
     },
 
+    restoreScratch(config) {
+      return [stagingOf(directoryPath(config))];
+    },
+
     async restore(config, input: Readable, { format, signal }) {
       // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
       try {
         const dir = directoryPath(config);
         assertTar(format);
-        await prepareEmptyDirectory(dir);
+        const made = await prepareEmptyDirectory(dir);
+        const staging = stagingOf(dir);
         try {
-          await extractTree(input, dir, { signal, warn: warnFor(dir), restoreOwner: process.getuid?.() === 0 });
+          await mkdir(staging, { mode: 0o700 });
+          await extractTree(input, staging, { signal, warn: warnFor(dir), restoreOwner: process.getuid?.() === 0 });
+          for (const name of await readdir(staging)) await rename(path.join(staging, name), path.join(dir, name));
+          await rmdir(staging);
         } catch (err) {
+          await rm(staging, { recursive: true, force: true }).catch(() => {});
+          if (made) await rmdir(dir).catch(() => {});
           throw new SourceError(`restore into directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-restore-failed", params: { path: dir, detail: oneLine(err) } });
         }
       } catch (err) {
@@ -80,18 +100,26 @@ async function assertReadableDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Creates `dir` when missing; refuses a file or a directory that already has content. */
-async function prepareEmptyDirectory(dir: string): Promise<void> {
+/**
+ * Creates `dir` when missing (true: it made it); refuses a file or a directory that already has
+ * content. The staging folder of a restore whose process is gone does not count: it is removed.
+ */
+async function prepareEmptyDirectory(dir: string): Promise<boolean> {
   const st = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return undefined;
     throw new SourceError(`cannot inspect restore target ${dir}: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
   });
   if (!st) {
     await mkdir(dir, { recursive: true });
-    return;
+    return true;
   }
   if (!st.isDirectory()) throw new SourceError(`restore target ${dir} exists and is not a directory`, "directory", { key: "restore-error-target-not-folder", params: { path: dir } });
+  for (const name of await readdir(dir)) {
+    const owner = STAGING.exec(name)?.[1];
+    if (owner && !isOwnerAlive(owner)) await rm(path.join(dir, name), { recursive: true, force: true });
+  }
   if ((await readdir(dir)).length > 0) {
     throw new SourceError(`restore target ${dir} is not empty: restore into a new or empty directory`, "directory", { key: "restore-error-target-not-empty", params: { path: dir } });
   }
+  return false;
 }

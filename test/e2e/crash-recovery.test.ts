@@ -218,6 +218,36 @@ jobs:
     }
   });
 
+  it("SIGKILL during a restore into a folder: only the restore's staging folder is in it, and the next start leaves the folder empty again", async () => {
+    const before = uncleanAlerts().length;
+    const { name, dir } = await ws.directoryTarget();
+    const restore = spawnCli(["restore", String(bigRun), "--to", name]);
+    // Killed while it extracts the 400 MB file.
+    const staging = await waitFor(
+      "the restore's staging folder with a file in it",
+      () => readdirSync(dir).find((f) => f.startsWith(".tele-backup-restore-") && readdirSync(path.join(dir, f)).length > 0),
+      60_000,
+      5,
+    );
+    restore.child.kill("SIGKILL");
+    await restore.exited;
+    expect(readdirSync(dir)).toEqual([staging]); // nothing of the backup outside it: no mix
+
+    const daemon = await startDaemon();
+    try {
+      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+      expect(alert.text).toContain(`Restores interrupted (their temporary files removed): #${bigRun} → ${name}`);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(strayFiles()).toEqual([]);
+    } finally {
+      await stop(daemon);
+    }
+    // The folder takes the restore now.
+    const again = await ws.cli(["restore", String(bigRun), "--to", name]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(readdirSync(dir)).toEqual(["zeros.bin"]);
+  });
+
   it("SIGKILL during an SQLite backup: its snapshot was in the run's spool folder, never in TMPDIR, and the next start removes it", async () => {
     const before = uncleanAlerts().length;
     const tmp = path.join(ws.dir, "tmp");
