@@ -260,6 +260,20 @@ describe("volume source", () => {
     expect(await helpersLeft()).toEqual([]);
   });
 
+  test("a restore that fails into a volume it created removes that volume: it did not exist before", async () => {
+    const name = uniqueName();
+    const pack = tar.pack();
+    pack.entry({ name: "ok.txt" }, "fine"); // extracted into the new volume before the bad entry comes
+    pack.entry({ name: "../../escape.txt" }, "evil");
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+
+    await expect(driver.restore({ kind: "volume", volume: name }, Readable.from([Buffer.concat(chunks)]), { format: "tar", signal: signal() })).rejects.toThrow("climbs out of the target");
+    await expect(docker.getVolume(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect(await helpersLeft()).toEqual([]);
+  });
+
   test("without HELPER_IMAGE outside a container, a clear error; a configured image must be present", async () => {
     const volume = await newVolume();
     await expect(volumeDriver(undefined).dump({ kind: "volume", volume: volume.name }, { format: "tar", signal: signal() })).rejects.toThrow(

@@ -82,6 +82,8 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
     },
 
     async restore(config, input: Readable, { format, signal }) {
+      // A volume this restore created is removed again if the restore fails: it did not exist before.
+      let madeVolume: { docker: Docker; name: string } | null = null;
       // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
       try {
         const name = volumeName(config);
@@ -91,6 +93,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
           await engineVersion(docker);
           return { image: await resolveHelperImage(docker, deps.helperImage), created: await ensureVolume(docker, name) };
         });
+        if (created) madeVolume = { docker, name };
         const helper = await guard(`cannot restore into volume "${name}"`, () =>
           createHelperContainer(docker, { image, volume: name, readOnly: false, purpose: "restore" }),
         );
@@ -110,6 +113,13 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
         }
       } catch (err) {
         input.destroy();
+        if (madeVolume) {
+          const { docker, name } = madeVolume;
+          await docker
+            .getVolume(name)
+            .remove()
+            .catch((e: unknown) => log.error({ err: oneLine(e), volume: name }, "cannot remove the volume a failed restore created"));
+        }
         throw err;
       }
     },
