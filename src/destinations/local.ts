@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, link, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { chmod, link, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -40,8 +40,8 @@ async function linkOrCopy(file: string, tmp: string, signal: AbortSignal): Promi
 /**
  * A directory on this machine (or a mounted NAS). Parts land at `<path>/<job>/<part name>`,
  * written to a temp file (a hard link to the spooled part where it can be), fsynced and
- * renamed, so a reader never sees half a part. Storing a
- * part again replaces it (one copy). Nothing is ever refused deletion; no size limit of its own.
+ * renamed, so a reader never sees half a part (a temp file a killed process left is removed by
+ * the next start's recovery, `discardUnfinished`). Storing a part again replaces it (one copy). Nothing is ever refused deletion; no size limit of its own.
  */
 export function createLocalDestination(config: { name: string; path: string }): Destination {
   const root = path.resolve(config.path);
@@ -139,6 +139,31 @@ export function createLocalDestination(config: { name: string; path: string }): 
         if (signal?.aborted) throw signal.reason;
         return fail(`cannot read ${file}`, { key: "dest-action-read", params: { path: file } }, err);
       }
+    },
+
+    async discardUnfinished(run: RunLabel, fileName: string): Promise<string[]> {
+      const dir = path.join(root, safeSegment(run.jobName));
+      // Exactly this run's parts and manifest: `.<file>.age.001.tmp-…` of another run also starts with `.<file>.`.
+      const escaped = fileName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      const temp = new RegExp(`^\\.${escaped}\\.(\\d{3,}|manifest\\.json)\\.tmp-\\d+$`);
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+        return fail(`cannot read ${dir}`, { key: "dest-action-read", params: { path: dir } }, err);
+      }
+      const removed: string[] = [];
+      for (const name of names.filter((n) => temp.test(n))) {
+        const file = path.join(dir, name);
+        try {
+          await rm(file, { force: true });
+        } catch (err) {
+          fail(`cannot delete ${file}`, { key: "dest-action-delete-file", params: { path: file } }, err);
+        }
+        removed.push(file);
+      }
+      return removed;
     },
 
     async delete(locations: StoredLocation[], signal?: AbortSignal) {

@@ -91,8 +91,9 @@ export interface Destination {
   exists?(location: StoredLocation, signal?: AbortSignal): Promise<boolean | undefined>;
   /**
    * Present when a killed process can leave an upload begun and never finished at the
-   * destination (an S3 multipart upload, whose chunks are stored and billed until aborted):
-   * aborts those of the run's parts (`<fileName>.NNN`) and returns their locators. Recovery calls
+   * destination (an S3 multipart upload, whose chunks are stored and billed until aborted; a
+   * folder's temp file): discards those of the run's parts (`<fileName>.NNN`, and its manifest
+   * where that is written the same way) and returns where they were. Recovery calls
    * it only for runs whose process is gone. Throws a `DestinationError` when the backend cannot
    * be asked.
    */

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeS3 } from "../../test/fake-s3/server.js";
 import { openDatabase, type Db } from "../db/client.js";
+import { createLocalDestination } from "../destinations/local.js";
 import { createS3Client } from "../destinations/s3-client.js";
 import { createS3Destination, type S3Config } from "../destinations/s3.js";
 import type { RunResult } from "../engine/backup-runner.js";
@@ -200,5 +201,20 @@ describe("recoverInterruptedRuns", () => {
       await fake.close();
       await stalled.close();
     }
+  });
+
+  it("deletes the temp file of a part a dead run was copying into a local folder, and says so", async () => {
+    const nas = path.join(dir, "nas");
+    const dead = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "running", phase: "upload", startedAt, owner: DEAD, fileName: "app_20260110-030000.sql.gz" });
+    const temp = path.join(nas, "app", ".app_20260110-030000.sql.gz.003.tmp-4194305");
+    mkdirSync(path.dirname(temp), { recursive: true });
+    writeFileSync(temp, "half a copy");
+    const { notifier, alerts } = recordingNotifier();
+
+    const report = await recoverInterruptedRuns({ ...deps(notifier), destinationsOf: async () => [createLocalDestination({ name: "nas", path: nas })] });
+
+    expect(existsSync(temp)).toBe(false);
+    expect(report.abortedUploads).toEqual([`nas: ${temp}`]);
+    expect(alerts[0]!.params).toMatchObject({ runs: `app #${dead.id}`, uploads: `nas: ${temp}`, uploadsUnchecked: "—" });
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -85,6 +85,27 @@ describe("a part spooled on the folder's filesystem", () => {
       expect(readdirSync(path.dirname(at.locator))).toEqual(["db.sql.001"]);
     } finally {
       rmSync(spoolDir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("temp files a killed run left in the folder", () => {
+  it("discardUnfinished removes exactly the run's temp files (parts and manifest), nothing stored, nothing of another run", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-local-unfinished-"));
+    try {
+      const dest = createLocalDestination({ name: "nas", path: dir });
+      const job = path.join(dir, "app");
+      const file = "app_20260101-030000.sql.gz";
+      const ours = [`.${file}.002.tmp-4194305`, `.${file}.manifest.json.tmp-4194305`];
+      const kept = [`${file}.001`, `.${file}.age.001.tmp-4194305`, `.app_20260102-030000.sql.gz.001.tmp-4194305`, "notes.txt"];
+      mkdirSync(job);
+      for (const name of [...ours, ...kept]) writeFileSync(path.join(job, name), "x");
+
+      expect((await dest.discardUnfinished!({ runId: 7, jobName: "app" }, file)).sort()).toEqual(ours.map((n) => path.join(job, n)).sort());
+      expect(readdirSync(job).sort()).toEqual([...kept].sort());
+      expect(await dest.discardUnfinished!({ runId: 8, jobName: "never-ran" }, "never-ran_20260101-030000.sql")).toEqual([]);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
