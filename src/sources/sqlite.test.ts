@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { waitFor } from "../../test/helpers/wait.js";
 import { createLogger } from "../logger.js";
 import { SourceError, type RestoreInto, type SourceDeps } from "./port.js";
-import { createSqliteDriver } from "./sqlite.js";
+import { checkIntegrity, countTables, createSqliteDriver } from "./sqlite.js";
 
 const deps: SourceDeps = {
   log: createLogger("silent"),
@@ -138,6 +138,22 @@ describe("sqlite source", () => {
     await expect(dump.done).rejects.toThrow("the reader closed the stream before its end");
     expect([null, { t: 40_000 }]).toContainEqual(await dump.tables!()); // stopped (or done just before)
     expect(await snapshotDirs()).toEqual(before);
+  });
+
+  test("the SQLite thread's failures come back with SQLite's reason and code, and an abort ends it with the abort's reason", async () => {
+    const notADatabase = path.join(work, "text.sqlite");
+    await writeFile(notADatabase, "x".repeat(8192));
+    await expect(countTables(notADatabase, signal())).rejects.toMatchObject({ message: "file is not a database", code: "SQLITE_NOTADB" });
+    await expect(checkIntegrity(notADatabase, signal())).rejects.toThrow("the payload is not a SQLite database");
+    await expect(countTables(path.join(work, "missing.sqlite"), signal())).rejects.toMatchObject({ code: "SQLITE_CANTOPEN" });
+
+    const big = databaseOfBlobs(path.join(work, "big.sqlite"), 40_000, 4000);
+    const controller = new AbortController();
+    const counting = countTables(big, controller.signal);
+    setTimeout(() => controller.abort(new Error("job cancelled")), 5);
+    await expect(counting).rejects.toThrow("job cancelled");
+    await expect(countTables(big, controller.signal)).rejects.toThrow("job cancelled"); // refused before a thread starts
+    expect(await countTables(big, signal())).toEqual({ t: 40_000 });
   });
 
   test("a database written by another process during the backup yields a consistent snapshot", async () => {
