@@ -422,7 +422,7 @@ sources:
   - { name: legacy-db, kind: mysql, host: 127.0.0.1, port: 3306, database: legacy, user: root, password: "" }
   - { name: notes, kind: sqlite, path: /data/notes.sqlite }
   - { name: uploads, kind: volume, volume: myproject_uploads }
-  - { name: configs, kind: directory, path: /srv/configs }
+  - { name: configs, kind: directory, path: /srv/configs, exclude: ["*.log", "cache/", "tmp/**"] }
   - { name: cache, kind: redis, host: redis, port: 6379, user: backup, password: env:REDIS_PASSWORD }
 destinations:
   - { name: main-channel, kind: telegram, chat_id: "-1001234567890", thread_id: 12, bot_token: env:OTHER_BOT_TOKEN, mirror_chat_id: "-1009999999999", mirror_thread_id: 4 }
@@ -589,7 +589,7 @@ sources:
   - { name: shop, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: Literal-Shop-Pw }
   - { name: notes, kind: sqlite, path: /data/notes.sqlite }
   - { name: uploads, kind: volume, volume: myproject_uploads }
-  - { name: configs, kind: directory, path: /srv/configs }
+  - { name: configs, kind: directory, path: /srv/configs, exclude: ["*.log", "cache/"] }
   - { name: cache, kind: redis, host: 127.0.0.1, port: 6379, user: backup, password: env:REDIS_PASSWORD }
 destinations:
   - { name: tg, kind: telegram, chat_id: "-1001234567890", thread_id: 12, bot_token: env:OTHER_BOT_TOKEN, mirror_chat_id: "-1009876543210", mirror_thread_id: 5, language: ru }

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, open, readdir, readlink, rm, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, open, readdir, readlink, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -217,6 +217,34 @@ describe("directory source", () => {
     expect(archived.map((e) => [e.name, e.body.length])).toEqual([["a.bin", 16 * MiB], ["b.bin", 16 * MiB], ["c.bin", 16 * MiB]]);
     expect(archived[2]!.body.equals(files["c.bin"])).toBe(true);
     expect(archived[1]!.body.subarray(0, MiB).equals(files["b.bin"].subarray(0, MiB))).toBe(true);
+  });
+
+  test("exclude patterns leave entries out (a folder with everything under it), and an unreadable excluded folder does not fail the check", async () => {
+    const source = path.join(work, "source");
+    await writeTree(source, {
+      "app.log": "x",
+      "keep.txt": "kept",
+      "data/db.sqlite": "kept",
+      "data/old.log": "x",
+      "cache/a.bin": "x",
+      "web/cache/b.bin": "kept: a pattern with a / matches from the source folder",
+      "tmp/sessions/s1": "x",
+    });
+    const locked = path.join(source, "private");
+    await mkdir(locked, { mode: 0 });
+    // `tmp/**` leaves out what is under tmp/, not tmp/ itself; `private/` the folder and its content.
+    const config = { kind: "directory" as const, path: source, exclude: ["*.log", "cache/a.bin", "tmp/**", "private/"] };
+    try {
+      if (process.getuid?.() !== 0) await expect(driver.check!({ kind: "directory", path: source }, signal())).rejects.toThrow("cannot be read");
+      await driver.check!(config, signal());
+      const dump = await driver.dump(config, { format: "tar", signal: signal() });
+      const chunks: Buffer[] = [];
+      for await (const c of dump.stream) chunks.push(c as Buffer);
+      await dump.done;
+      expect((await entriesOf(Buffer.concat(chunks))).map((e) => e.name)).toEqual(["cache/", "data/", "data/db.sqlite", "keep.txt", "tmp/", "web/", "web/cache/", "web/cache/b.bin"]);
+    } finally {
+      await chmod(locked, 0o700);
+    }
   });
 
   test("a small file that grows past the read-ahead size or shrinks after it was listed is stored as it was at its open", async () => {

@@ -23,7 +23,7 @@ export type SourceConfig =
   | ({ kind: "mysql" } & DbConnection)
   | { kind: "sqlite"; path: string }
   | { kind: "volume"; volume: string }
-  | { kind: "directory"; path: string }
+  | { kind: "directory"; path: string; /** Patterns of entries left out (src/sources/exclude.ts). */ exclude?: string[] }
   /** A whole Redis server; `user` is an ACL user (absent = the default user); `password` resolved, "" = none. */
   | { kind: "redis"; host: string; port: number; user?: string; password: string };
 

@@ -142,6 +142,8 @@ interface FileContent {
 export interface PackTreeOptions {
   signal: AbortSignal;
   warn: Warn;
+  /** Entries left out of the archive (a directory with everything under it). */
+  exclude?: (rel: string, isDirectory: boolean) => boolean;
   /**
    * A file that changed while it was read (written to, grown or shrunk between its open and the
    * end of its read, as GNU tar's "file changed as we read it"): its stored copy may mix old and
@@ -165,7 +167,7 @@ const GREW = Symbol("grew");
 export async function packTree(root: string, pack: Pack, options: PackTreeOptions): Promise<void> {
   const window: Array<{ entry: TreeEntry; content?: Promise<FileContent | typeof GREW | undefined>; bytes: number }> = [];
   let held = 0;
-  const walk = treeEntries(root, "", options.signal);
+  const walk = treeEntries(root, "", options.signal, options.exclude ?? (() => false));
   let walked = false;
   try {
     for (;;) {
@@ -195,8 +197,8 @@ export async function packTree(root: string, pack: Pack, options: PackTreeOption
   }
 }
 
-/** Every entry under `abs`, depth first, names sorted, a directory before its content. */
-async function* treeEntries(abs: string, rel: string, signal: AbortSignal): AsyncGenerator<TreeEntry> {
+/** Every entry under `abs` that is not excluded, depth first, names sorted, a directory before its content. */
+async function* treeEntries(abs: string, rel: string, signal: AbortSignal, exclude: (rel: string, isDirectory: boolean) => boolean): AsyncGenerator<TreeEntry> {
   const names = (await readdir(abs)).sort();
   for (let i = 0; i < names.length; i += LSTAT_BATCH) {
     signal.throwIfAborted();
@@ -204,8 +206,9 @@ async function* treeEntries(abs: string, rel: string, signal: AbortSignal): Asyn
     const stats = await Promise.all(batch.map((name) => lstat(path.join(abs, name)).catch(vanished)));
     for (const [j, name] of batch.entries()) {
       const entry = { abs: path.join(abs, name), rel: rel ? `${rel}/${name}` : name, st: stats[j] };
+      if (exclude(entry.rel, entry.st?.isDirectory() ?? false)) continue;
       yield entry;
-      if (entry.st?.isDirectory()) yield* treeEntries(entry.abs, entry.rel, signal);
+      if (entry.st?.isDirectory()) yield* treeEntries(entry.abs, entry.rel, signal, exclude);
     }
   }
 }

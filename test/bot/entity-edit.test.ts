@@ -1,4 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildApp, type App } from "../../src/app.js";
@@ -184,6 +187,35 @@ describe("editing sources and destinations from their cards", () => {
     const job = h.app.jobs.getByName("pg-job")!;
     const run = await h.app.runner.run(await h.app.jobs.resolve(job.id), { trigger: "manual" });
     expect(run.status).toBe("success");
+  });
+
+  it("a folder's exclude patterns (YAML only) show on its card, survive an edit of its path, are exported, and a bad one is refused", async () => {
+    const first = path.join(h.ws.dir, "site-a");
+    const second = path.join(h.ws.dir, "site-b");
+    for (const dir of [first, second]) mkdirSync(path.join(dir, "cache"), { recursive: true });
+    h.app.sources.create({ name: "site", kind: "directory", path: first, exclude: ["*.log", "cache/"] });
+
+    const { card } = await openEdit("/sources", "site");
+    expect(card).toContain("Left out: *.log, cache/ (set in YAML)");
+    await click(`Path: ${first}`, /Absolute path of the folder/);
+    const saved = await send(second, /Source "site" saved/);
+    expect(saved).toContain("Left out: *.log, cache/");
+    expect((await exported()).sources).toContainEqual({ name: "site", kind: "directory", path: second, exclude: ["*.log", "cache/"] });
+
+    // A backup leaves them out.
+    writeFileSync(path.join(second, "keep.txt"), "kept");
+    writeFileSync(path.join(second, "debug.log"), "left out");
+    writeFileSync(path.join(second, "cache", "blob.bin"), "left out");
+    h.app.jobs.create({ name: "site-job", source: "site", destinations: ["disk"], schedule: "0 3 * * *", compression: "none" });
+    const run = await h.app.runner.run(await h.app.jobs.resolve("site-job"), { trigger: "manual" });
+    expect(run.status).toBe("success");
+    expect(execFileSync("tar", ["-tf", path.join(h.backupsDir, "site-job", `${run.fileName}.001`)], { encoding: "utf8" }).trim().split("\n")).toEqual(["keep.txt"]);
+
+    const bad = await h.ws.cli(["config", "import", h.ws.writeFile("bad-exclude.yaml", `sources:\n  - { name: site2, kind: directory, path: ${second}, exclude: ["../up", 7] }\n`)]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(`sources[0].exclude[0]: "../up" is not an exclude pattern`);
+    expect(bad.stderr).toContain("sources[0].exclude[1]: 7 is not an exclude pattern");
+    expect(h.app.sources.getByName("site2")).toBeNull();
   });
 
   it("refuses a MariaDB user that may read only some tables, naming the missing rights", async () => {

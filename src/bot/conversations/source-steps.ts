@@ -27,8 +27,13 @@ export interface SourceDraft {
   password?: SecretSlot;
   path?: string;
   volume?: string;
+  /** A directory's exclude patterns: set in YAML only, carried through an edit unchanged. */
+  exclude?: string[];
   name?: string;
 }
+
+/** The settings a draft holds besides its name and password (asked, or carried like `exclude`). */
+const DRAFT_SETTINGS = ["host", "port", "database", "user", "path", "volume", "exclude"] as const;
 
 const DB_FIELDS: readonly SourceField[] = ["host", "port", "database", "user", "password", "name"];
 export const SOURCE_FIELDS: Readonly<Record<SourceKind, readonly SourceField[]>> = {
@@ -47,7 +52,7 @@ export type SourceTest = { kind: "ok"; version?: string } | { kind: "failed"; re
 /** A stored source as a draft to edit; its password stays stored (shown as "set" or its reference). */
 export function sourceDraftOf(view: SourceView): SourceDraft {
   const draft: SourceDraft = { kind: view.kind, id: view.id, original: view.name, name: view.name, password: storedSecret(view.password) };
-  for (const key of ["host", "port", "database", "user", "path", "volume"] as const) {
+  for (const key of DRAFT_SETTINGS) {
     if (view[key] !== undefined) (draft as unknown as Record<string, unknown>)[key] = view[key];
   }
   return draft;
@@ -164,7 +169,7 @@ export function sourceViewOf(draft: SourceDraft): SourceView {
 /** The spec as the service takes it; the password comes from the vault. Call only inside `external`. */
 export function sourceSpecOf(d: Dialog, draft: SourceDraft): { spec: SourceSpec; secret: string | null } | undefined {
   const spec: SourceSpec = { name: draft.name ?? "", kind: draft.kind };
-  for (const key of ["host", "port", "database", "user", "path", "volume"] as const) {
+  for (const key of DRAFT_SETTINGS) {
     if (draft[key] !== undefined) (spec as unknown as Record<string, unknown>)[key] = draft[key];
   }
   const secret = revealSecret(d, draft.password);

@@ -33,6 +33,7 @@ export function sourceLines(t: T, s: SourceView): string[] {
     lines.push(t("sources-card-password", { password: secretText(t, s.password) }));
   }
   if (s.path) lines.push(t("sources-card-path", { path: s.path }));
+  if (s.exclude?.length) lines.push(t("sources-card-exclude", { patterns: s.exclude.join(", ") }));
   if (s.volume) lines.push(t("sources-card-volume", { volume: s.volume }));
   return lines;
 }
