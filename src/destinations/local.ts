@@ -6,7 +6,11 @@ import { pipeline } from "node:stream/promises";
 import { hashFile } from "../shared/hash-file.js";
 import type { Translatable } from "../shared/translatable.js";
 import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
-import { safeSegment } from "./segment.js";
+import { isRunFile, safeSegment } from "./segment.js";
+
+/** A part is written to `.<name>.tmp-<pid>` beside its place, then renamed; TEMP_NAME reads `<name>` back. */
+const tempNameOf = (name: string) => `.${name}.tmp-${process.pid}`;
+const TEMP_NAME = /^\.(.+)\.tmp-\d+$/;
 
 /** A file-system failure for people: a `dest-reason-*` key, the system's error code when none fits. */
 function reasonOf(e: NodeJS.ErrnoException): Translatable {
@@ -41,7 +45,8 @@ async function linkOrCopy(file: string, tmp: string, signal: AbortSignal): Promi
  * A directory on this machine (or a mounted NAS). Parts land at `<path>/<job>/<part name>`,
  * written to a temp file (a hard link to the spooled part where it can be), fsynced and
  * renamed, so a reader never sees half a part (a temp file a killed process left is removed by
- * the next start's recovery, `discardUnfinished`). Storing a part again replaces it (one copy). Nothing is ever refused deletion; no size limit of its own.
+ * the next start's recovery, `discardUnfinished`). Storing a part again replaces it (one copy).
+ * Nothing is ever refused deletion; no size limit of its own.
  */
 export function createLocalDestination(config: { name: string; path: string }): Destination {
   const root = path.resolve(config.path);
@@ -92,7 +97,7 @@ export function createLocalDestination(config: { name: string; path: string }): 
       signal.throwIfAborted();
       const dir = path.join(root, safeSegment(run.jobName));
       const target = path.join(dir, part.name);
-      const tmp = path.join(dir, `.${part.name}.tmp-${process.pid}`);
+      const tmp = path.join(dir, tempNameOf(part.name));
       try {
         // Private whatever the umask: the job's folder 0700, every part and manifest 0600.
         await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -143,9 +148,10 @@ export function createLocalDestination(config: { name: string; path: string }): 
 
     async discardUnfinished(run: RunLabel, fileName: string): Promise<string[]> {
       const dir = path.join(root, safeSegment(run.jobName));
-      // Exactly this run's parts and manifest: `.<file>.age.001.tmp-…` of another run also starts with `.<file>.`.
-      const escaped = fileName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      const temp = new RegExp(`^\\.${escaped}\\.(\\d{3,}|manifest\\.json)\\.tmp-\\d+$`);
+      const ofThisRun = (entry: string) => {
+        const stored = TEMP_NAME.exec(entry)?.[1];
+        return stored !== undefined && isRunFile(fileName, stored);
+      };
       let names: string[];
       try {
         names = await readdir(dir);
@@ -154,7 +160,7 @@ export function createLocalDestination(config: { name: string; path: string }): 
         return fail(`cannot read ${dir}`, { key: "dest-action-read", params: { path: dir } }, err);
       }
       const removed: string[] = [];
-      for (const name of names.filter((n) => temp.test(n))) {
+      for (const name of names.filter(ofThisRun)) {
         const file = path.join(dir, name);
         try {
           await rm(file, { force: true });

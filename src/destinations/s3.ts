@@ -4,7 +4,7 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createS3Client, S3RequestError } from "./s3-client.js";
 import { DestinationError, type Destination, type DestinationConfig, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
-import { safeSegment } from "./segment.js";
+import { isRunFile, safeSegment } from "./segment.js";
 
 export type S3Config = Extract<DestinationConfig, { kind: "s3" }>;
 
@@ -154,12 +154,11 @@ export function createS3Destination(config: S3Config, tuning: S3Tuning = {}): De
     async discardUnfinished(run: RunLabel, fileName: string, signal?: AbortSignal): Promise<string[]> {
       signal?.throwIfAborted();
       const prefix = keyOf(run, `${fileName}.`);
-      // Exactly this run's part names: `<fileName>.age.001` of another run also starts with the prefix.
-      const ours = (key: string) => /^\d{3,}$/.test(key.slice(prefix.length));
+      const folder = keyOf(run, "");
       const aborted: string[] = [];
       try {
         for (const upload of await client.listMultipartUploads(prefix, signal)) {
-          if (!ours(upload.key)) continue;
+          if (!isRunFile(fileName, upload.key.slice(folder.length))) continue;
           await client.abortMultipartUpload(upload.key, upload.uploadId, signal);
           aborted.push(upload.key);
         }

@@ -33,9 +33,9 @@ export interface RecoveryDeps {
   /** Whether an owner token's process still runs; tests inject it. Default src/shared/process-owner.ts. */
   isAlive?: (owner: string | null) => boolean;
   /**
-   * The destinations of a dead run's job, asked to abort the uploads the run began and never
-   * finished (`Destination.discardUnfinished`: an S3 multipart upload cut by the kill). Absent:
-   * none are looked for.
+   * The destinations of a dead run's job, asked to discard what the run began storing and never
+   * finished (`Destination.discardUnfinished`: an S3 multipart upload, a folder's temp file).
+   * Absent: none are looked for.
    */
   destinationsOf?: (run: RunRow) => Promise<Destination[]>;
   /** How long recovery asks destinations about unfinished uploads before it goes on (default 30 s). */
@@ -75,7 +75,7 @@ export interface RecoveryReport {
   removedSpool: string[];
   /** Scratch databases of interrupted restore drills, dropped. */
   droppedDrillDatabases?: string[];
-  /** Unfinished uploads of dead runs aborted at their destinations ("destination: object"). */
+  /** Unfinished uploads of dead runs discarded at their destinations ("destination: object or file"). */
   abortedUploads: string[];
   /** Destinations that could not be asked about a dead run's unfinished uploads (the reason is logged). */
   uploadsUnchecked: string[];
@@ -219,7 +219,7 @@ async function discardUnfinishedUploads(deps: RecoveryDeps, destinationsOf: (run
       } catch (err) {
         const reason = signal.aborted ? `no answer within ${Math.round((deps.uploadsTimeoutMs ?? UPLOADS_TIMEOUT_MS) / 1000)} s` : ((err as Error)?.message ?? String(err));
         if (!report.uploadsUnchecked.includes(destination.name)) report.uploadsUnchecked.push(destination.name);
-        deps.log.warn({ run: run.id, destination: destination.name, err: reason }, "recovery: cannot abort the unfinished uploads of an interrupted run; they stay until the bucket's lifecycle rule removes them");
+        deps.log.warn({ run: run.id, destination: destination.name, err: reason }, "recovery: cannot discard the unfinished uploads of an interrupted run; they stay (for S3, a bucket lifecycle rule removes them)");
       }
     }
   }

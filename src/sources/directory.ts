@@ -4,7 +4,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { assertTreeReadable } from "./dir-readable.js";
-import { excludeMatcher } from "./exclude.js";
+import { excludeMatcher, type ExcludeMatcher } from "./exclude.js";
 import { extractTree, packToStream, packTree } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
 import { isOwnerAlive, ownerTag } from "../shared/process-owner.js";
@@ -31,7 +31,7 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
 
     async check(config) {
       await assertReadableDirectory(directoryPath(config));
-      await assertTreeReadable(directoryPath(config), excludeMatcher(config.kind === "directory" ? config.exclude : undefined));
+      await assertTreeReadable(directoryPath(config), excludeOf(config));
       return {};
     },
 
@@ -41,8 +41,7 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       await assertReadableDirectory(dir);
       if (signal.aborted) throw new SourceError(`backup of directory ${dir} aborted`, "directory", { cause: signal.reason });
       const changed: string[] = [];
-      const exclude = excludeMatcher(config.kind === "directory" ? config.exclude : undefined);
-      const { stream, finished } = packToStream((pack) => packTree(dir, pack, { signal, warn: warnFor(dir), exclude, changed: (entry) => changed.push(entry) }), signal);
+      const { stream, finished } = packToStream((pack) => packTree(dir, pack, { signal, warn: warnFor(dir), exclude: excludeOf(config), changed: (entry) => changed.push(entry) }), signal);
       const done = finished.catch((err: unknown) => {
         throw new SourceError(`backup of directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-backup-failed", params: { path: dir, detail: oneLine(err) } });
       });
@@ -77,6 +76,11 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       }
     },
   };
+}
+
+/** What the source leaves out (src/sources/exclude.ts). */
+function excludeOf(config: SourceConfig): ExcludeMatcher {
+  return excludeMatcher(config.kind === "directory" ? config.exclude : undefined);
 }
 
 function directoryPath(config: SourceConfig): string {

@@ -5,6 +5,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Header, Pack } from "tar-stream";
 import { lazyRequire } from "../lazy.js";
+import type { ExcludeMatcher } from "./exclude.js";
 
 /** tar-stream, loaded on first use (a database backup never needs it). */
 const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
@@ -143,7 +144,7 @@ export interface PackTreeOptions {
   signal: AbortSignal;
   warn: Warn;
   /** Entries left out of the archive (a directory with everything under it). */
-  exclude?: (rel: string, isDirectory: boolean) => boolean;
+  exclude?: ExcludeMatcher;
   /**
    * A file that changed while it was read (written to, grown or shrunk between its open and the
    * end of its read, as GNU tar's "file changed as we read it"): its stored copy may mix old and
@@ -198,7 +199,7 @@ export async function packTree(root: string, pack: Pack, options: PackTreeOption
 }
 
 /** Every entry under `abs` that is not excluded, depth first, names sorted, a directory before its content. */
-async function* treeEntries(abs: string, rel: string, signal: AbortSignal, exclude: (rel: string, isDirectory: boolean) => boolean): AsyncGenerator<TreeEntry> {
+async function* treeEntries(abs: string, rel: string, signal: AbortSignal, exclude: ExcludeMatcher): AsyncGenerator<TreeEntry> {
   const names = (await readdir(abs)).sort();
   for (let i = 0; i < names.length; i += LSTAT_BATCH) {
     signal.throwIfAborted();
@@ -265,15 +266,16 @@ function readWhole(abs: string): Promise<FileContent | typeof GREW | undefined> 
         if (statErr) return done(statErr);
         if (st.size > READ_AHEAD_FILE_BYTES) return done(null, GREW);
         const data = Buffer.allocUnsafe(st.size);
-        const read = (got: number) => fs.fstat(fd, (againErr, again) => (againErr ? done(againErr) : done(null, { data: data.subarray(0, got), changed: got < st.size || statusMoved(st, again) })));
+        /** The read is over at `got` bytes: a second fstat tells whether the file changed meanwhile. */
+        const settle = (got: number) => fs.fstat(fd, (againErr, again) => (againErr ? done(againErr) : done(null, { data: data.subarray(0, got), changed: got < st.size || statusMoved(st, again) })));
         const readFrom = (got: number): void => {
           if (got === data.length) {
-            read(got);
+            settle(got);
             return;
           }
           fs.read(fd, data, got, data.length - got, got, (readErr, n) => {
             if (readErr) done(readErr);
-            else if (n === 0) read(got);
+            else if (n === 0) settle(got);
             else readFrom(got + n);
           });
         };

@@ -105,6 +105,13 @@ describe("temp files a killed run left in the folder", () => {
       expect((await dest.discardUnfinished!({ runId: 7, jobName: "app" }, file)).sort()).toEqual(ours.map((n) => path.join(job, n)).sort());
       expect(readdirSync(job).sort()).toEqual([...kept].sort());
       expect(await dest.discardUnfinished!({ runId: 8, jobName: "never-ran" }, "never-ran_20260101-030000.sql")).toEqual([]);
+
+      // A job folder that cannot be listed (a file in its place): a DestinationError naming it.
+      writeFileSync(path.join(dir, "blocked"), "not a folder");
+      await expect(dest.discardUnfinished!({ runId: 9, jobName: "blocked" }, "blocked_20260101-030000.sql")).rejects.toMatchObject({
+        name: "DestinationError",
+        message: expect.stringContaining(`cannot read ${path.join(dir, "blocked")}`),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -108,6 +108,15 @@ jobs:
     await p.exited;
   };
   const uncleanAlerts = () => fake.messages(ADMIN).filter((m) => m.text?.includes("unclean stop"));
+  /** Starts `run` after a kill, waits for the unclean-stop alert after the first `before`, checks it with `check`, stops `run`. */
+  const restartAfterKill = async (before: number, check: (alert: StoredMessage) => void) => {
+    const daemon = await startDaemon();
+    try {
+      check(await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert"));
+    } finally {
+      await stop(daemon);
+    }
+  };
   /** Every file under DATA_DIR that is not the database. */
   const strayFiles = () => walk(ws.dataDir).filter((f) => !DB_FILES.test(path.relative(ws.dataDir, f)));
 
@@ -207,15 +216,11 @@ jobs:
     expect(existsSync(path.join(out, partial)), "the restore finished before it was killed").toBe(true);
     expect(existsSync(target)).toBe(false);
 
-    const daemon = await startDaemon();
-    try {
-      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+    await restartAfterKill(before, (alert) => {
       expect(alert.text).toContain(`Restores interrupted (their temporary files removed): #${bigRun} → ${target}`);
       expect(readdirSync(out)).toEqual([]);
       expect(strayFiles()).toEqual([]);
-    } finally {
-      await stop(daemon);
-    }
+    });
   });
 
   it("SIGKILL during a restore into a folder: only the restore's staging folder is in it, and the next start leaves the folder empty again", async () => {
@@ -233,15 +238,11 @@ jobs:
     await restore.exited;
     expect(readdirSync(dir)).toEqual([staging]); // nothing of the backup outside it: no mix
 
-    const daemon = await startDaemon();
-    try {
-      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+    await restartAfterKill(before, (alert) => {
       expect(alert.text).toContain(`Restores interrupted (their temporary files removed): #${bigRun} → ${name}`);
       expect(readdirSync(dir)).toEqual([]);
       expect(strayFiles()).toEqual([]);
-    } finally {
-      await stop(daemon);
-    }
+    });
     // The folder takes the restore now.
     const again = await ws.cli(["restore", String(bigRun), "--to", name]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
@@ -266,15 +267,11 @@ jobs:
     const ours = () => readdirSync(tmp).filter((name) => name.startsWith("tele-backup"));
     expect(ours()).toEqual([]);
 
-    const daemon = await startDaemon();
-    try {
-      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+    await restartAfterKill(before, (alert) => {
       expect(alert.text).toContain("lite");
       expect(strayFiles()).toEqual([]);
       expect(ours()).toEqual([]);
-    } finally {
-      await stop(daemon);
-    }
+    });
   });
 
   it("SIGKILL during an S3 multipart upload: the next start aborts the upload at the bucket (its chunks are billed until then) and says so", async () => {
@@ -288,9 +285,7 @@ jobs:
     const key = `nightly/large/${run.fileName}.001`;
     expect(s3.pendingUploads("backups")).toEqual([{ key, parts: 0 }]);
 
-    const daemon = await startDaemon();
-    try {
-      const alert = await fake.waitFor(() => uncleanAlerts()[before], 20_000, "the unclean-stop alert");
+    await restartAfterKill(before, (alert) => {
       expect(alert.text).toContain(`large #${run.id}`);
       expect(alert.text).toContain(`Unfinished uploads aborted: offsite: ${key}`);
       expect(alert.text).toContain("Destinations where unfinished uploads could not be aborted (see the log): —");
@@ -298,9 +293,7 @@ jobs:
       expect(s3.requests.filter((r) => r.op === "abort-multipart").map((r) => [r.key, r.status])).toEqual([[key, 204]]);
       expect(inspect.runs.get(run.id)!.status).toBe("interrupted");
       expect(strayFiles()).toEqual([]);
-    } finally {
-      await stop(daemon);
-    }
+    });
   });
 });
 
