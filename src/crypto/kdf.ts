@@ -2,7 +2,7 @@ import { scrypt } from "node:crypto";
 import { promisify } from "node:util";
 
 /**
- * MASTER_KEY's key derivation, apart from the secret box itself (libsodium): main.ts starts it
+ * MASTER_KEY's key derivation, apart from the secret box itself (secret-box.ts): main.ts starts it
  * before loading anything else, from the salt an existing database holds.
  */
 

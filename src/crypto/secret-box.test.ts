@@ -86,4 +86,17 @@ describe("secret box", () => {
     expect(JSON.parse(settings.get("crypto.kdf")!)).toEqual({ N: 2 ** 16, r: 8, p: 1 });
     db.$client.close();
   });
+  it("reads the values earlier versions stored with libsodium's crypto_secretbox_easy, and refuses an altered one", async () => {
+    // Made by libsodium-wrappers 0.8 (crypto_secretbox_easy) with this key and nonce 200, 199, …
+    const stored = "sb1:yMfGxcTDwsHAv769vLu6ubi3trW0s7KxvmzJ5alboskKZnjJdsKbgbI5j4tH6eTCgW8H3kWWGyTDvps43xs=";
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1));
+    const box = await SecretBox.create("unused", SecretBox.newSalt(), LEGACY_KDF, Promise.resolve(key));
+    expect(box.decrypt(stored)).toBe("pässwörd-🔑 secret");
+    const raw = Buffer.from(stored.slice(4), "base64");
+    raw[raw.length - 1]! ^= 1;
+    expect(() => box.decrypt("sb1:" + raw.toString("base64"))).toThrow();
+    expect(() => box.decrypt("sb1:" + raw.subarray(0, 30).toString("base64"))).toThrow(/not a secretbox value/);
+    const other = await SecretBox.create("unused", SecretBox.newSalt(), LEGACY_KDF, Promise.resolve(Buffer.alloc(32, 9)));
+    expect(() => other.decrypt(stored)).toThrow();
+  });
 });

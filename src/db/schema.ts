@@ -5,7 +5,7 @@ import type { TranslatableParam } from "../shared/translatable.js";
 
 /**
  * Configuration and run history. Secrets never live in these tables in plaintext:
- * every `*Enc` column holds libsodium secretbox ciphertext (see src/crypto/secret-box.ts).
+ * every `*Enc` column holds NaCl secretbox (XSalsa20-Poly1305) ciphertext (see src/crypto/secret-box.ts).
  */
 
 const timestamps = {
