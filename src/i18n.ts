@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { FluentBundle } from "@fluent/bundle";
 import type { I18n, I18nConfig } from "@grammyjs/i18n";
 import { lazyRequire } from "./lazy.js";
+import { packageFile } from "./shared/package-root.js";
 import type { Context } from "grammy";
 
-/** `locales/<lang>/<feature>.ftl`, found from both src/ and dist/. */
-export const LOCALES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../locales");
+/** `locales/<lang>/<feature>.ftl`, shipped beside package.json. */
+export const LOCALES_DIR = packageFile("locales");
 export const DEFAULT_LOCALE = "en";
 
 /** The languages the UI speaks: one folder each under locales/. */

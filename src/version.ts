@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { packageFile } from "./shared/package-root.js";
 
-/** This program's version, from package.json (found from both src/ and dist/). */
+/** This program's version, from package.json. */
 export const VERSION: string = (() => {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../package.json");
+  const file = packageFile("package.json");
   try {
     return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
   } catch {

@@ -1,15 +1,15 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { readMigrationFiles } from "drizzle-orm/migrator";
+import { packageFile } from "../shared/package-root.js";
 import * as schema from "./schema.js";
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-/** The committed migrations, found relative to this file both from src/ (tsx) and dist/ (built). */
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../drizzle");
+/** The committed migrations, shipped beside package.json. */
+export const MIGRATIONS_DIR = packageFile("drizzle");
 
 /** Private on disk: the folder holding the database is 0700, the database and its WAL files 0600. */
 const DIR_MODE = 0o700;
