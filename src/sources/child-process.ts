@@ -5,6 +5,7 @@ import { PassThrough, type Readable, type Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { redact, redactParams } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
+import { batchedWriter } from "../shared/batched-writer.js";
 import { oneLine } from "../shared/one-line.js";
 import type { TranslatableParam } from "../shared/translatable.js";
 
@@ -332,7 +333,13 @@ export async function runWithInput(
     sup.stop("the restore was aborted", "SIGKILL");
     input.destroy();
   });
-  const pipeError = await pipeline(input, child.stdin!).then(
+  // Fed 1 MiB at a time (one writev each): a pipe write per 64 KiB chunk cost the main thread
+  // 170 ms of a 200 MB PostgreSQL restore. A failed write means the child's stdin is gone.
+  const stdin = batchedWriter(child.stdin!, (err, cb) => {
+    stdinGone = true;
+    cb(err);
+  });
+  const pipeError = await pipeline(input, stdin).then(
     () => undefined,
     (err: unknown) => err,
   );

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { Duplex } from "node:stream";
 import { finished } from "node:stream/promises";
 import { childEnv } from "../../sources/child-process.js";
+import { batchedInto } from "../../shared/batched-writer.js";
 
 /** A transform child failed; `detail` is the reason without the label ("zstd exited with code 1: …"). */
 export class ChildTransformError extends Error {
@@ -14,12 +15,6 @@ export class ChildTransformError extends Error {
     super(`${label} failed: ${detail}`, options);
   }
 }
-
-/**
- * Input is handed to the child this many bytes at a time, in one writev: a pipe write a 64 KiB
- * chunk cost the main thread 380 ms for a 160 MB MariaDB dump into zstd, batches 45 ms.
- */
-const WRITE_BATCH = 1024 * 1024;
 
 /**
  * A Duplex backed by a child process's stdin/stdout (e.g. `zstd -c`).
@@ -58,27 +53,11 @@ export function childTransform(command: string, args: string[], label: string): 
     void outcome.then((failure) => cb(failure ?? new ChildTransformError(label, `${command} stopped reading its input (${writeError.message})`, { cause: writeError })));
   };
 
-  // Corked until WRITE_BATCH bytes are held (each chunk accepted at once), then written together.
-  let held = 0;
+  // Input reaches the child in 1 MiB batches (one writev each).
+  const input = batchedInto(child.stdin, afterExit);
   const duplex = new Duplex({
-    write(chunk: Buffer, _encoding, cb) {
-      if (held === 0) child.stdin.cork();
-      held += chunk.length;
-      if (held < WRITE_BATCH) {
-        child.stdin.write(chunk);
-        return cb();
-      }
-      held = 0;
-      child.stdin.write(chunk, (err) => (err ? afterExit(err, cb) : cb()));
-      child.stdin.uncork();
-    },
-    final(cb) {
-      child.stdin.end(); // hands on what is still corked
-      finished(child.stdin).then(
-        () => cb(),
-        (err: Error) => afterExit(err, cb),
-      );
-    },
+    write: (chunk: Buffer, _encoding, cb) => input.write(chunk, cb),
+    final: (cb) => input.final(cb),
     read() {
       child.stdout.resume();
     },
