@@ -118,6 +118,8 @@ export class PsqlScript extends Transform {
           this.carry = [];
           if (this.line(line)) out.push(line, NEWLINE);
           keptFrom = nl + 1;
+        } else if (this.mode.kind === "copy") {
+          this.copyLine(chunk, start, nl); // nearly every line of a dump: read in place, always kept
         } else if (!this.line(chunk.subarray(start, nl))) {
           if (start > keptFrom) out.push(chunk.subarray(keptFrom, start));
           keptFrom = nl + 1;
@@ -156,12 +158,11 @@ export class PsqlScript extends Transform {
 
   /** Reads one line (without its newline); true when it goes into the script as it is, false when it is dropped. */
   private line(line: Buffer): boolean {
-    this.lineNo++;
     if (this.mode.kind === "copy") {
-      const end = line.length >= 2 && line[0] === 0x5c && line[1] === 0x2e && (line.length === 2 || (line.length === 3 && line[2] === 0x0d));
-      if (end) this.mode = { kind: "normal" };
+      this.copyLine(line, 0, line.length);
       return true;
     }
+    this.lineNo++;
     if (this.mode.kind === "normal" && this.words.length === 0) {
       const text = line.toString("utf8").trim();
       const restrict = /^\\restrict\s+(\S+)$/.exec(text);
@@ -179,6 +180,13 @@ export class PsqlScript extends Transform {
     }
     this.scan(line);
     return true;
+  }
+
+  /** A data line of COPY, `b[from, to)` (kept as it is): only `\.` (its end) changes anything. */
+  private copyLine(b: Buffer, from: number, to: number): void {
+    this.lineNo++;
+    const n = to - from;
+    if (n >= 2 && b[from] === 0x5c && b[from + 1] === 0x2e && (n === 2 || (n === 3 && b[from + 2] === 0x0d))) this.mode = { kind: "normal" };
   }
 
   /** Follows psql's lexer through one line; throws on what a restore must not run. */
