@@ -93,7 +93,7 @@ sources-card-db =
     User: { $user }
 sources-card-password = Password: { $password }
 sources-card-path = Path: { $path }
-sources-card-exclude = Left out: { $patterns } (set in YAML)
+sources-card-exclude = Left out: { $patterns }
 sources-card-volume = Docker volume: { $volume }
 sources-delete-confirm = Delete the source "{ $name }"? Backups already made stay where they are.
 sources-deleted = 🗑 Source "{ $name }" deleted.

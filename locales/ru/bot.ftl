@@ -84,7 +84,7 @@ sources-card-db =
     Пользователь: { $user }
 sources-card-password = Пароль: { $password }
 sources-card-path = Путь: { $path }
-sources-card-exclude = Не копируется: { $patterns } (задаётся в YAML)
+sources-card-exclude = Не копируется: { $patterns }
 sources-card-volume = Том Docker: { $volume }
 sources-delete-confirm = Удалить источник «{ $name }»? Уже сделанные копии останутся на месте.
 sources-deleted = 🗑 Источник «{ $name }» удалён.

@@ -223,11 +223,24 @@ describe("guided dialogs", () => {
 
     await send("/newsource", /What do you want to back up/);
     await click("Folder", /Absolute path of the folder/);
-    await send(h.backupsDir, /Name for this source/);
+    await send(h.backupsDir, /Anything in it to leave out/);
+    await send("../secrets", /"\.\.\/secrets" is not an exclude pattern/);
+    await send(" , ", /Send at least one pattern/);
+    await send("*.log\ncache/, *.log", /Name for this source/);
     await send("Not A Name", /is not a valid name/);
     await send("notes", /A source named "notes" already exists/);
-    await click("💾 Save", /Source "configs" saved/, await send("configs", /connection test passed/));
-    expect(h.app.sources.getByName("configs")).toMatchObject({ kind: "directory", path: h.backupsDir });
+    const reviewed = await send("configs", /connection test passed/);
+    expect(reviewed.text).toContain("Left out: *.log, cache/");
+    await click("💾 Save", /Source "configs" saved/, reviewed);
+    expect(h.app.sources.getByName("configs")).toMatchObject({ kind: "directory", path: h.backupsDir, exclude: ["*.log", "cache/"] });
+
+    // "Back up everything" sets none.
+    await send("/newsource", /What do you want to back up/);
+    await click("Folder", /Absolute path of the folder/);
+    await send(h.backupsDir, /Anything in it to leave out/);
+    await click("Back up everything", /Name for this source/);
+    await click("💾 Save", /Source "configs2" saved/, await send("configs2", /connection test passed/));
+    expect(h.app.sources.getByName("configs2")).not.toHaveProperty("exclude");
 
     await send("/newsource", /What do you want to back up/);
     await click("Docker volume", /Name of the Docker volume/);

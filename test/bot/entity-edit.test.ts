@@ -189,18 +189,32 @@ describe("editing sources and destinations from their cards", () => {
     expect(run.status).toBe("success");
   });
 
-  it("a folder's exclude patterns (YAML only) show on its card, survive an edit of its path, are exported, and a bad one is refused", async () => {
+  it("a folder's exclude patterns show on its card, survive an edit of its path, change from the card, are exported, and a bad one is refused", async () => {
     const first = path.join(h.ws.dir, "site-a");
     const second = path.join(h.ws.dir, "site-b");
     for (const dir of [first, second]) mkdirSync(path.join(dir, "cache"), { recursive: true });
     h.app.sources.create({ name: "site", kind: "directory", path: first, exclude: ["*.log", "cache/"] });
 
     const { card } = await openEdit("/sources", "site");
-    expect(card).toContain("Left out: *.log, cache/ (set in YAML)");
+    expect(card).toContain("Left out: *.log, cache/");
     await click(`Path: ${first}`, /Absolute path of the folder/);
     const saved = await send(second, /Source "site" saved/);
     expect(saved).toContain("Left out: *.log, cache/");
     expect((await exported()).sources).toContainEqual({ name: "site", kind: "directory", path: second, exclude: ["*.log", "cache/"] });
+
+    // Changed from the card: a bad pattern is refused, new ones are saved, "Back up everything" clears them.
+    await openEdit("/sources", "site");
+    await click("Left out: *.log, cache/", /Anything in it to leave out/);
+    await send("a/../b", /"a\/\.\.\/b" is not an exclude pattern/);
+    expect(await send("*.tmp, node_modules/", /Source "site" saved/)).toContain("Left out: *.tmp, node_modules/");
+    expect(h.app.sources.getByName("site")).toMatchObject({ exclude: ["*.tmp", "node_modules/"] });
+    await openEdit("/sources", "site");
+    await click("Left out: *.tmp, node_modules/", /Anything in it to leave out/);
+    expect(await click("Back up everything", /Source "site" saved/)).not.toContain("Left out");
+    expect(h.app.sources.getByName("site")).not.toHaveProperty("exclude");
+    await openEdit("/sources", "site");
+    await click("Left out", /Anything in it to leave out/);
+    await send("*.log\ncache/", /Source "site" saved/);
 
     // A backup leaves them out.
     writeFileSync(path.join(second, "keep.txt"), "kept");

@@ -76,7 +76,8 @@ describe("answers longer than a prompt takes", () => {
     await send("/cancel", /Cancelled/);
     await send("/newsource", /What do you want to back up/);
     await click("Folder", /Absolute path of the folder/);
-    await answer(h.backupsDir, /Name for this source/);
+    await answer(h.backupsDir, /Anything in it to leave out/);
+    await answer("*.log, cache/, tmp/**", /Name for this source/);
     await send("/cancel", /Cancelled/);
     await send("/newsource", /What do you want to back up/);
     await click("Docker volume", /Name of the Docker volume/);

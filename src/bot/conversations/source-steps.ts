@@ -2,6 +2,8 @@ import path from "node:path";
 import type { Issue } from "../../services/errors.js";
 import type { SourceSpec, SourceView } from "../../services/sources.service.js";
 import { checkAbsolutePath, checkHost, checkRequiredString, checkVolumeName, Issues } from "../../services/validation.js";
+import { show } from "../../shared/schema.js";
+import { usableExclude } from "../../sources/exclude.js";
 import type { SourceKind } from "../../sources/port.js";
 import type { Dialog } from "./dialog.js";
 import { freeName, readPort, slugName } from "./parse.js";
@@ -12,7 +14,7 @@ import { askName, askSecret, chooseField, explain, reasonOf, revealSecret, secre
  * field in order) and by the card's ✏️ Edit (one field), so both check answers the same way.
  */
 
-export type SourceField = "host" | "port" | "database" | "user" | "password" | "path" | "volume" | "name";
+export type SourceField = "host" | "port" | "database" | "user" | "password" | "path" | "volume" | "exclude" | "name";
 
 export interface SourceDraft {
   kind: SourceKind;
@@ -27,12 +29,12 @@ export interface SourceDraft {
   password?: SecretSlot;
   path?: string;
   volume?: string;
-  /** A directory's exclude patterns: set in YAML only, carried through an edit unchanged. */
+  /** A directory's exclude patterns (absent: nothing is left out). */
   exclude?: string[];
   name?: string;
 }
 
-/** The settings a draft holds besides its name and password (asked, or carried like `exclude`). */
+/** The settings a draft holds besides its name and password. */
 const DRAFT_SETTINGS = ["host", "port", "database", "user", "path", "volume", "exclude"] as const;
 
 const DB_FIELDS: readonly SourceField[] = ["host", "port", "database", "user", "password", "name"];
@@ -40,7 +42,7 @@ export const SOURCE_FIELDS: Readonly<Record<SourceKind, readonly SourceField[]>>
   postgres: DB_FIELDS,
   mysql: DB_FIELDS,
   sqlite: ["path", "name"],
-  directory: ["path", "name"],
+  directory: ["path", "exclude", "name"],
   volume: ["volume", "name"],
   redis: ["host", "port", "password", "name"],
 };
@@ -100,6 +102,21 @@ export async function askSourceField(d: Dialog, draft: SourceDraft, field: Sourc
         return checkAbsolutePath(v) ? { error: d.t("conv-err-path") } : { ok: v };
       });
       return;
+    case "exclude": {
+      const patterns = await d.askValid<string[]>(
+        d.t("conv-src-exclude"),
+        (a) => {
+          if (a.kind === "button") return { ok: [] };
+          const given = readPatterns(a.kind === "text" ? a.text : "");
+          const bad = given.find((p) => !usableExclude(p));
+          if (bad !== undefined) return { error: d.t("validation-exclude", { value: show(bad) }) };
+          return given.length === 0 ? { error: d.t("conv-err-exclude") } : { ok: given };
+        },
+        { text: true, choices: [[{ value: "none", label: d.t("conv-btn-no-exclude") }]] },
+      );
+      draft.exclude = patterns.length > 0 ? patterns : undefined;
+      return;
+    }
     case "volume":
       draft.volume = await d.askValid(d.t("conv-src-volume"), (a) => {
         const v = a.kind === "text" ? a.text.trim() : "";
@@ -120,6 +137,11 @@ export async function askSourceField(d: Dialog, draft: SourceDraft, field: Sourc
   }
 }
 
+/** Patterns sent one a line or separated by commas (a pattern holds neither). */
+function readPatterns(raw: string): string[] {
+  return [...new Set(raw.split(/[\n,]/).map((p) => p.trim()).filter((p) => p.length > 0))];
+}
+
 function required(d: Dialog, raw: string): { ok: string } | { error: string } {
   const v = raw.trim();
   return checkRequiredString(v) ? { error: d.t("conv-err-required") } : { ok: v };
@@ -128,6 +150,7 @@ function required(d: Dialog, raw: string): { ok: string } | { error: string } {
 /** The value a field's edit button shows. */
 function currentValue(d: Dialog, draft: SourceDraft, field: SourceField): string {
   if (field === "password") return secretLabel(d, draft.password);
+  if (field === "exclude") return draft.exclude?.join(", ") ?? "";
   const v = draft[field];
   return v === undefined ? "" : String(v);
 }
@@ -160,7 +183,7 @@ export function describeSource(draft: SourceDraft): string {
 /** The draft as a card shows it (no secret: a set password shows as set). */
 export function sourceViewOf(draft: SourceDraft): SourceView {
   const view: Record<string, unknown> = { id: draft.id ?? 0, name: draft.name ?? "", kind: draft.kind };
-  for (const key of ["host", "port", "database", "user", "path", "volume"] as const) if (draft[key] !== undefined) view[key] = draft[key];
+  for (const key of DRAFT_SETTINGS) if (draft[key] !== undefined) view[key] = draft[key];
   const slot = draft.password;
   if (slot && slot.kind !== "none") view.password = slot.kind === "stored" && slot.shown ? slot.shown : "***";
   return view as SourceView;
