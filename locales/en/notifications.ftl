@@ -43,6 +43,8 @@ alert-interrupted =
     Temporary folders and files removed: { $files }
     Unfinished uploads aborted: { $uploads }
     Destinations where unfinished uploads could not be aborted (see the log): { $uploadsUnchecked }
+    Volumes of interrupted restores removed (they held part of a backup): { $volumes }
+    Volumes of interrupted restores that could not be removed: { $volumesKept }
 alert-deadman =
     🚨 No successful backup of { $job } since { $since }. Expected one at least every { $interval }.
 alert-recovered =

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Compression } from "../domain.js";
 import type { RunPartRow, RunRow } from "../db/schema.js";
 import type { Destination, DestinationConfig } from "../destinations/port.js";
@@ -203,7 +203,15 @@ export class RestoreService {
    */
   scratchOf(target: RestoreTarget): string[] {
     if (target.kind === "file") return [partialFileOf(path.resolve(target.path))];
-    return this.deps.sources[target.config.kind].restoreScratch?.(target.config) ?? [];
+    return this.deps.sources[target.config.kind].restoreScratch?.(target.config, this.tokenOf(target)) ?? [];
+  }
+
+  /** One token per restore target (the same object from `scratchOf` to `restore`): what its driver labels its scratch with. */
+  private readonly tokens = new WeakMap<RestoreTarget, string>();
+  private tokenOf(target: RestoreTarget): string {
+    let token = this.tokens.get(target);
+    if (!token) this.tokens.set(target, (token = randomUUID()));
+    return token;
   }
 
   /**
@@ -275,7 +283,13 @@ export class RestoreService {
         const out = new PassThrough();
         const driver = this.deps.sources[target.config.kind];
         await mkdir(staging, { recursive: true }); // the driver's scratch folder (parts checked in place made none)
-        const restoring = driver.restore(target.config, out, { format: (run.format ?? driver.formats[0]) as DumpFormat, signal: signal ?? new AbortController().signal, into: target.into, scratchDir: staging });
+        const restoring = driver.restore(target.config, out, {
+          format: (run.format ?? driver.formats[0]) as DumpFormat,
+          signal: signal ?? new AbortController().signal,
+          into: target.into,
+          scratchDir: staging,
+          token: this.tokenOf(target),
+        });
         // A restore that gives up stops reading: end the stages feeding it rather than leave them waiting.
         restoring.catch(() => out.destroy());
         // Wait for both (the driver cleans up its scratch resources before it settles), and

@@ -5,6 +5,7 @@ import type { RestoreRow, RunRow } from "../db/schema.js";
 import type { Destination } from "../destinations/port.js";
 import { isNotFound } from "../docker/errors.js";
 import { removeHelpersOf } from "../docker/helper-container.js";
+import { parseVolumeScratch, removeRestoreVolume } from "../docker/restore-volume.js";
 import { startContainer } from "../docker/stop-during-backup.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
@@ -79,9 +80,13 @@ export interface RecoveryReport {
   abortedUploads: string[];
   /** Destinations that could not be asked about a dead run's unfinished uploads (the reason is logged). */
   uploadsUnchecked: string[];
+  /** Docker volumes an interrupted restore had created (holding part of a backup), removed. */
+  removedVolumes: string[];
+  /** Such volumes that could not be removed ("name: reason"), for example because a container uses one. */
+  volumesKept: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files`, `uploads`, `uploadsUnchecked` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -118,7 +123,19 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
   const { runs, restores, log } = deps;
   const alive = deps.isAlive ?? isOwnerAlive;
   const now = (deps.now ?? (() => new Date()))();
-  const report: RecoveryReport = { interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [] };
+  const report: RecoveryReport = {
+    interrupted: [],
+    interruptedRestores: [],
+    liveRuns: [],
+    restartedContainers: [],
+    stillStopped: [],
+    removedHelpers: [],
+    removedSpool: [],
+    abortedUploads: [],
+    uploadsUnchecked: [],
+    removedVolumes: [],
+    volumesKept: [],
+  };
   const messages: Array<{ chatId: number; messageId: number; key: string; params: Record<string, string | number> }> = [];
   const at = utc(now);
 
@@ -146,11 +163,16 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     log.warn({ run: run.id, job: run.jobName, phase: run.phase, deliveredParts }, "run left running by a previous process marked interrupted");
   }
 
-  // 2. Restores: a dead owner's become interrupted and lose their scratch files.
+  // 2. Restores: a dead owner's become interrupted and lose their scratch files (and volumes they created, in step 3).
+  const restoreVolumes: Array<{ name: string; token: string }> = [];
   for (const restore of restores.listRunning()) {
     if (alive(restore.owner)) continue;
     restores.finish(restore.id, "interrupted", "interrupted: the process stopped before the restore finished (crash, kill or power loss)", now);
-    for (const file of restore.scratch) await remove(file, report, log);
+    for (const entry of restore.scratch) {
+      const volume = parseVolumeScratch(entry);
+      if (volume) restoreVolumes.push(volume);
+      else await remove(entry, report, log);
+    }
     report.interruptedRestores.push({ restoreId: restore.id, runId: restore.runId, target: restore.target, via: restore.via });
     if (restore.progressChatId != null && restore.progressMessageId != null) {
       messages.push({ chatId: restore.progressChatId, messageId: restore.progressMessageId, key: RESTORE_INTERRUPTED, params: { run: String(restore.runId), target: restore.target, at } });
@@ -158,8 +180,12 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     log.warn({ restore: restore.id, run: restore.runId, via: restore.via }, "restore left running by a previous process marked interrupted");
   }
 
-  // 3. Docker: containers stopped by runs that are over (or whose process is gone), helpers of dead processes.
-  if (deps.docker) await recoverContainers(deps, deps.docker, alive, report);
+  // 3. Docker: containers stopped by runs that are over (or whose process is gone), helpers of
+  // dead processes, then the volumes interrupted restores created (their helpers are gone by then).
+  if (deps.docker) {
+    await recoverContainers(deps, deps.docker, alive, report);
+    if (restoreVolumes.length > 0) await removeRestoreVolumes(deps, deps.docker, restoreVolumes, report);
+  }
 
   // 4. Uploads the interrupted runs left unfinished at their destinations.
   if (deps.destinationsOf) await discardUnfinishedUploads(deps, deps.destinationsOf, interruptedRows, report);
@@ -177,7 +203,15 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
   for (const m of messages) await deps.finalizeMessage?.(m.chatId, m.messageId, m.key, m.params);
 
   const repaired =
-    report.restartedContainers.length + report.stillStopped.length + report.removedHelpers.length + report.removedSpool.length + (report.droppedDrillDatabases?.length ?? 0) + report.abortedUploads.length + report.uploadsUnchecked.length;
+    report.restartedContainers.length +
+    report.stillStopped.length +
+    report.removedHelpers.length +
+    report.removedSpool.length +
+    (report.droppedDrillDatabases?.length ?? 0) +
+    report.abortedUploads.length +
+    report.uploadsUnchecked.length +
+    report.removedVolumes.length +
+    report.volumesKept.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
     const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "—");
     await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {
@@ -189,6 +223,8 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       files: report.removedSpool.length,
       uploads: list(report.abortedUploads),
       uploadsUnchecked: list(report.uploadsUnchecked),
+      volumes: list(report.removedVolumes),
+      volumesKept: list(report.volumesKept),
     });
   }
   return report;
@@ -262,6 +298,28 @@ async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive
   } catch (err) {
     // An installation without Docker has no helpers to remove.
     log.debug({ err: (err as Error).message }, "recovery: cannot look for leftover helper containers");
+  }
+}
+
+/** Removes each volume an interrupted restore created; one that cannot be removed is reported, never forced. */
+async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, volumes: Array<{ name: string; token: string }>, report: RecoveryReport): Promise<void> {
+  let client: Docker;
+  try {
+    client = docker();
+  } catch (err) {
+    deps.log.warn({ err: (err as Error).message }, "recovery: no Docker client");
+    return;
+  }
+  for (const { name, token } of volumes) {
+    try {
+      if (await removeRestoreVolume(client, name, token)) {
+        report.removedVolumes.push(name);
+        deps.log.warn({ volume: name }, "recovery: removed the volume an interrupted restore had created");
+      }
+    } catch (err) {
+      report.volumesKept.push(`${name}: ${(err as Error).message}`);
+      deps.log.error({ volume: name, err: (err as Error).message }, "recovery: cannot remove the volume an interrupted restore had created");
+    }
   }
 }
 

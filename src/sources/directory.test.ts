@@ -140,7 +140,7 @@ describe("directory source", () => {
 
   test("a restore's staging folder is what restoreScratch names; a dead restore's one is cleared by the next restore, a live one's refuses it", async () => {
     const target = path.join(work, "target");
-    const [staging] = driver.restoreScratch!({ kind: "directory", path: target });
+    const [staging] = driver.restoreScratch!({ kind: "directory", path: target }, "a-token");
     expect(path.dirname(staging!)).toBe(target);
     expect(path.basename(staging!)).toMatch(/^\.tele-backup-restore-\d+\.\d+$/);
 

@@ -127,6 +127,8 @@ export interface RestoreOptions {
    * removes after a crash. Default os.tmpdir().
    */
   scratchDir?: string;
+  /** This restore's own token, as `restoreScratch` got it (a volume the restore creates is labelled with it). */
+  token?: string;
 }
 
 /** What `checkRestoreTarget` found. */
@@ -161,11 +163,13 @@ export interface SourceDriver {
    */
   restore(config: SourceConfig, input: Readable, options: RestoreOptions): Promise<void>;
   /**
-   * Optional: files a restore by this process into `config` writes outside the spool (an
-   * SQLite restore writes the new database beside the old one). The caller records them with
-   * the restore, so start-up recovery removes them if this process dies before the restore ends.
+   * Optional: what a restore by this process into `config` makes outside the spool (an SQLite
+   * restore writes the new database beside the old one; a volume restore may create the volume:
+   * `volumeScratch`). The caller records them with the restore, so start-up recovery removes
+   * them if this process dies before the restore ends. `token` is the restore's own, the one its
+   * `restore` gets in RestoreOptions.
    */
-  restoreScratch?(config: SourceConfig): string[];
+  restoreScratch?(config: SourceConfig, token: string): string[];
   /**
    * Optional, for database kinds: looks at the target before anything is downloaded, so a
    * restore this driver cannot do safely is refused up front. Throws SourceError with the

@@ -256,7 +256,7 @@ describe("sqlite source", () => {
     const input = new PassThrough();
     const first = driver.restore(config, input, { format: "sql", signal: signal() });
     input.write(snapshot.subarray(0, 4096));
-    const [temp] = driver.restoreScratch!(config);
+    const [temp] = driver.restoreScratch!(config, "a-token");
     await waitFor("the first restore's file", async () => (await readdir(work)).includes(path.basename(temp!)), 1000, 10);
 
     await expect(restoreFromBytes(snapshot, target)).rejects.toThrow(`restore into SQLite database ${target} failed: another restore into this file is running`);

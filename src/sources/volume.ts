@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { DockerError, dockerMessage, isNotFound, isUnreachable, toDockerError } from "../docker/errors.js";
 import { createHelperContainer, HELPER_MOUNT, resolveHelperImage, type HelperContainer } from "../docker/helper-container.js";
 import { mountIsEmpty } from "../docker/mount-is-empty.js";
+import { RESTORE_VOLUME_LABEL, volumeScratch } from "../docker/restore-volume.js";
 import { ownContainerIdCandidates } from "../docker/self-container.js";
 import { stopLabelledUsers, type StoppedContainers } from "../docker/stop-during-backup.js";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
@@ -81,7 +82,11 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       return { stream, done, serverVersion };
     },
 
-    async restore(config, input: Readable, { format, signal }) {
+    restoreScratch(config, token) {
+      return [volumeScratch(volumeName(config), token)];
+    },
+
+    async restore(config, input: Readable, { format, signal, token }) {
       // A volume this restore created is removed again if the restore fails: it did not exist before.
       let madeVolume: { docker: Docker; name: string } | null = null;
       // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
@@ -91,7 +96,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
         const docker = deps.docker();
         const { image, created } = await guard(`cannot restore into volume "${name}"`, async () => {
           await engineVersion(docker);
-          return { image: await resolveHelperImage(docker, deps.helperImage), created: await ensureVolume(docker, name) };
+          return { image: await resolveHelperImage(docker, deps.helperImage), created: await ensureVolume(docker, name, token) };
         });
         if (created) madeVolume = { docker, name };
         const helper = await guard(`cannot restore into volume "${name}"`, () =>
@@ -177,8 +182,8 @@ async function inspectVolume(docker: Docker, name: string): Promise<void> {
   }
 }
 
-/** Creates the volume when missing; true when it did. */
-async function ensureVolume(docker: Docker, name: string): Promise<boolean> {
+/** Creates the volume when missing (labelled with the restore's token: recovery's mark); true when it did. */
+async function ensureVolume(docker: Docker, name: string, token: string | undefined): Promise<boolean> {
   try {
     await docker.getVolume(name).inspect();
     return false;
@@ -186,7 +191,7 @@ async function ensureVolume(docker: Docker, name: string): Promise<boolean> {
     if (!isNotFound(err)) throw toDockerError(docker, `cannot inspect volume "${name}"`, err);
   }
   try {
-    await docker.createVolume({ Name: name });
+    await docker.createVolume({ Name: name, ...(token ? { Labels: { [RESTORE_VOLUME_LABEL]: token } } : {}) });
     return true;
   } catch (err) {
     throw toDockerError(docker, `cannot create volume "${name}"`, err);

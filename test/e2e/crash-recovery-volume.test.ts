@@ -26,6 +26,8 @@ describe("crash during a volume backup: the next start repairs what the dead pro
   let docker: Docker;
   let inspect: App;
   let volume: string;
+  let freshVolume: string;
+  let existingVolume: string;
   let app: Docker.Container;
   let appName: string;
 
@@ -37,6 +39,9 @@ describe("crash during a volume backup: the next start repairs what the dead pro
     fake.createChannel({ id: CHANNEL });
 
     volume = `tb-test-crash-${randomUUID().slice(0, 8)}`;
+    freshVolume = `${volume}-fresh`;
+    existingVolume = `${volume}-existing`;
+    await docker.createVolume({ Name: existingVolume, Labels: { [TEST_LABEL]: "true" } });
     await docker.createVolume({ Name: volume, Labels: { [TEST_LABEL]: "true" } });
     const mountpoint = ((await docker.getVolume(volume).inspect()) as { Mountpoint: string }).Mountpoint;
     // More than a part and every buffer between the engine and the spool: the archive is still open while part 1 uploads.
@@ -63,6 +68,8 @@ describe("crash during a volume backup: the next start repairs what the dead pro
     const yaml = `
 sources:
   - { name: uploads, kind: volume, volume: ${volume} }
+  - { name: fresh, kind: volume, volume: ${freshVolume} }
+  - { name: existing, kind: volume, volume: ${existingVolume} }
 destinations:
   - { name: channel, kind: telegram, chat_id: "${CHANNEL}" }
 jobs:
@@ -80,7 +87,7 @@ jobs:
     for (const c of (await docker?.listContainers({ all: true, filters: { label: [HELPER_LABEL] } })) ?? []) {
       if (c.Mounts.some((m) => m.Name === volume)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
     }
-    if (volume) await docker?.getVolume(volume).remove({ force: true }).catch(() => undefined);
+    for (const v of [volume, freshVolume, existingVolume]) if (v) await docker?.getVolume(v).remove({ force: true }).catch(() => undefined);
     ws?.remove();
   });
 
@@ -140,4 +147,51 @@ jobs:
       await daemon.exited;
     }
   }, 240_000);
+
+  it("SIGKILL of `tele-backup restore` into a volume: `run` removes the volume that restore created, never one that existed before", async () => {
+    const backup = await ws.cli(["backup", "vol"]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const runId = inspect.runs.list(10).find((r) => r.jobName === "vol" && r.status === "success")!.id;
+    const volumeExists = async (name: string) => docker.getVolume(name).inspect().then(() => true, () => false);
+    const helperOn = async (name: string) =>
+      (await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } })).some((c) => c.Mounts.some((m) => m.Name === name));
+
+    /** Starts a restore into `source` and kills it (frozen first) the moment `ready` holds: it is mid-restore. */
+    const killRestoreWhen = async (source: string, ready: () => Promise<boolean>) => {
+      const restore = spawnCli(["restore", String(runId), "--to", source]);
+      await waitFor(
+        `the restore into ${source} to reach its volume`,
+        async () => {
+          if (restore.child.exitCode !== null) throw new Error(`the restore ended early: ${restore.output()}`);
+          return ready();
+        },
+        90_000,
+        5,
+      );
+      restore.child.kill("SIGSTOP");
+      restore.child.kill("SIGKILL");
+      await restore.exited;
+    };
+
+    expect(await volumeExists(freshVolume)).toBe(false);
+    await killRestoreWhen("fresh", () => volumeExists(freshVolume));
+    // The volume existed before this restore and stays whatever happens to it.
+    await killRestoreWhen("existing", () => helperOn(existingVolume));
+    expect(inspect.restores.listRunning().map((r) => r.target).sort()).toEqual(["existing", "fresh"]);
+    expect(await volumeExists(freshVolume)).toBe(true); // nothing removes it by itself
+
+    const daemon = spawnCli(["run"]);
+    try {
+      await waitFor("the restore's new volume to be removed", async () => !(await volumeExists(freshVolume)), 30_000);
+      const alert = await fake.waitFor(() => uncleanAlerts().find((m) => m.text?.includes(freshVolume)), 20_000, "the unclean-stop alert naming the volume");
+      expect(alert.text).toContain(`Volumes of interrupted restores removed (they held part of a backup): ${freshVolume}`);
+      expect(alert.text).toContain("Volumes of interrupted restores that could not be removed: —");
+      expect(inspect.restores.listRunning()).toEqual([]);
+      expect(await volumeExists(existingVolume)).toBe(true);
+      await waitFor("the helpers of the killed restores to be removed", async () => !(await helperOn(existingVolume)), 10_000);
+    } finally {
+      daemon.child.kill("SIGTERM");
+      await daemon.exited;
+    }
+  }, 300_000);
 });

@@ -1,0 +1,51 @@
+import type Docker from "dockerode";
+import { isNotFound, toDockerError } from "./errors.js";
+
+/**
+ * A volume a restore creates carries this label, valued with that restore's own token. The
+ * restore records `volumeScratch(name, token)` before it starts; if its process dies before the
+ * restore ends, start-up recovery removes the volume, but only while it still carries that
+ * token: a volume that existed before (no label) or that another restore made is never touched.
+ * Labels cannot change, so a restored volume keeps it; it means nothing once the restore ended.
+ */
+export const RESTORE_VOLUME_LABEL = "tele-backup.restore";
+
+const PREFIX = "docker-volume:";
+
+/** The scratch entry a restore into volume `name` records (see RESTORE_VOLUME_LABEL). */
+export function volumeScratch(name: string, token: string): string {
+  return `${PREFIX}${token}:${name}`;
+}
+
+/** The volume and token of a scratch entry made by `volumeScratch`; null for any other entry (a file). */
+export function parseVolumeScratch(entry: string): { name: string; token: string } | null {
+  if (!entry.startsWith(PREFIX)) return null;
+  const rest = entry.slice(PREFIX.length);
+  const colon = rest.indexOf(":");
+  if (colon <= 0 || colon === rest.length - 1) return null;
+  return { token: rest.slice(0, colon), name: rest.slice(colon + 1) };
+}
+
+/**
+ * Removes volume `name` if a restore with `token` created it. Returns whether it was removed;
+ * false when it is gone or not that restore's. Throws (DockerError) when it could not be
+ * removed, for example because a container uses it.
+ */
+export async function removeRestoreVolume(docker: Docker, name: string, token: string): Promise<boolean> {
+  const volume = docker.getVolume(name);
+  let labels: Record<string, string> | null | undefined;
+  try {
+    labels = ((await volume.inspect()) as { Labels?: Record<string, string> | null }).Labels;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw toDockerError(docker, `cannot inspect volume "${name}"`, err);
+  }
+  if (labels?.[RESTORE_VOLUME_LABEL] !== token) return false;
+  try {
+    await volume.remove();
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw toDockerError(docker, `cannot remove volume "${name}"`, err);
+  }
+}
