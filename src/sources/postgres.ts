@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { beforeReading, runCapture, spawnDump, type ChildCommand, type ChildContext, type Explained } from "./child-process.js";
 import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
@@ -157,7 +158,11 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
     return { kind: "postgres", secrets: [c.password], explain: (stderr) => explainPgFailure(stderr, c) };
   }
 
-  /** Successful probes by connection (its every setting, password included), kept for PROBE_REUSE_MS. */
+  /**
+   * Successful probes by connection, kept for PROBE_REUSE_MS. Keyed by a SHA-256 of every
+   * setting (the password too: other credentials are another connection), so the map never
+   * holds a password in the clear for longer than the probe itself.
+   */
   const probes = new Map<string, { at: number; result: Probed }>();
 
   /**
@@ -166,7 +171,7 @@ export function createPostgresDriver(deps: SourceDeps, options: PostgresDriverOp
    * its target, then loads it (each probe is a psql process and a connection, ~50 ms).
    */
   async function probe(c: PgConfig, signal?: AbortSignal): Promise<Probed> {
-    const key = JSON.stringify(c);
+    const key = createHash("sha256").update(JSON.stringify(c)).digest("hex");
     const now = Date.now();
     for (const [k, p] of probes) if (now - p.at > PROBE_REUSE_MS || now < p.at) probes.delete(k);
     const kept = probes.get(key);
