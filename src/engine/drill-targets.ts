@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { RunInventory } from "../db/schema.js";
-import { checkIntegrity, countTables } from "../sources/sqlite.js";
+import { checkIntegrity, countTables, IntegrityCheckError } from "../sources/sqlite.js";
 import { inventoryCounter } from "./inventory.js";
 
 /** What a drill restored into a temporary file or folder, counted the way the dump was (src/engine/inventory.ts). */
@@ -34,7 +34,8 @@ export async function sqliteInventory(file: string, signal: AbortSignal): Promis
     await checkIntegrity(file, signal);
   } catch (err) {
     if (signal.aborted) throw err;
-    throw new IntegrityError(`the restored SQLite file fails PRAGMA integrity_check (${(err as Error).message})`, { cause: err });
+    const why = err instanceof IntegrityCheckError ? `fails PRAGMA integrity_check: ${err.problems.join("; ")}` : `cannot be checked: ${(err as Error).message}`;
+    throw new IntegrityError(`the restored SQLite file ${why}`, { cause: err });
   }
   return { kind: "rows", tables: await countTables(file, signal) };
 }

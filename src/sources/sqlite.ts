@@ -209,7 +209,15 @@ export async function countTables(file: string, signal: AbortSignal): Promise<Re
   return (await onSqliteThread({ op: "count", file }, signal)) as Record<string, number>;
 }
 
-/** Throws unless `file` passes `integrity_check` (the first three problems named). */
+/** What `integrity_check` found wrong: the first three problems. */
+export class IntegrityCheckError extends Error {
+  override name = "IntegrityCheckError";
+  constructor(readonly problems: string[]) {
+    super(`integrity check failed: ${problems.join("; ")}`);
+  }
+}
+
+/** Throws IntegrityCheckError unless `file` passes `integrity_check`, or why it could not be checked. */
 export async function checkIntegrity(file: string, signal: AbortSignal): Promise<void> {
   let rows: string[];
   try {
@@ -219,7 +227,7 @@ export async function checkIntegrity(file: string, signal: AbortSignal): Promise
     throw err;
   }
   const problems = rows.filter((r) => r !== "ok");
-  if (problems.length > 0) throw new Error(`integrity check failed: ${problems.slice(0, 3).join("; ")}`);
+  if (problems.length > 0) throw new IntegrityCheckError(problems.slice(0, 3));
 }
 
 type SqliteTask = { op: "snapshot"; file: string; snapshot: string; pages: number } | { op: "integrity"; file: string } | { op: "checkpoint"; file: string } | { op: "count"; file: string };
