@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
+import { once } from "../shared/once.js";
 import { drills, runParts, runs, type DrillRow, type RunRow } from "../db/schema.js";
 
 /** One result in a job's history strip: a backup run or a restore drill. */
@@ -16,20 +17,8 @@ export class HistoryRepo {
    * by sequence (id); a drill sits after the run it proved (`run_id`), else by its start time.
    */
   recent(jobId: number, n: number): HistoryEntry[] {
-    const r = this.db
-      .select({ id: runs.id, status: runs.status, verifiedAt: runs.verifiedAt, anomalies: runs.anomalies, startedAt: runs.startedAt })
-      .from(runs)
-      .where(and(eq(runs.jobId, jobId), sql`${runs.status} <> 'running'`))
-      .orderBy(desc(runs.id))
-      .limit(n)
-      .all();
-    const d = this.db
-      .select({ id: drills.id, status: drills.status, level: drills.level, startedAt: drills.startedAt, runId: drills.runId })
-      .from(drills)
-      .where(and(eq(drills.jobId, jobId), sql`${drills.status} <> 'running'`))
-      .orderBy(desc(drills.id))
-      .limit(n)
-      .all();
+    const r = this.recentRuns().all({ jobId, n });
+    const d = this.recentDrills().all({ jobId, n });
     const entries: Array<HistoryEntry & { seq: number }> = [
       ...r.map((x) => ({ kind: "run" as const, id: x.id, at: x.startedAt, run: x, seq: x.id })),
       // Between its run and the next one (or, unknown run, at the newest run started before it).
@@ -38,6 +27,26 @@ export class HistoryRepo {
     entries.sort((a, b) => a.seq - b.seq);
     return entries.slice(-n).map(({ seq: _seq, ...e }) => e as HistoryEntry);
   }
+
+  private readonly recentRuns = once(() =>
+    this.db
+      .select({ id: runs.id, status: runs.status, verifiedAt: runs.verifiedAt, anomalies: runs.anomalies, startedAt: runs.startedAt })
+      .from(runs)
+      .where(and(eq(runs.jobId, sql.placeholder("jobId")), sql`${runs.status} <> 'running'`))
+      .orderBy(desc(runs.id))
+      .limit(sql.placeholder("n"))
+      .prepare(),
+  );
+
+  private readonly recentDrills = once(() =>
+    this.db
+      .select({ id: drills.id, status: drills.status, level: drills.level, startedAt: drills.startedAt, runId: drills.runId })
+      .from(drills)
+      .where(and(eq(drills.jobId, sql.placeholder("jobId")), sql`${drills.status} <> 'running'`))
+      .orderBy(desc(drills.id))
+      .limit(sql.placeholder("n"))
+      .prepare(),
+  );
 
   /** Finished drills of these runs, newest first. */
   drillsOf(runIds: number[]): Array<Pick<DrillRow, "id" | "runId" | "status" | "level" | "startedAt" | "finishedAt">> {
@@ -52,15 +61,19 @@ export class HistoryRepo {
 
   /** When a drill last proved a run of the job restorable in full (restored and compared). */
   lastProvenRestore(jobId: number): Date | null {
-    const row = this.db
-      .select({ at: drills.finishedAt, startedAt: drills.startedAt })
-      .from(drills)
-      .where(and(eq(drills.jobId, jobId), eq(drills.status, "passed"), eq(drills.level, "full")))
-      .orderBy(desc(drills.id))
-      .limit(1)
-      .get();
+    const row = this.provenRestore().get({ jobId });
     return row ? (row.at ?? row.startedAt) : null;
   }
+
+  private readonly provenRestore = once(() =>
+    this.db
+      .select({ at: drills.finishedAt, startedAt: drills.startedAt })
+      .from(drills)
+      .where(and(eq(drills.jobId, sql.placeholder("jobId")), eq(drills.status, "passed"), eq(drills.level, "full")))
+      .orderBy(desc(drills.id))
+      .limit(1)
+      .prepare(),
+  );
 
   /** Runs of the given jobs started in [from, to). */
   runsBetween(jobIds: number[], from: Date, to: Date): RunRow[] {

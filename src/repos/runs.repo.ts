@@ -1,6 +1,7 @@
-import { and, desc, eq, isNull, max } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, max, sql } from "drizzle-orm";
 import type { Db } from "../db/client.js";
 import { runParts, runs, stoppedContainers, type RunPartRow, type RunRow, type StoppedContainerRow } from "../db/schema.js";
+import { once } from "../shared/once.js";
 import { ownerToken } from "../shared/process-owner.js";
 
 export type NewRun = typeof runs.$inferInsert;
@@ -46,8 +47,27 @@ export class RunsRepo {
    * started), never the clock: a start time recorded while the clock was wrong does not move a run.
    */
   listByJob(jobId: number, limit = 50, offset = 0): RunRow[] {
-    return this.db.select().from(runs).where(eq(runs.jobId, jobId)).orderBy(desc(runs.id)).limit(limit).offset(offset).all();
+    return this.byJob().all({ jobId, limit, offset });
   }
+
+  private readonly byJob = once(() =>
+    this.db.select().from(runs).where(eq(runs.jobId, sql.placeholder("jobId"))).orderBy(desc(runs.id)).limit(sql.placeholder("limit")).offset(sql.placeholder("offset")).prepare(),
+  );
+
+  /** The job's newest run that succeeded with every part read back (a good backup); null when none did. */
+  lastVerifiedSuccess(jobId: number): RunRow | null {
+    return this.lastGood().get({ jobId }) ?? null;
+  }
+
+  private readonly lastGood = once(() =>
+    this.db
+      .select()
+      .from(runs)
+      .where(and(eq(runs.jobId, sql.placeholder("jobId")), eq(runs.status, "success"), isNotNull(runs.verifiedAt)))
+      .orderBy(desc(runs.id))
+      .limit(1)
+      .prepare(),
+  );
 
   /** Every job's runs, newest (highest id) first. */
   list(limit = 50, offset = 0): RunRow[] {

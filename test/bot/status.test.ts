@@ -68,6 +68,23 @@ describe("/status: the headline agrees with the list", () => {
     expect(text).not.toContain("all backing up on time");
   });
 
+  it("finds a job's last good backup however many failed runs came after it", async () => {
+    const job = h.app.jobs.create({ name: "long-failing", source: "data", destinations: ["disk"], schedule: "0 3 * * *", compression: "none" });
+    const run = (at: Date, ok: boolean) =>
+      h.app.runs.create({ jobId: job.id, jobName: job.name, sourceKind: "directory", trigger: "schedule", status: ok ? "success" : "failed", startedAt: at, finishedAt: at, verifiedAt: ok ? at : null, error: ok ? null : "source folder missing" });
+    const good = new Date(clock.now().getTime() - 30 * 24 * HOUR);
+    run(good, true);
+    for (let i = 0; i < 250; i++) run(new Date(good.getTime() + (i + 1) * HOUR), false);
+    const before = h.lastBotMessageId();
+    await h.say("/status");
+    await h.idle();
+    const block = replies(h, before).join("\n\n").split("\n\n").find((b) => b.includes(" long-failing"))!;
+    // The good run's time (30 days before the test clock's 2027-04-13 12:00), 250 runs back.
+    expect(block).toMatch(/^⚠️ No successful backup since 14 Mar 2027, 12:00\.$/m);
+    expect(block).not.toContain("No successful backup yet");
+    h.app.jobs.delete("long-failing");
+  });
+
   it("says all is well only when every job is ✅ (after the others are fixed or deleted)", async () => {
     for (const name of ["failing", "unverified", "stale", "paused", "lost"]) h.app.jobs.delete(name);
     const before = h.lastBotMessageId();

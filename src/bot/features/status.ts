@@ -13,7 +13,6 @@ import { jobListKeyboard } from "../keyboards/jobs.js";
 import { isUnverifiedSuccess, jobTimezone, runIcon, runStatusText } from "../views.js";
 
 /** How far back to look for a job's last good backup. */
-const HISTORY_SCAN = 200;
 /** Results in a job's history strip. */
 export const STRIP_LENGTH = 14;
 /** A job is overdue when its last success is older than this many schedule intervals (plus a grace period). */
@@ -51,12 +50,12 @@ export function statusFeature(deps: BotDeps): Composer<BotContext> {
     const keyboard = jobListKeyboard(jobs, 0);
     const paused: JobView[] = [];
     const blocks = jobs.map((job) => {
-      const runs = deps.runs.listByJob(job.id, HISTORY_SCAN);
+      // Two rows per job, not its history: mapping 200 rows a job held the bot for tens of milliseconds per /status.
+      const last = deps.runs.listByJob(job.id, 1)[0];
       const tz = jobTimezone(deps, job);
       const when = (d: Date) => formatTime(d, locale, tz);
       const lines: string[] = [];
-      const last = runs[0];
-      const stale = job.enabled ? overdue(deps, job, runs, now) : null;
+      const stale = job.enabled ? overdue(deps, job, deps.runs.lastVerifiedSuccess(job.id), now) : null;
       const unverified = last !== undefined && isUnverifiedSuccess(last);
       const skews = deps.skewGuard?.pending(job.id) ?? [];
       const copiesState = copies.get(job.id);
@@ -172,8 +171,7 @@ export function stripIcon(e: HistoryEntry): string {
  * "Last" is the highest run id that succeeded and was read back in full; a run that was not
  * read back never counts. Null when fine.
  */
-function overdue(deps: BotDeps, job: JobView, runs: RunRow[], now: Date): { since: Date | null } | null {
-  const lastGood = runs.find((r) => r.status === "success" && r.verifiedAt != null);
+function overdue(deps: BotDeps, job: JobView, lastGood: RunRow | null, now: Date): { since: Date | null } | null {
   let intervalMs: number;
   try {
     const next = deps.nextRuns(job, 3);
