@@ -1,9 +1,10 @@
 /**
- * `npm run build`: the command line and daemon as one ES module, dist/main.js.
+ * `npm run build`: the command line and daemon as an ES module bundle, dist/main.js and a few
+ * chunks in dist/chunks/.
  *
- * Why one file: a command starts by loading the application, and loaded as separate modules
+ * Why a bundle: a command starts by loading the application, and loaded as separate modules
  * (about 300 of ours and drizzle-orm's) that took longer than any other part of start-up here.
- * One bundle is read, parsed and linked at once. Type checking is `npm run typecheck`.
+ * A few large files are read, parsed and linked at once. Type checking is `npm run typecheck`.
  *
  * Left outside and loaded from node_modules at run time: better-sqlite3 (a native addon),
  * pino (starts worker threads from its own files), grammy and its plugins (half the size of

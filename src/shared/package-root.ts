@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 /**
  * A path inside the installed package (beside package.json): locales/, drizzle/, package.json.
  * Found by walking up from this module's file, so it holds wherever the code runs from: src/
- * under tsx and in tests, or the single bundled dist/main.js of a build (scripts/build.mjs).
+ * under tsx and in tests, or a build's bundle in dist/ and dist/chunks/ (scripts/build.mjs).
  */
 export function packageFile(...segments: string[]): string {
   return path.join(packageRoot(), ...segments);
