@@ -269,13 +269,8 @@ async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive
   const deadOwners = new Set<string>();
   for (const owner of [...runs.owners("volume"), ...restores.owners("volume")]) if (!alive(owner)) deadOwners.add(owner);
   if (stopped.length === 0 && deadOwners.size === 0) return;
-  let client: Docker;
-  try {
-    client = docker();
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, "recovery: no Docker client");
-    return;
-  }
+  const client = dockerClient(docker, log);
+  if (!client) return;
   // Started in the reverse order of stopping, as the run itself would have done.
   for (const c of [...stopped].reverse()) {
     try {
@@ -301,15 +296,20 @@ async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive
   }
 }
 
+/** The Docker client, or undefined (logged) when none can be made. */
+function dockerClient(docker: () => Docker, log: Logger): Docker | undefined {
+  try {
+    return docker();
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "recovery: no Docker client");
+    return undefined;
+  }
+}
+
 /** Removes each volume an interrupted restore created; one that cannot be removed is reported, never forced. */
 async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, volumes: Array<{ name: string; token: string }>, report: RecoveryReport): Promise<void> {
-  let client: Docker;
-  try {
-    client = docker();
-  } catch (err) {
-    deps.log.warn({ err: (err as Error).message }, "recovery: no Docker client");
-    return;
-  }
+  const client = dockerClient(docker, deps.log);
+  if (!client) return;
   for (const { name, token } of volumes) {
     try {
       if (await removeRestoreVolume(client, name, token)) {

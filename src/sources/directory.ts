@@ -120,11 +120,13 @@ async function prepareEmptyDirectory(dir: string): Promise<boolean> {
     return true;
   }
   if (!st.isDirectory()) throw new SourceError(`restore target ${dir} exists and is not a directory`, "directory", { key: "restore-error-target-not-folder", params: { path: dir } });
+  const left: string[] = [];
   for (const name of await readdir(dir)) {
     const owner = STAGING.exec(name)?.[1];
     if (owner && !isOwnerAlive(owner)) await rm(path.join(dir, name), { recursive: true, force: true });
+    else left.push(name);
   }
-  if ((await readdir(dir)).length > 0) {
+  if (left.length > 0) {
     throw new SourceError(`restore target ${dir} is not empty: restore into a new or empty directory`, "directory", { key: "restore-error-target-not-empty", params: { path: dir } });
   }
   return false;

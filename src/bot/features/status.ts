@@ -12,7 +12,6 @@ import { localeOf } from "../locale.js";
 import { jobListKeyboard } from "../keyboards/jobs.js";
 import { isUnverifiedSuccess, jobTimezone, runIcon, runStatusText } from "../views.js";
 
-/** How far back to look for a job's last good backup. */
 /** Results in a job's history strip. */
 export const STRIP_LENGTH = 14;
 /** A job is overdue when its last success is older than this many schedule intervals (plus a grace period). */
