@@ -104,3 +104,11 @@ mirror-caption = 🪞 { $job } · mirror copy of { $name }
 alert-mirror-failed =
     ⚠️ The run of { $job } could not be copied to the mirror chat of { $destination }: { $error }
     The backup itself is complete in its main chat; the next run is copied again.
+alert-mirror-still-failing =
+    ⚠️ The mirror chat of { $destination } still gets no copies of { $job }: { $count } runs in a row since { $since }
+    Latest reason: { $error }
+    Each backup itself is complete in its main chat; every run is copied again.
+alert-mirror-recovered = ✅ The mirror chat of { $destination } has copies of { $job } again, after { $count } { $count ->
+        [one] failed copy
+       *[other] failed copies
+    } since { $since }.

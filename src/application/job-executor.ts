@@ -80,7 +80,7 @@ export class JobExecutor {
       // read back in full keeps its own, stronger ⚠️ (its anomalies stay recorded with it).
       if (result.anomalies?.length && result.verified && notifier.runAnomalous) await notifier.runAnomalous(result, { jobId: job.id });
       else await notifier.runSucceeded(result, { jobId: job.id });
-      for (const f of result.mirrorFailures ?? []) await notifier.alertAdmins("alert-mirror-failed", { job: job.name, destination: f.destination, error: f.error });
+      await notifier.mirrorResult?.(result, { jobId: job.id });
       if (this.deps.afterSuccess && result.verified) {
         await this.deps.afterSuccess(job.id, result, options.signal).catch((err: unknown) => log.warn({ job: job.name, err: (err as Error).message }, "pruning failed"));
       }

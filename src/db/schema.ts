@@ -291,3 +291,20 @@ export const alertEpisodes = sqliteTable("alert_episodes", {
   messages: text("messages", { mode: "json" }).$type<Record<string, number>>().notNull().default(sql`'{}'`),
 });
 export type AlertEpisodeRow = typeof alertEpisodes.$inferSelect;
+
+/**
+ * Open alert episodes of mirror chats, one per job and destination whose mirror copy keeps
+ * failing: repeats edit one message, and the next good copy says it recovered.
+ */
+export const mirrorAlertEpisodes = sqliteTable(
+  "mirror_alert_episodes",
+  {
+    jobId: integer("job_id").notNull().references(() => jobs.id, { onDelete: "cascade" }),
+    destinationId: integer("destination_id").notNull().references(() => destinations.id, { onDelete: "cascade" }),
+    reasonKey: text("reason_key").notNull(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+    count: integer("count").notNull(),
+    messages: text("messages", { mode: "json" }).$type<Record<string, number>>().notNull().default(sql`'{}'`),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.destinationId] })],
+);

@@ -4,7 +4,7 @@ import type { Logger } from "../logger.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import type { AnomalyThresholds } from "./anomaly.js";
 import type { SourceRegistry } from "../sources/registry.js";
-import { mirrorRun, type MirrorFailure } from "./mirror.js";
+import { mirrorRun, type MirrorOutcome } from "./mirror.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../shared/retry-policy.js";
 import { begin, type RunContext } from "./run/context.js";
 import { dumpAndDeliver } from "./run/dump-and-deliver.js";
@@ -65,8 +65,8 @@ export class BackupRunner {
       const manifest = await writeManifest(ctx);
       // Every part was read back right after it was stored (while the next one was dumped).
       const verified = ctx.readBack.checked > 0 && ctx.readBack.skipped === 0;
-      const mirrorFailures = verified ? await this.mirror(ctx) : [];
-      return succeed(ctx, manifest, verified, mirrorFailures);
+      const mirrored = verified ? await this.mirror(ctx) : { mirrored: [], failures: [] };
+      return succeed(ctx, manifest, verified, mirrored);
     } catch (err) {
       return await fail(ctx, err);
     } finally {
@@ -75,7 +75,7 @@ export class BackupRunner {
   }
 
   /** Mirror: copies a verified run into the destinations' mirror chats; a failure there leaves the run standing. */
-  private mirror(ctx: RunContext): Promise<MirrorFailure[]> {
+  private mirror(ctx: RunContext): Promise<MirrorOutcome> {
     const { runs, retry, readBackIdleMs } = this.runDeps;
     return mirrorRun({ runs, log: ctx.log, retry, readBackIdleMs }, { runId: ctx.run.id, jobName: ctx.job.name }, ctx.targets, ctx.signal);
   }

@@ -6,9 +6,21 @@ import { readBackPart } from "./read-back.js";
 import type { RetryPolicy } from "../shared/retry-policy.js";
 
 /** A destination whose mirror chat did not get a run's copies; the run itself stands. */
-export interface MirrorFailure {
+/** A destination whose mirror chat has this run's copies. */
+export interface MirrorCopied {
+  destinationId: number;
   destination: string;
+}
+
+/** A destination whose mirror chat did not get this run's copies, and why. */
+export interface MirrorFailure extends MirrorCopied {
   error: string;
+}
+
+/** What mirroring a run did, per destination that names a mirror chat. */
+export interface MirrorOutcome {
+  mirrored: MirrorCopied[];
+  failures: MirrorFailure[];
 }
 
 export interface MirrorDeps {
@@ -24,7 +36,8 @@ export interface MirrorDeps {
  * copy 1 of its part, which restore and verify fall back to. A failure never fails the run:
  * the copies made are removed again (as far as they can be) and the failure is returned.
  */
-export async function mirrorRun(deps: MirrorDeps, run: RunLabel, destinations: Array<{ id: number; destination: Destination }>, signal: AbortSignal): Promise<MirrorFailure[]> {
+export async function mirrorRun(deps: MirrorDeps, run: RunLabel, destinations: Array<{ id: number; destination: Destination }>, signal: AbortSignal): Promise<MirrorOutcome> {
+  const mirrored: MirrorCopied[] = [];
   const failures: MirrorFailure[] = [];
   for (const { id, destination } of destinations) {
     if (!destination.mirror) continue;
@@ -52,12 +65,13 @@ export async function mirrorRun(deps: MirrorDeps, run: RunLabel, destinations: A
         });
       }
       deps.log.info({ run: run.runId, destination: destination.name, copies: copies.length }, "run copied to the mirror chat");
+      mirrored.push({ destinationId: id, destination: destination.name });
     } catch (err) {
       const error = (err as Error).message;
       deps.log.warn({ run: run.runId, destination: destination.name, err: error }, "the run could not be copied to the mirror chat; it stands without a mirror copy");
-      failures.push({ destination: destination.name, error });
+      failures.push({ destinationId: id, destination: destination.name, error });
       if (copies.length > 0) await destination.delete(copies, signal).catch(() => undefined);
     }
   }
-  return failures;
+  return { mirrored, failures };
 }

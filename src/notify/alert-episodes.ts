@@ -1,5 +1,5 @@
 import type { RunResult } from "../engine/backup-runner.js";
-import type { AlertEpisode, AlertsRepo } from "../repos/alerts.repo.js";
+import type { AlertEpisode, EpisodeStore } from "../repos/alerts.repo.js";
 import type { Translatable } from "../shared/translatable.js";
 import { alertDisableData } from "./port.js";
 
@@ -39,21 +39,20 @@ export interface EpisodeTexts {
 export const chatKey = (chat: string | number, thread?: number): string => `${chat}/${thread ?? ""}`;
 
 /**
- * The same failure of a job, told once per chat: a run failing for the reason key of an open
- * episode edits the message each chat already has (a new one, silent, only where that message is
- * gone); a new reason starts a new, loud episode. Episodes live in SQLite (`alert_episodes`), so a
- * restart keeps editing the same messages. `shownIn`: the chat of the admin who pressed Run now,
- * whose progress message already says the result; they get no second message.
+ * The same failure, told once per chat: a failure with the reason key of the open episode edits
+ * the message each chat already has (a new one, silent, only where that message is gone); a new
+ * reason starts a new, loud episode. Episodes live in SQLite (`store`), so a restart keeps editing
+ * the same messages. `shownIn`: the chat of the admin who pressed Run now, whose progress message
+ * already says the result; they get no second message.
  */
 export async function alertFailure(
-  repo: AlertsRepo,
+  store: EpisodeStore,
   wire: AlertWire,
-  input: { jobId: number; result: RunResult; now: Date; chats: AlertChat[]; texts: EpisodeTexts; shownIn?: number },
+  input: { reason: string; now: Date; chats: AlertChat[]; texts: EpisodeTexts; shownIn?: number },
 ): Promise<void> {
-  const { jobId, result, now, chats, texts, shownIn } = input;
-  const reason = reasonKeyOf(result);
-  const open = repo.find(jobId);
-  const episode = open && open.reasonKey === reason ? { ...open, count: repo.repeat(jobId) } : repo.start(jobId, reason, now);
+  const { reason, now, chats, texts, shownIn } = input;
+  const open = store.find();
+  const episode = open && open.reasonKey === reason ? { ...open, count: store.repeat() } : store.start(reason, now);
   const repeat = episode.count > 1;
   for (const chat of chats) {
     const shown = chat.admin && chat.chat === shownIn;
@@ -64,21 +63,21 @@ export async function alertFailure(
     if (repeat && existing !== undefined && (await wire.edit(chat, existing, text, buttons))) continue;
     if (shown) continue;
     const id = await wire.send(chat, text, { silent: repeat, buttons });
-    if (id !== null) repo.setMessage(jobId, chat.key, id);
+    if (id !== null) store.setMessage(chat.key, id);
   }
 }
 
 /**
- * A success closes the job's open episode with one quiet recovery message in each chat that was
+ * A success closes the open episode with one quiet recovery message in each chat that was
  * alerted, as a reply to its alert; the admin who pressed Run now (and saw the success there) has
  * their alert edited into the recovery instead. Returns whether an episode was open.
  */
 export async function alertRecovery(
-  repo: AlertsRepo,
+  store: EpisodeStore,
   wire: AlertWire,
-  input: { jobId: number; chats: (key: string) => AlertChat | null; text: (chat: AlertChat, episode: AlertEpisode) => string; shownIn?: number },
+  input: { chats: (key: string) => AlertChat | null; text: (chat: AlertChat, episode: AlertEpisode) => string; shownIn?: number },
 ): Promise<boolean> {
-  const episode = repo.close(input.jobId);
+  const episode = store.close();
   if (!episode) return false;
   for (const [key, messageId] of Object.entries(episode.messages)) {
     const chat = input.chats(key);
@@ -100,6 +99,9 @@ export function reasonKeyOf(r: RunResult): string {
   const reason = r.errorKey ? shapeOf({ key: r.errorKey, params: r.errorParams }) : withoutNumbers(r.error ?? "");
   return `${r.status}:${reason}`.slice(0, 500);
 }
+
+/** A mirror copy's failures are "the same" when their texts are, numbers left out (message ids, sizes). */
+export const mirrorReasonKeyOf = (error: string): string => `mirror:${withoutNumbers(error)}`;
 
 function shapeOf(t: Translatable): string {
   const params = Object.entries(t.params ?? {}).flatMap(([name, v]) =>

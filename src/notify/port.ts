@@ -32,6 +32,12 @@ export interface Notifier {
    * message marked ⚠️ with the reasons (not silent), and an alert to every admin. Optional.
    */
   runAnomalous?(result: RunResult, context: { jobId: number }): Promise<void>;
+  /**
+   * What mirroring a successful run did (`result.mirrorFailures`, `result.mirrored`): a failing
+   * mirror chat alerts the admins once and edits that alert on each repeat; the next good copy
+   * there says it recovered. Optional: a notifier without it says nothing of mirrors.
+   */
+  mirrorResult?(result: RunResult, context: { jobId: number }): Promise<void>;
   /** A restore drill finished (src/application/drill.ts): posted like a run result; a failed one also alerts the admins. Optional. */
   drillFinished?(report: DrillReport, context: { jobId: number }): Promise<void>;
   /**
@@ -61,4 +67,5 @@ export const silentNotifier: Notifier = {
   async clockSkew() {},
   async runAnomalous() {},
   async drillFinished() {},
+  async mirrorResult() {},
 };

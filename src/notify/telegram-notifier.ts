@@ -9,7 +9,7 @@ import { renderTranslatable } from "../shared/translatable.js";
 import { drillText } from "../engine/drill.js";
 import type { AlertsRepo } from "../repos/alerts.repo.js";
 import type { Clock } from "../scheduler/clock.js";
-import { alertButtonData, alertFailure, alertRecovery, chatKey, type AlertChat, type AlertWire, type InlineButton } from "./alert-episodes.js";
+import { alertButtonData, alertFailure, alertRecovery, chatKey, mirrorReasonKeyOf, reasonKeyOf, type AlertChat, type AlertWire, type InlineButton } from "./alert-episodes.js";
 import { clockSkewConfirmData, type ClockSkewAlert, type Notifier } from "./port.js";
 
 const DAY_MS = 86_400_000;
@@ -146,8 +146,7 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
   const recovered = async (job: ResolvedJob | null, jobId: number, name: string) => {
     if (!deps.alerts) return;
     const chats = new Map(failureChats(job).map((c) => [c.key, c]));
-    await alertRecovery(deps.alerts, wire, {
-      jobId,
+    await alertRecovery(deps.alerts.forJob(jobId), wire, {
       shownIn: shownIn.get(jobId),
       chats: (key) => chats.get(key) ?? null,
       text: (c, ep) => deps.translate(c.locale, "alert-recovered-run", { job: name, count: ep.count, since: since(ep.startedAt, job, c.locale) }),
@@ -175,9 +174,8 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
       };
       if (!deps.alerts) return plain();
       // The episode cannot be stored (the job was deleted meanwhile): the alert still goes out, in full.
-      await alertFailure(deps.alerts, wire, {
-        jobId,
-        result,
+      await alertFailure(deps.alerts.forJob(jobId), wire, {
+        reason: reasonKeyOf(result),
         now: now(),
         chats,
         shownIn: shownIn.get(jobId),
@@ -202,6 +200,48 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
     async alertAdmins(key, params) {
       for (const admin of deps.adminIds) {
         await send(admin, deps.translate(deps.userLocale(admin), key, params), { silent: false });
+      }
+    },
+
+    async mirrorResult(result, { jobId }) {
+      const { alerts } = deps;
+      const failures = result.mirrorFailures ?? [];
+      const mirrored = result.mirrored ?? [];
+      if (failures.length === 0 && (mirrored.length === 0 || !alerts)) return;
+      const job = await deps.job(jobId).catch(() => null);
+      const chats = deps.adminIds.map(admin);
+      for (const f of failures) {
+        const params = { job: result.job, destination: f.destination, error: f.error };
+        const first = (c: AlertChat) => deps.translate(c.locale, "alert-mirror-failed", params);
+        const plain = async () => {
+          for (const c of chats) await send(c.chat, first(c), { silent: false });
+        };
+        if (!alerts) {
+          await plain();
+          continue;
+        }
+        await alertFailure(alerts.forMirror(jobId, f.destinationId), wire, {
+          reason: mirrorReasonKeyOf(f.error),
+          now: now(),
+          chats,
+          texts: {
+            first,
+            repeat: (c, ep) => deps.translate(c.locale, "alert-mirror-still-failing", { ...params, count: ep.count, since: since(ep.startedAt, job, c.locale) }),
+            buttons: () => undefined,
+          },
+        }).catch(async (err: unknown) => {
+          // The episode cannot be stored (the job or destination was deleted meanwhile): the alert still goes out.
+          deps.log.warn({ jobId, err: (err as Error).message }, "mirror alert episode not recorded");
+          await plain();
+        });
+      }
+      const byKey = new Map(chats.map((c) => [c.key, c]));
+      for (const m of mirrored) {
+        if (!alerts) break;
+        await alertRecovery(alerts.forMirror(jobId, m.destinationId), wire, {
+          chats: (key) => byKey.get(key) ?? null,
+          text: (c, ep) => deps.translate(c.locale, "alert-mirror-recovered", { job: result.job, destination: m.destination, count: ep.count, since: since(ep.startedAt, job, c.locale) }),
+        }).catch((err: unknown) => deps.log.warn({ jobId, err: (err as Error).message }, "mirror recovery message not sent"));
       }
     },
 

@@ -127,14 +127,53 @@ jobs:
     }
   });
 
-  it("a mirror chat the bot cannot post to: the run still succeeds, the admins are warned, nothing is recorded as mirrored", async () => {
+  it("a mirror chat the bot cannot post to: the run still succeeds, the admins are warned once, repeats edit that warning, the next good copy says it recovered", async () => {
+    const alerts = () => fake.messages(ADMIN).filter((m) => (m.text ?? "").includes("mirror chat of channel"));
     fake.setBotMembership(MIRROR, { status: "left" });
+    let warningId = 0;
     try {
       const result = await app.executor.execute("files", "manual");
       expect(result.status).toBe("success");
       expect(result.mirrorFailures).toEqual([expect.objectContaining({ destination: "channel" })]);
       expect(app.runs.liveParts(result.runId).filter((p) => p.copy === 1)).toEqual([]);
-      expect(fake.messages(ADMIN).map((m) => m.text ?? "").some((t) => t.startsWith("⚠️ The run of files could not be copied to the mirror chat of channel:"))).toBe(true);
+      expect(alerts()).toHaveLength(1);
+      const [warning] = alerts();
+      expect(warning!.text).toMatch(/^⚠️ The run of files could not be copied to the mirror chat of channel:/);
+      expect(warning!.disable_notification).toBe(false);
+      warningId = warning!.message_id;
+
+      // The same failure again and again: no new message, the first one counts the runs.
+      for (const count of [2, 3]) {
+        const again = await app.executor.execute("files", "manual");
+        expect(again.status).toBe("success");
+        expect(again.mirrorFailures).toHaveLength(1);
+        expect(alerts()).toHaveLength(1);
+        expect(alerts()[0]!.message_id).toBe(warningId);
+        expect(alerts()[0]!.text).toMatch(new RegExp(`^⚠️ The mirror chat of channel still gets no copies of files: ${count} runs in a row since `));
+      }
+    } finally {
+      fake.setBotMembership(MIRROR, { status: "administrator", rights: FULL_ADMIN_RIGHTS });
+    }
+
+    // Copied again: one quiet message, a reply to the warning, and the episode is over.
+    const good = await app.executor.execute("files", "manual");
+    expect(good.status).toBe("success");
+    expect(good.mirrorFailures).toBeUndefined();
+    expect(good.mirrored).toEqual([expect.objectContaining({ destination: "channel" })]);
+    const recovered = fake.messages(ADMIN).filter((m) => (m.text ?? "").startsWith("✅ The mirror chat of channel has copies of files again"));
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.text).toContain("after 3 failed copies since");
+    expect(recovered[0]!.reply_to_message?.message_id).toBe(warningId);
+    expect(recovered[0]!.disable_notification).toBe(true);
+
+    // A later failure is news again: a new, loud warning.
+    fake.setBotMembership(MIRROR, { status: "left" });
+    try {
+      await app.executor.execute("files", "manual");
+      const latest = alerts().at(-1)!;
+      expect(latest.message_id).not.toBe(warningId);
+      expect(latest.text).toMatch(/^⚠️ The run of files could not be copied to the mirror chat of channel:/);
+      expect(latest.disable_notification).toBe(false);
     } finally {
       fake.setBotMembership(MIRROR, { status: "administrator", rights: FULL_ADMIN_RIGHTS });
     }

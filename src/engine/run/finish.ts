@@ -3,13 +3,13 @@ import { redact } from "../../crypto/redact.js";
 import type { RunInventory } from "../../db/schema.js";
 import { changedFilesReason, DEFAULT_ANOMALY_THRESHOLDS, describeAnomaly, detectAnomalies, type AnomalyReason } from "../anomaly.js";
 import type { Manifest } from "../manifest.js";
-import type { MirrorFailure } from "../mirror.js";
+import type { MirrorOutcome } from "../mirror.js";
 import { inventoryOf, type RunContext } from "./context.js";
 import { describeFailure } from "./failure.js";
 import type { RunResult } from "./types.js";
 
 /** Succeed: the run row becomes the record of a finished backup. */
-export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, mirrorFailures: MirrorFailure[]): RunResult {
+export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, mirror: MirrorOutcome): RunResult {
   const payload = ctx.payload!;
   const done = ctx.deps.now();
   const inventory = inventoryOf(ctx);
@@ -37,7 +37,8 @@ export function succeed(ctx: RunContext, manifest: Manifest, verified: boolean, 
     parts: payload.parts,
     verified,
     error: null,
-    ...(mirrorFailures.length > 0 ? { mirrorFailures } : {}),
+    ...(mirror.failures.length > 0 ? { mirrorFailures: mirror.failures } : {}),
+    ...(mirror.mirrored.length > 0 ? { mirrored: mirror.mirrored } : {}),
     ...(anomalies.length > 0 ? { anomalies } : {}),
   };
 }

@@ -5,7 +5,7 @@ import type { RunsRepo } from "../../repos/runs.repo.js";
 import type { RetryPolicy } from "../../shared/retry-policy.js";
 import type { TranslatableParam } from "../../shared/translatable.js";
 import type { AnomalyReason, AnomalyThresholds } from "../anomaly.js";
-import type { MirrorFailure } from "../mirror.js";
+import type { MirrorCopied, MirrorFailure } from "../mirror.js";
 
 export type RunTrigger = RunRow["trigger"];
 
@@ -53,6 +53,8 @@ export interface RunResult {
   errorParams?: Record<string, TranslatableParam>;
   /** Destinations whose mirror chat did not get this run's copies (the run stands; admins are warned). */
   mirrorFailures?: MirrorFailure[];
+  /** Destinations whose mirror chat got this run's copies (a failing mirror's alert episode ends). */
+  mirrored?: MirrorCopied[];
   /** Why this successful run looks wrong (src/engine/anomaly.ts): it stays a success, marked ⚠️. */
   anomalies?: AnomalyReason[];
 }
