@@ -30,6 +30,7 @@ import { silentNotifier, type Notifier } from "./notify/port.js";
 import { createTelegramNotifier } from "./notify/telegram-notifier.js";
 import { createTelegramApi } from "./telegram/api.js";
 import { BackupRunner } from "./engine/backup-runner.js";
+import type { HookRunner } from "./engine/run/types.js";
 import { RestoreService } from "./engine/restore.js";
 import { DrillService } from "./application/drill.js";
 import { thresholdsOf } from "./engine/anomaly.js";
@@ -72,6 +73,8 @@ export interface App {
   jobsRepo: JobsRepo;
   configIo: ConfigIoService;
   runner: BackupRunner;
+  /** Runs jobs' hooks: the backup runner's, and recovery's for the hooks a killed run owed. */
+  hooks: HookRunner;
   executor: JobExecutor;
   restorer: RestoreService;
   /** Restore drills and their results (src/application/drill.ts). */
@@ -190,7 +193,8 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       db, sources, destinations, jobs,
       checkDestination: (c) => (c.kind === "telegram" || c.kind === "s3" ? checkDestination(c) : Promise.resolve()),
     });
-    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry, readBackIdleMs: options.readBackIdleMs, now: () => clock.now(), hooks: createHookRunner({ docker }),
+    const hooks = createHookRunner({ docker });
+    const runner = new BackupRunner({ runs, sources: sourceRegistry, makeDestination, spoolDir: config.spoolDir, log, retry: options.retry, readBackIdleMs: options.readBackIdleMs, now: () => clock.now(), hooks,
       anomalyThresholds: (jobId) => thresholdsOf(jobsRepo.findById(jobId)?.anomaly) });
     const notifier: Notifier = config.botToken
       ? createTelegramNotifier({
@@ -319,7 +323,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
     });
 
     return {
-      config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, executor, restorer, drills, drillsRepo, adopter,
+      config, log, db, runs, restores, docker, settings, botStorage, heartbeat: new Heartbeat(settings), sources, destinations, jobs, jobsRepo, configIo, runner, hooks, executor, restorer, drills, drillsRepo, adopter,
       notifier, skewGuard, translate, userLocale, checkDestination, destinationsOfJob, partChecks, watchdog, history, digest,
       checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal),
       discovery: new Discovery({ docker, sources, env, checkSource: (c, signal) => sourceRegistry[c.kind].check(c, signal) }),

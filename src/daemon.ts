@@ -2,6 +2,7 @@ import type { App } from "./app.js";
 import { createBot, startBot, type BotHandle } from "./bot/bot.js";
 import { botDepsFromApp, JobBusyError } from "./bot/deps.js";
 import { createBotStorage } from "./bot/storage.js";
+import { jobSecrets } from "./domain.js";
 import type { Progress } from "./engine/backup-runner.js";
 import { RunCancelled } from "./engine/run/types.js";
 import { Deadman, lastSuccessFromRuns } from "./lifecycle/deadman.js";
@@ -39,6 +40,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     finalizeMessage: config.botToken ? progressFinalizer(app, config.botToken) : undefined,
     recoverDrills: () => app.drills.recover(),
     destinationsOf: (run) => app.destinationsOfJob(run.jobId),
+    hooks: { runner: app.hooks, secretsOf: async (run) => (run.jobId == null ? [] : jobSecrets(await app.jobs.resolve(run.jobId))) },
   });
 
   // Progress listeners of "Run now" messages, by job: the scheduler runs the job, the bot watches.

@@ -154,6 +154,12 @@ export const runs = sqliteTable(
     inventory: text("inventory", { mode: "json" }).$type<RunInventory>(),
     /** Why a successful run looks wrong (src/engine/anomaly.ts), English lines; null when it does not. */
     anomalies: text("anomalies", { mode: "json" }).$type<Array<{ key: string; params: Record<string, string | number> }>>(),
+    /**
+     * The `on_failure` and `after` hooks this run owes, recorded before its `before` hooks run and
+     * cleared once it has run them: a process killed in between leaves them here, and start-up
+     * recovery runs them (an app put into maintenance mode by a `before` hook is brought back).
+     */
+    pendingHooks: text("pending_hooks", { mode: "json" }).$type<Pick<JobHooks, "after" | "on_failure">>(),
   },
   (t) => [index("runs_job_started").on(t.jobId, t.startedAt)],
 );

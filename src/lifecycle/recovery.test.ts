@@ -96,7 +96,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—" },
+        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—" },
       },
     ]);
   });
@@ -105,7 +105,7 @@ describe("recoverInterruptedRuns", () => {
     runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
     const { notifier, alerts } = recordingNotifier();
     const report = await recoverInterruptedRuns(deps(notifier));
-    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [] });
+    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], hooksRun: [] });
     expect(alerts).toEqual([]);
     expect(existsSync(spool)).toBe(false);
   });
@@ -144,7 +144,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—" },
+        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—" },
       },
     ]);
   });
@@ -192,7 +192,7 @@ describe("recoverInterruptedRuns", () => {
         {
           key: ALERT_INTERRUPTED,
           params: {
-            runs: `app #${dead.id}`, restores: "—", containers: "—", stillStopped: "—", helpers: 0, files: 0,
+            runs: `app #${dead.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", helpers: 0, files: 0,
             uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—",
           },
         },
@@ -216,5 +216,42 @@ describe("recoverInterruptedRuns", () => {
     expect(existsSync(temp)).toBe(false);
     expect(report.abortedUploads).toEqual([`nas: ${temp}`]);
     expect(alerts[0]!.params).toMatchObject({ runs: `app #${dead.id}`, uploads: `nas: ${temp}`, uploadsUnchecked: "—" });
+  });
+
+  it("runs the on_failure, then the after hooks that runs of dead processes owed, once; a live process's run keeps its own", async () => {
+    const up = { container: "app", run: "php artisan up" };
+    const page = { run: "curl -fsS https://example.com/alert" };
+    const crashed = runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "running", phase: "dump", startedAt, owner: DEAD, pendingHooks: { after: [up], on_failure: [page] } });
+    // Marked interrupted by an earlier start that died before its hooks ran.
+    const earlier = runs.create({ jobName: "site", sourceKind: "directory", trigger: "schedule", status: "interrupted", startedAt, owner: DEAD, pendingHooks: { after: [up] } });
+    const live = runs.create({ jobName: "live", sourceKind: "postgres", trigger: "manual", status: "running", phase: "dump", startedAt, owner: ownerToken(), pendingHooks: { after: [up] } });
+    const plain = runs.create({ jobName: "plain", sourceKind: "postgres", trigger: "schedule", status: "running", startedAt, owner: DEAD });
+    const ran: Array<{ stage: string; hooks: unknown; secrets: string[] }> = [];
+    const { notifier, alerts } = recordingNotifier();
+
+    const report = await recoverInterruptedRuns({
+      ...deps(notifier),
+      hooks: {
+        runner: { run: async (stage, hooks, { secrets }) => void ran.push({ stage, hooks, secrets }) },
+        secretsOf: async (run) => [`secret-of-${run.jobName}`],
+      },
+    });
+
+    expect(ran).toEqual([
+      { stage: "on_failure", hooks: [page], secrets: ["secret-of-app"] },
+      { stage: "after", hooks: [up], secrets: ["secret-of-app"] },
+      { stage: "after", hooks: [up], secrets: ["secret-of-site"] },
+    ]);
+    expect(report.hooksRun).toEqual([`app #${crashed.id}`, `site #${earlier.id}`]);
+    expect(alerts[0]!.params).toMatchObject({ hooks: `app #${crashed.id}, site #${earlier.id}` });
+    expect(runs.get(crashed.id)).toMatchObject({ status: "interrupted", pendingHooks: null });
+    expect(runs.get(earlier.id)!.pendingHooks).toBeNull();
+    expect(runs.get(live.id)).toMatchObject({ status: "running", pendingHooks: { after: [up] } });
+    expect(runs.get(plain.id)!.status).toBe("interrupted");
+
+    // Owed once: the next start runs nothing again.
+    ran.length = 0;
+    await recoverInterruptedRuns({ ...deps(notifier), hooks: { runner: { run: async (stage, hooks) => void ran.push({ stage, hooks, secrets: [] }) }, secretsOf: async () => [] } });
+    expect(ran).toEqual([]);
   });
 });

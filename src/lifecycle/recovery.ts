@@ -3,6 +3,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import type { RestoreRow, RunRow } from "../db/schema.js";
 import type { Destination } from "../destinations/port.js";
+import type { HookRunner } from "../engine/run/types.js";
 import { isNotFound } from "../docker/errors.js";
 import { removeHelpersOf } from "../docker/helper-container.js";
 import { parseVolumeScratch, removeRestoreVolume } from "../docker/restore-volume.js";
@@ -41,6 +42,14 @@ export interface RecoveryDeps {
   destinationsOf?: (run: RunRow) => Promise<Destination[]>;
   /** How long recovery asks destinations about unfinished uploads before it goes on (default 30 s). */
   uploadsTimeoutMs?: number;
+  /**
+   * Runs the hooks a dead run owed (`pending_hooks`: its `on_failure`, then its `after` hooks),
+   * as the run would have when it ended; `secretsOf` gives the values to keep out of their logged
+   * output. Absent: they stay recorded for the next start.
+   */
+  hooks?: { runner: HookRunner; secretsOf: (run: RunRow) => Promise<string[]> };
+  /** How long the owed hooks may take in all (each also within its own timeout; default 5 min, as a run's cleanup). */
+  hooksTimeoutMs?: number;
   /** Marks drills of dead processes interrupted and drops their scratch databases (src/application/drill.ts); returns the names dropped. */
   recoverDrills?: () => Promise<string[]>;
 }
@@ -84,9 +93,11 @@ export interface RecoveryReport {
   removedVolumes: string[];
   /** Such volumes that could not be removed ("name: reason"), for example because a container uses one. */
   volumesKept: string[];
+  /** Interrupted runs whose owed `on_failure` / `after` hooks were run ("job #run"); each hook's outcome is logged. */
+  hooksRun: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -97,6 +108,7 @@ export const RESTORE_INTERRUPTED = "restore-interrupted-crash";
 const RESTORE_FOLDER = /^(?:bot-)?restore-\d+-(\d+(?:\.\d+)?)(?:-|$)/;
 const RUN_FOLDER = /^run-(\d+)$/;
 const UPLOADS_TIMEOUT_MS = 30_000;
+const HOOKS_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * Start-up recovery after a crash, `kill -9` or power loss: finishes what a dead process
@@ -113,6 +125,8 @@ const UPLOADS_TIMEOUT_MS = 30_000;
  * - containers it stopped for a volume backup are started again (Docker does not restart a
  *   container stopped through the API, whatever its restart policy); helper containers it
  *   created are removed;
+ * - the `on_failure` and `after` hooks its runs owed are run (an app a `before` hook put into
+ *   maintenance mode comes back), once the containers are running again;
  * - uploads its runs began and never finished are aborted at their destinations (an S3
  *   multipart upload's chunks are stored, and billed, until then);
  * - its spool folders (`run-<id>`, `restore-*`, `bot-restore-*`) are removed;
@@ -135,6 +149,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     uploadsUnchecked: [],
     removedVolumes: [],
     volumesKept: [],
+    hooksRun: [],
   };
   const messages: Array<{ chatId: number; messageId: number; key: string; params: Record<string, string | number> }> = [];
   const at = utc(now);
@@ -187,10 +202,13 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     if (restoreVolumes.length > 0) await removeRestoreVolumes(deps, deps.docker, restoreVolumes, report);
   }
 
-  // 4. Uploads the interrupted runs left unfinished at their destinations.
+  // 4. Hooks the interrupted runs owed, now that the containers they stopped run again.
+  if (deps.hooks) await runOwedHooks(deps, deps.hooks, runs.withPendingHooks().filter((r) => r.status !== "running" && !alive(r.owner)), report);
+
+  // 5. Uploads the interrupted runs left unfinished at their destinations.
   if (deps.destinationsOf) await discardUnfinishedUploads(deps, deps.destinationsOf, interruptedRows, report);
 
-  // 5. Spool folders of dead runs and restores; scratch databases of dead drills.
+  // 6. Spool folders of dead runs and restores; scratch databases of dead drills.
   await sweepSpool(deps, alive, report);
   if (deps.recoverDrills) {
     report.droppedDrillDatabases = await deps.recoverDrills().catch((err: unknown) => {
@@ -199,7 +217,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     });
   }
 
-  // 6. Progress messages, then one alert.
+  // 7. Progress messages, then one alert.
   for (const m of messages) await deps.finalizeMessage?.(m.chatId, m.messageId, m.key, m.params);
 
   const repaired =
@@ -211,7 +229,8 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     report.abortedUploads.length +
     report.uploadsUnchecked.length +
     report.removedVolumes.length +
-    report.volumesKept.length;
+    report.volumesKept.length +
+    report.hooksRun.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
     const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "—");
     await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {
@@ -219,6 +238,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       restores: list(report.interruptedRestores.map((r) => `#${r.runId} → ${r.target}`)),
       containers: list(report.restartedContainers),
       stillStopped: list(report.stillStopped),
+      hooks: list(report.hooksRun),
       helpers: report.removedHelpers.length,
       files: report.removedSpool.length,
       uploads: list(report.abortedUploads),
@@ -228,6 +248,27 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     });
   }
   return report;
+}
+
+/**
+ * Runs the `on_failure`, then the `after` hooks that runs of dead processes recorded as owed
+ * (the runs just marked interrupted, and any an earlier recovery could not finish), then clears
+ * them. A hook's failure is logged by the runner and changes nothing; all of them together get
+ * `hooksTimeoutMs`.
+ */
+async function runOwedHooks(deps: RecoveryDeps, hooks: NonNullable<RecoveryDeps["hooks"]>, runs: RunRow[], report: RecoveryReport): Promise<void> {
+  const signal = AbortSignal.timeout(deps.hooksTimeoutMs ?? HOOKS_TIMEOUT_MS);
+  for (const run of runs) {
+    const owed = run.pendingHooks;
+    if (!owed?.after?.length && !owed?.on_failure?.length) continue;
+    const log = deps.log.child({ run: run.id, job: run.jobName });
+    const secrets = await hooks.secretsOf(run).catch(() => []);
+    log.warn("recovery: running the hooks the interrupted run owed");
+    if (owed.on_failure?.length) await hooks.runner.run("on_failure", owed.on_failure, { log, signal, secrets });
+    if (owed.after?.length) await hooks.runner.run("after", owed.after, { log, signal, secrets });
+    deps.runs.update(run.id, { pendingHooks: null });
+    report.hooksRun.push(`${run.jobName} #${run.id}`);
+  }
 }
 
 /**

@@ -99,6 +99,11 @@ export class RunsRepo {
     return this.db.select().from(runs).where(eq(runs.status, status)).all();
   }
 
+  /** Runs that recorded hooks they still owe (src/engine/run/hooks.ts). */
+  withPendingHooks(): RunRow[] {
+    return this.db.select().from(runs).where(isNotNull(runs.pendingHooks)).orderBy(runs.id).all();
+  }
+
   addPart(values: NewRunPart): RunPartRow {
     return this.db.insert(runParts).values(values).returning().get();
   }

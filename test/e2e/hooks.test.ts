@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -6,7 +7,9 @@ import Database from "better-sqlite3";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDocker } from "../helpers/docker-engine.js";
-import { createWorkspace, type Workspace } from "../helpers/workspace.js";
+import { startDaemon } from "../../src/daemon.js";
+import { waitFor } from "../helpers/wait.js";
+import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
 
 /** Runs a command in the container (as the test's own check, not through the code under test). */
 async function execIn(docker: Docker, container: string, cmd: string[]): Promise<{ code: number | null; output: string }> {
@@ -101,6 +104,19 @@ jobs:
     hooks:
       before:
         - { run: "echo waiting; sleep 30", timeout: 1 }
+  - name: killed
+    source: app
+    destinations: [disk]
+    schedule: "0 3 * * *"
+    hooks:
+      before:
+        - { container: ${appName}, run: "echo down > /tmp/maintenance-killed" }
+        - { run: "touch ${marker("killed-before-ran")}; sleep 3" }
+      after:
+        - { container: ${appName}, run: ["rm", "/tmp/maintenance-killed"] }
+        - { run: "echo after >> ${marker("killed-after.log")}" }
+      on_failure:
+        - { run: "echo failed >> ${marker("killed-on-failure.log")}" }
   - name: nowhere
     source: app
     destinations: [disk]
@@ -168,6 +184,45 @@ jobs:
     const { code, result } = await backup("nowhere");
     expect(code).toBe(1);
     expect(result.error).toContain("could not run: no container named tb-no-such-container-here");
+  });
+
+  it("SIGKILL while the before hooks run: no after hook runs then; the next start runs the on_failure and after hooks the run owed, once", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "backup", "killed"], { cwd: ROOT, env: ws.env, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    await waitFor("the second before hook to run", () => existsSync(path.join(ws.dir, "killed-before-ran")));
+    child.kill("SIGKILL");
+    await exited;
+    // The app was put into maintenance mode, and nobody brought it back.
+    expect((await execIn(docker, appName, ["cat", "/tmp/maintenance-killed"])).output).toBe("down\n");
+    expect(existsSync(path.join(ws.dir, "killed-after.log"))).toBe(false);
+
+    const app = await ws.app();
+    try {
+      const run = app.runs.list(50).find((r) => r.jobName === "killed")!;
+      expect(run).toMatchObject({ status: "running", pendingHooks: { after: [expect.anything(), expect.anything()], on_failure: [expect.anything()] } });
+      const daemon = await startDaemon(app, { withBot: false });
+      await daemon.stop(new Error("test over"));
+      expect((await execIn(docker, appName, ["cat", "/tmp/maintenance-killed"])).code).not.toBe(0);
+      expect(readFileSync(path.join(ws.dir, "killed-on-failure.log"), "utf8")).toBe("failed\n");
+      expect(readFileSync(path.join(ws.dir, "killed-after.log"), "utf8")).toBe("after\n");
+      expect(app.runs.get(run.id)).toMatchObject({ status: "interrupted", pendingHooks: null });
+
+      // A second start owes nothing: the hooks ran once.
+      const again = await startDaemon(app, { withBot: false });
+      await again.stop(new Error("test over"));
+      expect(readFileSync(path.join(ws.dir, "killed-after.log"), "utf8")).toBe("after\n");
+    } finally {
+      app.close();
+    }
+  });
+
+  it("a run that ends owes no hooks any more", async () => {
+    const app = await ws.app();
+    try {
+      expect(app.runs.list(50).filter((r) => r.status !== "running" && r.pendingHooks !== null)).toEqual([]);
+    } finally {
+      app.close();
+    }
   });
 
   it("hooks are validated on import, with the path of the bad key", async () => {
