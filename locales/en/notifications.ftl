@@ -39,6 +39,7 @@ alert-interrupted =
     Restores interrupted (their temporary files removed): { $restores }
     Containers started again: { $containers }
     Containers that could not be started: { $stillStopped }
+    Hook commands the interrupted runs left running, stopped: { $stoppedHooks }
     Hooks the interrupted runs owed, run now (on_failure, then after; see the log): { $hooks }
     Helper containers removed: { $helpers }
     Temporary folders and files removed: { $files }

@@ -58,12 +58,12 @@ export interface HookRunnerDeps {
  */
 export function createHookRunner(deps: HookRunnerDeps): HookRunner {
   return {
-    async run(stage, hooks, { log, signal, secrets }) {
+    async run(stage, hooks, { log, signal, secrets, spawned }) {
       for (const hook of hooks) {
         const label = describeHook(hook);
         let outcome: Outcome;
         try {
-          outcome = hook.container ? await inContainer(deps.docker(), hook, signal) : await inSidecar(hook, signal);
+          outcome = hook.container ? await inContainer(deps.docker(), hook, signal) : await inSidecar(hook, signal, spawned);
         } catch (err) {
           const reason = redact(oneLine(err), secrets);
           log.warn({ stage, hook: redact(label, secrets), err: reason }, "hook could not run");
@@ -119,9 +119,10 @@ class Tail {
   }
 }
 
-async function inSidecar(hook: Hook, signal: AbortSignal): Promise<Outcome> {
+async function inSidecar(hook: Hook, signal: AbortSignal, spawned?: (pid: number) => void): Promise<Outcome> {
   const [command, ...args] = argv(hook);
   const child = spawn(command!, args, { env: childEnv({}), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  if (child.pid !== undefined) spawned?.(child.pid);
   const tail = new Tail();
   child.stdout.on("data", (c: Buffer) => tail.add(c));
   child.stderr.on("data", (c: Buffer) => tail.add(c));

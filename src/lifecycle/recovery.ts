@@ -12,7 +12,8 @@ import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
 import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
-import { isOwnerAlive } from "../shared/process-owner.js";
+import { HOOK_PROCESS_MARKER } from "../engine/run/hooks.js";
+import { isOwnerAlive, killProcessGroup } from "../shared/process-owner.js";
 
 export interface RecoveryDeps {
   runs: RunsRepo;
@@ -95,9 +96,11 @@ export interface RecoveryReport {
   volumesKept: string[];
   /** Interrupted runs whose owed `on_failure` / `after` hooks were run ("job #run"); each hook's outcome is logged. */
   hooksRun: string[];
+  /** Hook processes (in the sidecar) that dead runs left running, stopped ("job #run"). */
+  stoppedHooks: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -150,6 +153,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     removedVolumes: [],
     volumesKept: [],
     hooksRun: [],
+    stoppedHooks: [],
   };
   const messages: Array<{ chatId: number; messageId: number; key: string; params: Record<string, string | number> }> = [];
   const at = utc(now);
@@ -202,7 +206,8 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     if (restoreVolumes.length > 0) await removeRestoreVolumes(deps, deps.docker, restoreVolumes, report);
   }
 
-  // 4. Hooks the interrupted runs owed, now that the containers they stopped run again.
+  // 4. Hook processes dead runs left running, then the hooks they owed, now that the containers they stopped run again.
+  await stopLeftoverHooks(deps, report);
   if (deps.hooks) await runOwedHooks(deps, deps.hooks, runs.withPendingHooks().filter((r) => r.status !== "running" && !alive(r.owner)), report);
 
   // 5. Uploads the interrupted runs left unfinished at their destinations.
@@ -230,7 +235,8 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     report.uploadsUnchecked.length +
     report.removedVolumes.length +
     report.volumesKept.length +
-    report.hooksRun.length;
+    report.hooksRun.length +
+    report.stoppedHooks.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
     const list = (items: string[]) => (items.length > 0 ? items.join(", ") : "—");
     await deps.notifier.alertAdmins(ALERT_INTERRUPTED, {
@@ -239,6 +245,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       containers: list(report.restartedContainers),
       stillStopped: list(report.stillStopped),
       hooks: list(report.hooksRun),
+      stoppedHooks: list(report.stoppedHooks),
       helpers: report.removedHelpers.length,
       files: report.removedSpool.length,
       uploads: list(report.abortedUploads),
@@ -248,6 +255,34 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     });
   }
   return report;
+}
+
+/**
+ * Stops the hook processes (process groups in the sidecar, src/engine/run/hooks.ts) that runs of
+ * dead processes left running: a `before` hook still at work must not race the `after` hooks
+ * recovery runs next. Only folders of runs that are not `running` (after step 1: dead ones).
+ */
+async function stopLeftoverHooks(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(deps.spoolDir);
+  } catch {
+    return; // no spool folder: nothing ran here (sweepSpool reports an unreadable one)
+  }
+  for (const entry of entries.sort()) {
+    const id = RUN_FOLDER.exec(entry)?.[1];
+    const run = id === undefined ? undefined : deps.runs.get(Number(id));
+    if (!run || run.status === "running") continue;
+    const markers = await readdir(path.join(deps.spoolDir, entry)).catch(() => [] as string[]);
+    let stopped = 0;
+    for (const marker of markers) {
+      const tag = HOOK_PROCESS_MARKER.exec(marker)?.[1];
+      if (tag && killProcessGroup(tag)) stopped++;
+    }
+    if (stopped === 0) continue;
+    report.stoppedHooks.push(`${run.jobName} #${run.id}`);
+    deps.log.warn({ run: run.id, job: run.jobName, processes: stopped }, "recovery: stopped hook processes a dead run left running");
+  }
 }
 
 /**

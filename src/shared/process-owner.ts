@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * Who owns a piece of work that must survive a crash (a running backup, a restore, a stopped
@@ -63,6 +63,64 @@ function pidExists(pid: number): boolean {
     // EPERM: it exists, under another user.
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** `<pid>.<start ticks>` of another process (one just spawned), for `killProcessGroup` later; `<pid>` without /proc. */
+export function processTag(pid: number): string {
+  const start = startTicks(pid);
+  return start === null ? String(pid) : `${pid}.${start}`;
+}
+
+/**
+ * Kills (SIGKILL) the process group a spawned process led (`detached: true`), named by its
+ * `processTag`, if any of the group still runs. A group outlives its leader, and its id is not
+ * given to another group while any member lives; a live process with that pid but another
+ * start time is someone else's, and is left alone. Returns whether a group was signalled.
+ */
+export function killProcessGroup(tag: string): boolean {
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(tag);
+  if (!match) return false;
+  const pid = Number(match[1]);
+  const start = startTicks(pid);
+  if (start !== null && match[2] !== undefined && String(start) !== match[2]) return false;
+  if (!processGroupRuns(pid)) return false;
+  try {
+    process.kill(-pid, "SIGKILL");
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone
+  }
+}
+
+/**
+ * Whether any process of group `pgid` still runs: one that is not a zombie (a killed process
+ * whose parent has not collected it yet still takes signals). Without /proc: whether the
+ * group takes a signal.
+ */
+export function processGroupRuns(pgid: number): boolean {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // After the command name: state, ppid, pgrp (fields 3, 4, 5).
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+  }
+  return false;
 }
 
 /** Field 22 of /proc/<pid>/stat, or null without /proc. Null too for a pid that is gone. */

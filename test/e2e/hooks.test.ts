@@ -8,6 +8,7 @@ import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDocker } from "../helpers/docker-engine.js";
 import { startDaemon } from "../../src/daemon.js";
+import { processGroupRuns } from "../../src/shared/process-owner.js";
 import { waitFor } from "../helpers/wait.js";
 import { createWorkspace, MAIN, ROOT, type Workspace } from "../helpers/workspace.js";
 
@@ -111,7 +112,7 @@ jobs:
     hooks:
       before:
         - { container: ${appName}, run: "echo down > /tmp/maintenance-killed" }
-        - { run: "touch ${marker("killed-before-ran")}; sleep 3" }
+        - { run: "echo $$ > ${marker("killed-hook.pgid")}; touch ${marker("killed-before-ran")}; sleep 30" }
       after:
         - { container: ${appName}, run: ["rm", "/tmp/maintenance-killed"] }
         - { run: "echo after >> ${marker("killed-after.log")}" }
@@ -186,7 +187,7 @@ jobs:
     expect(result.error).toContain("could not run: no container named tb-no-such-container-here");
   });
 
-  it("SIGKILL while the before hooks run: no after hook runs then; the next start runs the on_failure and after hooks the run owed, once", async () => {
+  it("SIGKILL while the before hooks run: no after hook runs then; the next start stops the hook left running, then runs the on_failure and after hooks the run owed, once", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", MAIN, "backup", "killed"], { cwd: ROOT, env: ws.env, stdio: "ignore" });
     const exited = new Promise((resolve) => child.once("exit", resolve));
     await waitFor("the second before hook to run", () => existsSync(path.join(ws.dir, "killed-before-ran")));
@@ -195,6 +196,10 @@ jobs:
     // The app was put into maintenance mode, and nobody brought it back.
     expect((await execIn(docker, appName, ["cat", "/tmp/maintenance-killed"])).output).toBe("down\n");
     expect(existsSync(path.join(ws.dir, "killed-after.log"))).toBe(false);
+    // The hook in the sidecar (its own process group) outlived the process that started it.
+    const hookGroup = Number(readFileSync(path.join(ws.dir, "killed-hook.pgid"), "utf8"));
+    const groupRuns = () => processGroupRuns(hookGroup);
+    expect(groupRuns()).toBe(true);
 
     const app = await ws.app();
     try {
@@ -202,6 +207,7 @@ jobs:
       expect(run).toMatchObject({ status: "running", pendingHooks: { after: [expect.anything(), expect.anything()], on_failure: [expect.anything()] } });
       const daemon = await startDaemon(app, { withBot: false });
       await daemon.stop(new Error("test over"));
+      expect(groupRuns()).toBe(false);
       expect((await execIn(docker, appName, ["cat", "/tmp/maintenance-killed"])).code).not.toBe(0);
       expect(readFileSync(path.join(ws.dir, "killed-on-failure.log"), "utf8")).toBe("failed\n");
       expect(readFileSync(path.join(ws.dir, "killed-after.log"), "utf8")).toBe("after\n");

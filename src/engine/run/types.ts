@@ -92,5 +92,6 @@ export type HookStage = "before" | "after" | "on_failure";
  * failures, never throw.
  */
 export interface HookRunner {
-  run(stage: HookStage, hooks: readonly Hook[], context: { log: Logger; signal: AbortSignal; secrets: string[] }): Promise<void>;
+  /** `spawned`: told the pid of each hook process started in the sidecar (the leader of its own process group). */
+  run(stage: HookStage, hooks: readonly Hook[], context: { log: Logger; signal: AbortSignal; secrets: string[]; spawned?: (pid: number) => void }): Promise<void>;
 }
