@@ -37,6 +37,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     notifier: app.notifier,
     log,
     docker: app.docker,
+    helperImage: config.helperImage,
     finalizeMessage: config.botToken ? progressFinalizer(app, config.botToken) : undefined,
     recoverDrills: () => app.drills.recover(),
     destinationsOf: (run) => app.destinationsOfJob(run.jobId),

@@ -47,6 +47,7 @@ alert-interrupted =
     Destinations where unfinished uploads could not be aborted (see the log): { $uploadsUnchecked }
     Volumes of interrupted restores removed (they held part of a backup): { $volumes }
     Volumes of interrupted restores that could not be removed: { $volumesKept }
+    Existing volumes an interrupted restore was filling, emptied again: { $volumesCleared }
 alert-deadman =
     🚨 No successful backup of { $job } since { $since }. Expected one at least every { $interval }.
 alert-recovered =

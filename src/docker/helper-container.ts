@@ -36,7 +36,7 @@ export async function resolveHelperImage(docker: Docker, configured: string | un
   }
   if (!own) {
     throw new DockerError(
-      "no helper image for volume access: Tele-Backup is not running in a container of this Docker engine; set HELPER_IMAGE to any image present on the Docker host (it is never started or pulled)",
+      "no helper image for volume access: Tele-Backup is not running in a container of this Docker engine; set HELPER_IMAGE to any image present on the Docker host (it is never pulled)",
       false,
     );
   }
@@ -53,20 +53,25 @@ export interface HelperOptions {
   image: string;
   volume: string;
   readOnly: boolean;
-  purpose: "backup" | "restore";
+  /** `restore-finish`: a helper that moves a finished restore into place; recovery lets it finish. */
+  purpose: "backup" | "restore" | "restore-finish" | "restore-clear";
+  /** A shell script the helper runs when started (`sh -c`), with `args` as $1…; absent: it is never started. */
+  script?: { text: string; args: string[] };
 }
 
 /**
- * Creates (never starts) a container with the volume at /data. The archive endpoints work on
- * created containers, so the image needs no shell or tools and nothing runs in it.
+ * Creates a container with the volume at /data. Without `script` it is never started: the
+ * archive endpoints work on created containers, so the image needs no shell or tools and nothing
+ * runs in it. With `script`, `runHelperScript` starts it (the image then needs `sh`).
  */
 export async function createHelperContainer(docker: Docker, options: HelperOptions): Promise<HelperContainer> {
   let container: Docker.Container;
   try {
     container = await docker.createContainer({
       Image: options.image,
-      // Never executed; set because an image without CMD/ENTRYPOINT cannot be created otherwise.
-      Cmd: ["true"],
+      // Without a script never executed; set because an image without CMD/ENTRYPOINT cannot be created otherwise.
+      // A script replaces the image's own entrypoint, whatever it is.
+      ...(options.script ? { Entrypoint: ["sh"], Cmd: ["-c", options.script.text, "sh", ...options.script.args] } : { Cmd: ["true"] }),
       Labels: { [HELPER_LABEL]: options.purpose, [OWNER_LABEL]: ownerToken() },
       NetworkDisabled: true,
       HostConfig: {
@@ -82,6 +87,49 @@ export async function createHelperContainer(docker: Docker, options: HelperOptio
     container,
     remove: () => (removed ??= removeContainer(docker, container)),
   };
+}
+
+/** How a helper script ended: its exit code (null: it could not be started) and its output's tail. */
+export interface HelperScriptResult {
+  code: number | null;
+  output: string;
+}
+
+/**
+ * Runs `script` in a new helper container on the volume and removes the container: its exit
+ * code and the end of its output. An image without `sh` gives code null with the engine's
+ * reason. Aborting `signal` kills the script.
+ */
+export async function runHelperScript(docker: Docker, options: Omit<HelperOptions, "readOnly"> & { script: { text: string; args: string[] } }, signal?: AbortSignal): Promise<HelperScriptResult> {
+  const helper = await createHelperContainer(docker, { ...options, readOnly: false });
+  const kill = () => void helper.container.kill().catch(() => undefined);
+  signal?.addEventListener("abort", kill, { once: true });
+  try {
+    signal?.throwIfAborted();
+    try {
+      await helper.container.start();
+    } catch (err) {
+      return { code: null, output: (err as Error).message };
+    }
+    const { StatusCode } = (await helper.container.wait()) as { StatusCode: number };
+    const logs = (await helper.container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+    return { code: StatusCode, output: demuxedText(logs).slice(-2000) };
+  } finally {
+    signal?.removeEventListener("abort", kill);
+    await helper.remove();
+  }
+}
+
+/** The text of a non-TTY container's log stream: frames of an 8-byte header (stream, size) and their bytes. */
+function demuxedText(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString("utf8");
 }
 
 async function removeContainer(docker: Docker, container: Docker.Container): Promise<void> {
@@ -111,8 +159,26 @@ export async function removeHelpersOf(docker: Docker, owners: ReadonlySet<string
   for (const c of found) {
     const owner = c.Labels?.[OWNER_LABEL];
     if (!owner || !owners.has(owner)) continue;
-    await removeContainer(docker, docker.getContainer(c.Id));
+    const container = docker.getContainer(c.Id);
+    // A restore's last step, moving the restored files into place: stopped halfway it would leave a mix.
+    if (c.Labels?.[HELPER_LABEL] === "restore-finish" && c.State === "running") await waitForExit(container, FINISH_WAIT_MS);
+    await removeContainer(docker, container);
     removed.push(c.Id.slice(0, 12));
   }
   return removed;
+}
+
+/** How long recovery lets a dead restore's last moves finish before it removes their helper anyway. */
+const FINISH_WAIT_MS = 5 * 60_000;
+
+async function waitForExit(container: Docker.Container, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([container.wait().then(() => undefined, () => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

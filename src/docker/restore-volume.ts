@@ -49,3 +49,30 @@ export async function removeRestoreVolume(docker: Docker, name: string, token: s
     throw toDockerError(docker, `cannot remove volume "${name}"`, err);
   }
 }
+
+/**
+ * The hidden folder a restore into an *existing* (empty) volume extracts into, named by the
+ * restore's token: only a complete, checked payload is moved up into the volume's root (renames,
+ * by a helper started for it). A failed or killed restore leaves nothing but this folder, which
+ * the restore itself or start-up recovery (the token is in the restore's scratch entry) removes:
+ * the volume is empty again, as it was.
+ */
+export function restoreStaging(token: string): string {
+  return `.tele-backup-restore-${token}`;
+}
+
+/** True for a staging folder of some restore (`restoreStaging`). */
+export const isRestoreStaging = (name: string): boolean => /^\.tele-backup-restore-[\w-]+$/.test(name);
+
+/** Moves everything in staging folder $1 up into /data and removes the folder (busybox or any POSIX sh). */
+export const FINISH_STAGED_RESTORE = [
+  'set -e; [ -n "$1" ]; cd "/data/$1"',
+  'for f in * .[!.]* ..?*; do if [ -e "$f" ] || [ -L "$f" ]; then mv "$f" /data/; fi; done',
+  'cd /data; rmdir "$1"',
+].join("\n");
+
+/** Removes staging folder $1 of the volume, saying `removed` when it was there. */
+export const CLEAR_STAGED_RESTORE = 'set -e; [ -n "$1" ]; if [ -e "/data/$1" ]; then rm -rf "/data/$1"; echo removed; fi';
+
+/** Whether the helper image has what a staged restore runs (`sh`, `mv`, `rm`, `rmdir`). */
+export const PROBE_STAGED_RESTORE = "command -v mv && command -v rm && command -v rmdir";

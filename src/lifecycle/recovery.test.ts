@@ -96,7 +96,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—" },
+        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—" },
       },
     ]);
   });
@@ -105,7 +105,7 @@ describe("recoverInterruptedRuns", () => {
     runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
     const { notifier, alerts } = recordingNotifier();
     const report = await recoverInterruptedRuns(deps(notifier));
-    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], hooksRun: [], stoppedHooks: [] });
+    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], volumesCleared: [], hooksRun: [], stoppedHooks: [] });
     expect(alerts).toEqual([]);
     expect(existsSync(spool)).toBe(false);
   });
@@ -144,7 +144,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—" },
+        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—" },
       },
     ]);
   });
@@ -193,7 +193,7 @@ describe("recoverInterruptedRuns", () => {
           key: ALERT_INTERRUPTED,
           params: {
             runs: `app #${dead.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 0,
-            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—",
+            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—", volumesCleared: "—",
           },
         },
       ]);

@@ -5,8 +5,8 @@ import type { RestoreRow, RunRow } from "../db/schema.js";
 import type { Destination } from "../destinations/port.js";
 import type { HookRunner } from "../engine/run/types.js";
 import { isNotFound } from "../docker/errors.js";
-import { removeHelpersOf } from "../docker/helper-container.js";
-import { parseVolumeScratch, removeRestoreVolume } from "../docker/restore-volume.js";
+import { removeHelpersOf, resolveHelperImage, runHelperScript } from "../docker/helper-container.js";
+import { CLEAR_STAGED_RESTORE, parseVolumeScratch, removeRestoreVolume, restoreStaging } from "../docker/restore-volume.js";
 import { startContainer } from "../docker/stop-during-backup.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
@@ -28,6 +28,8 @@ export interface RecoveryDeps {
    * is asked of Docker (the records stay for the next start).
    */
   docker?: () => Docker;
+  /** HELPER_IMAGE: the image of the helper that empties an existing volume an interrupted restore was filling (default: this container's). */
+  helperImage?: string;
   /**
    * Shows the final text (`key`, `params`: a locale message) of a progress message a dead
    * process left at "loading…". Never throws. Absent: messages are left as they are.
@@ -94,13 +96,15 @@ export interface RecoveryReport {
   removedVolumes: string[];
   /** Such volumes that could not be removed ("name: reason"), for example because a container uses one. */
   volumesKept: string[];
+  /** Existing volumes an interrupted restore was filling (in a staging folder), emptied again. */
+  volumesCleared: string[];
   /** Interrupted runs whose owed `on_failure` / `after` hooks were run ("job #run"); each hook's outcome is logged. */
   hooksRun: string[];
   /** Hook processes (in the sidecar) that dead runs left running, stopped ("job #run"). */
   stoppedHooks: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept`, `volumesCleared` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -152,6 +156,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     uploadsUnchecked: [],
     removedVolumes: [],
     volumesKept: [],
+    volumesCleared: [],
     hooksRun: [],
     stoppedHooks: [],
   };
@@ -235,6 +240,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     report.uploadsUnchecked.length +
     report.removedVolumes.length +
     report.volumesKept.length +
+    report.volumesCleared.length +
     report.hooksRun.length +
     report.stoppedHooks.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
@@ -252,6 +258,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       uploadsUnchecked: list(report.uploadsUnchecked),
       volumes: list(report.removedVolumes),
       volumesKept: list(report.volumesKept),
+      volumesCleared: list(report.volumesCleared),
     });
   }
   return report;
@@ -382,7 +389,11 @@ function dockerClient(docker: () => Docker, log: Logger): Docker | undefined {
   }
 }
 
-/** Removes each volume an interrupted restore created; one that cannot be removed is reported, never forced. */
+/**
+ * Removes each volume an interrupted restore created, and empties each existing one it was
+ * filling (its staging folder, src/docker/restore-volume.ts); one that cannot be repaired is
+ * reported, never forced.
+ */
 async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, volumes: Array<{ name: string; token: string }>, report: RecoveryReport): Promise<void> {
   const client = dockerClient(docker, deps.log);
   if (!client) return;
@@ -391,10 +402,18 @@ async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, vo
       if (await removeRestoreVolume(client, name, token)) {
         report.removedVolumes.push(name);
         deps.log.warn({ volume: name }, "recovery: removed the volume an interrupted restore had created");
+        continue;
       }
+      if (!(await client.getVolume(name).inspect().then(() => true, () => false))) continue;
+      const image = await resolveHelperImage(client, deps.helperImage);
+      const cleared = await runHelperScript(client, { image, volume: name, purpose: "restore-clear", script: { text: CLEAR_STAGED_RESTORE, args: [restoreStaging(token)] } });
+      if (cleared.code !== 0) throw new Error(`the helper exited with code ${cleared.code}: ${cleared.output.trim()}`);
+      if (!cleared.output.includes("removed")) continue;
+      report.volumesCleared.push(name);
+      deps.log.warn({ volume: name }, "recovery: emptied the volume an interrupted restore was filling");
     } catch (err) {
       report.volumesKept.push(`${name}: ${(err as Error).message}`);
-      deps.log.error({ volume: name, err: (err as Error).message }, "recovery: cannot remove the volume an interrupted restore had created");
+      deps.log.error({ volume: name, err: (err as Error).message }, "recovery: cannot undo what an interrupted restore did to a volume");
     }
   }
 }

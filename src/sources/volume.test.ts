@@ -152,6 +152,49 @@ describe("volume source", () => {
     expect(await helpersLeft()).toEqual([]);
   });
 
+  test("restore into an existing empty volume goes through a staging folder: the same tree, and nothing else, ends in it", async () => {
+    const source = await newVolume();
+    await seedVolume(source.mountpoint);
+    const payload = path.join(work, "payload.tar");
+    await backupToFile(source.name, payload);
+    const target = await newVolume();
+
+    await driver.restore({ kind: "volume", volume: target.name }, createReadStream(payload), { format: "tar", signal: signal(), token: randomUUID() });
+
+    const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
+    expect(diffTrees(expected, await snapshotTree(target.mountpoint, { owner: true, mtime: true }))).toEqual([]);
+    expect((await readdir(target.mountpoint)).filter((n) => n.startsWith(".tele-backup-restore-"))).toEqual([]);
+    expect((await lstat(path.join(target.mountpoint, "hard-link.txt"))).ino).toBe((await lstat(path.join(target.mountpoint, "nested/deeper/file.txt"))).ino);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("a restore that fails midway into an existing empty volume leaves it empty, as it was", async () => {
+    const target = await newVolume();
+    const pack = tar.pack();
+    pack.entry({ name: "ok.txt" }, "fine"); // reaches the volume before the bad entry comes
+    pack.entry({ name: "sub/more.txt" }, "also fine");
+    pack.entry({ name: "../../escape.txt" }, "evil");
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+
+    await expect(
+      driver.restore({ kind: "volume", volume: target.name }, Readable.from([Buffer.concat(chunks)]), { format: "tar", signal: signal(), token: randomUUID() }),
+    ).rejects.toThrow("climbs out of the target with ..");
+    expect(await readdir(target.mountpoint)).toEqual([]);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("a volume holding the staging folder of an interrupted restore is refused, saying what to do", async () => {
+    const target = await newVolume();
+    await writeTree(target.mountpoint, { ".tele-backup-restore-0d4b7c1e/half.bin": "left by a killed restore" });
+    const input = Readable.from([Buffer.alloc(1024)]);
+    await expect(driver.restore({ kind: "volume", volume: target.name }, input, { format: "tar", signal: signal(), token: randomUUID() })).rejects.toThrow(
+      `Docker volume "${target.name}" holds .tele-backup-restore-0d4b7c1e, the staging folder of an interrupted restore: \`tele-backup run\` removes it when it starts, or remove it yourself; then restore again`,
+    );
+    expect(await helpersLeft()).toEqual([]);
+  });
+
   test("volume and directory payloads share one layout: each restores through the other driver", async () => {
     const directories = createDirectoryDriver({ log, docker: () => docker, helperImage });
     const source = await newVolume();

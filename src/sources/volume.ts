@@ -1,21 +1,36 @@
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
+import type { Pack } from "tar-stream";
 import { DockerError, dockerMessage, isNotFound, isUnreachable, toDockerError } from "../docker/errors.js";
-import { createHelperContainer, HELPER_MOUNT, resolveHelperImage, type HelperContainer } from "../docker/helper-container.js";
-import { mountIsEmpty } from "../docker/mount-is-empty.js";
-import { RESTORE_VOLUME_LABEL, volumeScratch } from "../docker/restore-volume.js";
+import { createHelperContainer, HELPER_MOUNT, resolveHelperImage, runHelperScript, type HelperContainer } from "../docker/helper-container.js";
+import { firstEntry } from "../docker/first-entry.js";
+import {
+  CLEAR_STAGED_RESTORE,
+  FINISH_STAGED_RESTORE,
+  isRestoreStaging,
+  PROBE_STAGED_RESTORE,
+  RESTORE_VOLUME_LABEL,
+  restoreStaging,
+  volumeScratch,
+} from "../docker/restore-volume.js";
 import { ownContainerIdCandidates } from "../docker/self-container.js";
 import { stopLabelledUsers, type StoppedContainers } from "../docker/stop-during-backup.js";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
-import { packToStream, ReaderGoneError, rewriteTar, safeEntries, underPrefix } from "./tar.js";
+import { packToStream, ReaderGoneError, rewriteTar, safeEntries, underPrefix, writeEntry, type HeaderMap } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
 
 /**
  * A Docker named volume, read and written through a short-lived helper container that is
- * created (never started) with the volume at /data. The payload is a tar with entries relative
- * to the volume root, the same layout as the directory source. Containers labelled
- * `tele-backup.stop-during-backup=true` that use the volume are stopped while it is read and
- * always started again before `done` settles. Restores go into a new or empty volume.
+ * created with the volume at /data (never started to read or write: the archive endpoints work on
+ * created containers). The payload is a tar with entries relative to the volume root, the same
+ * layout as the directory source. Containers labelled `tele-backup.stop-during-backup=true` that
+ * use the volume are stopped while it is read and always started again before `done` settles.
+ *
+ * Restores go into a new or empty volume. A new one gets the payload directly (a failed or
+ * killed restore removes the volume). An existing one gets it in a staging folder, moved into
+ * place by a helper started for that only once the payload is complete and checked: a failed or
+ * killed restore leaves the volume empty again (src/docker/restore-volume.ts). A helper image
+ * without the tools for that falls back to extracting directly.
  */
 export function createVolumeDriver(deps: SourceDeps): SourceDriver {
   const { log } = deps;
@@ -99,23 +114,39 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
           return { image: await resolveHelperImage(docker, deps.helperImage), created: await ensureVolume(docker, name, token) };
         });
         if (created) madeVolume = { docker, name };
+        // An existing volume is restored through a staging folder (it must end as it was, or as the backup).
+        const staging = !created && token ? restoreStaging(token) : undefined;
         const helper = await guard(`cannot restore into volume "${name}"`, () =>
           createHelperContainer(docker, { image, volume: name, readOnly: false, purpose: "restore" }),
         );
+        let staged = false;
         try {
-          if (!created && !(await mountIsEmpty(helper.container))) {
-            throw new SourceError(`Docker volume "${name}" already has content: restore into a new or empty volume`, "volume");
+          if (!created) {
+            const first = await firstEntry(helper.container);
+            if (first !== null && isRestoreStaging(first)) {
+              throw new SourceError(
+                `Docker volume "${name}" holds ${first}, the staging folder of an interrupted restore: \`tele-backup run\` removes it when it starts, or remove it yourself; then restore again`,
+                "volume",
+              );
+            }
+            if (first !== null) throw new SourceError(`Docker volume "${name}" already has content: restore into a new or empty volume`, "volume");
+          }
+          staged = staging !== undefined && (await canStage(docker, image, name, signal));
+          if (staging !== undefined && !staged) {
+            log.warn({ volume: name, image }, "the helper image cannot run sh, mv, rm and rmdir: the restore extracts straight into the volume, and an interrupted one leaves part of the backup there");
           }
           signal.throwIfAborted();
-          await upload(helper.container, input, signal);
-          log.info({ volume: name }, "volume restored");
+          await upload(helper.container, input, signal, staged ? staging : undefined);
         } catch (err) {
-          if (err instanceof SourceError) throw err;
+          const cleared = staged ? await clearStaging(docker, image, name, staging!) : null;
+          if (err instanceof SourceError) throw withClearing(err, cleared);
           const why = isUnreachable(err) ? toDockerError(docker, "upload", err).message : dockerMessage(err);
-          throw new SourceError(`restore into volume "${name}" failed: ${why}`, "volume", { cause: err });
+          throw withClearing(new SourceError(`restore into volume "${name}" failed: ${why}`, "volume", { cause: err }), cleared);
         } finally {
           await helper.remove().catch((err: unknown) => log.error({ err, volume: name }, "cannot remove restore helper"));
         }
+        if (staged) await finishStaged(docker, image, name, staging!);
+        log.info({ volume: name, staged }, "volume restored");
       } catch (err) {
         input.destroy();
         if (madeVolume) {
@@ -129,11 +160,55 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       }
     },
   };
+
+  /** Whether the helper image can run a staged restore's moves (it is started once to find out). */
+  async function canStage(docker: Docker, image: string, volume: string, signal: AbortSignal): Promise<boolean> {
+    const probe = await guard(`cannot restore into volume "${volume}"`, () =>
+      runHelperScript(docker, { image, volume, purpose: "restore-clear", script: { text: PROBE_STAGED_RESTORE, args: [] } }, signal),
+    );
+    return probe.code === 0;
+  }
+
+  /** Removes the staging folder of a failed restore; null when done, else why not (the folder stays). */
+  async function clearStaging(docker: Docker, image: string, volume: string, staging: string): Promise<string | null> {
+    try {
+      const r = await runHelperScript(docker, { image, volume, purpose: "restore-clear", script: { text: CLEAR_STAGED_RESTORE, args: [staging] } });
+      if (r.code === 0) return null;
+      return `the helper exited with code ${r.code}: ${oneLine(r.output)}`;
+    } catch (err) {
+      return oneLine(err);
+    }
+  }
+
+  /** Moves a complete staged restore into the volume's root (renames: the volume is the backup at once). */
+  async function finishStaged(docker: Docker, image: string, volume: string, staging: string): Promise<void> {
+    // No signal: once started, the moves run to their end, even if this process stops meanwhile (recovery waits for them).
+    const r = await guard(`cannot finish the restore into volume "${volume}"`, () =>
+      runHelperScript(docker, { image, volume, purpose: "restore-finish", script: { text: FINISH_STAGED_RESTORE, args: [staging] } }),
+    );
+    if (r.code === 0) return;
+    const cleared = await clearStaging(docker, image, volume, staging);
+    throw withClearing(new SourceError(`restore into volume "${volume}" failed: moving the restored files into place: the helper exited with code ${r.code}: ${oneLine(r.output)}`, "volume"), cleared);
+  }
 }
 
-/** Streams the payload into the helper's mount; entries are checked and re-rooted on the way. */
-async function upload(container: Docker.Container, input: Readable, signal: AbortSignal): Promise<void> {
-  const { stream, finished } = packToStream((pack) => rewriteTar(input, pack, safeEntries, signal), signal);
+/** A failed staged restore's error, saying when its staging folder could not be removed. */
+function withClearing(err: SourceError, cleared: string | null): SourceError {
+  if (cleared === null) return err;
+  return new SourceError(`${err.message}; its partial copy stays in the volume's staging folder (${cleared})`, err.kind, { cause: err });
+}
+
+/**
+ * Streams the payload into the helper's mount; entries are checked and re-rooted on the way,
+ * under `staging` (a folder of its own, made first) when given.
+ */
+async function upload(container: Docker.Container, input: Readable, signal: AbortSignal, staging?: string): Promise<void> {
+  const produce = async (pack: Pack) => {
+    if (staging === undefined) return rewriteTar(input, pack, safeEntries, signal);
+    await writeEntry(pack, { name: `${staging}/`, type: "directory", mode: 0o700 });
+    await rewriteTar(input, pack, under(staging), signal);
+  };
+  const { stream, finished } = packToStream(produce, signal);
   const uploading = container.putArchive(stream, { path: HELPER_MOUNT, abortSignal: signal }).catch((err: unknown) => {
     stream.destroy(err instanceof Error ? err : new Error(String(err)));
     throw err;
@@ -143,6 +218,15 @@ async function upload(container: Docker.Container, input: Readable, signal: Abor
   if (made.status === "rejected" && !(made.reason instanceof ReaderGoneError)) throw made.reason;
   if (sent.status === "rejected") throw sent.reason;
   if (made.status === "rejected") throw made.reason;
+}
+
+/** `safeEntries`, each entry (and a hard link's target) moved under folder `dir`. */
+function under(dir: string): HeaderMap {
+  return (header) => {
+    const safe = safeEntries(header);
+    if (!safe) return null;
+    return { ...safe, name: `${dir}/${safe.name}`, ...(safe.type === "link" && safe.linkname ? { linkname: `${dir}/${safe.linkname}` } : {}) };
+  };
 }
 
 function volumeName(config: SourceConfig): string {

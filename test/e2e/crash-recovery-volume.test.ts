@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
@@ -148,7 +150,7 @@ jobs:
     }
   }, 240_000);
 
-  it("SIGKILL of `tele-backup restore` into a volume: `run` removes the volume that restore created, never one that existed before", async () => {
+  it("SIGKILL of `tele-backup restore` into a volume: `run` removes the volume that restore created, and empties again (never removes) one that existed before", async () => {
     const backup = await ws.cli(["backup", "vol"]);
     expect(backup.code, backup.stderr).toBe(0);
     const runId = inspect.runs.list(10).find((r) => r.jobName === "vol" && r.status === "success")!.id;
@@ -175,8 +177,12 @@ jobs:
 
     expect(await volumeExists(freshVolume)).toBe(false);
     await killRestoreWhen("fresh", () => volumeExists(freshVolume));
-    // The volume existed before this restore and stays whatever happens to it.
-    await killRestoreWhen("existing", () => helperOn(existingVolume));
+    // The volume existed before this restore and stays whatever happens to it: killed once part of
+    // the backup is in it (in the restore's staging folder).
+    const existingMount = ((await docker.getVolume(existingVolume).inspect()) as { Mountpoint: string }).Mountpoint;
+    const staged = () => readdirSync(existingMount).filter((n) => n.startsWith(".tele-backup-restore-"));
+    await killRestoreWhen("existing", async () => staged().some((d) => readdirSync(path.join(existingMount, d)).length > 0));
+    expect(staged()).toHaveLength(1);
     expect(inspect.restores.listRunning().map((r) => r.target).sort()).toEqual(["existing", "fresh"]);
     expect(await volumeExists(freshVolume)).toBe(true); // nothing removes it by itself
 
@@ -186,8 +192,10 @@ jobs:
       const alert = await fake.waitFor(() => uncleanAlerts().find((m) => m.text?.includes(freshVolume)), 20_000, "the unclean-stop alert naming the volume");
       expect(alert.text).toContain(`Volumes of interrupted restores removed (they held part of a backup): ${freshVolume}`);
       expect(alert.text).toContain("Volumes of interrupted restores that could not be removed: —");
+      expect(alert.text).toContain(`Existing volumes an interrupted restore was filling, emptied again: ${existingVolume}`);
       expect(inspect.restores.listRunning()).toEqual([]);
       expect(await volumeExists(existingVolume)).toBe(true);
+      expect(readdirSync(existingMount)).toEqual([]);
       await waitFor("the helpers of the killed restores to be removed", async () => !(await helperOn(existingVolume)), 10_000);
     } finally {
       daemon.child.kill("SIGTERM");

@@ -8,10 +8,12 @@ import { HELPER_MOUNT } from "./helper-container.js";
 const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
 
 /**
- * True when the helper's mount point holds nothing. Reads the archive of the mount only up to
- * its second entry (the first is the mount point itself), so a full volume is not streamed.
+ * The first entry under the helper's mount point (its name relative to the mount, e.g.
+ * `config.yml` or `.tele-backup-restore-…`), or null when the mount holds nothing. Reads the
+ * archive of the mount only up to its second entry (the first is the mount point itself), so a
+ * full volume is not streamed.
  */
-export async function mountIsEmpty(container: Docker.Container): Promise<boolean> {
+export async function firstEntry(container: Docker.Container): Promise<string | null> {
   const archive = (await container.getArchive({ path: HELPER_MOUNT })) as Readable;
   const extract = tar().extract();
   pipeline(archive, extract).catch(() => undefined); // stopped early on purpose below
@@ -19,9 +21,9 @@ export async function mountIsEmpty(container: Docker.Container): Promise<boolean
   try {
     for await (const entry of extract) {
       entry.resume();
-      if (++entries > 1) return false;
+      if (++entries > 1) return entry.header.name.split("/").filter(Boolean)[1] ?? entry.header.name;
     }
-    return true;
+    return null;
   } finally {
     archive.destroy();
   }
