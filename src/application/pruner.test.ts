@@ -10,6 +10,7 @@ import type { Retention } from "../domain.js";
 import { createLogger } from "../logger.js";
 import { DestinationsRepo } from "../repos/destinations.repo.js";
 import { JobsRepo } from "../repos/jobs.repo.js";
+import { PartChecksRepo } from "../repos/part-checks.repo.js";
 import { RunsRepo } from "../repos/runs.repo.js";
 import { SourcesRepo } from "../repos/sources.repo.js";
 import { Pruner, type PruneJob } from "./pruner.js";
@@ -27,6 +28,10 @@ class ChannelDouble implements Destination {
   readonly messages = new Map<number, { postedAt: Date; name: string }>();
   deleteCalls = 0;
   failing: Error | null = null;
+  /** Deletes, then fails as if the process died before it could record that (the messages are gone). */
+  dieAfterDeleting = false;
+  /** Called inside every delete, before anything is deleted. */
+  onDelete: (() => void) | null = null;
   private nextId = 1;
 
   constructor(private readonly now: () => Date) {}
@@ -48,6 +53,7 @@ class ChannelDouble implements Destination {
   }
   async delete(locations: StoredLocation[]) {
     this.deleteCalls++;
+    this.onDelete?.();
     if (this.failing) throw this.failing;
     const refused: StoredLocation[] = [];
     for (const l of locations) {
@@ -56,6 +62,7 @@ class ChannelDouble implements Destination {
       if (this.now().getTime() - m.postedAt.getTime() > 48 * HOUR) refused.push(l);
       else this.messages.delete(l.messageId!);
     }
+    if (this.dieAfterDeleting) throw new Error("the process died here");
     return { refused };
   }
 }
@@ -119,6 +126,41 @@ describe("Pruner", () => {
   }
 
   const livePartsAt = (runId: number, destinationId: number) => runs.liveParts(runId).filter((p) => p.destinationId === destinationId).length;
+
+  it("a pruning cut short after the channel deleted the messages: the run is marked expiring first, the watchdog leaves its copies alone, the next pruning expires it", async () => {
+    const old = await addRun(30);
+    const newest = await addRun(1);
+    const watched = () => new PartChecksRepo(db).candidates().map((c) => c.run.id);
+    expect(new Set(watched())).toEqual(new Set([old.id, newest.id]));
+    let markedWhileDeleting: Date | null | undefined;
+    channel.onDelete = () => (markedWhileDeleting = runs.get(old.id)!.expiringAt);
+    channel.dieAfterDeleting = true;
+
+    const cut = await pruner().afterRun(job({ keep_last: 1 }), { runId: newest.id, status: "success", verified: true });
+    expect(markedWhileDeleting).toEqual(NOW);
+    expect(cut.retry.map((r) => r.runId)).toEqual([old.id]);
+    expect(runs.get(old.id)).toMatchObject({ expiredAt: null, expiringAt: NOW });
+    // Its channel messages are gone but still recorded: the watchdog must not call them lost.
+    expect(livePartsAt(old.id, channelId)).toBe(2);
+    expect(watched()).not.toContain(old.id);
+    expect(watched()).toContain(newest.id);
+
+    channel.dieAfterDeleting = false;
+    const next = await pruner().afterRun(job({ keep_last: 1 }), { runId: newest.id, status: "success", verified: true });
+    expect(next.expired.map((e) => e.runId)).toEqual([old.id]);
+    expect(runs.get(old.id)!.expiredAt).toEqual(NOW);
+  });
+
+  it("a run an unfinished pruning marked, which the policy now keeps, is checked by the watchdog again", async () => {
+    const old = await addRun(30);
+    const newest = await addRun(1);
+    runs.update(old.id, { expiringAt: new Date(NOW.getTime() - HOUR) });
+    expect(new PartChecksRepo(db).candidates().map((c) => c.run.id)).not.toContain(old.id);
+    const report = await pruner().afterRun(job({ keep_last: 5 }), { runId: newest.id, status: "success", verified: true });
+    expect(report.expired).toEqual([]);
+    expect(runs.get(old.id)!.expiringAt).toBeNull();
+    expect(new PartChecksRepo(db).candidates().map((c) => c.run.id)).toContain(old.id);
+  });
 
   it("deletes expired runs' parts, leaves parts the channel refuses (48-hour rule) recorded, and marks the runs expired", async () => {
     const old = await addRun(5 * 24); // older than 48 h: the channel refuses to delete it

@@ -111,6 +111,8 @@ export class Pruner {
       { now, timezone: job.timezone ?? this.deps.defaultTimezone, justFinished, acknowledgedSkews: skewGuard?.acknowledged(job.id), history },
     );
     const report: PruneReport = { skipped: null, kept: plan.keep.length, expired: [], retry: [], skews: plan.skews };
+    // A run an earlier, unfinished pruning marked (see below) that the policy keeps after all is checked again.
+    for (const { run } of plan.keep) if (run.row.expiringAt != null) runs.update(run.id, { expiringAt: null });
     const alert = skewGuard?.observe(job.id, plan.skews, now) ?? false;
     if (plan.skews.length > 0) {
       report.skipped = "clock error in the run history: pruning is paused";
@@ -144,6 +146,9 @@ export class Pruner {
       if (targets.length === 0) return report;
     }
 
+    // Marked before anything is deleted: if this is cut short (killed, a destination fails), the
+    // watchdog must not report the copies deleted on purpose as lost; the next pruning finishes it.
+    for (const t of targets) runs.update(t.row.id, { expiringAt: now });
     const outcome = await this.deleteParts(targets.flatMap((t) => t.parts), now, job.name, signal);
     for (const t of targets) {
       const failure = t.parts.map((p) => outcome.failed.get(p.id)).find((e) => e !== undefined);

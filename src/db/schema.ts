@@ -118,6 +118,12 @@ export const runs = sqliteTable(
      * deletion the destination refused (Telegram's 48-hour rule) stay recorded with no deleted-at.
      */
     expiredAt: integer("expired_at", { mode: "timestamp_ms" }),
+    /**
+     * Set by retention just before it deletes the run's parts, and left set until it has expired the
+     * run: a run whose pruning was cut short (a kill, an error) is on its way out, and the watchdog
+     * does not report its copies lost (src/application/pruner.ts). Cleared when retention keeps it after all.
+     */
+    expiringAt: integer("expiring_at", { mode: "timestamp_ms" }),
     manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>(),
     /** English text of a failed run, for logs and older readers. */
     error: text("error"),

@@ -28,16 +28,16 @@ export class PartChecksRepo {
   constructor(private readonly db: Db) {}
 
   /**
-   * Every stored copy of every kept run (successful, not expired) that is not known lost, in
-   * the order the watchdog re-checks them: never checked first, then the longest unchecked;
-   * ties by id (deterministic).
+   * Every stored copy of every kept run (successful, not expired, not being pruned) that is not
+   * known lost, in the order the watchdog re-checks them: never checked first, then the longest
+   * unchecked; ties by id (deterministic).
    */
   candidates(): KeptCopy[] {
     return this.db
       .select({ part: runParts, run: { id: runs.id, jobId: runs.jobId, jobName: runs.jobName } })
       .from(runParts)
       .innerJoin(runs, eq(runs.id, runParts.runId))
-      .where(and(eq(runs.status, "success"), isNull(runs.expiredAt), isNull(runParts.deletedAt), isNull(runParts.lostAt)))
+      .where(and(eq(runs.status, "success"), isNull(runs.expiredAt), isNull(runs.expiringAt), isNull(runParts.deletedAt), isNull(runParts.lostAt)))
       .orderBy(sql`${runParts.checkedAt} IS NOT NULL`, asc(runParts.checkedAt), asc(runParts.id))
       .all();
   }

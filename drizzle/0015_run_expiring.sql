@@ -1,0 +1,1 @@
+ALTER TABLE `runs` ADD `expiring_at` integer;
