@@ -6,7 +6,8 @@ import { testDocker } from "../../test/helpers/docker-engine.js";
 import { HELPER_LABEL, OWNER_LABEL, removeHelpersOf, runHelperScript } from "./helper-container.js";
 import { CLEAR_STAGED_RESTORE, FINISH_STAGED_RESTORE, PROBE_STAGED_RESTORE } from "./restore-volume.js";
 
-const TEST_LABEL = "tele-backup.test";
+// Not `tele-backup.test`: the volume suite removes everything with that label when each of its tests ends.
+const TEST_LABEL = "tele-backup.test-helper-scripts";
 let docker: Docker;
 let image: string;
 const volumes: string[] = [];

@@ -71,7 +71,9 @@ export async function createHelperContainer(docker: Docker, options: HelperOptio
       Image: options.image,
       // Without a script never executed; set because an image without CMD/ENTRYPOINT cannot be created otherwise.
       // A script replaces the image's own entrypoint, whatever it is.
-      ...(options.script ? { Entrypoint: ["sh"], Cmd: ["-c", options.script.text, "sh", ...options.script.args] } : { Cmd: ["true"] }),
+      // As root, whatever user the image names (Tele-Backup's own runs as `node`): the script moves
+      // or removes files of any owner, as the engine's archive API itself does.
+      ...(options.script ? { Entrypoint: ["sh"], Cmd: ["-c", options.script.text, "sh", ...options.script.args], User: "0:0" } : { Cmd: ["true"] }),
       Labels: { [HELPER_LABEL]: options.purpose, [OWNER_LABEL]: ownerToken() },
       NetworkDisabled: true,
       HostConfig: {

@@ -21,7 +21,8 @@ import { SourceError, type SourceDeps, type SourceDriver } from "./port.js";
 import { createVolumeDriver } from "./volume.js";
 
 const log = createLogger("silent");
-const TEST_LABEL = "tele-backup.test";
+// This suite's own: its afterEach removes every container and volume carrying it (other suites run meanwhile).
+const TEST_LABEL = "tele-backup.test-volume-suite";
 const signal = () => new AbortController().signal;
 
 let docker: Docker;
@@ -50,10 +51,9 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  // Volumes the driver created for restores carry no label: remove them by name prefix.
-  for (const v of (await docker?.listVolumes())?.Volumes ?? []) {
-    if (v.Name.startsWith("tb-test-")) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
-  }
+  // Volumes the driver created for restores carry no label of ours: remove this suite's by name
+  // (never by prefix: other suites' volumes are in use meanwhile).
+  for (const name of ownVolumes) await docker?.getVolume(name).remove({ force: true }).catch(() => undefined);
 });
 
 function volumeDriver(image: string | undefined, client?: Docker): SourceDriver {
@@ -165,6 +165,24 @@ describe("volume source", () => {
     expect(diffTrees(expected, await snapshotTree(target.mountpoint, { owner: true, mtime: true }))).toEqual([]);
     expect((await readdir(target.mountpoint)).filter((n) => n.startsWith(".tele-backup-restore-"))).toEqual([]);
     expect((await lstat(path.join(target.mountpoint, "hard-link.txt"))).ino).toBe((await lstat(path.join(target.mountpoint, "nested/deeper/file.txt"))).ino);
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("a helper image that runs as another user (Tele-Backup's own runs as node) still moves every owner's files into place", async () => {
+    const nonRoot = "localhost/tb-helper-nonroot:test";
+    const base = await docker.createContainer({ Image: helperImage, Cmd: ["true"], Labels: { [TEST_LABEL]: "true" } });
+    await base.commit({ repo: "localhost/tb-helper-nonroot", tag: "test", changes: "USER 1000:1000" });
+    expect((await docker.getImage(nonRoot).inspect()).Config.User).toBe("1000:1000");
+    const source = await newVolume();
+    await seedVolume(source.mountpoint);
+    const payload = path.join(work, "payload.tar");
+    await backupToFile(source.name, payload);
+    const target = await newVolume();
+
+    await volumeDriver(nonRoot).restore({ kind: "volume", volume: target.name }, createReadStream(payload), { format: "tar", signal: signal(), token: randomUUID() });
+
+    const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
+    expect(diffTrees(expected, await snapshotTree(target.mountpoint, { owner: true, mtime: true }))).toEqual([]);
     expect(await helpersLeft()).toEqual([]);
   });
 
