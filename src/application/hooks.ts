@@ -58,12 +58,12 @@ export interface HookRunnerDeps {
  */
 export function createHookRunner(deps: HookRunnerDeps): HookRunner {
   return {
-    async run(stage, hooks, { log, signal, secrets, spawned }) {
+    async run(stage, hooks, { log, signal, secrets, spawned, execStarted }) {
       for (const hook of hooks) {
         const label = describeHook(hook);
         let outcome: Outcome;
         try {
-          outcome = hook.container ? await inContainer(deps.docker(), hook, signal) : await inSidecar(hook, signal, spawned);
+          outcome = hook.container ? await inContainer(deps.docker(), hook, signal, execStarted) : await inSidecar(hook, signal, spawned);
         } catch (err) {
           const reason = redact(oneLine(err), secrets);
           log.warn({ stage, hook: redact(label, secrets), err: reason }, "hook could not run");
@@ -160,7 +160,7 @@ async function inSidecar(hook: Hook, signal: AbortSignal, spawned?: (pid: number
   }
 }
 
-async function inContainer(docker: Docker, hook: Hook, signal: AbortSignal): Promise<Outcome> {
+async function inContainer(docker: Docker, hook: Hook, signal: AbortSignal, execStarted?: (id: string) => void): Promise<Outcome> {
   const container = docker.getContainer(hook.container!);
   let exec: Docker.Exec;
   try {
@@ -171,6 +171,7 @@ async function inContainer(docker: Docker, hook: Hook, signal: AbortSignal): Pro
     if (status === 409) throw new Error(`container ${hook.container} is not running`, { cause: err });
     throw new Error(dockerMessage(err), { cause: err });
   }
+  execStarted?.(exec.id);
   const stream = await exec.start({ hijack: true, stdin: false });
   const tail = new Tail();
   const sink = new PassThrough();

@@ -12,7 +12,7 @@ import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
 import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
-import { HOOK_PROCESS_MARKER } from "../engine/run/hooks.js";
+import { HOOK_EXEC_MARKER, HOOK_PROCESS_MARKER } from "../engine/run/hooks.js";
 import { isOwnerAlive, killProcessGroup } from "../shared/process-owner.js";
 
 export interface RecoveryDeps {
@@ -266,8 +266,9 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
 
 /**
  * Stops the hook processes (process groups in the sidecar, src/engine/run/hooks.ts) that runs of
- * dead processes left running: a `before` hook still at work must not race the `after` hooks
- * recovery runs next. Only folders of runs that are not `running` (after step 1: dead ones).
+ * dead processes left running, and waits for their hooks' `docker exec`s in other containers to
+ * end (the Engine API cannot stop one): a `before` hook still at work must not race the `after`
+ * hooks recovery runs next. Only folders of runs that are not `running` (after step 1: dead ones).
  */
 async function stopLeftoverHooks(deps: RecoveryDeps, report: RecoveryReport): Promise<void> {
   let entries: string[];
@@ -276,6 +277,7 @@ async function stopLeftoverHooks(deps: RecoveryDeps, report: RecoveryReport): Pr
   } catch {
     return; // no spool folder: nothing ran here (sweepSpool reports an unreadable one)
   }
+  const execs: Array<{ id: string; run: RunRow }> = [];
   for (const entry of entries.sort()) {
     const id = RUN_FOLDER.exec(entry)?.[1];
     const run = id === undefined ? undefined : deps.runs.get(Number(id));
@@ -285,10 +287,32 @@ async function stopLeftoverHooks(deps: RecoveryDeps, report: RecoveryReport): Pr
     for (const marker of markers) {
       const tag = HOOK_PROCESS_MARKER.exec(marker)?.[1];
       if (tag && killProcessGroup(tag)) stopped++;
+      const exec = HOOK_EXEC_MARKER.exec(marker)?.[1];
+      if (exec) execs.push({ id: exec, run });
     }
     if (stopped === 0) continue;
     report.stoppedHooks.push(`${run.jobName} #${run.id}`);
     deps.log.warn({ run: run.id, job: run.jobName, processes: stopped }, "recovery: stopped hook processes a dead run left running");
+  }
+  if (execs.length === 0 || !deps.docker) return;
+  const client = dockerClient(deps.docker, deps.log);
+  if (!client) return;
+  const deadline = Date.now() + (deps.hooksTimeoutMs ?? HOOKS_TIMEOUT_MS);
+  for (const { id, run } of execs) {
+    if (!(await execRunning(client, id))) continue;
+    deps.log.warn({ run: run.id, job: run.jobName, exec: id.slice(0, 12) }, "recovery: waiting for a hook command a dead run left running in a container");
+    while (Date.now() < deadline && (await execRunning(client, id))) await new Promise((resolve) => setTimeout(resolve, EXEC_POLL_MS));
+  }
+}
+
+const EXEC_POLL_MS = 250;
+
+/** Whether a `docker exec` still runs (false once it ended, or when it or its container is gone). */
+async function execRunning(docker: Docker, id: string): Promise<boolean> {
+  try {
+    return Boolean((await docker.getExec(id).inspect()).Running);
+  } catch {
+    return false;
   }
 }
 

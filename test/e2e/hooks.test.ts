@@ -118,6 +118,15 @@ jobs:
         - { run: "echo after >> ${marker("killed-after.log")}" }
       on_failure:
         - { run: "echo failed >> ${marker("killed-on-failure.log")}" }
+  - name: killed-exec
+    source: app
+    destinations: [disk]
+    schedule: "0 3 * * *"
+    hooks:
+      before:
+        - { container: ${appName}, run: "echo down > /tmp/maintenance-exec; sleep 6; echo still-down > /tmp/maintenance-exec; touch /tmp/maintenance-exec-done" }
+      after:
+        - { container: ${appName}, run: ["rm", "/tmp/maintenance-exec"] }
   - name: nowhere
     source: app
     destinations: [disk]
@@ -139,6 +148,8 @@ jobs:
     const r = await ws.cli(["backup", job, "--json"]);
     return { code: r.code, result: JSON.parse(r.stdout) as BackupJson, stderr: r.stderr };
   };
+  /** A shell line's output in the app container. */
+  const inApp = async (line: string) => (await execIn(docker, appName, ["sh", "-c", line])).output;
   const backupsOf = (job: string) => (existsSync(path.join(ws.dir, "backups", job)) ? readdirSync(path.join(ws.dir, "backups", job)) : []);
 
   it("a before hook that fails stops the run with its output; nothing is dumped; after hooks still run", async () => {
@@ -158,7 +169,7 @@ jobs:
     expect(code).toBe(1);
     expect(result.error).toMatch(/^dump failed: .*does not exist/);
     // before ran in the container, after removed its file again
-    expect((await execIn(docker, appName, ["cat", "/tmp/maintenance"])).code).not.toBe(0);
+    expect(await inApp("test -e /tmp/maintenance && echo present || echo absent")).toBe("absent\n");
     expect(readFileSync(path.join(ws.dir, "broken-after.log"), "utf8")).toBe("after\n");
     expect(readFileSync(path.join(ws.dir, "broken-on-failure.log"), "utf8")).toBe("failed\n");
   });
@@ -208,7 +219,7 @@ jobs:
       const daemon = await startDaemon(app, { withBot: false });
       await daemon.stop(new Error("test over"));
       expect(groupRuns()).toBe(false);
-      expect((await execIn(docker, appName, ["cat", "/tmp/maintenance-killed"])).code).not.toBe(0);
+      expect(await inApp("test -e /tmp/maintenance-killed && echo present || echo absent")).toBe("absent\n");
       expect(readFileSync(path.join(ws.dir, "killed-on-failure.log"), "utf8")).toBe("failed\n");
       expect(readFileSync(path.join(ws.dir, "killed-after.log"), "utf8")).toBe("after\n");
       expect(app.runs.get(run.id)).toMatchObject({ status: "interrupted", pendingHooks: null });
@@ -217,6 +228,27 @@ jobs:
       const again = await startDaemon(app, { withBot: false });
       await again.stop(new Error("test over"));
       expect(readFileSync(path.join(ws.dir, "killed-after.log"), "utf8")).toBe("after\n");
+    } finally {
+      app.close();
+    }
+  });
+
+  it("SIGKILL while a before hook runs in another container: the next start waits for that command to end before it runs the after hook", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", MAIN, "backup", "killed-exec"], { cwd: ROOT, env: ws.env, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    await waitFor("the container's before hook to start", async () => (await execIn(docker, appName, ["cat", "/tmp/maintenance-exec"])).output === "down\n");
+    child.kill("SIGKILL");
+    await exited;
+
+    const app = await ws.app();
+    try {
+      // The command goes on in the container (the Engine API cannot stop it): an `after` hook run
+      // now would be undone by it a moment later.
+      const daemon = await startDaemon(app, { withBot: false });
+      await daemon.stop(new Error("test over"));
+      await waitFor("the killed run's before hook to end in the container", async () => (await inApp("test -e /tmp/maintenance-exec-done && echo done")) === "done\n", 20_000);
+      expect(await inApp("test -e /tmp/maintenance-exec && echo present || echo absent")).toBe("absent\n");
+      expect(app.runs.list(50).find((r) => r.jobName === "killed-exec")).toMatchObject({ status: "interrupted", pendingHooks: null });
     } finally {
       app.close();
     }

@@ -92,6 +92,13 @@ export type HookStage = "before" | "after" | "on_failure";
  * failures, never throw.
  */
 export interface HookRunner {
-  /** `spawned`: told the pid of each hook process started in the sidecar (the leader of its own process group). */
-  run(stage: HookStage, hooks: readonly Hook[], context: { log: Logger; signal: AbortSignal; secrets: string[]; spawned?: (pid: number) => void }): Promise<void>;
+  /**
+   * `spawned`: told the pid of each hook process started in the sidecar (the leader of its own
+   * process group); `execStarted`: the id of each `docker exec` started in another container.
+   */
+  run(
+    stage: HookStage,
+    hooks: readonly Hook[],
+    context: { log: Logger; signal: AbortSignal; secrets: string[]; spawned?: (pid: number) => void; execStarted?: (id: string) => void },
+  ): Promise<void>;
 }
