@@ -9,6 +9,7 @@ import { createDestinationFactory } from "./destinations/registry.js";
 import { createTelegramDestination } from "./destinations/telegram.js";
 import type { Destination, DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./application/job-executor.js";
+import { once } from "./shared/once.js";
 import { createHookRunner } from "./application/hooks.js";
 import { Pinger } from "./application/pings.js";
 import { Pruner } from "./application/pruner.js";
@@ -341,10 +342,10 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
  * milliseconds to load, and a CLI command that sends no alert should not pay for them.
  */
 function onFirstUse(make: () => Api): Api {
-  let api: Api | undefined;
+  const api = once(make);
   return new Proxy({} as Api, {
     get(_, key) {
-      const real = (api ??= make());
+      const real = api();
       const value: unknown = Reflect.get(real, key);
       return typeof value === "function" ? value.bind(real) : value;
     },

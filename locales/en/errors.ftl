@@ -77,6 +77,7 @@ source-error-dir-not-folder = { $path } is not a directory
 source-error-dir-no-access = directory { $path } is not readable: { $detail }
 source-error-dir-backup-failed = backup of directory { $path } failed: { $detail }
 source-error-dir-restore-failed = restore into directory { $path } failed: { $detail }
+source-error-volume-staging-left = Docker volume "{ $volume }" holds { $folder }, the staging folder of an interrupted restore: `tele-backup run` removes it when it starts, or remove it yourself; then restore again
 source-error-sqlite-missing = SQLite database { $path } does not exist
 source-error-sqlite-not-file = SQLite database { $path } is not a file
 source-error-sqlite-not-db = { $path } is not a SQLite database

@@ -78,6 +78,7 @@ source-error-dir-not-folder = { $path } — не папка.
 source-error-dir-no-access = Папку { $path } не удаётся прочитать: { $detail }
 source-error-dir-backup-failed = Не удалось сделать копию папки { $path }: { $detail }
 source-error-dir-restore-failed = Не удалось восстановить в папку { $path }: { $detail }
+source-error-volume-staging-left = В томе Docker «{ $volume }» лежит { $folder } — промежуточная папка прерванного восстановления. `tele-backup run` удаляет её при запуске (или удалите её сами); затем восстановите снова.
 source-error-sqlite-missing = Базы SQLite { $path } не существует.
 source-error-sqlite-not-file = { $path } — не файл, а должна быть база SQLite.
 source-error-sqlite-not-db = { $path } — не база SQLite.

@@ -1,6 +1,7 @@
 import type Docker from "dockerode";
 import { DockerError, isNotFound, dockerStatus, toDockerError } from "./errors.js";
 import { ownerToken } from "../shared/process-owner.js";
+import { settleWithin } from "../shared/settle-within.js";
 import { DOCKER_BUSY_RETRY, withRetry } from "../shared/retry-policy.js";
 import { findOwnContainer } from "./self-container.js";
 
@@ -163,7 +164,9 @@ export async function removeHelpersOf(docker: Docker, owners: ReadonlySet<string
     if (!owner || !owners.has(owner)) continue;
     const container = docker.getContainer(c.Id);
     // A restore's last step, moving the restored files into place: stopped halfway it would leave a mix.
-    if (c.Labels?.[HELPER_LABEL] === "restore-finish" && c.State === "running") await waitForExit(container, FINISH_WAIT_MS);
+    if (c.Labels?.[HELPER_LABEL] === "restore-finish" && c.State === "running") {
+      await settleWithin(container.wait().catch(() => undefined), FINISH_WAIT_MS);
+    }
     await removeContainer(docker, container);
     removed.push(c.Id.slice(0, 12));
   }
@@ -172,15 +175,3 @@ export async function removeHelpersOf(docker: Docker, owners: ReadonlySet<string
 
 /** How long recovery lets a dead restore's last moves finish before it removes their helper anyway. */
 const FINISH_WAIT_MS = 5 * 60_000;
-
-async function waitForExit(container: Docker.Container, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([container.wait().then(() => undefined, () => undefined), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

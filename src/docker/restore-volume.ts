@@ -1,5 +1,7 @@
 import type Docker from "dockerode";
 import { isNotFound, toDockerError } from "./errors.js";
+import { runHelperScript } from "./helper-container.js";
+import { oneLine } from "../shared/one-line.js";
 
 /**
  * A volume a restore creates carries this label, valued with that restore's own token. The
@@ -27,25 +29,25 @@ export function parseVolumeScratch(entry: string): { name: string; token: string
 }
 
 /**
- * Removes volume `name` if a restore with `token` created it. Returns whether it was removed;
- * false when it is gone or not that restore's. Throws (DockerError) when it could not be
- * removed, for example because a container uses it.
+ * Removes volume `name` if a restore with `token` created it: `removed`; `absent` when there is
+ * no such volume; `kept` when it is not that restore's (it existed before, or another restore made
+ * it). Throws (DockerError) when it could not be removed, for example because a container uses it.
  */
-export async function removeRestoreVolume(docker: Docker, name: string, token: string): Promise<boolean> {
+export async function removeRestoreVolume(docker: Docker, name: string, token: string): Promise<"removed" | "absent" | "kept"> {
   const volume = docker.getVolume(name);
   let labels: Record<string, string> | null | undefined;
   try {
     labels = ((await volume.inspect()) as { Labels?: Record<string, string> | null }).Labels;
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return "absent";
     throw toDockerError(docker, `cannot inspect volume "${name}"`, err);
   }
-  if (labels?.[RESTORE_VOLUME_LABEL] !== token) return false;
+  if (labels?.[RESTORE_VOLUME_LABEL] !== token) return "kept";
   try {
     await volume.remove();
-    return true;
+    return "removed";
   } catch (err) {
-    if (isNotFound(err)) return false;
+    if (isNotFound(err)) return "absent";
     throw toDockerError(docker, `cannot remove volume "${name}"`, err);
   }
 }
@@ -73,6 +75,17 @@ export const FINISH_STAGED_RESTORE = [
 
 /** Removes staging folder $1 of the volume, saying `removed` when it was there. */
 export const CLEAR_STAGED_RESTORE = 'set -e; [ -n "$1" ]; if [ -e "/data/$1" ]; then rm -rf "/data/$1"; echo removed; fi';
+
+/**
+ * Removes a restore's staging folder from volume `volume` (which must exist: a helper on a
+ * missing volume would create it) with a helper of `image`. Returns whether the folder was there;
+ * throws when the helper failed (the folder may stay).
+ */
+export async function clearRestoreStaging(docker: Docker, image: string, volume: string, staging: string): Promise<boolean> {
+  const r = await runHelperScript(docker, { image, volume, purpose: "restore-clear", script: { text: CLEAR_STAGED_RESTORE, args: [staging] } });
+  if (r.code !== 0) throw new Error(`the helper exited with code ${r.code}: ${oneLine(r.output)}`);
+  return r.output.includes("removed");
+}
 
 /** Whether the helper image has what a staged restore runs (`sh`, `mv`, `rm`, `rmdir`). */
 export const PROBE_STAGED_RESTORE = "command -v mv && command -v rm && command -v rmdir";

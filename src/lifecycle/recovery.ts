@@ -5,8 +5,8 @@ import type { RestoreRow, RunRow } from "../db/schema.js";
 import type { Destination } from "../destinations/port.js";
 import type { HookRunner } from "../engine/run/types.js";
 import { isNotFound } from "../docker/errors.js";
-import { removeHelpersOf, resolveHelperImage, runHelperScript } from "../docker/helper-container.js";
-import { CLEAR_STAGED_RESTORE, parseVolumeScratch, removeRestoreVolume, restoreStaging } from "../docker/restore-volume.js";
+import { removeHelpersOf, resolveHelperImage } from "../docker/helper-container.js";
+import { clearRestoreStaging, parseVolumeScratch, removeRestoreVolume, restoreStaging } from "../docker/restore-volume.js";
 import { startContainer } from "../docker/stop-during-backup.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
@@ -421,18 +421,18 @@ function dockerClient(docker: () => Docker, log: Logger): Docker | undefined {
 async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, volumes: Array<{ name: string; token: string }>, report: RecoveryReport): Promise<void> {
   const client = dockerClient(docker, deps.log);
   if (!client) return;
+  let image: Promise<string> | undefined; // looked up once, for the first volume that needs a helper
   for (const { name, token } of volumes) {
     try {
-      if (await removeRestoreVolume(client, name, token)) {
+      const outcome = await removeRestoreVolume(client, name, token);
+      if (outcome === "removed") {
         report.removedVolumes.push(name);
         deps.log.warn({ volume: name }, "recovery: removed the volume an interrupted restore had created");
         continue;
       }
-      if (!(await client.getVolume(name).inspect().then(() => true, () => false))) continue;
-      const image = await resolveHelperImage(client, deps.helperImage);
-      const cleared = await runHelperScript(client, { image, volume: name, purpose: "restore-clear", script: { text: CLEAR_STAGED_RESTORE, args: [restoreStaging(token)] } });
-      if (cleared.code !== 0) throw new Error(`the helper exited with code ${cleared.code}: ${cleared.output.trim()}`);
-      if (!cleared.output.includes("removed")) continue;
+      if (outcome === "absent") continue;
+      image ??= resolveHelperImage(client, deps.helperImage);
+      if (!(await clearRestoreStaging(client, await image, name, restoreStaging(token)))) continue;
       report.volumesCleared.push(name);
       deps.log.warn({ volume: name }, "recovery: emptied the volume an interrupted restore was filling");
     } catch (err) {

@@ -44,12 +44,29 @@ export const chatKey = (chat: string | number, thread?: number): string => `${ch
  * reason starts a new, loud episode. Episodes live in SQLite (`store`), so a restart keeps editing
  * the same messages. `shownIn`: the chat of the admin who pressed Run now, whose progress message
  * already says the result; they get no second message.
+ *
+ * Without a store, or when it fails (the job or destination was deleted meanwhile: told to
+ * `storeFailed`), every chat still gets the full alert, as a first failure.
  */
 export async function alertFailure(
-  store: EpisodeStore,
+  store: EpisodeStore | undefined,
   wire: AlertWire,
-  input: { reason: string; now: Date; chats: AlertChat[]; texts: EpisodeTexts; shownIn?: number },
+  input: { reason: string; now: Date; chats: AlertChat[]; texts: EpisodeTexts; shownIn?: number; storeFailed?: (err: unknown) => void },
 ): Promise<void> {
+  const { chats, texts, shownIn } = input;
+  const plain = async () => {
+    for (const chat of chats) if (!(chat.admin && chat.chat === shownIn)) await wire.send(chat, texts.first(chat), { silent: false, buttons: texts.buttons(chat) });
+  };
+  if (!store) return plain();
+  try {
+    await episodic(store, wire, input);
+  } catch (err) {
+    input.storeFailed?.(err);
+    await plain();
+  }
+}
+
+async function episodic(store: EpisodeStore, wire: AlertWire, input: { reason: string; now: Date; chats: AlertChat[]; texts: EpisodeTexts; shownIn?: number }): Promise<void> {
   const { reason, now, chats, texts, shownIn } = input;
   const open = store.find();
   const episode = open && open.reasonKey === reason ? { ...open, count: store.repeat() } : store.start(reason, now);

@@ -168,25 +168,17 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
       const key = result.status === "interrupted" ? "run-interrupted" : "run-failed";
       const job = await deps.job(jobId).catch(() => null);
       const chats = failureChats(job);
-      const first = (c: AlertChat) => deps.translate(c.locale, key, failureParams(result, c.locale));
-      const plain = async () => {
-        for (const c of chats) if (!(c.admin && c.chat === shownIn.get(jobId))) await send(c.chat, first(c), { thread: c.thread, silent: false, buttons: alertButtons(jobId)(c) });
-      };
-      if (!deps.alerts) return plain();
-      // The episode cannot be stored (the job was deleted meanwhile): the alert still goes out, in full.
-      await alertFailure(deps.alerts.forJob(jobId), wire, {
+      await alertFailure(deps.alerts?.forJob(jobId), wire, {
         reason: reasonKeyOf(result),
         now: now(),
         chats,
         shownIn: shownIn.get(jobId),
         texts: {
-          first,
+          first: (c) => deps.translate(c.locale, key, failureParams(result, c.locale)),
           repeat: (c, ep) => deps.translate(c.locale, "alert-still-failing", { ...failureParams(result, c.locale), count: ep.count, since: since(ep.startedAt, job, c.locale) }),
           buttons: alertButtons(jobId),
         },
-      }).catch(async (err: unknown) => {
-        deps.log.warn({ jobId, err: (err as Error).message }, "alert episode not recorded");
-        await plain();
+        storeFailed: (err) => deps.log.warn({ jobId, err: (err as Error).message }, "alert episode not recorded"),
       });
     },
 
@@ -212,27 +204,16 @@ export function createTelegramNotifier(deps: TelegramNotifierDeps): Notifier {
       const chats = deps.adminIds.map(admin);
       for (const f of failures) {
         const params = { job: result.job, destination: f.destination, error: f.error };
-        const first = (c: AlertChat) => deps.translate(c.locale, "alert-mirror-failed", params);
-        const plain = async () => {
-          for (const c of chats) await send(c.chat, first(c), { silent: false });
-        };
-        if (!alerts) {
-          await plain();
-          continue;
-        }
-        await alertFailure(alerts.forMirror(jobId, f.destinationId), wire, {
+        await alertFailure(alerts?.forMirror(jobId, f.destinationId), wire, {
           reason: mirrorReasonKeyOf(f.error),
           now: now(),
           chats,
           texts: {
-            first,
+            first: (c) => deps.translate(c.locale, "alert-mirror-failed", params),
             repeat: (c, ep) => deps.translate(c.locale, "alert-mirror-still-failing", { ...params, count: ep.count, since: since(ep.startedAt, job, c.locale) }),
             buttons: () => undefined,
           },
-        }).catch(async (err: unknown) => {
-          // The episode cannot be stored (the job or destination was deleted meanwhile): the alert still goes out.
-          deps.log.warn({ jobId, err: (err as Error).message }, "mirror alert episode not recorded");
-          await plain();
+          storeFailed: (err) => deps.log.warn({ jobId, err: (err as Error).message }, "mirror alert episode not recorded"),
         });
       }
       const byKey = new Map(chats.map((c) => [c.key, c]));

@@ -13,7 +13,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { testDocker } from "../../test/helpers/docker-engine.js";
 import { diffTrees, snapshotTree, writeTree } from "../../test/helpers/tree.js";
 import { createDockerClient } from "../docker/client.js";
-import { HELPER_LABEL } from "../docker/helper-container.js";
+import { HELPER_LABEL, runHelperScript } from "../docker/helper-container.js";
+import { PROBE_STAGED_RESTORE } from "../docker/restore-volume.js";
 import { STOP_LABEL } from "../docker/stop-during-backup.js";
 import { createLogger } from "../logger.js";
 import { createDirectoryDriver } from "./directory.js";
@@ -128,6 +129,35 @@ async function isRunning(container: Docker.Container): Promise<boolean> {
   return (await container.inspect()).State.Running;
 }
 
+/**
+ * Backs up a seeded volume and restores it into a new, existing (empty) volume through `d` with a
+ * restore token, as the RestoreService does; checks the target holds the same tree and no helper
+ * is left. Returns the target's mountpoint.
+ */
+async function restoreIntoExistingVolume(d = driver): Promise<string> {
+  const source = await newVolume();
+  await seedVolume(source.mountpoint);
+  const payload = path.join(work, "payload.tar");
+  await backupToFile(source.name, payload);
+  const target = await newVolume();
+  await d.restore({ kind: "volume", volume: target.name }, createReadStream(payload), { format: "tar", signal: signal(), token: randomUUID() });
+  const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
+  expect(diffTrees(expected, await snapshotTree(target.mountpoint, { owner: true, mtime: true }))).toEqual([]);
+  expect(await helpersLeft()).toEqual([]);
+  return target.mountpoint;
+}
+
+/** `localhost/<repo>:test`: the helper image after `entrypoint` ran in it (if given), committed with `changes`. */
+async function helperVariant(repo: string, options: { entrypoint?: string[]; changes?: string }): Promise<string> {
+  const base = await docker.createContainer({ Image: helperImage, ...(options.entrypoint ? { Entrypoint: options.entrypoint } : { Cmd: ["true"] }), Labels: { [TEST_LABEL]: "true" } });
+  if (options.entrypoint) {
+    await base.start();
+    await base.wait();
+  }
+  await base.commit({ repo: `localhost/${repo}`, tag: "test", ...(options.changes ? { changes: options.changes } : {}) });
+  return `localhost/${repo}:test`;
+}
+
 describe("volume source", () => {
   test("round trip: back up, restore into a new volume, same tree (contents, modes, owners, links, empty dirs)", async () => {
     const source = await newVolume();
@@ -153,37 +183,22 @@ describe("volume source", () => {
   });
 
   test("restore into an existing empty volume goes through a staging folder: the same tree, and nothing else, ends in it", async () => {
-    const source = await newVolume();
-    await seedVolume(source.mountpoint);
-    const payload = path.join(work, "payload.tar");
-    await backupToFile(source.name, payload);
-    const target = await newVolume();
-
-    await driver.restore({ kind: "volume", volume: target.name }, createReadStream(payload), { format: "tar", signal: signal(), token: randomUUID() });
-
-    const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
-    expect(diffTrees(expected, await snapshotTree(target.mountpoint, { owner: true, mtime: true }))).toEqual([]);
-    expect((await readdir(target.mountpoint)).filter((n) => n.startsWith(".tele-backup-restore-"))).toEqual([]);
-    expect((await lstat(path.join(target.mountpoint, "hard-link.txt"))).ino).toBe((await lstat(path.join(target.mountpoint, "nested/deeper/file.txt"))).ino);
-    expect(await helpersLeft()).toEqual([]);
+    const target = await restoreIntoExistingVolume();
+    expect((await readdir(target)).filter((n) => n.startsWith(".tele-backup-restore-"))).toEqual([]);
+    expect((await lstat(path.join(target, "hard-link.txt"))).ino).toBe((await lstat(path.join(target, "nested/deeper/file.txt"))).ino);
   });
 
   test("a helper image that runs as another user (Tele-Backup's own runs as node) still moves every owner's files into place", async () => {
-    const nonRoot = "localhost/tb-helper-nonroot:test";
-    const base = await docker.createContainer({ Image: helperImage, Cmd: ["true"], Labels: { [TEST_LABEL]: "true" } });
-    await base.commit({ repo: "localhost/tb-helper-nonroot", tag: "test", changes: "USER 1000:1000" });
+    const nonRoot = await helperVariant("tb-helper-nonroot", { changes: "USER 1000:1000" });
     expect((await docker.getImage(nonRoot).inspect()).Config.User).toBe("1000:1000");
-    const source = await newVolume();
-    await seedVolume(source.mountpoint);
-    const payload = path.join(work, "payload.tar");
-    await backupToFile(source.name, payload);
-    const target = await newVolume();
+    await restoreIntoExistingVolume(volumeDriver(nonRoot));
+  });
 
-    await volumeDriver(nonRoot).restore({ kind: "volume", volume: target.name }, createReadStream(payload), { format: "tar", signal: signal(), token: randomUUID() });
-
-    const expected = await snapshotTree(source.mountpoint, { owner: true, mtime: true });
-    expect(diffTrees(expected, await snapshotTree(target.mountpoint, { owner: true, mtime: true }))).toEqual([]);
-    expect(await helpersLeft()).toEqual([]);
+  test("a helper image without a shell (a staged restore cannot run there): the restore extracts straight into the existing volume", async () => {
+    const bare = await helperVariant("tb-helper-no-sh", { entrypoint: ["/bin/busybox", "rm", "/bin/sh"] });
+    const probe = await runHelperScript(docker, { image: bare, volume: (await newVolume()).name, purpose: "restore-clear", script: { text: PROBE_STAGED_RESTORE, args: [] } });
+    expect(probe.code).toBeNull();
+    await restoreIntoExistingVolume(volumeDriver(bare));
   });
 
   test("a restore that fails midway into an existing empty volume leaves it empty, as it was", async () => {

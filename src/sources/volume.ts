@@ -5,7 +5,7 @@ import { DockerError, dockerMessage, isNotFound, isUnreachable, toDockerError } 
 import { createHelperContainer, HELPER_MOUNT, resolveHelperImage, runHelperScript, type HelperContainer } from "../docker/helper-container.js";
 import { firstEntry } from "../docker/first-entry.js";
 import {
-  CLEAR_STAGED_RESTORE,
+  clearRestoreStaging,
   FINISH_STAGED_RESTORE,
   isRestoreStaging,
   PROBE_STAGED_RESTORE,
@@ -127,6 +127,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
               throw new SourceError(
                 `Docker volume "${name}" holds ${first}, the staging folder of an interrupted restore: \`tele-backup run\` removes it when it starts, or remove it yourself; then restore again`,
                 "volume",
+                { key: "source-error-volume-staging-left", params: { volume: name, folder: first } },
               );
             }
             if (first !== null) throw new SourceError(`Docker volume "${name}" already has content: restore into a new or empty volume`, "volume");
@@ -171,13 +172,10 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
 
   /** Removes the staging folder of a failed restore; null when done, else why not (the folder stays). */
   async function clearStaging(docker: Docker, image: string, volume: string, staging: string): Promise<string | null> {
-    try {
-      const r = await runHelperScript(docker, { image, volume, purpose: "restore-clear", script: { text: CLEAR_STAGED_RESTORE, args: [staging] } });
-      if (r.code === 0) return null;
-      return `the helper exited with code ${r.code}: ${oneLine(r.output)}`;
-    } catch (err) {
-      return oneLine(err);
-    }
+    return clearRestoreStaging(docker, image, volume, staging).then(
+      () => null,
+      (err: unknown) => oneLine(err),
+    );
   }
 
   /** Moves a complete staged restore into the volume's root (renames: the volume is the backup at once). */

@@ -9,6 +9,7 @@ import { splitter, type SpooledPart, type SplitResult } from "../stages/split.js
 import { setPhase, type RunContext } from "./context.js";
 import { deliverPart } from "./deliver.js";
 import { failureCause } from "./failure.js";
+import { settleWithin } from "../../shared/settle-within.js";
 
 /** How long a failed run waits for its source to finish stopping (children get SIGTERM, then SIGKILL after 5 s). */
 const SOURCE_STOP_GRACE_MS = 60_000;
@@ -115,17 +116,4 @@ function sourceFailure(ctx: RunContext, dump: Dump): Promise<unknown> {
     },
     (e: unknown) => e,
   );
-}
-
-async function settleWithin(p: Promise<void>, ms: number): Promise<"done" | "pending"> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<"pending">((resolve) => {
-    timer = setTimeout(() => resolve("pending"), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([p.then(() => "done" as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

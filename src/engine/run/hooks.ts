@@ -32,8 +32,8 @@ export async function runHooks(ctx: RunContext, runner: HookRunner | undefined):
   if (!before?.length && !after?.length && !onFailure?.length) return;
   // Before the preflight has made the spool folder: removed at the end whatever happens (again by the preflight's own step).
   ctx.cleanup.always("remove the spool folder", () => rm(ctx.spool, { recursive: true, force: true }));
-  const spawned = (pid: number) => markHookProcess(ctx, `hook-${processTag(pid)}`);
-  const execStarted = (id: string) => markHookProcess(ctx, `exec-${id}`);
+  const spawned = (pid: number) => markHookCommand(ctx, `hook-${processTag(pid)}`);
+  const execStarted = (id: string) => markHookCommand(ctx, `exec-${id}`);
   if (after?.length || onFailure?.length) {
     ctx.deps.runs.update(ctx.run.id, { pendingHooks: { ...(after?.length ? { after } : {}), ...(onFailure?.length ? { on_failure: onFailure } : {}) } });
     // Unwound last: cleared once the hooks below have run, whatever they did.
@@ -45,7 +45,7 @@ export async function runHooks(ctx: RunContext, runner: HookRunner | undefined):
 }
 
 /** Marks a hook process or exec in the run's spool folder; a marker that cannot be written only costs recovery its chance to stop or await it. */
-function markHookProcess(ctx: RunContext, marker: string): void {
+function markHookCommand(ctx: RunContext, marker: string): void {
   try {
     mkdirSync(ctx.spool, { recursive: true });
     writeFileSync(path.join(ctx.spool, marker), "");
