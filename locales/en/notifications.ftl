@@ -48,6 +48,7 @@ alert-interrupted =
     Volumes of interrupted restores removed (they held part of a backup): { $volumes }
     Volumes of interrupted restores that could not be removed: { $volumesKept }
     Existing volumes an interrupted restore was filling, emptied again: { $volumesCleared }
+    Existing volumes an interrupted restore was moving into place, finished (they hold the backup): { $volumesFinished }
 alert-deadman =
     🚨 No successful backup of { $job } since { $since }. Expected one at least every { $interval }.
 alert-recovered =

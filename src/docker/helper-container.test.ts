@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDocker } from "../../test/helpers/docker-engine.js";
 import { HELPER_LABEL, OWNER_LABEL, removeHelpersOf, runHelperScript } from "./helper-container.js";
-import { CLEAR_STAGED_RESTORE, FINISH_STAGED_RESTORE, PROBE_STAGED_RESTORE } from "./restore-volume.js";
+import { FINISH_STAGED_RESTORE, PROBE_STAGED_RESTORE, SETTLE_STAGED_RESTORE } from "./restore-volume.js";
 
 // Not `tele-backup.test`: the volume suite removes everything with that label when each of its tests ends.
 const TEST_LABEL = "tele-backup.test-helper-scripts";
@@ -40,26 +41,73 @@ describe("helper scripts on a volume", () => {
     expect(await docker.listContainers({ all: true, filters: { volume: [volume.name] } })).toEqual([]);
   });
 
-  it("a staged restore's files move up into the volume, hidden names and links included; clearing removes only the staging folder", async () => {
+  /** A volume whose staging folder holds the files the shell `make` commands create (in it, as the current folder). */
+  async function staged(make: string): Promise<{ name: string; mountpoint: string }> {
     const volume = await newVolume();
-    const staging = ".tele-backup-restore-test";
-    const made = await runHelperScript(docker, {
-      image, volume: volume.name, purpose: "restore-clear",
-      script: script('mkdir -p "/data/$1/dir/sub" && echo a > "/data/$1/a.txt" && echo h > "/data/$1/.hidden" && echo hh > "/data/$1/..odd" && ln -s a.txt "/data/$1/link" && touch "/data/$1/dir/sub/x"', staging),
-    });
+    const made = await runHelperScript(docker, { image, volume: volume.name, purpose: "restore-clear", script: script(`mkdir -p "/data/$1" && cd "/data/$1" && ${make}`, STAGING) });
     expect(made.code, made.output).toBe(0);
-    const finished = await runHelperScript(docker, { image, volume: volume.name, purpose: "restore-finish", script: script(FINISH_STAGED_RESTORE, staging) });
-    expect(finished.code, finished.output).toBe(0);
-    expect((await readdir(volume.mountpoint)).sort()).toEqual(["..odd", ".hidden", "a.txt", "dir", "link"]);
+    return volume;
+  }
+  const STAGING = ".tele-backup-restore-test";
+  const ALL = "mkdir -p dir/sub && echo a > a.txt && echo h > .hidden && echo hh > ..odd && echo n > ./-n && ln -s a.txt link && touch dir/sub/x";
+  const finish = (volume: string, prelude = "") => runHelperScript(docker, { image, volume, purpose: "restore-finish", script: script(prelude + FINISH_STAGED_RESTORE, STAGING) });
+  const settle = (volume: string, staging = STAGING) => runHelperScript(docker, { image, volume, purpose: "restore-finish", script: script(SETTLE_STAGED_RESTORE, staging) });
 
-    const other = await newVolume();
-    await runHelperScript(docker, { image, volume: other.name, purpose: "restore-clear", script: script('mkdir -p "/data/$1/x" /data/keep', staging) });
-    expect(await runHelperScript(docker, { image, volume: other.name, purpose: "restore-clear", script: script(CLEAR_STAGED_RESTORE, staging) })).toEqual({ code: 0, output: "removed\n" });
-    expect(await readdir(other.mountpoint)).toEqual(["keep"]);
-    expect(await runHelperScript(docker, { image, volume: other.name, purpose: "restore-clear", script: script(CLEAR_STAGED_RESTORE, staging) })).toEqual({ code: 0, output: "" });
+  it("a staged restore's files move up into the volume, hidden names, names like options and links included", async () => {
+    const volume = await staged(ALL);
+    const finished = await finish(volume.name);
+    expect(finished.code, finished.output).toBe(0);
+    expect((await readdir(volume.mountpoint)).sort()).toEqual(["-n", "..odd", ".hidden", "a.txt", "dir", "link"]);
+  });
+
+  it("a name the volume gained meanwhile stops the moves before the first one: nothing is overwritten or moved", async () => {
+    const volume = await staged(ALL);
+    await writeFile(path.join(volume.mountpoint, "a.txt"), "written by another container\n");
+    const finished = await finish(volume.name);
+    expect(finished).toEqual({ code: 3, output: "already in the volume: a.txt\n" });
+    expect((await readdir(volume.mountpoint)).sort()).toEqual([STAGING, "a.txt"]);
+    expect(await readFile(path.join(volume.mountpoint, "a.txt"), "utf8")).toBe("written by another container\n");
+    // Settling then removes the staging folder: the volume is as it was.
+    expect(await settle(volume.name)).toEqual({ code: 0, output: "removed\n" });
+    expect(await readdir(volume.mountpoint)).toEqual(["a.txt"]);
+  });
+
+  it("a move that fails halfway puts back what was moved: the volume is as it was, and settling removes the rest", async () => {
+    const volume = await staged(ALL);
+    // The fourth mv fails (a full or failing disk): three entries are in place by then.
+    const failingMv = 'n=0; mv() { n=$((n+1)); if [ "$n" = 4 ]; then echo "mv: I/O error" >&2; return 1; fi; command mv "$@"; }\n';
+    const finished = await finish(volume.name, failingMv);
+    expect(finished.code, finished.output).toBe(4);
+    expect(finished.output).toMatch(/^mv: I\/O error\ncannot move \S+ into place\n$/);
+    expect(await readdir(volume.mountpoint)).toEqual([STAGING]);
+    expect((await readdir(path.join(volume.mountpoint, STAGING))).sort()).toEqual(["-n", "..odd", ".hidden", "a.txt", "dir", "link"]);
+    expect(await settle(volume.name)).toEqual({ code: 0, output: "removed\n" });
+    expect(await readdir(volume.mountpoint)).toEqual([]);
+  });
+
+  it("moves stopped halfway (the helper killed) are finished by settling: the volume ends as the backup, never a mix", async () => {
+    const volume = await staged(ALL);
+    // The script ends at the third mv, as a SIGKILL of the helper would end it: no way back is
+    // taken (`exit`, as the script is the container's PID 1, which ignores its own kill -9).
+    const killedMv = 'n=0; mv() { n=$((n+1)); if [ "$n" = 3 ]; then exit 137; fi; command mv "$@"; }\n';
+    const killed = await finish(volume.name, killedMv);
+    expect(killed.code).toBe(137);
+    const midway = await readdir(volume.mountpoint);
+    expect(midway).toContain(`${STAGING}.moving`);
+    expect(midway.length).toBe(4); // two entries moved, the staging folder, the marker
+    expect(await settle(volume.name)).toEqual({ code: 0, output: "finished\n" });
+    expect((await readdir(volume.mountpoint)).sort()).toEqual(["-n", "..odd", ".hidden", "a.txt", "dir", "link"]);
+    expect(await readFile(path.join(volume.mountpoint, "dir/sub/x"), "utf8")).toBe("");
+  });
+
+  it("settling removes only its own staging folder, says when there was nothing, and refuses an empty name", async () => {
+    const volume = await staged("mkdir x && mkdir /data/keep");
+    expect(await settle(volume.name)).toEqual({ code: 0, output: "removed\n" });
+    expect(await readdir(volume.mountpoint)).toEqual(["keep"]);
+    expect(await settle(volume.name)).toEqual({ code: 0, output: "" });
     // Never the whole volume: an empty name is refused.
-    expect((await runHelperScript(docker, { image, volume: other.name, purpose: "restore-clear", script: script(CLEAR_STAGED_RESTORE, "") })).code).not.toBe(0);
-    expect(await readdir(other.mountpoint)).toEqual(["keep"]);
+    expect((await settle(volume.name, "")).code).not.toBe(0);
+    expect(await readdir(volume.mountpoint)).toEqual(["keep"]);
   });
 
   it("recovery lets a dead restore's last moves finish before it removes their helper", async () => {

@@ -55,36 +55,87 @@ export async function removeRestoreVolume(docker: Docker, name: string, token: s
 /**
  * The hidden folder a restore into an *existing* (empty) volume extracts into, named by the
  * restore's token: only a complete, checked payload is moved up into the volume's root (renames,
- * by a helper started for it). A failed or killed restore leaves nothing but this folder, which
- * the restore itself or start-up recovery (the token is in the restore's scratch entry) removes:
- * the volume is empty again, as it was.
+ * by a helper started for it). A restore that fails or is killed before the moves leaves nothing
+ * but this folder, which the restore itself or start-up recovery (the token is in the restore's
+ * scratch entry) removes: the volume is empty again, as it was. Once the moves have begun (the
+ * `.moving` marker beside the folder) the restore only goes forward: see SETTLE_STAGED_RESTORE.
  */
 export function restoreStaging(token: string): string {
   return `.tele-backup-restore-${token}`;
 }
 
-/** True for a staging folder of some restore (`restoreStaging`). */
-export const isRestoreStaging = (name: string): boolean => /^\.tele-backup-restore-[\w-]+$/.test(name);
+/** True for a staging folder of some restore (`restoreStaging`) or its `.moving` marker. */
+export const isRestoreStaging = (name: string): boolean => /^\.tele-backup-restore-[\w-]+(\.moving)?$/.test(name);
 
-/** Moves everything in staging folder $1 up into /data and removes the folder (busybox or any POSIX sh). */
-export const FINISH_STAGED_RESTORE = [
-  'set -e; [ -n "$1" ]; cd "/data/$1"',
-  'for f in * .[!.]* ..?*; do if [ -e "$f" ] || [ -L "$f" ]; then mv "$f" /data/; fi; done',
-  'cd /data; rmdir "$1"',
-].join("\n");
-
-/** Removes staging folder $1 of the volume, saying `removed` when it was there. */
-export const CLEAR_STAGED_RESTORE = 'set -e; [ -n "$1" ]; if [ -e "/data/$1" ]; then rm -rf "/data/$1"; echo removed; fi';
+/** Shell lines every staged-restore script starts with: $1 is the staging folder's name, never empty. */
+const STAGED_PRELUDE = [
+  'set -e; [ -n "$1" ]',
+  'st="$1"; s="/data/$1"; m="/data/$1.moving"',
+  'present() { [ -e "$1" ] || [ -L "$1" ]; }',
+];
+/** Every entry of the current folder, hidden ones included (names starting with `-` are passed as `./-x`). */
+const EACH_ENTRY = 'for f in * .[!.]* ..?*; do present "$f" || continue';
 
 /**
- * Removes a restore's staging folder from volume `volume` (which must exist: a helper on a
- * missing volume would create it) with a helper of `image`. Returns whether the folder was there;
- * throws when the helper failed (the folder may stay).
+ * Moves everything in staging folder $1 up into /data and removes the folder (busybox or any
+ * POSIX sh). Never a mix, never an overwrite:
+ * - a name the volume's root already has (something wrote into the volume meanwhile): exit 3,
+ *   nothing moved;
+ * - the `.moving` marker is written, then each entry is renamed into place;
+ * - a move that fails (or a name that appeared meanwhile): the entries this script moved go back
+ *   into the folder, the marker goes, exit 4: the volume is as it was;
+ * - killed halfway (or the way back failing, exit 5): the marker stays, and SETTLE_STAGED_RESTORE
+ *   finishes the moves.
  */
-export async function clearRestoreStaging(docker: Docker, image: string, volume: string, staging: string): Promise<boolean> {
-  const r = await runHelperScript(docker, { image, volume, purpose: "restore-clear", script: { text: CLEAR_STAGED_RESTORE, args: [staging] } });
+export const FINISH_STAGED_RESTORE = [
+  ...STAGED_PRELUDE,
+  'cd "$s"',
+  `${EACH_ENTRY}; if present "/data/$f"; then echo "already in the volume: $f"; exit 3; fi; done`,
+  ': > "$m"',
+  "set --",
+  `${EACH_ENTRY}`,
+  '  if present "/data/$f" || ! mv "./$f" /data/; then',
+  '    echo "cannot move $f into place"',
+  '    for g in "$@"; do mv "/data/$g" "$s/" || { echo "cannot move $g back"; exit 5; }; done',
+  '    rm -f "$m"; exit 4',
+  "  fi",
+  '  set -- "$@" "$f"',
+  "done",
+  'cd /data; rmdir "$st"; rm -f "$m"',
+].join("\n");
+
+/**
+ * What is left of staging folder $1 after its restore stopped: with the `.moving` marker the
+ * payload was complete and the moves had begun, so they are finished (`finished`; a name the
+ * root already has: exit 3, nothing more moved); without it the payload may be partial and the
+ * folder is removed (`removed`). Prints nothing when there is neither.
+ */
+export const SETTLE_STAGED_RESTORE = [
+  ...STAGED_PRELUDE,
+  'if present "$m"; then',
+  '  if present "$s"; then',
+  '    cd "$s"',
+  `    ${EACH_ENTRY}; if present "/data/$f"; then echo "already in the volume: $f"; exit 3; fi; mv "./$f" /data/; done`,
+  '    cd /data; rmdir "$st"',
+  "  fi",
+  '  rm -f "$m"; echo finished',
+  'elif present "$s"; then rm -rf "$s"; echo removed',
+  "fi",
+].join("\n");
+
+/** What settling a staging folder did (SETTLE_STAGED_RESTORE); `absent`: there was nothing to settle. */
+export type StagingOutcome = "finished" | "removed" | "absent";
+
+/**
+ * Settles a stopped restore's staging folder in volume `volume` (which must exist: a helper on a
+ * missing volume would create it) with a helper of `image`: finishes its moves when they had
+ * begun, else removes it. Throws when the helper failed (the folder may stay).
+ */
+export async function settleRestoreStaging(docker: Docker, image: string, volume: string, staging: string): Promise<StagingOutcome> {
+  const r = await runHelperScript(docker, { image, volume, purpose: "restore-finish", script: { text: SETTLE_STAGED_RESTORE, args: [staging] } });
   if (r.code !== 0) throw new Error(`the helper exited with code ${r.code}: ${oneLine(r.output)}`);
-  return r.output.includes("removed");
+  const said = r.output.trimEnd().split("\n").pop();
+  return said === "finished" || said === "removed" ? said : "absent";
 }
 
 /** Whether the helper image has what a staged restore runs (`sh`, `mv`, `rm`, `rmdir`). */

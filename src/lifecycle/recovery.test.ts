@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeS3 } from "../../test/fake-s3/server.js";
+import { testDocker } from "../../test/helpers/docker-engine.js";
+import { writeTree } from "../../test/helpers/tree.js";
 import { openDatabase, type Db } from "../db/client.js";
 import { createLocalDestination } from "../destinations/local.js";
+import { restoreStaging, volumeScratch } from "../docker/restore-volume.js";
 import { createS3Client } from "../destinations/s3-client.js";
 import { createS3Destination, type S3Config } from "../destinations/s3.js";
 import type { RunResult } from "../engine/backup-runner.js";
@@ -96,7 +100,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—" },
+        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—", volumesFinished: "—" },
       },
     ]);
   });
@@ -105,9 +109,43 @@ describe("recoverInterruptedRuns", () => {
     runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
     const { notifier, alerts } = recordingNotifier();
     const report = await recoverInterruptedRuns(deps(notifier));
-    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], volumesCleared: [], hooksRun: [], stoppedHooks: [] });
+    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], volumesCleared: [], volumesFinished: [], hooksRun: [], stoppedHooks: [] });
     expect(alerts).toEqual([]);
     expect(existsSync(spool)).toBe(false);
+  });
+
+  it("a restore killed while its files moved into an existing volume: recovery finishes the moves (the volume holds the backup, never a mix) and the alert says so", async () => {
+    const { docker, helperImage } = testDocker();
+    const volume = `tb-test-recovery-${randomUUID().slice(0, 8)}`;
+    await docker.createVolume({ Name: volume, Labels: { "tele-backup.test-recovery": "true" } });
+    try {
+      const mount = ((await docker.getVolume(volume).inspect()) as { Mountpoint: string }).Mountpoint;
+      const token = randomUUID();
+      const staging = restoreStaging(token);
+      // Killed halfway through FINISH_STAGED_RESTORE: one entry moved, the marker written, the rest still staged.
+      await writeTree(mount, { "config.yml": "moved", [`${staging}/data/rows.bin`]: "still staged", [`${staging}/.env`]: "still staged", [`${staging}.moving`]: "" });
+      const other = `${volume}-other`; // a second one whose restore was killed before its moves: emptied
+      await docker.createVolume({ Name: other, Labels: { "tele-backup.test-recovery": "true" } });
+      const otherMount = ((await docker.getVolume(other).inspect()) as { Mountpoint: string }).Mountpoint;
+      const otherToken = randomUUID();
+      await writeTree(otherMount, { [`${restoreStaging(otherToken)}/half.bin`]: "part of a payload" });
+      for (const [target, t] of [[volume, token], [other, otherToken]] as const) {
+        const row = restores.begin({ runId: 1, target, via: "cli", kind: "volume", scratch: [volumeScratch(target, t)] });
+        db.$client.prepare("update restores set owner = ? where id = ?").run(DEAD, row.id);
+      }
+      const { notifier, alerts } = recordingNotifier();
+
+      const report = await recoverInterruptedRuns({ ...deps(notifier), docker: () => docker, helperImage });
+
+      expect(report.volumesFinished).toEqual([volume]);
+      expect(report.volumesCleared).toEqual([other]);
+      expect(readdirSync(mount).sort()).toEqual([".env", "config.yml", "data"]);
+      expect(readFileSync(path.join(mount, "data/rows.bin"), "utf8")).toBe("still staged");
+      expect(readdirSync(otherMount)).toEqual([]);
+      expect(alerts[0]!.params).toMatchObject({ volumesFinished: volume, volumesCleared: other, volumesKept: "—" });
+    } finally {
+      for (const name of [volume, `${volume}-other`]) await docker.getVolume(name).remove({ force: true }).catch(() => undefined);
+    }
   });
 
   it("leaves a live process's run, restore and folders alone; finishes a dead one's restore and finalizes its messages", async () => {
@@ -144,7 +182,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—" },
+        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—", volumesFinished: "—" },
       },
     ]);
   });
@@ -193,7 +231,7 @@ describe("recoverInterruptedRuns", () => {
           key: ALERT_INTERRUPTED,
           params: {
             runs: `app #${dead.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 0,
-            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—", volumesCleared: "—",
+            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—", volumesCleared: "—", volumesFinished: "—",
           },
         },
       ]);

@@ -6,7 +6,7 @@ import type { Destination } from "../destinations/port.js";
 import type { HookRunner } from "../engine/run/types.js";
 import { isNotFound } from "../docker/errors.js";
 import { removeHelpersOf, resolveHelperImage } from "../docker/helper-container.js";
-import { clearRestoreStaging, parseVolumeScratch, removeRestoreVolume, restoreStaging } from "../docker/restore-volume.js";
+import { parseVolumeScratch, removeRestoreVolume, restoreStaging, settleRestoreStaging } from "../docker/restore-volume.js";
 import { startContainer } from "../docker/stop-during-backup.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
@@ -98,13 +98,15 @@ export interface RecoveryReport {
   volumesKept: string[];
   /** Existing volumes an interrupted restore was filling (in a staging folder), emptied again. */
   volumesCleared: string[];
+  /** Existing volumes whose interrupted restore had begun moving into place: the moves were finished (the volume is the backup). */
+  volumesFinished: string[];
   /** Interrupted runs whose owed `on_failure` / `after` hooks were run ("job #run"); each hook's outcome is logged. */
   hooksRun: string[];
   /** Hook processes (in the sidecar) that dead runs left running, stopped ("job #run"). */
   stoppedHooks: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept`, `volumesCleared` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept`, `volumesCleared`, `volumesFinished` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -157,6 +159,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     removedVolumes: [],
     volumesKept: [],
     volumesCleared: [],
+    volumesFinished: [],
     hooksRun: [],
     stoppedHooks: [],
   };
@@ -241,6 +244,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     report.removedVolumes.length +
     report.volumesKept.length +
     report.volumesCleared.length +
+    report.volumesFinished.length +
     report.hooksRun.length +
     report.stoppedHooks.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
@@ -259,6 +263,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       volumes: list(report.removedVolumes),
       volumesKept: list(report.volumesKept),
       volumesCleared: list(report.volumesCleared),
+      volumesFinished: list(report.volumesFinished),
     });
   }
   return report;
@@ -432,9 +437,10 @@ async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, vo
       }
       if (outcome === "absent") continue;
       image ??= resolveHelperImage(client, deps.helperImage);
-      if (!(await clearRestoreStaging(client, await image, name, restoreStaging(token)))) continue;
-      report.volumesCleared.push(name);
-      deps.log.warn({ volume: name }, "recovery: emptied the volume an interrupted restore was filling");
+      const settled = await settleRestoreStaging(client, await image, name, restoreStaging(token));
+      if (settled === "absent") continue;
+      (settled === "finished" ? report.volumesFinished : report.volumesCleared).push(name);
+      deps.log.warn({ volume: name }, settled === "finished" ? "recovery: finished moving an interrupted restore into its volume" : "recovery: emptied the volume an interrupted restore was filling");
     } catch (err) {
       report.volumesKept.push(`${name}: ${(err as Error).message}`);
       deps.log.error({ volume: name, err: (err as Error).message }, "recovery: cannot undo what an interrupted restore did to a volume");

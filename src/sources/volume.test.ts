@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chown, link, lstat, mkdtemp, readdir, rm } from "node:fs/promises";
+import { chown, link, lstat, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import type Docker from "dockerode";
@@ -12,6 +12,7 @@ import tar from "tar-stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { testDocker } from "../../test/helpers/docker-engine.js";
 import { diffTrees, snapshotTree, writeTree } from "../../test/helpers/tree.js";
+import { waitFor } from "../../test/helpers/wait.js";
 import { createDockerClient } from "../docker/client.js";
 import { HELPER_LABEL, runHelperScript } from "../docker/helper-container.js";
 import { PROBE_STAGED_RESTORE } from "../docker/restore-volume.js";
@@ -216,6 +217,53 @@ describe("volume source", () => {
     ).rejects.toThrow("climbs out of the target with ..");
     expect(await readdir(target.mountpoint)).toEqual([]);
     expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("a name the volume gains while the restore runs (another container writing) is neither overwritten nor mixed with the backup", async () => {
+    const target = await newVolume();
+    const pack = tar.pack();
+    pack.entry({ name: "config.yml" }, "from the backup");
+    pack.entry({ name: "data/rows.bin" }, "from the backup");
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    const payload = Buffer.concat(chunks);
+    const input = new PassThrough();
+    input.write(payload.subarray(0, 1024)); // the staging folder and config.yml reach the volume
+    const restoring = driver.restore({ kind: "volume", volume: target.name }, input, { format: "tar", signal: signal(), token: randomUUID() });
+    restoring.catch(() => undefined);
+    await waitFor("the staging folder", async () => (await readdir(target.mountpoint)).some((n) => n.startsWith(".tele-backup-restore-")));
+    await writeFile(path.join(target.mountpoint, "config.yml"), "written by the app meanwhile");
+    input.end(payload.subarray(1024));
+
+    await expect(restoring).rejects.toThrow(
+      `restore into volume "${target.name}" failed while moving the restored files into place (already in the volume: config.yml): nothing was moved, the volume is as it was`,
+    );
+    expect(await readdir(target.mountpoint)).toEqual(["config.yml"]);
+    expect(await readFile(path.join(target.mountpoint, "config.yml"), "utf8")).toBe("written by the app meanwhile");
+    expect(await helpersLeft()).toEqual([]);
+  });
+
+  test("moves into place the volume refuses (its root made immutable meanwhile): the error says the volume may hold part of the backup and what to do", async () => {
+    const target = await newVolume();
+    const input = new PassThrough();
+    const restoring = driver.restore({ kind: "volume", volume: target.name }, input, { format: "tar", signal: signal(), token: randomUUID() });
+    restoring.catch(() => undefined);
+    const pack = tar.pack();
+    pack.pipe(input);
+    pack.entry({ name: "config.yml" }, "from the backup");
+    await waitFor("the staging folder", async () => (await readdir(target.mountpoint)).some((n) => n.startsWith(".tele-backup-restore-")));
+    await promisify(execFile)("chattr", ["+i", target.mountpoint]);
+    try {
+      pack.entry({ name: "data/rows.bin" }, "from the backup");
+      pack.finalize();
+      await expect(restoring).rejects.toThrow(
+        /^restore into volume "tb-test-[\w-]+" failed while moving the restored files into place \(.*Operation not permitted.*\): the volume may hold part of the backup\. Remove the volume \(`docker volume rm tb-test-[\w-]+`\) and restore again: the restore creates it$/,
+      );
+      expect(await helpersLeft()).toEqual([]);
+    } finally {
+      await promisify(execFile)("chattr", ["-i", target.mountpoint]);
+    }
   });
 
   test("a volume holding the staging folder of an interrupted restore is refused, saying what to do", async () => {

@@ -5,9 +5,10 @@ import { DockerError, dockerMessage, isNotFound, isUnreachable, toDockerError } 
 import { createHelperContainer, HELPER_MOUNT, resolveHelperImage, runHelperScript, type HelperContainer } from "../docker/helper-container.js";
 import { firstEntry } from "../docker/first-entry.js";
 import {
-  clearRestoreStaging,
   FINISH_STAGED_RESTORE,
   isRestoreStaging,
+  settleRestoreStaging,
+  type StagingOutcome,
   PROBE_STAGED_RESTORE,
   RESTORE_VOLUME_LABEL,
   restoreStaging,
@@ -170,23 +171,46 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
     return probe.code === 0;
   }
 
-  /** Removes the staging folder of a failed restore; null when done, else why not (the folder stays). */
+  /** Removes the staging folder of a restore that failed before its moves; null when done, else why not (the folder stays). */
   async function clearStaging(docker: Docker, image: string, volume: string, staging: string): Promise<string | null> {
-    return clearRestoreStaging(docker, image, volume, staging).then(
+    return settleRestoreStaging(docker, image, volume, staging).then(
       () => null,
       (err: unknown) => oneLine(err),
     );
   }
 
-  /** Moves a complete staged restore into the volume's root (renames: the volume is the backup at once). */
+  /**
+   * Moves a complete staged restore into the volume's root (renames: the volume is the backup at
+   * once). When the moves fail, they are settled once more (SETTLE_STAGED_RESTORE): a finish that
+   * moved nothing (a name the root gained meanwhile, a move undone) leaves the volume as it was; one
+   * stopped halfway is finished. Only when that fails too does the volume hold part of the backup,
+   * and the error says so and what to do.
+   */
   async function finishStaged(docker: Docker, image: string, volume: string, staging: string): Promise<void> {
     // No signal: once started, the moves run to their end, even if this process stops meanwhile (recovery waits for them).
     const r = await guard(`cannot finish the restore into volume "${volume}"`, () =>
       runHelperScript(docker, { image, volume, purpose: "restore-finish", script: { text: FINISH_STAGED_RESTORE, args: [staging] } }),
     );
     if (r.code === 0) return;
-    const cleared = await clearStaging(docker, image, volume, staging);
-    throw withClearing(new SourceError(`restore into volume "${volume}" failed: moving the restored files into place: the helper exited with code ${r.code}: ${oneLine(r.output)}`, "volume"), cleared);
+    const why = oneLine(r.output) || `the helper exited with code ${r.code}`;
+    let settled: StagingOutcome;
+    try {
+      settled = await settleRestoreStaging(docker, image, volume, staging);
+    } catch (err) {
+      throw new SourceError(
+        `restore into volume "${volume}" failed while moving the restored files into place (${why}; then ${oneLine(err)}): the volume may hold part of the backup. Remove the volume (\`docker volume rm ${volume}\`) and restore again: the restore creates it`,
+        "volume",
+        { key: "source-error-volume-move-stuck", params: { volume, reason: `${why}; ${oneLine(err)}` } },
+      );
+    }
+    if (settled === "finished") {
+      log.warn({ volume, first: why }, "moving the restored files into place failed once; finished on the second try");
+      return;
+    }
+    throw new SourceError(`restore into volume "${volume}" failed while moving the restored files into place (${why}): nothing was moved, the volume is as it was`, "volume", {
+      key: "source-error-volume-move-undone",
+      params: { volume, reason: why },
+    });
   }
 }
 
