@@ -76,6 +76,7 @@ source-error-dir-missing = directory { $path } does not exist
 source-error-dir-not-folder = { $path } is not a directory
 source-error-dir-no-access = directory { $path } is not readable: { $detail }
 source-error-dir-backup-failed = backup of directory { $path } failed: { $detail }
+source-error-dir-move-stuck = Restore into directory { $path } failed while moving the restored files into place ({ $detail }): the folder may hold part of the backup, the rest is in { $staging }
 source-error-dir-restore-failed = restore into directory { $path } failed: { $detail }
 source-error-volume-staging-left = Docker volume "{ $volume }" holds { $folder }, the staging folder of an interrupted restore: `tele-backup run` settles it when it starts (removes it, or finishes moving it into place), or remove the volume; then restore again
 source-error-volume-move-undone = Restore into Docker volume "{ $volume }" failed while moving the restored files into place ({ $reason }): nothing was moved, the volume is as it was

@@ -46,9 +46,9 @@ alert-interrupted =
     Unfinished uploads aborted: { $uploads }
     Destinations where unfinished uploads could not be aborted (see the log): { $uploadsUnchecked }
     Volumes of interrupted restores removed (they held part of a backup): { $volumes }
-    Volumes of interrupted restores that could not be removed: { $volumesKept }
+    Volumes and folders of interrupted restores that could not be repaired: { $volumesKept }
     Existing volumes an interrupted restore was filling, emptied again: { $volumesCleared }
-    Existing volumes an interrupted restore was moving into place, finished (they hold the backup): { $volumesFinished }
+    Existing volumes and folders an interrupted restore was moving the backup into, finished (they hold the backup): { $restoresFinished }
 alert-deadman =
     🚨 No successful backup of { $job } since { $since }. Expected one at least every { $interval }.
 alert-recovered =

@@ -77,6 +77,7 @@ source-error-dir-missing = Папки { $path } не существует.
 source-error-dir-not-folder = { $path } — не папка.
 source-error-dir-no-access = Папку { $path } не удаётся прочитать: { $detail }
 source-error-dir-backup-failed = Не удалось сделать копию папки { $path }: { $detail }
+source-error-dir-move-stuck = Восстановление в папку { $path } не удалось при переносе файлов на место ({ $detail }): в папке может лежать часть копии, остальное — в { $staging }.
 source-error-dir-restore-failed = Не удалось восстановить в папку { $path }: { $detail }
 source-error-volume-staging-left = В томе Docker «{ $volume }» лежит { $folder } — промежуточная папка прерванного восстановления. `tele-backup run` при запуске доводит её до конца (удаляет её или доносит файлы на место); или удалите том. Затем восстановите снова.
 source-error-volume-move-undone = Восстановление в том Docker «{ $volume }» не удалось при переносе файлов на место ({ $reason }): ничего не перенесено, том остался прежним.

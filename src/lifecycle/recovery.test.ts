@@ -100,7 +100,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—", volumesFinished: "—" },
+        params: { runs: `app #${crashed.id}, notes #${other.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—", restoresFinished: "—" },
       },
     ]);
   });
@@ -109,7 +109,7 @@ describe("recoverInterruptedRuns", () => {
     runs.create({ jobName: "app", sourceKind: "postgres", trigger: "schedule", status: "success", startedAt, finishedAt: startedAt });
     const { notifier, alerts } = recordingNotifier();
     const report = await recoverInterruptedRuns(deps(notifier));
-    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], volumesCleared: [], volumesFinished: [], hooksRun: [], stoppedHooks: [] });
+    expect(report).toEqual({ interrupted: [], interruptedRestores: [], liveRuns: [], restartedContainers: [], stillStopped: [], removedHelpers: [], removedSpool: [], abortedUploads: [], uploadsUnchecked: [], removedVolumes: [], volumesKept: [], volumesCleared: [], restoresFinished: [], hooksRun: [], stoppedHooks: [] });
     expect(alerts).toEqual([]);
     expect(existsSync(spool)).toBe(false);
   });
@@ -137,15 +137,31 @@ describe("recoverInterruptedRuns", () => {
 
       const report = await recoverInterruptedRuns({ ...deps(notifier), docker: () => docker, helperImage });
 
-      expect(report.volumesFinished).toEqual([volume]);
+      expect(report.restoresFinished).toEqual([volume]);
       expect(report.volumesCleared).toEqual([other]);
       expect(readdirSync(mount).sort()).toEqual([".env", "config.yml", "data"]);
       expect(readFileSync(path.join(mount, "data/rows.bin"), "utf8")).toBe("still staged");
       expect(readdirSync(otherMount)).toEqual([]);
-      expect(alerts[0]!.params).toMatchObject({ volumesFinished: volume, volumesCleared: other, volumesKept: "—" });
+      expect(alerts[0]!.params).toMatchObject({ restoresFinished: volume, volumesCleared: other, volumesKept: "—" });
     } finally {
       for (const name of [volume, `${volume}-other`]) await docker.getVolume(name).remove({ force: true }).catch(() => undefined);
     }
+  });
+
+  it("a restore killed while its files moved into an existing folder: recovery finishes the moves instead of removing the staging folder under them", async () => {
+    const target = path.join(dir, "site");
+    const staging = path.join(target, ".tele-backup-restore-4194305.1");
+    await writeTree(target, { "index.html": "moved before the kill", ".tele-backup-restore-4194305.1.moving": "", ".tele-backup-restore-4194305.1/assets/app.js": "still staged" });
+    const row = restores.begin({ runId: 1, target: "site", via: "cli", kind: "directory", scratch: [staging] });
+    db.$client.prepare("update restores set owner = ? where id = ?").run(DEAD, row.id);
+    const { notifier, alerts } = recordingNotifier();
+
+    const report = await recoverInterruptedRuns(deps(notifier));
+
+    expect(report.restoresFinished).toEqual([target]);
+    expect(readdirSync(target).sort()).toEqual(["assets", "index.html"]);
+    expect(readFileSync(path.join(target, "assets/app.js"), "utf8")).toBe("still staged");
+    expect(alerts[0]!.params).toMatchObject({ restoresFinished: target, files: 0 });
   });
 
   it("leaves a live process's run, restore and folders alone; finishes a dead one's restore and finalizes its messages", async () => {
@@ -182,7 +198,7 @@ describe("recoverInterruptedRuns", () => {
     expect(alerts).toEqual([
       {
         key: ALERT_INTERRUPTED,
-        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—", volumesFinished: "—" },
+        params: { runs: `app #${dead.id}`, restores: "#1 → restored.sql", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 4, uploads: "—", uploadsUnchecked: "—", volumes: "—", volumesKept: "—", volumesCleared: "—", restoresFinished: "—" },
       },
     ]);
   });
@@ -231,7 +247,7 @@ describe("recoverInterruptedRuns", () => {
           key: ALERT_INTERRUPTED,
           params: {
             runs: `app #${dead.id}`, restores: "—", containers: "—", stillStopped: "—", hooks: "—", stoppedHooks: "—", helpers: 0, files: 0,
-            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—", volumesCleared: "—", volumesFinished: "—",
+            uploads: report.abortedUploads.join(", "), uploadsUnchecked: "slow", volumes: "—", volumesKept: "—", volumesCleared: "—", restoresFinished: "—",
           },
         },
       ]);

@@ -14,6 +14,7 @@ import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import { HOOK_EXEC_MARKER, HOOK_PROCESS_MARKER } from "../engine/run/hooks.js";
 import { isOwnerAlive, killProcessGroup } from "../shared/process-owner.js";
+import { movingMarker, settleStaged } from "../shared/staged-moves.js";
 
 export interface RecoveryDeps {
   runs: RunsRepo;
@@ -98,15 +99,15 @@ export interface RecoveryReport {
   volumesKept: string[];
   /** Existing volumes an interrupted restore was filling (in a staging folder), emptied again. */
   volumesCleared: string[];
-  /** Existing volumes whose interrupted restore had begun moving into place: the moves were finished (the volume is the backup). */
-  volumesFinished: string[];
+  /** Existing volumes and folders whose interrupted restore had begun moving the backup into place: the moves were finished (the target holds the backup). */
+  restoresFinished: string[];
   /** Interrupted runs whose owed `on_failure` / `after` hooks were run ("job #run"); each hook's outcome is logged. */
   hooksRun: string[];
   /** Hook processes (in the sidecar) that dead runs left running, stopped ("job #run"). */
   stoppedHooks: string[];
 }
 
-/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept`, `volumesCleared`, `volumesFinished` ("—" when none). */
+/** Locale key of the one "unclean stop" alert. Params: `runs`, `restores`, `containers`, `stillStopped`, `hooks`, `stoppedHooks`, `helpers`, `files`, `uploads`, `uploadsUnchecked`, `volumes`, `volumesKept`, `volumesCleared`, `restoresFinished` ("—" when none). */
 export const ALERT_INTERRUPTED = "alert-interrupted";
 /** Final text of a backup's progress message. Params: `job`, `run`, `phase`, `at`. */
 export const PROGRESS_INTERRUPTED = "progress-interrupted-crash";
@@ -159,7 +160,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     removedVolumes: [],
     volumesKept: [],
     volumesCleared: [],
-    volumesFinished: [],
+    restoresFinished: [],
     hooksRun: [],
     stoppedHooks: [],
   };
@@ -198,6 +199,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     for (const entry of restore.scratch) {
       const volume = parseVolumeScratch(entry);
       if (volume) restoreVolumes.push(volume);
+      else if (await exists(movingMarker(entry))) await finishMoves(entry, report, log);
       else await remove(entry, report, log);
     }
     report.interruptedRestores.push({ restoreId: restore.id, runId: restore.runId, target: restore.target, via: restore.via });
@@ -244,7 +246,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
     report.removedVolumes.length +
     report.volumesKept.length +
     report.volumesCleared.length +
-    report.volumesFinished.length +
+    report.restoresFinished.length +
     report.hooksRun.length +
     report.stoppedHooks.length;
   if (report.interrupted.length + report.interruptedRestores.length + repaired > 0) {
@@ -263,7 +265,7 @@ export async function recoverInterruptedRuns(deps: RecoveryDeps): Promise<Recove
       volumes: list(report.removedVolumes),
       volumesKept: list(report.volumesKept),
       volumesCleared: list(report.volumesCleared),
-      volumesFinished: list(report.volumesFinished),
+      restoresFinished: list(report.restoresFinished),
     });
   }
   return report;
@@ -439,7 +441,7 @@ async function removeRestoreVolumes(deps: RecoveryDeps, docker: () => Docker, vo
       image ??= resolveHelperImage(client, deps.helperImage);
       const settled = await settleRestoreStaging(client, await image, name, restoreStaging(token));
       if (settled === "absent") continue;
-      (settled === "finished" ? report.volumesFinished : report.volumesCleared).push(name);
+      (settled === "finished" ? report.restoresFinished : report.volumesCleared).push(name);
       deps.log.warn({ volume: name }, settled === "finished" ? "recovery: finished moving an interrupted restore into its volume" : "recovery: emptied the volume an interrupted restore was filling");
     } catch (err) {
       report.volumesKept.push(`${name}: ${(err as Error).message}`);
@@ -469,8 +471,22 @@ async function sweepSpool(deps: RecoveryDeps, alive: (owner: string | null) => b
 }
 
 /** Removes a file or folder; reported only when it was there. */
+const exists = (file: string): Promise<boolean> => lstat(file).then(() => true, () => false);
+
+/** A dead restore's staging folder whose moves into place had begun: they are finished, never undone halfway. */
+async function finishMoves(staging: string, report: RecoveryReport, log: Logger): Promise<void> {
+  try {
+    await settleStaged(staging);
+    report.restoresFinished.push(path.dirname(staging));
+    log.warn({ target: path.dirname(staging) }, "recovery: finished moving an interrupted restore into its folder");
+  } catch (err) {
+    report.volumesKept.push(`${path.dirname(staging)}: ${(err as Error).message}`);
+    log.error({ staging, err: (err as Error).message }, "recovery: cannot finish moving an interrupted restore into its folder");
+  }
+}
+
 async function remove(file: string, report: RecoveryReport, log: Logger): Promise<void> {
-  if (!(await lstat(file).then(() => true, () => false))) return;
+  if (!(await exists(file))) return;
   try {
     await rm(file, { recursive: true, force: true });
     report.removedSpool.push(file);

@@ -1,15 +1,16 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, mkdtemp, open, readdir, readlink, rm, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import tar from "tar-stream";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { diffTrees, snapshotTree, writeTree } from "../../test/helpers/tree.js";
+import { waitFor } from "../../test/helpers/wait.js";
 import { createLogger } from "../logger.js";
 import { createDirectoryDriver } from "./directory.js";
 import { SourceError, type SourceDeps } from "./port.js";
@@ -151,6 +152,34 @@ describe("directory source", () => {
     const busy = path.join(work, "busy");
     await writeTree(path.join(busy, `.tele-backup-restore-${process.pid}`), { "x.bin": "a live restore's" });
     await expect(driver.restore({ kind: "directory", path: busy }, await tarOf([{ name: "a.txt", body: "a" }]), { format: "tar", signal: signal() })).rejects.toThrow("is not empty");
+  });
+
+  test("a name the folder gains while the restore runs (the app writing) is neither overwritten nor mixed with the backup", async () => {
+    const target = path.join(work, "target");
+    await mkdir(target);
+    const input = new PassThrough();
+    const pack = tar.pack();
+    pack.pipe(input);
+    const restoring = driver.restore({ kind: "directory", path: target }, input, { format: "tar", signal: signal() });
+    restoring.catch(() => undefined);
+    pack.entry({ name: "config.yml" }, "from the backup");
+    await waitFor("the staging folder", async () => (await readdir(target)).some((n) => n.startsWith(".tele-backup-restore-")));
+    await writeFile(path.join(target, "config.yml"), "written by the app meanwhile");
+    pack.entry({ name: "data/rows.bin" }, "from the backup");
+    pack.finalize();
+    await expect(restoring).rejects.toThrow(`restore into directory ${target} failed: already in the folder: config.yml; nothing was moved, the folder is as it was`);
+    expect(await readdir(target)).toEqual(["config.yml"]);
+    expect(await readFile(path.join(target, "config.yml"), "utf8")).toBe("written by the app meanwhile");
+  });
+
+  test("a dead restore killed while it moved files into place: the next restore finishes those moves (never a mix), then refuses the folder that now holds that backup", async () => {
+    const target = path.join(work, "target");
+    const dead = path.join(target, ".tele-backup-restore-4194305.1");
+    await writeTree(target, { "a.txt": "moved before the kill", ".tele-backup-restore-4194305.1.moving": "", ".tele-backup-restore-4194305.1/sub/b.txt": "still staged" });
+    await expect(driver.restore({ kind: "directory", path: target }, await tarOf([{ name: "other.txt", body: "x" }]), { format: "tar", signal: signal() })).rejects.toThrow("is not empty");
+    expect((await readdir(target)).sort()).toEqual(["a.txt", "sub"]);
+    expect(await readFile(path.join(target, "sub/b.txt"), "utf8")).toBe("still staged");
+    await expect(readdir(dead)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   test("restore never writes through a symlink from the archive", async () => {

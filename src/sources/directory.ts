@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { access, mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { access, mkdir, readdir, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
@@ -8,18 +8,20 @@ import { excludeMatcher, type ExcludeMatcher } from "./exclude.js";
 import { extractTree, packToStream, packTree } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
 import { isOwnerAlive, ownerTag } from "../shared/process-owner.js";
+import { moveStagedIntoPlace, NothingMovedError, settleStaged } from "../shared/staged-moves.js";
 
-/** A restore's staging folder inside its target: `.tele-backup-restore-<owner tag>`. */
-const STAGING = /^\.tele-backup-restore-(\d+(?:\.\d+)?)$/;
+/** A restore's staging folder inside its target, `.tele-backup-restore-<owner tag>`, or its `.moving` marker (src/shared/staged-moves.ts). */
+const STAGING = /^\.tele-backup-restore-(\d+(?:\.\d+)?)(?:\.moving)?$/;
 const stagingOf = (dir: string) => path.join(dir, `.tele-backup-restore-${ownerTag()}`);
 
 /**
  * A plain directory, backed up as a tar with entries relative to it (the same layout as the
  * volume source). Restores go into a new or empty directory: the archive is extracted into a
  * hidden staging folder inside it, and only a complete, checked payload has its entries moved
- * up (renames on one file system, milliseconds). A failed restore removes the staging folder
- * (and the directory, if it made it), so the target is as it was; after a kill, start-up
- * recovery removes it (`restoreScratch`), and so does the next restore into it.
+ * up (renames on one file system, milliseconds; never overwriting, undone when one fails). A
+ * restore that fails before its moves removes the staging folder (and the directory, if it made
+ * it), so the target is as it was; after a kill, start-up recovery settles it (`restoreScratch`),
+ * and so does the next restore into it: removed, or its moves finished once they had begun.
  */
 export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
   const warnFor = (dir: string) => (entry: string, message: string) => deps.log.warn({ source: dir, entry }, message);
@@ -63,12 +65,25 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
         try {
           await mkdir(staging, { mode: 0o700 });
           await extractTree(input, staging, { signal, warn: warnFor(dir), restoreOwner: process.getuid?.() === 0 });
-          for (const name of await readdir(staging)) await rename(path.join(staging, name), path.join(dir, name));
-          await rmdir(staging);
+          await moveStagedIntoPlace(staging);
         } catch (err) {
-          await rm(staging, { recursive: true, force: true }).catch(() => {});
+          // Settled once more: removed when the moves never began or were undone, finished when they stopped halfway.
+          const settled = await settleStaged(staging).catch((e: unknown) => e as Error);
+          if (settled === "finished") {
+            deps.log.warn({ target: dir, first: oneLine(err) }, "moving the restored files into place failed once; finished on the second try");
+            return;
+          }
+          if (settled instanceof Error) {
+            const detail = `${oneLine(err)}; then ${oneLine(settled)}`;
+            throw new SourceError(
+              `restore into directory ${dir} failed while moving the restored files into place (${detail}): the folder may hold part of the backup, the rest is in ${staging}`,
+              "directory",
+              { cause: err, key: "source-error-dir-move-stuck", params: { path: dir, staging, detail } },
+            );
+          }
           if (made) await rmdir(dir).catch(() => {});
-          throw new SourceError(`restore into directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-restore-failed", params: { path: dir, detail: oneLine(err) } });
+          const detail = err instanceof NothingMovedError ? `${err.message}; nothing was moved, the folder is as it was` : oneLine(err);
+          throw new SourceError(`restore into directory ${dir} failed: ${detail}`, "directory", { cause: err, key: "source-error-dir-restore-failed", params: { path: dir, detail } });
         }
       } catch (err) {
         input.destroy();
@@ -120,13 +135,16 @@ async function prepareEmptyDirectory(dir: string): Promise<boolean> {
     return true;
   }
   if (!st.isDirectory()) throw new SourceError(`restore target ${dir} exists and is not a directory`, "directory", { key: "restore-error-target-not-folder", params: { path: dir } });
-  const left: string[] = [];
+  // A dead restore's staging folder is settled: removed, or its moves finished (the folder then holds that backup).
   for (const name of await readdir(dir)) {
     const owner = STAGING.exec(name)?.[1];
-    if (owner && !isOwnerAlive(owner)) await rm(path.join(dir, name), { recursive: true, force: true });
-    else left.push(name);
+    if (owner && !isOwnerAlive(owner)) {
+      await settleStaged(path.join(dir, `.tele-backup-restore-${owner}`)).catch((err: unknown) => {
+        throw new SourceError(`cannot settle what an interrupted restore left in ${dir}: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
+      });
+    }
   }
-  if (left.length > 0) {
+  if ((await readdir(dir)).length > 0) {
     throw new SourceError(`restore target ${dir} is not empty: restore into a new or empty directory`, "directory", { key: "restore-error-target-not-empty", params: { path: dir } });
   }
   return false;

@@ -191,7 +191,7 @@ jobs:
       await waitFor("the restore's new volume to be removed", async () => !(await volumeExists(freshVolume)), 30_000);
       const alert = await fake.waitFor(() => uncleanAlerts().find((m) => m.text?.includes(freshVolume)), 20_000, "the unclean-stop alert naming the volume");
       expect(alert.text).toContain(`Volumes of interrupted restores removed (they held part of a backup): ${freshVolume}`);
-      expect(alert.text).toContain("Volumes of interrupted restores that could not be removed: —");
+      expect(alert.text).toContain("Volumes and folders of interrupted restores that could not be repaired: —");
       expect(alert.text).toContain(`Existing volumes an interrupted restore was filling, emptied again: ${existingVolume}`);
       expect(inspect.restores.listRunning()).toEqual([]);
       expect(await volumeExists(existingVolume)).toBe(true);
