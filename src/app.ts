@@ -10,6 +10,7 @@ import { createTelegramDestination } from "./destinations/telegram.js";
 import type { Destination, DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./application/job-executor.js";
 import { once } from "./shared/once.js";
+import { isOwnerAlive } from "./shared/process-owner.js";
 import { createHookRunner } from "./application/hooks.js";
 import { Pinger } from "./application/pings.js";
 import { Pruner } from "./application/pruner.js";
@@ -273,6 +274,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       storedPassphrase: (run) => jobs.passphraseForRun(run),
       spoolDir: config.spoolDir,
       log,
+      heldByLiveRestore: (entry) => restores.listRunning().some((r) => r.scratch.includes(entry) && isOwnerAlive(r.owner)),
     });
 
     const partChecks = new PartChecksRepo(db);

@@ -64,8 +64,13 @@ export function restoreStaging(token: string): string {
   return `.tele-backup-restore-${token}`;
 }
 
+const STAGING_NAME = /^\.tele-backup-restore-([\w-]+)(?:\.moving)?$/;
+
 /** True for a staging folder of some restore (`restoreStaging`) or its `.moving` marker. */
-export const isRestoreStaging = (name: string): boolean => /^\.tele-backup-restore-[\w-]+(\.moving)?$/.test(name);
+export const isRestoreStaging = (name: string): boolean => STAGING_NAME.test(name);
+
+/** The token of the restore a staging folder or marker belongs to; null for any other name. */
+export const stagingToken = (name: string): string | null => STAGING_NAME.exec(name)?.[1] ?? null;
 
 /** Shell lines every staged-restore script starts with: $1 is the staging folder's name, never empty. */
 const STAGED_PRELUDE = [

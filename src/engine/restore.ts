@@ -119,6 +119,8 @@ export interface RestoreDeps {
   storedPassphrase?: (run: RunRow) => Promise<string | undefined>;
   spoolDir: string;
   log: Logger;
+  /** Whether a restore still running in a live process recorded this scratch entry (RestoreOptions.heldByLiveRestore). */
+  heldByLiveRestore?: (entry: string) => boolean;
 }
 
 /** One destination that holds parts of a run, by part number. */
@@ -289,6 +291,7 @@ export class RestoreService {
           into: target.into,
           scratchDir: staging,
           token: this.tokenOf(target),
+          heldByLiveRestore: this.deps.heldByLiveRestore,
         });
         // A restore that gives up stops reading: end the stages feeding it rather than leave them waiting.
         restoring.catch(() => out.destroy());

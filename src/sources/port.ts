@@ -129,6 +129,12 @@ export interface RestoreOptions {
   scratchDir?: string;
   /** This restore's own token, as `restoreScratch` got it (a volume the restore creates is labelled with it). */
   token?: string;
+  /**
+   * Whether a restore that is still running (its process alive) recorded scratch entry `entry`
+   * (`restoreScratch`'s form). A driver that finds another restore's leftovers in its target
+   * settles them when this says no; without it they are refused.
+   */
+  heldByLiveRestore?: (entry: string) => boolean;
 }
 
 /** What `checkRestoreTarget` found. */

@@ -266,13 +266,42 @@ describe("volume source", () => {
     }
   });
 
-  test("a volume holding the staging folder of an interrupted restore is refused, saying what to do", async () => {
-    const target = await newVolume();
-    await writeTree(target.mountpoint, { ".tele-backup-restore-0d4b7c1e/half.bin": "left by a killed restore" });
-    const input = Readable.from([Buffer.alloc(1024)]);
-    await expect(driver.restore({ kind: "volume", volume: target.name }, input, { format: "tar", signal: signal(), token: randomUUID() })).rejects.toThrow(
-      `Docker volume "${target.name}" holds .tele-backup-restore-0d4b7c1e, the staging folder of an interrupted restore: \`tele-backup run\` removes it when it starts, or remove it yourself; then restore again`,
+  test("another restore's staging folder: refused while that restore runs; settled when it does not (removed, or its moves finished)", async () => {
+    const payload = async () => {
+      const pack = tar.pack();
+      pack.entry({ name: "new.txt" }, "from this restore");
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const chunk of pack) chunks.push(chunk as Buffer);
+      return Readable.from([Buffer.concat(chunks)]);
+    };
+    const held: string[] = [];
+    const options = async () => ({ format: "tar" as const, signal: signal(), token: randomUUID(), heldByLiveRestore: (entry: string) => held.includes(entry), input: await payload() });
+    const restoreInto = async (volume: string) => {
+      const { input, ...rest } = await options();
+      return driver.restore({ kind: "volume", volume }, input, rest);
+    };
+
+    // A running restore's folder (its process alive): refused, and left alone.
+    const busy = await newVolume();
+    await writeTree(busy.mountpoint, { ".tele-backup-restore-0d4b7c1e/half.bin": "a running restore's" });
+    held.push(`docker-volume:0d4b7c1e:${busy.name}`);
+    await expect(restoreInto(busy.name)).rejects.toThrow(
+      `Docker volume "${busy.name}" holds .tele-backup-restore-0d4b7c1e, the staging folder of another restore into it that is still running: wait for it to end, then restore again`,
     );
+    expect(await readdir(path.join(busy.mountpoint, ".tele-backup-restore-0d4b7c1e"))).toEqual(["half.bin"]);
+
+    // A dead restore's folder before its moves: removed, and this restore goes ahead.
+    const killed = await newVolume();
+    await writeTree(killed.mountpoint, { ".tele-backup-restore-5e6f7a8b/half.bin": "left by a killed restore" });
+    await restoreInto(killed.name);
+    expect(await readdir(killed.mountpoint)).toEqual(["new.txt"]);
+
+    // A dead restore killed during its moves: they are finished, so the volume holds that backup and this restore is refused.
+    const moving = await newVolume();
+    await writeTree(moving.mountpoint, { "a.txt": "moved", ".tele-backup-restore-9a8b7c6d.moving": "", ".tele-backup-restore-9a8b7c6d/b.txt": "still staged" });
+    await expect(restoreInto(moving.name)).rejects.toThrow(`Docker volume "${moving.name}" already has content`);
+    expect((await readdir(moving.mountpoint)).sort()).toEqual(["a.txt", "b.txt"]);
     expect(await helpersLeft()).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import {
   FINISH_STAGED_RESTORE,
   isRestoreStaging,
   settleRestoreStaging,
+  stagingToken,
   type StagingOutcome,
   PROBE_STAGED_RESTORE,
   RESTORE_VOLUME_LABEL,
@@ -102,7 +103,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       return [volumeScratch(volumeName(config), token)];
     },
 
-    async restore(config, input: Readable, { format, signal, token }) {
+    async restore(config, input: Readable, { format, signal, token, heldByLiveRestore }) {
       // A volume this restore created is removed again if the restore fails: it did not exist before.
       let madeVolume: { docker: Docker; name: string } | null = null;
       // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
@@ -123,10 +124,17 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
         let staged = false;
         try {
           if (!created) {
-            const first = await firstEntry(helper.container);
+            let first = await firstEntry(helper.container);
+            const left = first === null ? null : stagingToken(first);
+            // Another restore's staging folder: settled first (removed, or its moves finished) unless that restore still runs.
+            if (left !== null && heldByLiveRestore && !heldByLiveRestore(volumeScratch(name, left))) {
+              const settled = await guard(`cannot settle what an interrupted restore left in volume "${name}"`, () => settleRestoreStaging(docker, image, name, restoreStaging(left)));
+              log.warn({ volume: name, staging: restoreStaging(left), settled }, "settled the staging folder an interrupted restore left in the volume");
+              first = await firstEntry(helper.container);
+            }
             if (first !== null && isRestoreStaging(first)) {
               throw new SourceError(
-                `Docker volume "${name}" holds ${first}, the staging folder of an interrupted restore: \`tele-backup run\` removes it when it starts, or remove it yourself; then restore again`,
+                `Docker volume "${name}" holds ${first}, the staging folder of another restore into it that is still running: wait for it to end, then restore again`,
                 "volume",
                 { key: "source-error-volume-staging-left", params: { volume: name, folder: first } },
               );

@@ -150,7 +150,7 @@ jobs:
     }
   }, 240_000);
 
-  it("SIGKILL of `tele-backup restore` into a volume: `run` removes the volume that restore created, and empties again (never removes) one that existed before", async () => {
+  it("SIGKILL of `tele-backup restore` into a volume: `run` removes the volume that restore created, and empties again (never removes) one that existed before; without `run`, the next restore into it does", async () => {
     const backup = await ws.cli(["backup", "vol"]);
     expect(backup.code, backup.stderr).toBe(0);
     const runId = inspect.runs.list(10).find((r) => r.jobName === "vol" && r.status === "success")!.id;
@@ -201,5 +201,13 @@ jobs:
       daemon.child.kill("SIGTERM");
       await daemon.exited;
     }
+
+    // Killed once more, with no `run` to follow: the next CLI restore into the volume settles the
+    // dead restore's staging folder itself and restores.
+    await killRestoreWhen("existing", async () => staged().some((d) => readdirSync(path.join(existingMount, d)).length > 0));
+    expect(staged()).toHaveLength(1);
+    const again = await ws.cli(["restore", String(runId), "--to", "existing"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(existingMount).sort()).toEqual(["big.bin", "config.yml"]);
   }, 300_000);
 });
