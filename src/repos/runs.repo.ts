@@ -28,6 +28,23 @@ export class RunsRepo {
     return this.db.select({ id: runs.id }).from(runs).where(and(eq(runs.jobName, jobName), eq(runs.fileName, fileName))).get() !== undefined;
   }
 
+  /**
+   * Creates a run under the first payload file name `nameAt(0)`, `nameAt(1)`, … that no run of
+   * its job used yet. The check and the insert hold the database's write lock together (BEGIN
+   * IMMEDIATE): another process starting the same job in the same second waits, then takes the
+   * next name, and never shares this one (its parts would overwrite these).
+   */
+  createWithFreeName(values: Omit<NewRun, "fileName">, nameAt: (attempt: number) => string): RunRow {
+    return this.db.transaction(
+      () => {
+        let attempt = 0;
+        while (this.fileNameTaken(values.jobName, nameAt(attempt))) attempt++;
+        return this.create({ ...values, fileName: nameAt(attempt) });
+      },
+      { behavior: "immediate" },
+    );
+  }
+
   /** The run of a job with this payload file name (unique per job), if any. */
   findByFileName(jobName: string, fileName: string): RunRow | null {
     return this.db.select().from(runs).where(and(eq(runs.jobName, jobName), eq(runs.fileName, fileName))).get() ?? null;

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
 import { createDestinationFactory } from "../../src/destinations/registry.js";
@@ -200,7 +202,7 @@ function pgrep(pattern: string): string {
 }
 
 describe("two runs of a job in the same second", () => {
-  it("get different file names, so the second never overwrites the first one's parts", async () => {
+  it("get different file names, also when another process starts the job in that second, so the second never overwrites the first one's parts", async () => {
     const ws = createWorkspace();
     const db = await createPgDatabase("same_second");
     try {
@@ -218,6 +220,7 @@ jobs:
       try {
         const job = await app.jobs.resolve("quick");
         const fixed = new Date("2026-05-01T10:00:00.250Z");
+        const later = new Date("2026-05-01T10:05:00.250Z");
         const runner = new BackupRunner({ runs: app.runs, sources: createSourceRegistry({ log: app.log, docker: () => { throw new Error("no docker"); }, helperImage: undefined }), makeDestination: createDestinationFactory(), spoolDir: app.config.spoolDir, log: app.log, now: () => fixed });
         const first = await runner.run(job, { trigger: "cli" });
         const second = await runner.run(job, { trigger: "cli" });
@@ -226,6 +229,31 @@ jobs:
         for (const r of [first, second]) {
           expect((await app.restorer.verify(r.runId)).ok).toBe(true);
         }
+
+        // Another process starting the job in the same second: it holds the write lock between
+        // its name check and its insert, while this one starts. This one waits, then takes the next name.
+        const other = new Worker(
+          `const { workerData: w, parentPort } = require("node:worker_threads");
+           const db = new (require(w.module))(w.file);
+           db.pragma("busy_timeout = 5000");
+           db.exec("BEGIN IMMEDIATE");
+           db.prepare("insert into runs (job_name, source_kind, trigger, status, started_at, file_name, owner) values ('quick', 'postgres', 'cli', 'running', ?, ?, '-:4194305.1')").run(Date.parse(w.at), w.name);
+           parentPort.postMessage("locked");
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+           db.exec("COMMIT");
+           db.close();`,
+          { eval: true, workerData: { module: createRequire(import.meta.url).resolve("better-sqlite3"), file: app.config.dbPath, at: later.toISOString(), name: "quick_20260501-100500.sql.gz" } },
+        );
+        const exited = new Promise((resolve) => other.once("exit", resolve));
+        await new Promise((resolve, reject) => {
+          other.once("message", resolve);
+          other.once("error", reject);
+        });
+        const raced = new BackupRunner({ runs: app.runs, sources: createSourceRegistry({ log: app.log, docker: () => { throw new Error("no docker"); }, helperImage: undefined }), makeDestination: createDestinationFactory(), spoolDir: app.config.spoolDir, log: app.log, now: () => later });
+        const third = await raced.run(job, { trigger: "cli" });
+        await exited;
+        expect(third.fileName).toBe("quick_20260501-100501.sql.gz");
+        expect(app.runs.list(10).filter((r) => r.fileName === "quick_20260501-100500.sql.gz")).toHaveLength(1);
       } finally {
         app.close();
       }

@@ -73,8 +73,10 @@ export interface BeginDeps {
 export function begin(deps: RunDeps, where: BeginDeps, job: ResolvedJob, options: RunOptions): RunContext {
   const driver = where.sources[job.source.config.kind];
   const startedAt = deps.now();
-  const fileName = freeFileName(deps, job, driver.extension(job.format), startedAt);
-  const run = deps.runs.create({
+  // Names have one-second resolution: a run of the job in the same second (this process or
+  // another) already has this one, so take the next free second.
+  const ext = driver.extension(job.format);
+  const run = deps.runs.createWithFreeName({
     jobId: job.id,
     jobName: job.name,
     sourceKind: job.source.config.kind,
@@ -82,12 +84,12 @@ export function begin(deps: RunDeps, where: BeginDeps, job: ResolvedJob, options
     status: "running",
     phase: "prepare",
     startedAt,
-    fileName,
     encryption: job.encryption.kind,
     compression: job.compression,
     format: job.format,
     passphraseEnc: job.encryption.kind === "passphrase" ? (job.passphraseEnc ?? null) : null,
-  });
+  }, (attempt) => payloadFileName(job, ext, new Date(startedAt.getTime() + attempt * 1000)));
+  const fileName = run.fileName!;
   const log = deps.log.child({ run: run.id, job: job.name });
   const progress: Progress = { runId: run.id, phase: "dumping", rawBytes: 0, payloadBytes: 0, partsUploaded: 0, sentBytes: 0, partsExpected: expectedParts(deps, job) };
   log.info({ trigger: options.trigger, file: fileName }, "backup started");
@@ -128,20 +130,6 @@ function expectedParts(deps: RunDeps, job: ResolvedJob): number | undefined {
 export function setPhase(ctx: RunContext, phase: BackupPhase): void {
   ctx.phase = phase;
   ctx.deps.runs.update(ctx.run.id, { phase });
-}
-
-/**
- * Names have one-second resolution; two runs of a job within the same second must not share
- * a name (the second would overwrite the first one's parts), so take the next free second.
- */
-function freeFileName(deps: RunDeps, job: ResolvedJob, ext: string, startedAt: Date): string {
-  let stamp = startedAt;
-  let fileName = payloadFileName(job, ext, stamp);
-  while (deps.runs.fileNameTaken(job.name, fileName)) {
-    stamp = new Date(stamp.getTime() + 1000);
-    fileName = payloadFileName(job, ext, stamp);
-  }
-  return fileName;
 }
 
 /** `<job>_<UTC yyyymmdd-hhmmss>.<ext>[.gz|.zst][.age]` */
