@@ -176,7 +176,9 @@ describe("directory source", () => {
     const target = path.join(work, "target");
     const dead = path.join(target, ".tele-backup-restore-4194305.1");
     await writeTree(target, { "a.txt": "moved before the kill", ".tele-backup-restore-4194305.1.moving": "", ".tele-backup-restore-4194305.1/sub/b.txt": "still staged" });
-    await expect(driver.restore({ kind: "directory", path: target }, await tarOf([{ name: "other.txt", body: "x" }]), { format: "tar", signal: signal() })).rejects.toThrow("is not empty");
+    await expect(driver.restore({ kind: "directory", path: target }, await tarOf([{ name: "other.txt", body: "x" }]), { format: "tar", signal: signal() })).rejects.toThrow(
+      `restore target ${target} held the files of an interrupted restore that was moving them into place; that restore was finished, so the folder now holds its backup`,
+    );
     expect((await readdir(target)).sort()).toEqual(["a.txt", "sub"]);
     expect(await readFile(path.join(target, "sub/b.txt"), "utf8")).toBe("still staged");
     await expect(readdir(dead)).rejects.toMatchObject({ code: "ENOENT" });

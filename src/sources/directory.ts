@@ -138,10 +138,16 @@ async function prepareEmptyDirectory(dir: string): Promise<boolean> {
   // A dead restore's staging folder is settled: removed, or its moves finished (the folder then holds that backup).
   for (const name of await readdir(dir)) {
     const owner = STAGING.exec(name)?.[1];
-    if (owner && !isOwnerAlive(owner)) {
-      await settleStaged(path.join(dir, `.tele-backup-restore-${owner}`)).catch((err: unknown) => {
-        throw new SourceError(`cannot settle what an interrupted restore left in ${dir}: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
-      });
+    if (!owner || isOwnerAlive(owner)) continue;
+    const settled = await settleStaged(path.join(dir, `.tele-backup-restore-${owner}`)).catch((err: unknown) => {
+      throw new SourceError(`cannot settle what an interrupted restore left in ${dir}: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
+    });
+    if (settled === "finished") {
+      throw new SourceError(
+        `restore target ${dir} held the files of an interrupted restore that was moving them into place; that restore was finished, so the folder now holds its backup: restore into a new or empty directory`,
+        "directory",
+        { key: "source-error-dir-finished-other", params: { path: dir } },
+      );
     }
   }
   if ((await readdir(dir)).length > 0) {

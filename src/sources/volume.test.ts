@@ -300,7 +300,9 @@ describe("volume source", () => {
     // A dead restore killed during its moves: they are finished, so the volume holds that backup and this restore is refused.
     const moving = await newVolume();
     await writeTree(moving.mountpoint, { "a.txt": "moved", ".tele-backup-restore-9a8b7c6d.moving": "", ".tele-backup-restore-9a8b7c6d/b.txt": "still staged" });
-    await expect(restoreInto(moving.name)).rejects.toThrow(`Docker volume "${moving.name}" already has content`);
+    await expect(restoreInto(moving.name)).rejects.toThrow(
+      `Docker volume "${moving.name}" held the files of an interrupted restore that was moving them into place; that restore was finished, so the volume now holds its backup: restore into a new or empty volume`,
+    );
     expect((await readdir(moving.mountpoint)).sort()).toEqual(["a.txt", "b.txt"]);
     expect(await helpersLeft()).toEqual([]);
   });

@@ -130,6 +130,13 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
             if (left !== null && heldByLiveRestore && !heldByLiveRestore(volumeScratch(name, left))) {
               const settled = await guard(`cannot settle what an interrupted restore left in volume "${name}"`, () => settleRestoreStaging(docker, image, name, restoreStaging(left)));
               log.warn({ volume: name, staging: restoreStaging(left), settled }, "settled the staging folder an interrupted restore left in the volume");
+              if (settled === "finished") {
+                throw new SourceError(
+                  `Docker volume "${name}" held the files of an interrupted restore that was moving them into place; that restore was finished, so the volume now holds its backup: restore into a new or empty volume`,
+                  "volume",
+                  { key: "source-error-volume-finished-other", params: { volume: name } },
+                );
+              }
               first = await firstEntry(helper.container);
             }
             if (first !== null && isRestoreStaging(first)) {
