@@ -470,7 +470,6 @@ async function sweepSpool(deps: RecoveryDeps, alive: (owner: string | null) => b
   }
 }
 
-/** Removes a file or folder; reported only when it was there. */
 const exists = (file: string): Promise<boolean> => lstat(file).then(() => true, () => false);
 
 /** A dead restore's staging folder whose moves into place had begun: they are finished, never undone halfway. */
@@ -485,6 +484,7 @@ async function finishMoves(staging: string, report: RecoveryReport, log: Logger)
   }
 }
 
+/** Removes a file or folder; reported only when it was there. */
 async function remove(file: string, report: RecoveryReport, log: Logger): Promise<void> {
   if (!(await exists(file))) return;
   try {
