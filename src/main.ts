@@ -69,6 +69,12 @@ async function main(argv: string[]): Promise<number> {
   if (command.name === "run") {
     try {
       return await run(app, abort.signal);
+    } catch (err) {
+      const { DaemonLockedError } = await import("./lifecycle/daemon-lock.js");
+      if (!(err instanceof DaemonLockedError)) throw err;
+      const h = err.holder;
+      process.stderr.write(`tele-backup: ${h ? text()("cli-run-already-running", { pid: String(h.pid), host: h.host, since: h.since }) : text()("cli-run-already-running-unknown")}\n`);
+      return 1;
     } finally {
       app.close();
     }
@@ -83,17 +89,23 @@ async function main(argv: string[]): Promise<number> {
 /** `run`: bot + scheduler until SIGTERM/SIGINT, then a bounded, recorded shutdown. */
 async function run(app: App, signal: AbortSignal): Promise<number> {
   // The bot and the scheduler load only for `run`.
-  const { startDaemon } = await import("./daemon.js");
-  const daemon = await startDaemon(app);
-  app.log.info("tele-backup is running");
-  const stopped = new Promise<Error>((resolve) => {
-    if (signal.aborted) resolve(signal.reason as Error);
-    signal.addEventListener("abort", () => resolve(signal.reason as Error), { once: true });
-  });
-  const outcome = await Promise.race([stopped.then((reason) => ({ reason, fatal: false })), daemon.fatal.then((err) => ({ reason: err as Error, fatal: true }))]);
-  if (outcome.fatal) app.log.error({ err: String(outcome.reason) }, "the bot stopped polling");
-  await daemon.stop(outcome.reason ?? new Error("stopped"));
-  return outcome.fatal ? 1 : 0;
+  const [{ startDaemon }, { lockDaemon }] = await Promise.all([import("./daemon.js"), import("./lifecycle/daemon-lock.js")]);
+  // One daemon per data folder, taken before recovery and the bot start (DaemonLockedError otherwise).
+  const lock = lockDaemon(app.config.dataDir, app.settings);
+  try {
+    const daemon = await startDaemon(app);
+    app.log.info("tele-backup is running");
+    const stopped = new Promise<Error>((resolve) => {
+      if (signal.aborted) resolve(signal.reason as Error);
+      signal.addEventListener("abort", () => resolve(signal.reason as Error), { once: true });
+    });
+    const outcome = await Promise.race([stopped.then((reason) => ({ reason, fatal: false })), daemon.fatal.then((err) => ({ reason: err as Error, fatal: true }))]);
+    if (outcome.fatal) app.log.error({ err: String(outcome.reason) }, "the bot stopped polling");
+    await daemon.stop(outcome.reason ?? new Error("stopped"));
+    return outcome.fatal ? 1 : 0;
+  } finally {
+    lock.release();
+  }
 }
 
 /**

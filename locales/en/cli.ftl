@@ -59,6 +59,8 @@ cli-import-invalid = { $file }: { $count ->
     [one] 1 error
    *[other] { $count } errors
   }, nothing was changed
+cli-run-already-running = another `tele-backup run` already uses this data folder (pid { $pid } on { $host }, running since { $since }): stop it first. Two would run every backup twice and take turns answering the bot.
+cli-run-already-running-unknown = another `tele-backup run` already uses this data folder: stop it first. Two would run every backup twice and take turns answering the bot.
 cli-healthy = healthy
 cli-unhealthy = unhealthy: the scheduler's heartbeat is stale or missing
 cli-internal-error = internal error: the command stopped before it finished

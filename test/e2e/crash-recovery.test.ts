@@ -16,7 +16,8 @@ const ADMIN = 111;
 const CHANNEL = -1001234567892;
 const PASSPHRASE = "crash-recovery passphrase 0123456789";
 /** Files `tele-backup` keeps in DATA_DIR: the database (+ WAL). Anything else after recovery is a leftover. */
-const DB_FILES = /^tele-backup\.sqlite(-wal|-shm)?$/;
+/** The data folder's own files: the database, and the daemon's lock (src/lifecycle/daemon-lock.ts). */
+const DB_FILES = /^(tele-backup\.sqlite(-wal|-shm)?|daemon\.lock)$/;
 
 /**
  * Issue 11: the real processes, killed with SIGKILL at bad moments, and the next

@@ -100,6 +100,32 @@ jobs:
     expect(runs().filter((r) => r.status === "running")).toEqual([]);
   });
 
+  it("a second `run` on the same data folder is refused while the first runs, and the lock dies with the first (SIGKILL leaves none)", async () => {
+    const first = start();
+    try {
+      inspect.settings.set("scheduler.heartbeat", new Date(0).toISOString());
+      await waitFor("the first daemon's heartbeat", () => new Date(inspect.settings.get("scheduler.heartbeat") ?? 0).getTime() > 0);
+      const second = start();
+      const refused = await second.exited;
+      expect(refused.code, second.output()).toBe(1);
+      expect(second.output()).toContain(`tele-backup: another \`tele-backup run\` already uses this data folder (pid ${first.child.pid} on `);
+      expect(second.output()).toContain("stop it first");
+      expect(first.child.exitCode).toBeNull();
+    } finally {
+      first.child.kill("SIGKILL");
+      await first.exited;
+    }
+    const third = start();
+    try {
+      inspect.settings.set("scheduler.heartbeat", new Date(0).toISOString());
+      await waitFor("the next daemon's heartbeat", () => new Date(inspect.settings.get("scheduler.heartbeat") ?? 0).getTime() > 0);
+      expect(third.child.exitCode).toBeNull();
+    } finally {
+      third.child.kill("SIGTERM");
+      expect((await third.exited).code, third.output()).toBe(0);
+    }
+  });
+
   it("health: exit 0 while the scheduler runs, 1 after it stopped", async () => {
     const proc = start();
     try {
