@@ -99,6 +99,13 @@ export class Watchdog {
       this.deps.settings.set(WATCHDOG_LAST_PASS_KEY, String(now.getTime()));
       return null;
     }
+    if (Number(recorded) > now.getTime()) {
+      // The clock was ahead when the last pass was recorded, and has been set back since: that
+      // time says nothing now. Count the day from now rather than wait for it to come round.
+      this.deps.settings.set(WATCHDOG_LAST_PASS_KEY, String(now.getTime()));
+      this.deps.log.warn({ recorded: new Date(Number(recorded)).toISOString() }, "watchdog: the last pass is recorded in the future (the clock was set back); the next one comes a day from now");
+      return null;
+    }
     if (now.getTime() - Number(recorded) < DAY_MS) return null;
     return this.pass();
   }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHANNEL_LOCALE_KEY } from "../../src/app.js";
-import { DIGEST_DESTINATIONS_KEY } from "../../src/application/digest.js";
+import { DIGEST_DESTINATIONS_KEY, DIGEST_LAST_SENT_KEY } from "../../src/application/digest.js";
 import { drills } from "../../src/db/schema.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { buttonsOf, startHarness, type Harness } from "./harness.js";
@@ -131,5 +131,20 @@ describe("the weekly digest", () => {
     await clock.advance(7 * DAY);
     expect(await h.app.digest.tick(clock.now())).toBe(0);
     expect(channelTexts().filter((t) => t.startsWith("📬"))).toHaveLength(2);
+  });
+
+  it("a last digest recorded in the future (the clock was ahead, then set back): the next one comes a week from now, not on that date", async () => {
+    const channel = h.app.destinations.get("channel").id;
+    h.app.digest.toggle(channel); // turned off by the test before
+    const sent = channelTexts().filter((t) => t.startsWith("📬")).length;
+    try {
+      h.app.settings.set(DIGEST_LAST_SENT_KEY, String(clock.now().getTime() + 200 * DAY));
+      expect(await h.app.digest.tick(clock.now())).toBe(0);
+      expect(Number(h.app.settings.get(DIGEST_LAST_SENT_KEY))).toBe(clock.now().getTime());
+      expect(await h.app.digest.tick(new Date(clock.now().getTime() + 7 * DAY))).toBe(1);
+      expect(channelTexts().filter((t) => t.startsWith("📬"))).toHaveLength(sent + 1);
+    } finally {
+      h.app.digest.toggle(channel);
+    }
   });
 });

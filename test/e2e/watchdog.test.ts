@@ -61,6 +61,19 @@ describe("the channel watchdog finds a deleted message and a corrupt copy", () =
     expect(status.text).toContain("🔍 copies re-checked: 2 Mar\n");
   });
 
+  it("a last pass recorded in the future (the clock was ahead, then set back): the next pass comes a day from now, not on that date", async () => {
+    const saved = h.app.settings.get(WATCHDOG_LAST_PASS_KEY);
+    try {
+      h.app.settings.set(WATCHDOG_LAST_PASS_KEY, String(clock.now().getTime() + 365 * DAY));
+      expect(await h.app.watchdog.tick(clock.now())).toBeNull();
+      expect(Number(h.app.settings.get(WATCHDOG_LAST_PASS_KEY))).toBe(clock.now().getTime());
+      const report = await h.app.watchdog.tick(new Date(clock.now().getTime() + DAY));
+      expect(report).toMatchObject({ lost: [] });
+    } finally {
+      h.app.settings.set(WATCHDOG_LAST_PASS_KEY, saved!);
+    }
+  });
+
   it("a part's message deleted from the channel and a corrupt part on disk: each found within 30 days, alerted once, shown by /status and /logs", async () => {
     const channelId = h.app.destinations.get("channel").id;
     const diskId = h.app.destinations.get("disk").id;
