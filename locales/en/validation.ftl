@@ -97,6 +97,7 @@ validation-what-hook = a hook
 validation-hook-list = must be a list of hooks ({"{"} run: …, container: …, timeout: … {"}"})
 validation-hook-run = must be a command: a line of shell, or a list of arguments
 validation-hook-container = { $value } is not a valid container name
+validation-lock-wait-timeout = must be a whole number of seconds from 1 to 86400, got { $value }
 validation-hook-timeout = must be a whole number of seconds from 1 to 3600, got { $value }
 validation-ping-url = must be an http:// or https:// URL (or an env:/file: reference to one)
 validation-what-drill = drill (schedule, identity)

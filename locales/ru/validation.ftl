@@ -97,6 +97,7 @@ validation-what-hook = хук
 validation-hook-list = должно быть списком хуков ({"{"} run: …, container: …, timeout: … {"}"})
 validation-hook-run = должно быть командой: строкой для shell или списком аргументов
 validation-hook-container = { $value } — недопустимое имя контейнера
+validation-lock-wait-timeout = должно быть целым числом секунд от 1 до 86400, получено { $value }
 validation-hook-timeout = должно быть целым числом секунд от 1 до 3600, получено { $value }
 validation-ping-url = должно быть адресом http:// или https:// (или ссылкой env:/file: на него)
 validation-what-drill = drill (schedule, identity)

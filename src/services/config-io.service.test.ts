@@ -240,7 +240,7 @@ settings:
     const expected = [
       "settings: unknown key for the file (allowed: sources, destinations, jobs)",
       `sources[1].kind: must be one of ${SOURCE_KINDS.join(", ")}`,
-      "sources[2].pasword: unknown key for postgres sources (allowed: name, kind, host, port, database, user, password)",
+      "sources[2].pasword: unknown key for postgres sources (allowed: name, kind, host, port, database, user, password, lock_wait_timeout)",
       "sources[2].port: must be a whole number between 1 and 65535, got 99999",
       'sources[3].name: "fresh-db" is already defined at sources[0]',
       'sources[3].path: "relative/dir" must be an absolute path (starting with /)',
@@ -585,7 +585,7 @@ describe("every field of every shape", () => {
 
   const sample = (r: string) => `
 sources:
-  - { name: pg, kind: postgres, host: 127.0.0.1, port: 5432, database: app, user: postgres, password: env:PG_PASSWORD }
+  - { name: pg, kind: postgres, host: 127.0.0.1, port: 5432, database: app, user: postgres, password: env:PG_PASSWORD, lock_wait_timeout: 600 }
   - { name: shop, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: Literal-Shop-Pw }
   - { name: notes, kind: sqlite, path: /data/notes.sqlite }
   - { name: uploads, kind: volume, volume: myproject_uploads }

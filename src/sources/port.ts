@@ -19,7 +19,10 @@ export interface DbConnection {
 }
 
 export type SourceConfig =
-  | ({ kind: "postgres" } & DbConnection)
+  | ({ kind: "postgres" } & DbConnection & {
+      /** Seconds pg_dump waits for a table another session holds locked before it fails (default PG_LOCK_WAIT_DEFAULT_S). */
+      lockWaitTimeout?: number;
+    })
   | ({ kind: "mysql" } & DbConnection)
   | { kind: "sqlite"; path: string }
   | { kind: "volume"; volume: string }

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile, chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
 import { createPgDatabase, PG_ADMIN, pgQuery, type PgDatabase, type PgSourceConfig } from "../../test/helpers/pg.js";
+import { waitFor } from "../../test/helpers/wait.js";
 import { findPgClients, requireAnyPgClient } from "./pg-clients.js";
 import { SourceError, type Dump, type DumpFormat, type SourceDeps } from "./port.js";
 import { createPostgresDriver, explainPgError, pgDumpCommand, pgRestoreCommand, pgVersionCommand } from "./postgres.js";
@@ -194,6 +196,33 @@ describe("postgres driver: errors the user reads", () => {
     }
     const err = await rejection(driver.dump(config, { format: "sql", signal: signal() }));
     expect(err.message).not.toContain(password);
+  });
+
+  it("a table another session holds locked fails the dump after lock_wait_timeout, naming the table and what to do, instead of hanging", async () => {
+    const db = await freshDb("locked");
+    await db.query("CREATE TABLE calm (id int); CREATE TABLE busy (id int); INSERT INTO busy VALUES (1);");
+    // An open transaction holding the table, as an ALTER TABLE or a forgotten session would.
+    const holder = spawn("psql", ["-X", "-q", "-h", PG_ADMIN.host, "-p", String(PG_ADMIN.port), "-U", PG_ADMIN.user, "-d", db.name, "-f", "-"], { stdio: ["pipe", "ignore", "ignore"] });
+    const holderExited = new Promise((resolve) => holder.once("exit", resolve));
+    holder.stdin.write("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;\n");
+    try {
+      const locked = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'busy' AND l.mode = 'AccessExclusiveLock' AND l.granted";
+      await waitFor("the other session's lock", async () => (await db.query(locked)) === "1", 10_000);
+      const t0 = Date.now();
+      const err = await rejection(dumpToFile({ ...db.config, lockWaitTimeout: 1 }, "sql"));
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(err.message).toBe(
+        "PostgreSQL at 127.0.0.1:5432: public.busy stayed locked by another session for longer than `lock_wait_timeout` (1 s); the dump did not start. Find the session in `pg_stat_activity`, or raise `lock_wait_timeout`",
+      );
+      expect(err.key).toBe("source-error-pg-lock-timeout");
+      expect(await childPids("pg_dump")).toEqual([]);
+    } finally {
+      holder.stdin.end("ROLLBACK;\n");
+      await holderExited;
+    }
+    // The default waits a quarter of an hour: pg_dump is told so.
+    const client = requireAnyPgClient(await findPgClients());
+    expect(pgDumpCommand(client, db.config, "sql").args).toContain("--lock-wait-timeout=900000");
   });
 
   it("explains libpq's failures in one line", () => {

@@ -21,6 +21,9 @@ import {
 
 export type PgConfig = Extract<SourceConfig, { kind: "postgres" }>;
 
+/** How long pg_dump waits for a locked table by default (`lock_wait_timeout`), in seconds: 15 minutes. */
+export const PG_LOCK_WAIT_DEFAULT_S = 900;
+
 export interface PostgresDriverOptions {
   /** Directory holding `<major>/bin/pg_dump` (tests point it at a fake tree). */
   clientBaseDir?: string;
@@ -54,12 +57,16 @@ export function pgEnv(c: DbConnection): Record<string, string> {
 // --no-owner --no-acl: ownership and grants name roles of the source cluster; leaving them
 // out lets a restore run as another user into a fresh database (objects then belong to the
 // restoring user). Roles are cluster-wide and not part of a database dump anyway.
-export function pgDumpCommand(client: PgClient, c: DbConnection, format: DumpFormat): ChildCommand {
+// --lock-wait-timeout: a table another session holds locked (an ALTER TABLE, a VACUUM FULL, a
+// transaction left open) fails the dump after a while, with the reason, instead of hanging the
+// job until someone looks.
+export function pgDumpCommand(client: PgClient, c: PgConfig, format: DumpFormat): ChildCommand {
   const formatArgs = format === "custom" ? ["--format=custom", "--compress=0"] : ["--format=plain"];
   // --compress=0: the job's own compression stage compresses; compressing twice only costs CPU.
+  const lockWaitMs = (c.lockWaitTimeout ?? PG_LOCK_WAIT_DEFAULT_S) * 1000;
   return {
     command: client.pgDump,
-    args: ["--no-password", "--no-owner", "--no-acl", ...formatArgs, `--dbname=${pgConninfo(c)}`],
+    args: ["--no-password", "--no-owner", "--no-acl", `--lock-wait-timeout=${lockWaitMs}`, ...formatArgs, `--dbname=${pgConninfo(c)}`],
     env: pgEnv(c),
   };
 }
@@ -114,8 +121,20 @@ export function explainPgError(stderr: string, c: Pick<DbConnection, "host" | "p
 }
 
 /** `explainPgError` with the locale key and params that say it in the reader's language. */
-export function explainPgFailure(stderr: string, c: Pick<DbConnection, "host" | "port">): Explained | undefined {
+export function explainPgFailure(stderr: string, c: Pick<PgConfig, "host" | "port" | "lockWaitTimeout">): Explained | undefined {
   const where = `${c.host}:${c.port}`;
+  // pg_dump's --lock-wait-timeout runs its LOCK TABLE statements under a lock_timeout (a
+  // statement_timeout in older versions): either cancels the statement.
+  const lockWait = /canceling statement due to (?:lock|statement) timeout[\s\S]*LOCK TABLE (\S+) IN/.exec(stderr);
+  if (lockWait) {
+    const table = lockWait[1]!;
+    const seconds = String(c.lockWaitTimeout ?? PG_LOCK_WAIT_DEFAULT_S);
+    return {
+      message: `PostgreSQL at ${where}: ${table} stayed locked by another session for longer than \`lock_wait_timeout\` (${seconds} s); the dump did not start. Find the session in \`pg_stat_activity\`, or raise \`lock_wait_timeout\``,
+      key: "source-error-pg-lock-timeout",
+      params: { server: where, table, seconds },
+    };
+  }
   const cannot = (how: string, reason: string): Explained => ({ message: `cannot connect to ${where}: ${how}`, key: "source-error-connect", params: { server: where, reason: { key: reason } } });
   // The server's own word first: libpq lists every address it tried (`localhost` → ::1
   // refused, 127.0.0.1 answered FATAL), and the one that answered is the one that matters.
