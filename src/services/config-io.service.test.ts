@@ -417,7 +417,7 @@ describe("lossless export", () => {
 
   const everything = () => `
 sources:
-  - { name: app-db, kind: postgres, host: 127.0.0.1, port: 5432, database: app, user: postgres, password: env:APP_DB_PASSWORD }
+  - { name: app-db, kind: postgres, host: 127.0.0.1, port: 5432, database: app, user: postgres, password: env:APP_DB_PASSWORD, lock_wait_timeout: 900 }
   - { name: shop-db, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: file:/run/secrets/mariadb_root_password }
   - { name: legacy-db, kind: mysql, host: 127.0.0.1, port: 3306, database: legacy, user: root, password: "" }
   - { name: notes, kind: sqlite, path: /data/notes.sqlite }
