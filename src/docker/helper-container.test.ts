@@ -95,7 +95,8 @@ describe("helper scripts on a volume", () => {
     expect(killed.code).toBe(137);
     const midway = await readdir(volume.mountpoint);
     expect(midway).toContain(`${STAGING}.moving`);
-    expect(midway.length).toBe(4); // two entries moved, the staging folder, the marker
+    expect(midway).toContain(`${STAGING}.moved`);
+    expect(midway.length).toBe(5); // two entries moved, the staging folder, the marker, the list of what moved
     expect(await settle(volume.name)).toEqual({ code: 0, output: "finished\n" });
     expect((await readdir(volume.mountpoint)).sort()).toEqual(["-n", "..odd", ".hidden", "a.txt", "dir", "link"]);
     expect(await readFile(path.join(volume.mountpoint, "dir/sub/x"), "utf8")).toBe("");

@@ -64,9 +64,9 @@ export function restoreStaging(token: string): string {
   return `.tele-backup-restore-${token}`;
 }
 
-const STAGING_NAME = /^\.tele-backup-restore-([\w-]+)(?:\.moving)?$/;
+const STAGING_NAME = /^\.tele-backup-restore-([\w-]+)(?:\.moving|\.moved)?$/;
 
-/** True for a staging folder of some restore (`restoreStaging`) or its `.moving` marker. */
+/** True for a staging folder of some restore (`restoreStaging`), its `.moving` marker or its `.moved` list. */
 export const isRestoreStaging = (name: string): boolean => STAGING_NAME.test(name);
 
 /** The token of the restore a staging folder or marker belongs to; null for any other name. */
@@ -75,7 +75,7 @@ export const stagingToken = (name: string): string | null => STAGING_NAME.exec(n
 /** Shell lines every staged-restore script starts with: $1 is the staging folder's name, never empty. */
 const STAGED_PRELUDE = [
   'set -e; [ -n "$1" ]',
-  'st="$1"; s="/data/$1"; m="/data/$1.moving"',
+  'st="$1"; s="/data/$1"; m="/data/$1.moving"; l="/data/$1.moved"',
   'present() { [ -e "$1" ] || [ -L "$1" ]; }',
 ];
 /** Every entry of the current folder, hidden ones included (names starting with `-` are passed as `./-x`). */
@@ -88,7 +88,9 @@ const EACH_ENTRY = 'for f in * .[!.]* ..?*; do present "$f" || continue';
  *   nothing moved;
  * - the `.moving` marker is written, then each entry is renamed into place;
  * - a move that fails (or a name that appeared meanwhile): the entries this script moved go back
- *   into the folder, the marker goes, exit 4: the volume is as it was;
+ *   into the folder, the marker goes, exit 4: the volume is as it was. What moved is noted as
+ *   empty files of the same names in `<folder>.moved` (names may hold any byte but NUL and `/`,
+ *   so a file system folder is the one list a POSIX sh keeps of them in linear time);
  * - killed halfway (or the way back failing, exit 5): the marker stays, and SETTLE_STAGED_RESTORE
  *   finishes the moves.
  */
@@ -96,17 +98,17 @@ export const FINISH_STAGED_RESTORE = [
   ...STAGED_PRELUDE,
   'cd "$s"',
   `${EACH_ENTRY}; if present "/data/$f"; then echo "already in the volume: $f"; exit 3; fi; done`,
-  ': > "$m"',
-  "set --",
+  ': > "$m"; mkdir -p "$l"',
   `${EACH_ENTRY}`,
   '  if present "/data/$f" || ! mv "./$f" /data/; then',
   '    echo "cannot move $f into place"',
-  '    for g in "$@"; do mv "/data/$g" "$s/" || { echo "cannot move $g back"; exit 5; }; done',
-  '    rm -f "$m"; exit 4',
+  '    cd "$l"',
+  `    ${EACH_ENTRY}; mv "/data/$f" "$s/" || { echo "cannot move $f back"; exit 5; }; done`,
+  '    cd /data; rm -rf "$l"; rm -f "$m"; exit 4',
   "  fi",
-  '  set -- "$@" "$f"',
+  '  : > "$l/$f"',
   "done",
-  'cd /data; rmdir "$st"; rm -f "$m"',
+  'cd /data; rmdir "$st"; rm -rf "$l"; rm -f "$m"',
 ].join("\n");
 
 /**
@@ -123,8 +125,8 @@ export const SETTLE_STAGED_RESTORE = [
   `    ${EACH_ENTRY}; if present "/data/$f"; then echo "already in the volume: $f"; exit 3; fi; mv "./$f" /data/; done`,
   '    cd /data; rmdir "$st"',
   "  fi",
-  '  rm -f "$m"; echo finished',
-  'elif present "$s"; then rm -rf "$s"; echo removed',
+  '  rm -rf "$l"; rm -f "$m"; echo finished',
+  'elif present "$s"; then rm -rf "$s" "$l"; echo removed',
   "fi",
 ].join("\n");
 
