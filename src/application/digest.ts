@@ -1,6 +1,7 @@
 import type { ChatRoute } from "../domain.js";
 import type { Translate } from "../i18n.js";
 import type { Logger } from "../logger.js";
+import { resetIfFuture } from "./recorded-time.js";
 import type { HistoryRepo } from "../repos/history.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
 import type { Clock } from "../scheduler/clock.js";
@@ -75,14 +76,8 @@ export class DigestService {
   /** On every scheduler tick: sends the digests when a week has passed since the last ones (or none was sent yet). */
   async tick(now: Date): Promise<number> {
     if (this.sending || this.optedIn().size === 0) return 0;
+    if (resetIfFuture(this.deps.settings, DIGEST_LAST_SENT_KEY, now, this.deps.log, "weekly digest")) return 0;
     const last = Number(this.deps.settings.get(DIGEST_LAST_SENT_KEY) ?? 0);
-    if (last > now.getTime()) {
-      // Sent while the clock was ahead, which has been set back since: the week counts from now,
-      // rather than from a date that may be months away.
-      this.deps.settings.set(DIGEST_LAST_SENT_KEY, String(now.getTime()));
-      this.deps.log.warn({ recorded: new Date(last).toISOString() }, "digest: the last one is recorded in the future (the clock was set back); the next one comes a week from now");
-      return 0;
-    }
     if (now.getTime() - last < WEEK_MS) return 0;
     this.sending = this.sendAll(now).finally(() => {
       this.sending = null;

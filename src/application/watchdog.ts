@@ -2,6 +2,7 @@ import type { Destination } from "../destinations/port.js";
 import { locationOf } from "../engine/part-location.js";
 import { checkCopy, type CopyCheck } from "../engine/verify.js";
 import type { Logger } from "../logger.js";
+import { resetIfFuture } from "./recorded-time.js";
 import type { Notifier } from "../notify/port.js";
 import type { KeptCopy, PartChecksRepo } from "../repos/part-checks.repo.js";
 import type { SettingsRepo } from "../repos/settings.repo.js";
@@ -99,13 +100,7 @@ export class Watchdog {
       this.deps.settings.set(WATCHDOG_LAST_PASS_KEY, String(now.getTime()));
       return null;
     }
-    if (Number(recorded) > now.getTime()) {
-      // The clock was ahead when the last pass was recorded, and has been set back since: that
-      // time says nothing now. Count the day from now rather than wait for it to come round.
-      this.deps.settings.set(WATCHDOG_LAST_PASS_KEY, String(now.getTime()));
-      this.deps.log.warn({ recorded: new Date(Number(recorded)).toISOString() }, "watchdog: the last pass is recorded in the future (the clock was set back); the next one comes a day from now");
-      return null;
-    }
+    if (resetIfFuture(this.deps.settings, WATCHDOG_LAST_PASS_KEY, now, this.deps.log, "watchdog")) return null;
     if (now.getTime() - Number(recorded) < DAY_MS) return null;
     return this.pass();
   }

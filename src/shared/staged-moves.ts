@@ -18,7 +18,16 @@ import { oneLine } from "./one-line.js";
 export const movingMarker = (staging: string): string => `${staging}.moving`;
 
 /** The moves failed and were undone, or never began: the folder is as it was (the staging folder stays, to be removed). */
-export class NothingMovedError extends Error {}
+export class NothingMovedError extends Error {
+  /** The name the folder already had, when that stopped the moves before the first one (for the reader's language). */
+  declare readonly taken?: string;
+
+  constructor(message: string, taken?: string) {
+    super(message);
+    // Not enumerable: like `cause`, beside the message rather than one more field of the error.
+    Object.defineProperty(this, "taken", { value: taken, enumerable: false });
+  }
+}
 
 /** Whether anything is at `file` (a dangling symlink counts). */
 async function present(file: string): Promise<boolean> {
@@ -48,7 +57,7 @@ export async function moveStagedIntoPlace(staging: string): Promise<void> {
   const dir = path.dirname(staging);
   const names = await readdir(staging);
   const first = await taken(staging, names);
-  if (first !== undefined) throw new NothingMovedError(`already in the folder: ${first}`);
+  if (first !== undefined) throw new NothingMovedError(`already in the folder: ${first}`, first);
   await writeFile(movingMarker(staging), "", { mode: 0o600 });
   const moved: string[] = [];
   try {

@@ -154,7 +154,11 @@ describe("directory source", () => {
     await expect(driver.restore({ kind: "directory", path: busy }, await tarOf([{ name: "a.txt", body: "a" }]), { format: "tar", signal: signal() })).rejects.toThrow("is not empty");
   });
 
-  test("a name the folder gains while the restore runs (the app writing) is neither overwritten nor mixed with the backup", async () => {
+  /**
+   * A restore into a new empty folder, under way: config.yml has reached its staging folder;
+   * `finish` sends the rest of the payload (data/rows.bin).
+   */
+  async function restoreUnderWay() {
     const target = path.join(work, "target");
     await mkdir(target);
     const input = new PassThrough();
@@ -164,12 +168,33 @@ describe("directory source", () => {
     restoring.catch(() => undefined);
     pack.entry({ name: "config.yml" }, "from the backup");
     await waitFor("the staging folder", async () => (await readdir(target)).some((n) => n.startsWith(".tele-backup-restore-")));
+    const finish = () => {
+      pack.entry({ name: "data/rows.bin" }, "from the backup");
+      pack.finalize();
+    };
+    return { target, restoring, finish };
+  }
+
+  test("a name the folder gains while the restore runs (the app writing) is neither overwritten nor mixed with the backup", async () => {
+    const { target, restoring, finish } = await restoreUnderWay();
     await writeFile(path.join(target, "config.yml"), "written by the app meanwhile");
-    pack.entry({ name: "data/rows.bin" }, "from the backup");
-    pack.finalize();
+    finish();
     await expect(restoring).rejects.toThrow(`restore into directory ${target} failed: already in the folder: config.yml; nothing was moved, the folder is as it was`);
     expect(await readdir(target)).toEqual(["config.yml"]);
     expect(await readFile(path.join(target, "config.yml"), "utf8")).toBe("written by the app meanwhile");
+  });
+
+  test("moves into place the folder refuses (made immutable meanwhile): the error says the folder may hold part of the backup and where the rest is", async () => {
+    const { target, restoring, finish } = await restoreUnderWay();
+    await promisify(execFile)("chattr", ["+i", target]);
+    try {
+      finish();
+      await expect(restoring).rejects.toThrow(
+        new RegExp(`^restore into directory ${target} failed while moving the restored files into place \\(.*operation not permitted.*\\): the folder may hold part of the backup, the rest is in ${target}/\\.tele-backup-restore-[\\d.]+$`),
+      );
+    } finally {
+      await promisify(execFile)("chattr", ["-i", target]);
+    }
   });
 
   test("a dead restore killed while it moved files into place: the next restore finishes those moves (never a mix), then refuses the folder that now holds that backup", async () => {

@@ -12,7 +12,7 @@ import { moveStagedIntoPlace, NothingMovedError, settleStaged } from "../shared/
 
 /** A restore's staging folder inside its target, `.tele-backup-restore-<owner tag>`, or its `.moving` marker (src/shared/staged-moves.ts). */
 const STAGING = /^\.tele-backup-restore-(\d+(?:\.\d+)?)(?:\.moving)?$/;
-const stagingOf = (dir: string) => path.join(dir, `.tele-backup-restore-${ownerTag()}`);
+const stagingOf = (dir: string, owner = ownerTag()) => path.join(dir, `.tele-backup-restore-${owner}`);
 
 /**
  * A plain directory, backed up as a tar with entries relative to it (the same layout as the
@@ -83,7 +83,9 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
           }
           if (made) await rmdir(dir).catch(() => {});
           const detail = err instanceof NothingMovedError ? `${err.message}; nothing was moved, the folder is as it was` : oneLine(err);
-          throw new SourceError(`restore into directory ${dir} failed: ${detail}`, "directory", { cause: err, key: "source-error-dir-restore-failed", params: { path: dir, detail } });
+          const said: { key: string; params: Record<string, string> } =
+            err instanceof NothingMovedError && err.taken !== undefined ? { key: "source-error-dir-name-taken", params: { path: dir, name: err.taken } } : { key: "source-error-dir-restore-failed", params: { path: dir, detail } };
+          throw new SourceError(`restore into directory ${dir} failed: ${detail}`, "directory", { cause: err, ...said });
         }
       } catch (err) {
         input.destroy();
@@ -139,7 +141,7 @@ async function prepareEmptyDirectory(dir: string): Promise<boolean> {
   for (const name of await readdir(dir)) {
     const owner = STAGING.exec(name)?.[1];
     if (!owner || isOwnerAlive(owner)) continue;
-    const settled = await settleStaged(path.join(dir, `.tele-backup-restore-${owner}`)).catch((err: unknown) => {
+    const settled = await settleStaged(stagingOf(dir, owner)).catch((err: unknown) => {
       throw new SourceError(`cannot settle what an interrupted restore left in ${dir}: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-no-access", params: { path: dir, detail: oneLine(err) } });
     });
     if (settled === "finished") {

@@ -148,6 +148,16 @@ async function restoreIntoExistingVolume(d = driver): Promise<string> {
   return target.mountpoint;
 }
 
+/** A whole tar archive of `entries` (name, content), in order. */
+async function tarBytes(entries: Array<[string, string]>): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, body] of entries) pack.entry({ name }, body);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 /** `localhost/<repo>:test`: the helper image after `entrypoint` ran in it (if given), committed with `changes`. */
 async function helperVariant(repo: string, options: { entrypoint?: string[]; changes?: string }): Promise<string> {
   const base = await docker.createContainer({ Image: helperImage, ...(options.entrypoint ? { Entrypoint: options.entrypoint } : { Cmd: ["true"] }), Labels: { [TEST_LABEL]: "true" } });
@@ -204,16 +214,11 @@ describe("volume source", () => {
 
   test("a restore that fails midway into an existing empty volume leaves it empty, as it was", async () => {
     const target = await newVolume();
-    const pack = tar.pack();
-    pack.entry({ name: "ok.txt" }, "fine"); // reaches the volume before the bad entry comes
-    pack.entry({ name: "sub/more.txt" }, "also fine");
-    pack.entry({ name: "../../escape.txt" }, "evil");
-    pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    // ok.txt and sub/more.txt reach the volume before the bad entry comes.
+    const payload = await tarBytes([["ok.txt", "fine"], ["sub/more.txt", "also fine"], ["../../escape.txt", "evil"]]);
 
     await expect(
-      driver.restore({ kind: "volume", volume: target.name }, Readable.from([Buffer.concat(chunks)]), { format: "tar", signal: signal(), token: randomUUID() }),
+      driver.restore({ kind: "volume", volume: target.name }, Readable.from([payload]), { format: "tar", signal: signal(), token: randomUUID() }),
     ).rejects.toThrow("climbs out of the target with ..");
     expect(await readdir(target.mountpoint)).toEqual([]);
     expect(await helpersLeft()).toEqual([]);
@@ -221,13 +226,7 @@ describe("volume source", () => {
 
   test("a name the volume gains while the restore runs (another container writing) is neither overwritten nor mixed with the backup", async () => {
     const target = await newVolume();
-    const pack = tar.pack();
-    pack.entry({ name: "config.yml" }, "from the backup");
-    pack.entry({ name: "data/rows.bin" }, "from the backup");
-    pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const chunk of pack) chunks.push(chunk as Buffer);
-    const payload = Buffer.concat(chunks);
+    const payload = await tarBytes([["config.yml", "from the backup"], ["data/rows.bin", "from the backup"]]);
     const input = new PassThrough();
     input.write(payload.subarray(0, 1024)); // the staging folder and config.yml reach the volume
     const restoring = driver.restore({ kind: "volume", volume: target.name }, input, { format: "tar", signal: signal(), token: randomUUID() });
@@ -267,14 +266,7 @@ describe("volume source", () => {
   });
 
   test("another restore's staging folder: refused while that restore runs; settled when it does not (removed, or its moves finished)", async () => {
-    const payload = async () => {
-      const pack = tar.pack();
-      pack.entry({ name: "new.txt" }, "from this restore");
-      pack.finalize();
-      const chunks: Buffer[] = [];
-      for await (const chunk of pack) chunks.push(chunk as Buffer);
-      return Readable.from([Buffer.concat(chunks)]);
-    };
+    const payload = async () => Readable.from([await tarBytes([["new.txt", "from this restore"]])]);
     const held: string[] = [];
     const options = async () => ({ format: "tar" as const, signal: signal(), token: randomUUID(), heldByLiveRestore: (entry: string) => held.includes(entry), input: await payload() });
     const restoreInto = async (volume: string) => {
@@ -402,14 +394,9 @@ describe("volume source", () => {
 
   test("restore refuses entries that leave the volume", async () => {
     const target = await newVolume();
-    const pack = tar.pack();
-    pack.entry({ name: "ok.txt" }, "fine");
-    pack.entry({ name: "../../escape.txt" }, "evil");
-    pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    const payload = await tarBytes([["ok.txt", "fine"], ["../../escape.txt", "evil"]]);
 
-    await expect(driver.restore({ kind: "volume", volume: target.name }, Readable.from([Buffer.concat(chunks)]), { format: "tar", signal: signal() })).rejects.toThrow(
+    await expect(driver.restore({ kind: "volume", volume: target.name }, Readable.from([payload]), { format: "tar", signal: signal() })).rejects.toThrow(
       'unsafe tar entry "../../escape.txt": climbs out of the target with ..',
     );
     expect(await helpersLeft()).toEqual([]);
@@ -417,14 +404,10 @@ describe("volume source", () => {
 
   test("a restore that fails into a volume it created removes that volume: it did not exist before", async () => {
     const name = uniqueName();
-    const pack = tar.pack();
-    pack.entry({ name: "ok.txt" }, "fine"); // extracted into the new volume before the bad entry comes
-    pack.entry({ name: "../../escape.txt" }, "evil");
-    pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    // ok.txt is extracted into the new volume before the bad entry comes.
+    const payload = await tarBytes([["ok.txt", "fine"], ["../../escape.txt", "evil"]]);
 
-    await expect(driver.restore({ kind: "volume", volume: name }, Readable.from([Buffer.concat(chunks)]), { format: "tar", signal: signal() })).rejects.toThrow("climbs out of the target");
+    await expect(driver.restore({ kind: "volume", volume: name }, Readable.from([payload]), { format: "tar", signal: signal() })).rejects.toThrow("climbs out of the target");
     await expect(docker.getVolume(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect(await helpersLeft()).toEqual([]);
   });

@@ -123,31 +123,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
         );
         let staged = false;
         try {
-          if (!created) {
-            let first = await firstEntry(helper.container);
-            const left = first === null ? null : stagingToken(first);
-            // Another restore's staging folder: settled first (removed, or its moves finished) unless that restore still runs.
-            if (left !== null && heldByLiveRestore && !heldByLiveRestore(volumeScratch(name, left))) {
-              const settled = await guard(`cannot settle what an interrupted restore left in volume "${name}"`, () => settleRestoreStaging(docker, image, name, restoreStaging(left)));
-              log.warn({ volume: name, staging: restoreStaging(left), settled }, "settled the staging folder an interrupted restore left in the volume");
-              if (settled === "finished") {
-                throw new SourceError(
-                  `Docker volume "${name}" held the files of an interrupted restore that was moving them into place; that restore was finished, so the volume now holds its backup: restore into a new or empty volume`,
-                  "volume",
-                  { key: "source-error-volume-finished-other", params: { volume: name } },
-                );
-              }
-              first = await firstEntry(helper.container);
-            }
-            if (first !== null && isRestoreStaging(first)) {
-              throw new SourceError(
-                `Docker volume "${name}" holds ${first}, the staging folder of another restore into it that is still running: wait for it to end, then restore again`,
-                "volume",
-                { key: "source-error-volume-staging-left", params: { volume: name, folder: first } },
-              );
-            }
-            if (first !== null) throw new SourceError(`Docker volume "${name}" already has content: restore into a new or empty volume`, "volume");
-          }
+          if (!created) await assertEmptyVolume(docker, image, name, helper, heldByLiveRestore);
           staged = staging !== undefined && (await canStage(docker, image, name, signal));
           if (staging !== undefined && !staged) {
             log.warn({ volume: name, image }, "the helper image cannot run sh, mv, rm and rmdir: the restore extracts straight into the volume, and an interrupted one leaves part of the backup there");
@@ -177,6 +153,35 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       }
     },
   };
+
+  /**
+   * Refuses an existing volume that has content. Another restore's staging folder is settled
+   * first (removed, or its begun moves finished) unless a restore that still runs holds it.
+   */
+  async function assertEmptyVolume(docker: Docker, image: string, name: string, helper: HelperContainer, heldByLiveRestore?: (entry: string) => boolean): Promise<void> {
+    let first = await firstEntry(helper.container);
+    const left = first === null ? null : stagingToken(first);
+    if (left !== null && heldByLiveRestore && !heldByLiveRestore(volumeScratch(name, left))) {
+      const settled = await guard(`cannot settle what an interrupted restore left in volume "${name}"`, () => settleRestoreStaging(docker, image, name, restoreStaging(left)));
+      log.warn({ volume: name, staging: restoreStaging(left), settled }, "settled the staging folder an interrupted restore left in the volume");
+      if (settled === "finished") {
+        throw new SourceError(
+          `Docker volume "${name}" held the files of an interrupted restore that was moving them into place; that restore was finished, so the volume now holds its backup: restore into a new or empty volume`,
+          "volume",
+          { key: "source-error-volume-finished-other", params: { volume: name } },
+        );
+      }
+      first = await firstEntry(helper.container);
+    }
+    if (first !== null && isRestoreStaging(first)) {
+      throw new SourceError(
+        `Docker volume "${name}" holds ${first}, the staging folder of another restore into it that is still running: wait for it to end, then restore again`,
+        "volume",
+        { key: "source-error-volume-staging-left", params: { volume: name, folder: first } },
+      );
+    }
+    if (first !== null) throw new SourceError(`Docker volume "${name}" already has content: restore into a new or empty volume`, "volume");
+  }
 
   /** Whether the helper image can run a staged restore's moves (it is started once to find out). */
   async function canStage(docker: Docker, image: string, volume: string, signal: AbortSignal): Promise<boolean> {
@@ -222,10 +227,13 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       log.warn({ volume, first: why }, "moving the restored files into place failed once; finished on the second try");
       return;
     }
-    throw new SourceError(`restore into volume "${volume}" failed while moving the restored files into place (${why}): nothing was moved, the volume is as it was`, "volume", {
-      key: "source-error-volume-move-undone",
-      params: { volume, reason: why },
-    });
+    // Exit 3: a name the root already had (FINISH_STAGED_RESTORE says which), said in the reader's language.
+    const taken = r.code === 3 ? /^already in the volume: (.*)$/m.exec(r.output)?.[1] : undefined;
+    throw new SourceError(
+      `restore into volume "${volume}" failed while moving the restored files into place (${why}): nothing was moved, the volume is as it was`,
+      "volume",
+      taken !== undefined ? { key: "source-error-volume-name-taken", params: { volume, name: taken } } : { key: "source-error-volume-move-undone", params: { volume, reason: why } },
+    );
   }
 }
 
