@@ -38,6 +38,7 @@ dest-action-mirror = copy the parts into the mirror chat { $chat }
 dest-error-no-file-id = Telegram destination "{ $name }": no file id is recorded for this part in chat { $chat }, so it cannot be downloaded.
 dest-error-local = Local destination "{ $name }" could not { $action }: { $reason }.
 dest-error-local-outside = Local destination "{ $name }": { $path } is outside its folder { $root }.
+dest-error-local-not-mounted = Local destination "{ $name }": the folder { $path } holds none of the newest backups recorded there, and not the mark tele-backup left in it. Is its disk mounted? Nothing was written (a backup written there now would land on another disk and be hidden once the disk is back). Mount it and run the job again; if you emptied the folder on purpose, create the file { $mark } first.
 dest-action-write-folder = write to { $path }
 dest-action-store = store { $file }
 dest-action-read = read { $path }

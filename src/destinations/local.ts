@@ -1,16 +1,36 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, link, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { chmod, link, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { hashFile } from "../shared/hash-file.js";
 import type { Translatable } from "../shared/translatable.js";
-import { DestinationError, type Destination, type PartInfo, type RunLabel, type StoredLocation } from "./port.js";
+import { DestinationError, type Destination, type PartInfo, type RecordedCopy, type RunLabel, type StoredLocation } from "./port.js";
 import { isRunFile, safeSegment } from "./segment.js";
 
 /** A part is written to `.<name>.tmp-<pid>` beside its place, then renamed; TEMP_NAME reads `<name>` back. */
 const tempNameOf = (name: string) => `.${name}.tmp-${process.pid}`;
 const TEMP_NAME = /^\.(.+)\.tmp-\d+$/;
+
+/**
+ * The mark a folder gets before its first backup (see `confirmStore`): its presence tells this
+ * folder from an empty one in its place. A hidden file, so `rm -rf <folder>/*` leaves it.
+ */
+export const STORE_MARK = ".tele-backup-destination";
+const STORE_MARK_TEXT =
+  "This folder holds tele-backup backups. Leave this file here: before writing, tele-backup looks\n" +
+  "for it (or for the backups it recorded here) to notice a disk that is not mounted.\n";
+
+/** Whether `file` exists; other failures than "not there" throw. */
+async function present(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ENOTDIR") return false;
+    throw err;
+  }
+}
 
 /** A file-system failure for people: a `dest-reason-*` key, the system's error code when none fits. */
 function reasonOf(e: NodeJS.ErrnoException): Translatable {
@@ -89,6 +109,33 @@ export function createLocalDestination(config: { name: string; path: string }): 
         await h.close();
         await rm(probe);
       } catch (err) {
+        fail(`cannot write to ${root}`, { key: "dest-action-write-folder", params: { path: root } }, err);
+      }
+    },
+
+    async confirmStore(recorded: RecordedCopy[], signal?: AbortSignal): Promise<void> {
+      const mark = path.join(root, STORE_MARK);
+      try {
+        if (await present(mark)) return;
+        signal?.throwIfAborted();
+        if (recorded.length > 0) {
+          let found = false;
+          for (const copy of recorded) if (!found) found = await present(path.join(root, safeSegment(copy.jobName), copy.name));
+          if (!found) {
+            throw new DestinationError(
+              `local destination "${config.name}": ${root} holds neither ${STORE_MARK} nor the newest backups recorded there: is its disk mounted? Nothing was written. If the folder was emptied on purpose, create ${mark} and run the job again`,
+              { permanent: true, key: "dest-error-local-not-mounted", params: { name: config.name, path: root, mark } },
+            );
+          }
+        }
+        // A new destination, or one written to before marks existed (its backups are here).
+        await mkdir(root, { recursive: true, mode: 0o700 });
+        await writeFile(mark, STORE_MARK_TEXT, { flag: "wx", mode: 0o600 }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== "EEXIST") throw err; // another run marked it meanwhile
+        });
+      } catch (err) {
+        if (err instanceof DestinationError) throw err;
+        if (signal?.aborted) throw signal.reason;
         fail(`cannot write to ${root}`, { key: "dest-action-write-folder", params: { path: root } }, err);
       }
     },

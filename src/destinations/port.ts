@@ -32,6 +32,13 @@ export interface PartInfo {
   recipe?: string;
 }
 
+/** A copy an earlier run stored, by the names the destination stored it under. */
+export interface RecordedCopy {
+  jobName: string;
+  /** The part's (or manifest's) file name. */
+  name: string;
+}
+
 /** Where a destination put a part: enough to fetch or delete it again. */
 export interface StoredLocation {
   /** A file path (local), a chat id (telegram) or an object key (s3). */
@@ -98,6 +105,15 @@ export interface Destination {
    * be asked.
    */
   discardUnfinished?(run: RunLabel, fileName: string, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * Present when the destination can be silently replaced by an empty place: a folder whose
+   * disk is not mounted is a folder all the same (Docker bind-mounts the empty mountpoint), and
+   * what is written there lands on another disk, hidden again once the disk comes back.
+   * Called before a run writes anything, with the newest copies recorded there before (none for
+   * a new destination): confirms the place is the one they went to, and marks it as such.
+   * Throws a permanent `DestinationError` when it holds neither its mark nor any of them.
+   */
+  confirmStore?(recorded: RecordedCopy[], signal?: AbortSignal): Promise<void>;
   /** A local file path to read a stored part directly, when the destination has one. */
   localPath?(location: StoredLocation): string | undefined;
   /**

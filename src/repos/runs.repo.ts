@@ -160,6 +160,21 @@ export class RunsRepo {
     return out;
   }
 
+  /**
+   * The manifests of the `limit` newest runs stored at this destination and not deleted (lost
+   * ones included: a folder whose disk is not mounted loses them all at once), newest first.
+   */
+  newestManifestsAt(destinationId: number, limit: number): Array<{ jobName: string; name: string }> {
+    return this.db
+      .select({ jobName: runs.jobName, name: runParts.name })
+      .from(runParts)
+      .innerJoin(runs, eq(runs.id, runParts.runId))
+      .where(and(eq(runParts.destinationId, destinationId), eq(runParts.copy, 0), eq(runParts.partIndex, 0), isNull(runParts.deletedAt)))
+      .orderBy(desc(runParts.storedAt), desc(runParts.id))
+      .limit(limit)
+      .all();
+  }
+
   allParts(runId: number): RunPartRow[] {
     return this.db.select().from(runParts).where(eq(runParts.runId, runId)).orderBy(runParts.destinationId, runParts.partIndex).all();
   }

@@ -4,7 +4,7 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { createLocalDestination } from "../../src/destinations/local.js";
+import { createLocalDestination, STORE_MARK } from "../../src/destinations/local.js";
 import { destinationContract } from "./contract.js";
 
 destinationContract("local folder", async () => {
@@ -116,4 +116,81 @@ describe("temp files a killed run left in the folder", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("a folder that is not the one the backups went to (a disk not mounted)", () => {
+  const copy = { jobName: "app", name: "app_20260101-030000.sql.gz.manifest.json" };
+  const inFolder = (fn: (dir: string) => Promise<void>) => async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-local-mark-"));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it(
+    "a new destination (nothing recorded) gets its mark, private; confirming again changes nothing",
+    inFolder(async (dir) => {
+      const root = path.join(dir, "nas", "backups");
+      const dest = createLocalDestination({ name: "nas", path: root });
+      await dest.confirmStore!([]);
+      expect(readdirSync(root)).toEqual([STORE_MARK]);
+      expect(statSync(path.join(root, STORE_MARK)).mode & 0o777).toBe(0o600);
+      const text = readFileSync(path.join(root, STORE_MARK), "utf8");
+      await dest.confirmStore!([copy]); // the mark is enough: recorded copies are not looked for
+      expect(readFileSync(path.join(root, STORE_MARK), "utf8")).toBe(text);
+    }),
+  );
+
+  it(
+    "a folder written to before marks existed (a recorded copy is there) gets its mark",
+    inFolder(async (dir) => {
+      mkdirSync(path.join(dir, "app"));
+      writeFileSync(path.join(dir, "app", copy.name), "{}");
+      const other = { jobName: "app", name: "app_20251231-030000.sql.gz.manifest.json" }; // pruned by hand
+      await createLocalDestination({ name: "nas", path: dir }).confirmStore!([other, copy]);
+      expect(existsSync(path.join(dir, STORE_MARK))).toBe(true);
+    }),
+  );
+
+  it(
+    "an empty folder where backups were recorded (the mountpoint of a disk not mounted) is refused and left as it was",
+    inFolder(async (dir) => {
+      const dest = createLocalDestination({ name: "nas", path: dir });
+      const refusal = dest.confirmStore!([copy]);
+      await expect(refusal).rejects.toMatchObject({
+        name: "DestinationError",
+        permanent: true,
+        key: "dest-error-local-not-mounted",
+        params: { name: "nas", path: dir, mark: path.join(dir, STORE_MARK) },
+        message: expect.stringContaining("is its disk mounted? Nothing was written"),
+      });
+      expect(readdirSync(dir)).toEqual([]);
+
+      // A mountpoint that is not even there: refused, and not created.
+      const gone = path.join(dir, "mnt", "nas");
+      await expect(createLocalDestination({ name: "nas", path: gone }).confirmStore!([copy])).rejects.toMatchObject({ key: "dest-error-local-not-mounted" });
+      expect(existsSync(path.join(dir, "mnt"))).toBe(false);
+    }),
+  );
+
+  it(
+    "emptied on purpose: with its mark kept (`rm -rf folder/*` keeps it) or made by hand, it is used again",
+    inFolder(async (dir) => {
+      const dest = createLocalDestination({ name: "nas", path: dir });
+      writeFileSync(path.join(dir, STORE_MARK), "");
+      await dest.confirmStore!([copy]);
+      expect(readdirSync(dir)).toEqual([STORE_MARK]);
+    }),
+  );
+
+  it(
+    "a mark that cannot be looked for or written is the folder's own failure, not a missing disk",
+    inFolder(async (dir) => {
+      writeFileSync(path.join(dir, "a-file"), "");
+      const dest = createLocalDestination({ name: "nas", path: path.join(dir, "a-file", "backups") });
+      await expect(dest.confirmStore!([])).rejects.toMatchObject({ name: "DestinationError", permanent: true, key: "dest-error-local", message: expect.stringContaining("cannot write to") });
+    }),
+  );
 });
