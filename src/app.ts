@@ -7,7 +7,7 @@ import { openDatabase, type Db } from "./db/client.js";
 import { createDockerClient } from "./docker/client.js";
 import { createDestinationFactory } from "./destinations/registry.js";
 import { createTelegramDestination } from "./destinations/telegram.js";
-import type { Destination, DestinationConfig } from "./destinations/port.js";
+import { RECORDED_COPIES_TO_CONFIRM, type Destination, type DestinationConfig } from "./destinations/port.js";
 import { JobExecutor } from "./application/job-executor.js";
 import { once } from "./shared/once.js";
 import { isOwnerAlive } from "./shared/process-owner.js";
@@ -282,6 +282,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       checks: partChecks,
       settings,
       destinationFor,
+      recordedCopiesAt: (id) => runs.newestManifestsAt(id, RECORDED_COPIES_TO_CONFIRM),
       destinationName: (id) => destinationsRepo.findById(id)?.name ?? null,
       notifier,
       clock,

@@ -58,6 +58,7 @@ digest-more = … and { $count } more
 digest-no-jobs = No jobs deliver to this chat.
 
 ## Channel watchdog
+watchdog-alert-store-missing = 🛑 Destination "{ $destination }": the folder { $path } holds neither the mark tele-backup left in it nor the newest backups recorded there. Is its disk mounted? Its copies were not checked (they are not counted as lost), and backups to it are refused until it is back. If you emptied the folder on purpose, create the file .tele-backup-destination in it.
 watchdog-alert-lost = 🧩 { $job }, run #{ $run }: { $reason ->
     [missing] stored copies are gone
    *[corrupt] stored copies no longer match their checksums

@@ -1,4 +1,4 @@
-import type { Destination } from "../destinations/port.js";
+import { StoreMissingError, type Destination, type RecordedCopy } from "../destinations/port.js";
 import { locationOf } from "../engine/part-location.js";
 import { checkCopy, type CopyCheck } from "../engine/verify.js";
 import type { Logger } from "../logger.js";
@@ -25,6 +25,8 @@ export interface WatchdogDeps {
   settings: SettingsRepo;
   /** The destination a copy was stored to, built from its current settings; null when it was deleted. */
   destinationFor(destinationId: number): Promise<Destination | null>;
+  /** The newest copies recorded at a destination, for its `confirmStore`. */
+  recordedCopiesAt(destinationId: number): RecordedCopy[];
   /** A destination's name, for alerts ("still restorable from …"). */
   destinationName(destinationId: number): string | null;
   notifier: Notifier;
@@ -38,7 +40,7 @@ export interface PassReport {
   intact: number;
   /** Copies found gone or different in this pass (each alerted once). */
   lost: Array<{ copy: KeptCopy; reason: "missing" | "corrupt" }>;
-  /** Copies that could not be checked now (a network fault, a deleted destination); tried again next pass. */
+  /** Copies that could not be checked now (a network fault, a deleted destination, a disk not mounted); tried again next pass. */
   skipped: number;
   /** Bytes downloaded. */
   bytes: number;
@@ -124,6 +126,25 @@ export class Watchdog {
       if (!destinations.has(id)) destinations.set(id, await this.deps.destinationFor(id).catch(() => null));
       return destinations.get(id)!;
     };
+    // Whether a destination's copies can be checked in this pass: a folder whose disk is not
+    // mounted holds none of them, and they are out of reach, not lost (they are back with the disk).
+    const stores = new Map<number, boolean>();
+    const storeReady = async (id: number, destination: Destination): Promise<boolean> => {
+      if (!destination.confirmStore) return true;
+      if (!stores.has(id)) {
+        let ready = true;
+        try {
+          await destination.confirmStore(this.deps.recordedCopiesAt(id), signal);
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          ready = false;
+          log.warn({ destination: destination.name, err: (err as Error).message }, "watchdog: a destination's copies cannot be checked now");
+          if (err instanceof StoreMissingError) await this.deps.notifier.alertAdmins("watchdog-alert-store-missing", { destination: destination.name, path: err.path });
+        }
+        stores.set(id, ready);
+      }
+      return stores.get(id)!;
+    };
     const candidates = checks.candidates();
     const fetchable = new Map<number, boolean>();
     for (const c of candidates) {
@@ -138,7 +159,7 @@ export class Watchdog {
     for (const c of sample) {
       signal?.throwIfAborted();
       const destination = await destinationOf(c.part.destinationId);
-      if (!destination) {
+      if (!destination || !(await storeReady(c.part.destinationId!, destination))) {
         report.skipped++;
         continue;
       }

@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { hashFile } from "../shared/hash-file.js";
 import type { Translatable } from "../shared/translatable.js";
-import { DestinationError, type Destination, type PartInfo, type RecordedCopy, type RunLabel, type StoredLocation } from "./port.js";
+import { DestinationError, StoreMissingError, type Destination, type PartInfo, type RecordedCopy, type RunLabel, type StoredLocation } from "./port.js";
 import { isRunFile, safeSegment } from "./segment.js";
 
 /** A part is written to `.<name>.tmp-<pid>` beside its place, then renamed; TEMP_NAME reads `<name>` back. */
@@ -122,9 +122,10 @@ export function createLocalDestination(config: { name: string; path: string }): 
           let found = false;
           for (const copy of recorded) if (!found) found = await present(path.join(root, safeSegment(copy.jobName), copy.name));
           if (!found) {
-            throw new DestinationError(
+            throw new StoreMissingError(
               `local destination "${config.name}": ${root} holds neither ${STORE_MARK} nor the newest backups recorded there: is its disk mounted? Nothing was written. If the folder was emptied on purpose, create ${mark} and run the job again`,
-              { permanent: true, key: "dest-error-local-not-mounted", params: { name: config.name, path: root, mark } },
+              root,
+              { key: "dest-error-local-not-mounted", params: { name: config.name, path: root, mark } },
             );
           }
         }

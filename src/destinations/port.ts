@@ -19,6 +19,22 @@ export class DestinationError extends Error {
   }
 }
 
+/**
+ * `confirmStore` found a place that is not the one the destination's backups went to (a folder
+ * whose disk is not mounted): nothing may be written there, and the copies recorded there are
+ * out of reach, not lost.
+ */
+export class StoreMissingError extends DestinationError {
+  override name = "StoreMissingError";
+  constructor(
+    message: string,
+    readonly path: string,
+    options: { key: string; params: Record<string, TranslatableParam> },
+  ) {
+    super(message, { permanent: true, ...options });
+  }
+}
+
 /** What the runner knows about one part when it hands it over. */
 export interface PartInfo {
   /** 1-based part number; 0 for the manifest. */
@@ -31,6 +47,9 @@ export interface PartInfo {
   /** For the manifest (index 0): the one-line manual restore recipe, for its caption. */
   recipe?: string;
 }
+
+/** How many of the newest recorded copies `confirmStore` is given: one found is enough. */
+export const RECORDED_COPIES_TO_CONFIRM = 3;
 
 /** A copy an earlier run stored, by the names the destination stored it under. */
 export interface RecordedCopy {
@@ -111,7 +130,7 @@ export interface Destination {
    * what is written there lands on another disk, hidden again once the disk comes back.
    * Called before a run writes anything, with the newest copies recorded there before (none for
    * a new destination): confirms the place is the one they went to, and marks it as such.
-   * Throws a permanent `DestinationError` when it holds neither its mark nor any of them.
+   * Throws `StoreMissingError` when it holds neither its mark nor any of them.
    */
   confirmStore?(recorded: RecordedCopy[], signal?: AbortSignal): Promise<void>;
   /** A local file path to read a stored part directly, when the destination has one. */

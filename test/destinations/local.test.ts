@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createLocalDestination, STORE_MARK } from "../../src/destinations/local.js";
+import { DestinationError } from "../../src/destinations/port.js";
 import { destinationContract } from "./contract.js";
 
 destinationContract("local folder", async () => {
@@ -159,8 +160,10 @@ describe("a folder that is not the one the backups went to (a disk not mounted)"
     inFolder(async (dir) => {
       const dest = createLocalDestination({ name: "nas", path: dir });
       const refusal = dest.confirmStore!([copy]);
+      await expect(refusal).rejects.toBeInstanceOf(DestinationError);
       await expect(refusal).rejects.toMatchObject({
-        name: "DestinationError",
+        name: "StoreMissingError",
+        path: dir,
         permanent: true,
         key: "dest-error-local-not-mounted",
         params: { name: "nas", path: dir, mark: path.join(dir, STORE_MARK) },

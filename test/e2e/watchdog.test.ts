@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, renameSync, rmdirSync } from "node:fs";
 import path from "node:path";
 import { Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -176,5 +177,60 @@ describe("the watchdog's daily sample", () => {
     expect(perDay.slice(0, 3).every((b) => b > MIB)).toBe(true);
     expect(perDay.slice(10).every((b) => b > 0 && b < 1.5 * MIB)).toBe(true);
     expect(perDay.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(total);
+  });
+});
+
+/**
+ * A local folder whose disk is not mounted holds none of the copies, yet none is lost: they are
+ * back with the disk. The watchdog checks the folder is the one they went to before it checks
+ * any copy there, and says so instead of marking every copy it samples lost, for good.
+ */
+describe("the watchdog and a local folder whose disk is not mounted", () => {
+  let h: Harness;
+  let clock: ManualClock;
+
+  beforeAll(async () => {
+    clock = new ManualClock("2027-06-01T04:00:00Z");
+    h = await startHarness({ withNotifier: true, clock });
+    const dir = path.join(h.ws.dir, "files");
+    writeFourPartTree(dir);
+    h.app.sources.create({ name: "files", kind: "directory", path: dir });
+    h.app.destinations.create({ name: "disk", kind: "local", path: h.backupsDir });
+    h.app.jobs.create({ name: "files", source: "files", destinations: ["disk"], schedule: "0 3 * * *", compression: "none", part_size: "1MiB", retention: { keep_last: 10 } });
+    const r = await h.app.executor.execute("files", "manual");
+    expect(r.status, r.error ?? "").toBe("success");
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const storeAlerts = () => h.fake.messages(ADMIN_ID).filter((m) => (m.text ?? "").startsWith("🛑 Destination")).map((m) => m.text!);
+
+  it("skips the folder's copies with one alert per pass, marks none lost, and checks them again once the disk is back", async () => {
+    expect(await h.app.watchdog.tick(clock.now())).toBeNull();
+    const aside = `${h.backupsDir}-disk`;
+    renameSync(h.backupsDir, aside); // the disk is gone: its mountpoint, an empty folder, is left
+    mkdirSync(h.backupsDir);
+
+    await clock.advance(DAY);
+    const away = await h.app.watchdog.tick(clock.now());
+    expect(away!.lost).toEqual([]);
+    expect(away!.intact).toBe(0);
+    expect(away!.skipped).toBeGreaterThan(0);
+    expect(readdirSync(h.backupsDir)).toEqual([]); // not marked as the store either
+    const said = await h.fake.waitFor(() => (storeAlerts().length >= 1 ? storeAlerts() : undefined), 10_000, "the watchdog's alert");
+    expect(said).toEqual([
+      `🛑 Destination "disk": the folder ${h.backupsDir} holds neither the mark tele-backup left in it nor the newest backups recorded there. Is its disk mounted? Its copies were not checked (they are not counted as lost), and backups to it are refused until it is back. If you emptied the folder on purpose, create the file .tele-backup-destination in it.`,
+    ]);
+    expect(h.app.partChecks.candidates().every((c) => c.part.lostAt == null)).toBe(true);
+
+    rmdirSync(h.backupsDir);
+    renameSync(aside, h.backupsDir); // mounted again
+    await clock.advance(DAY);
+    const back = await h.app.watchdog.tick(clock.now());
+    expect(back!.lost).toEqual([]);
+    expect(back!.skipped).toBe(0);
+    expect(back!.intact).toBeGreaterThan(0);
+    expect(storeAlerts()).toHaveLength(1);
   });
 });

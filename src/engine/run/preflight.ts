@@ -1,12 +1,9 @@
 import { mkdir, rm } from "node:fs/promises";
-import { DestinationError } from "../../destinations/port.js";
+import { DestinationError, RECORDED_COPIES_TO_CONFIRM } from "../../destinations/port.js";
 import { formatBytes, sizeParam } from "../../shared/format.js";
 import { BackupError, SpoolError } from "../errors.js";
 import type { RunContext } from "./context.js";
 import { keyed } from "./failure.js";
-
-/** Copies recorded at a destination that `confirmStore` looks for: one is enough to tell it is the same place. */
-const RECORDED_COPIES_CHECKED = 3;
 
 /**
  * Preflight: the spool folder exists (and goes at the end), every destination accepts the
@@ -32,7 +29,7 @@ export async function preflight(ctx: RunContext): Promise<void> {
   // Before anything is dumped: a refusal leaves nothing written anywhere.
   for (const { id, destination } of ctx.targets) {
     try {
-      await destination.confirmStore?.(ctx.deps.runs.newestManifestsAt(id, RECORDED_COPIES_CHECKED), ctx.signal);
+      await destination.confirmStore?.(ctx.deps.runs.newestManifestsAt(id, RECORDED_COPIES_TO_CONFIRM), ctx.signal);
     } catch (err) {
       // Nothing was uploaded: the run failed preparing, for the destination's reason.
       if (!(err instanceof DestinationError) || !err.key) throw err;
