@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -239,6 +239,26 @@ describe("Pruner", () => {
     const second = await pruner().afterRun(job({ keep_last: 1 }), { runId: newest.id, status: "success", verified: true });
     expect(second.expired).toEqual([{ runId: old.id, reasons: ["not-selected"], deleted: 2, left: 0 }]);
     expect(runs.liveParts(old.id)).toEqual([]);
+  });
+
+  it("deletes nothing in a folder whose disk is not mounted (it would record the parts deleted while they stay on the disk), and finishes once it is back", async () => {
+    const old = await addRun(30);
+    const newest = await addRun(1);
+    const nas = path.join(dir, "nas");
+    renameSync(nas, `${nas}-disk`); // the disk is gone: its empty mountpoint is left
+    mkdirSync(nas);
+    const first = await pruner().afterRun(job({ keep_last: 1 }), { runId: newest.id, status: "success", verified: true });
+    expect(first.expired).toEqual([]);
+    expect(first.retry).toEqual([{ runId: old.id, error: expect.stringMatching(/^nas: local destination "nas": .* is its disk mounted\?/) }]);
+    expect(livePartsAt(old.id, localId)).toBe(2);
+    expect(readdirSync(nas)).toEqual([]);
+
+    rmdirSync(nas);
+    renameSync(`${nas}-disk`, nas);
+    const second = await pruner().afterRun(job({ keep_last: 1 }), { runId: newest.id, status: "success", verified: true });
+    expect(second.expired).toEqual([{ runId: old.id, reasons: ["not-selected"], deleted: 2, left: 0 }]); // the channel's went the first time
+    for (const f of old.files) expect(existsSync(f)).toBe(false);
+    expect(newest.files.every((f) => existsSync(f))).toBe(true);
   });
 
   it("leaves parts whose destination no longer exists and still expires the run", async () => {

@@ -1,5 +1,5 @@
 import type { RunPartRow, RunRow } from "../db/schema.js";
-import type { Destination, StoredLocation } from "../destinations/port.js";
+import { RECORDED_COPIES_TO_CONFIRM, type Destination, type StoredLocation } from "../destinations/port.js";
 import type { Retention } from "../domain.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
@@ -187,6 +187,16 @@ export class Pruner {
       }
       if (!destination) {
         this.deps.log.warn({ job: jobName, destinationId, parts: group.length }, "parts of an expired run stay behind: their destination no longer exists");
+        continue;
+      }
+      try {
+        // A folder whose disk is not mounted holds none of the parts: deleting there would only
+        // record them deleted while they stay on the disk. Tried again after the next run.
+        await destination.confirmStore?.(this.deps.runs.newestManifestsAt(destinationId!, RECORDED_COPIES_TO_CONFIRM), signal);
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        this.deps.log.warn({ job: jobName, destination: destination.name, err: (err as Error).message }, "could not delete parts of expired runs; will try again after the next run");
+        for (const p of group) failed.set(p.id, `${destination.name}: ${(err as Error).message}`);
         continue;
       }
       for (let i = 0; i < group.length; i += batchSize) {
