@@ -87,6 +87,7 @@ source-error-dir-name-taken = restore into directory { $path } failed: already i
 source-error-volume-move-undone = Restore into Docker volume "{ $volume }" failed while moving the restored files into place ({ $reason }): nothing was moved, the volume is as it was
 source-error-volume-move-stuck = Restore into Docker volume "{ $volume }" failed while moving the restored files into place ({ $reason }): the volume may hold part of the backup. Remove the volume (`docker volume rm { $volume }`) and restore again: the restore creates it
 source-error-pg-lock-timeout = PostgreSQL at { $server }: { $table } stayed locked by another session for longer than `lock_wait_timeout` ({ $seconds } s); the dump did not start. Find the session in `pg_stat_activity`, or raise `lock_wait_timeout`
+source-error-mysql-stalled = MySQL/MariaDB at { $server }: the dump sent nothing for `lock_wait_timeout` ({ $seconds } s) and was stopped: a table it reads is most likely locked by another session (an ALTER TABLE waiting behind a transaction left open). Look for `Waiting for table metadata lock` in `SHOW PROCESSLIST`, or raise `lock_wait_timeout`
 source-error-sqlite-missing = SQLite database { $path } does not exist
 source-error-sqlite-not-file = SQLite database { $path } is not a file
 source-error-sqlite-not-db = { $path } is not a SQLite database

@@ -418,7 +418,7 @@ describe("lossless export", () => {
   const everything = () => `
 sources:
   - { name: app-db, kind: postgres, host: 127.0.0.1, port: 5432, database: app, user: postgres, password: env:APP_DB_PASSWORD, lock_wait_timeout: 900 }
-  - { name: shop-db, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: file:/run/secrets/mariadb_root_password }
+  - { name: shop-db, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: file:/run/secrets/mariadb_root_password, lock_wait_timeout: 900 }
   - { name: legacy-db, kind: mysql, host: 127.0.0.1, port: 3306, database: legacy, user: root, password: "" }
   - { name: notes, kind: sqlite, path: /data/notes.sqlite }
   - { name: uploads, kind: volume, volume: myproject_uploads }
@@ -586,7 +586,7 @@ describe("every field of every shape", () => {
   const sample = (r: string) => `
 sources:
   - { name: pg, kind: postgres, host: 127.0.0.1, port: 5432, database: app, user: postgres, password: env:PG_PASSWORD, lock_wait_timeout: 600 }
-  - { name: shop, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: Literal-Shop-Pw }
+  - { name: shop, kind: mysql, host: mariadb, port: 3306, database: shop, user: root, password: Literal-Shop-Pw, lock_wait_timeout: 300 }
   - { name: notes, kind: sqlite, path: /data/notes.sqlite }
   - { name: uploads, kind: volume, volume: myproject_uploads }
   - { name: configs, kind: directory, path: /srv/configs, exclude: ["*.log", "cache/"] }

@@ -109,7 +109,8 @@ class Supervised {
   private tailBytes = 0;
   status: ExitStatus | undefined;
   private killTimer: NodeJS.Timeout | undefined;
-  stopReason: string | undefined;
+  /** Why this process stopped the child: plain English, or a recognised reason with its locale key. */
+  stopReason: string | Explained | undefined;
 
   constructor(
     readonly child: ChildProcess,
@@ -143,7 +144,7 @@ class Supervised {
    * clean exit it only records the reason (the run still counts as stopped); after a
    * failed exit it does nothing, so the child's own failure stays the reported one.
    */
-  stop(reason: string, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): void {
+  stop(reason: string | Explained, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): void {
     const s = this.status;
     if (s && (s.error || s.signal || s.code !== 0)) return;
     this.stopReason ??= reason;
@@ -175,6 +176,7 @@ class Supervised {
         code === "ENOENT" ? { key: "source-error-tool-missing", params: { tool: this.tool } } : { key: "source-error-tool-start", params: { tool: this.tool, detail: status.error.message } };
       return make(`cannot run ${this.tool}: ${why}`, null, null, status.error, said);
     }
+    if (typeof this.stopReason === "object") return make(this.stopReason.message, status.code, status.signal, undefined, this.stopReason);
     if (this.stopReason) return make(`${this.tool} was stopped: ${this.stopReason}`, status.code, status.signal);
     if (status.signal) {
       return make(withTail(`${this.tool} was killed by ${status.signal}`), null, status.signal, undefined, tail.trim() ? { key: "source-error-tool-killed", params: { tool: this.tool, signal: status.signal, detail } } : { key: "source-error-tool-killed-silent", params: { tool: this.tool, signal: status.signal } });
@@ -219,10 +221,20 @@ export interface SpawnedDump {
 }
 
 /**
- * Runs a dump tool whose stdout is the dump. Destroying `stream` before its end or aborting
- * `signal` kills the child (SIGTERM, then SIGKILL) and makes `done` reject.
+ * A dump that goes silent for longer than `ms` while its reader waits for it is stopped, and
+ * fails with `reason`. Only the tool's silence counts: while the reader is busy (a slow upload,
+ * a flood wait), the tool being held back by a full pipe is not silence.
  */
-export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSignal): SpawnedDump {
+export interface StallLimit {
+  ms: number;
+  reason: Explained;
+}
+
+/**
+ * Runs a dump tool whose stdout is the dump. Destroying `stream` before its end or aborting
+ * `signal` kills the child (SIGTERM, then SIGKILL) and makes `done` reject. `stall`: see StallLimit.
+ */
+export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSignal, stall?: StallLimit): SpawnedDump {
   if (signal.aborted) throw stoppedBeforeStart(cmd, ctx, "the backup was aborted");
   const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["ignore", "pipe", "pipe"] });
   const sup = new Supervised(child, ctx);
@@ -243,7 +255,8 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
   const piping = pipeline(
     child.stdout!,
     async function* (source: AsyncIterable<Buffer>) {
-      yield* source;
+      if (stall) yield* watchSilence(source, stall.ms, () => sup.stop(stall.reason));
+      else yield* source;
       const failure = sup.failure(await sup.exited);
       if (failure) throw failure;
     },
@@ -271,6 +284,26 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
   })();
   done.catch(() => {}); // the consumer awaits it; never an unhandled rejection meanwhile
   return { stream: out, done, pid: child.pid };
+}
+
+/** `source`, calling `silent` once it has kept the reader waiting `ms` for its next chunk. */
+async function* watchSilence(source: AsyncIterable<Buffer>, ms: number, silent: () => void): AsyncGenerator<Buffer> {
+  const chunks = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const timer = setTimeout(silent, ms);
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await chunks.return?.();
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
-import type * as v from "valibot";
+import * as v from "valibot";
 import { isSecretRef, protectedEnvRef } from "../crypto/secret-ref.js";
-import { hostSchema, optional, portSchema, secretSchema, textSchema, type KindSchema } from "../shared/schema.js";
+import { hostSchema, optional, portSchema, sayValue, secretSchema, textSchema, type KindSchema } from "../shared/schema.js";
 import type { DumpFormat, SourceConfig, SourceKind } from "./port.js";
 
 /**
@@ -26,4 +26,25 @@ export const DB_CONNECTION_SETTINGS = {
 
 export function dbConnectionConfig<K extends "postgres" | "mysql">(kind: K, s: Record<string, unknown>, password: string): SourceConfig {
   return { kind, host: String(s.host), port: Number(s.port), database: String(s.database), user: String(s.user), password } as SourceConfig;
+}
+
+/** How long a database dump waits for a table another session keeps locked (`lock_wait_timeout`) by default, in seconds: 15 minutes. */
+export const LOCK_WAIT_DEFAULT_S = 900;
+
+/** The most `lock_wait_timeout` may be: a day. */
+const MAX_LOCK_WAIT_S = 86_400;
+
+/** `lock_wait_timeout` of a database server source: whole seconds, 1 to a day. */
+export const lockWaitSetting = optional(
+  v.pipe(
+    v.number(sayValue("validation-lock-wait-timeout")),
+    v.integer(sayValue("validation-lock-wait-timeout")),
+    v.minValue(1, sayValue("validation-lock-wait-timeout")),
+    v.maxValue(MAX_LOCK_WAIT_S, sayValue("validation-lock-wait-timeout")),
+  ),
+);
+
+/** The driver's `lockWaitTimeout` from the stored settings (absent: the default). */
+export function lockWaitConfig(s: Record<string, unknown>): { lockWaitTimeout?: number } {
+  return s.lock_wait_timeout != null ? { lockWaitTimeout: Number(s.lock_wait_timeout) } : {};
 }

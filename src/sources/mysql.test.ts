@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,9 +7,10 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../logger.js";
-import { createMysqlDatabase, createMysqlUser, mysqlQuery, type MysqlDatabase, type MysqlSourceConfig } from "../../test/helpers/mysql.js";
+import { createMysqlDatabase, createMysqlUser, MYSQL_ADMIN, mysqlQuery, type MysqlDatabase, type MysqlSourceConfig } from "../../test/helpers/mysql.js";
+import { waitFor } from "../../test/helpers/wait.js";
 import { runWithStdin } from "../../test/helpers/pg.js";
-import { createMysqlDriver, describeMysqlVersion, explainMysqlError, mysqlDumpCommand, mysqlRestoreCommand, mysqlVersionCommand } from "./mysql.js";
+import { createMysqlDriver, describeMysqlVersion, explainMysqlError, mysqlDumpCommand, mysqlRestoreCommand, mysqlStallLimit, mysqlVersionCommand } from "./mysql.js";
 import { SourceError, type Dump, type SourceDeps } from "./port.js";
 
 const deps: SourceDeps = {
@@ -430,5 +432,71 @@ describe("mysql driver: a dump that dies halfway", () => {
     expect(err.message).toBe("mariadb-dump was stopped: the backup was aborted");
     expect(isAlive(pid)).toBe(false);
     expect(await childPids("mariadb-dump")).toEqual([]);
+  });
+});
+
+describe("mysql driver: a table another session keeps locked", () => {
+  /** A `mariadb` session of its own, fed statements on stdin; resolves its exit. */
+  function session(database: string) {
+    const child = spawn("mariadb", ["--no-defaults", "-h", MYSQL_ADMIN.host, "-P", String(MYSQL_ADMIN.port), "-u", MYSQL_ADMIN.user, database], {
+      env: { ...process.env, MYSQL_PWD: MYSQL_ADMIN.password },
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    return { child, exited: new Promise((resolve) => child.once("exit", resolve)) };
+  }
+
+  it("a dump that waits for the lock is stopped after lock_wait_timeout of silence, saying why, instead of hanging for a day", async () => {
+    const db = await freshDb("locked");
+    await db.query("CREATE TABLE calm (id INT); INSERT INTO calm VALUES (1); CREATE TABLE busy (id INT); INSERT INTO busy VALUES (1);");
+    // A transaction left open that read `busy`, and an ALTER TABLE queued behind it: every new
+    // reader of `busy` (the dump's SELECT) now waits for the ALTER, that is, for the transaction.
+    const open = session(db.name);
+    open.child.stdin.write("START TRANSACTION; SELECT * FROM busy;\n");
+    const alter = session(db.name);
+    try {
+      await waitFor("the open transaction", async () => (await mysqlQuery(undefined, `SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = '${db.name}'`)) === "1", 10_000);
+      alter.child.stdin.end("ALTER TABLE busy ADD COLUMN note INT;\n");
+      const waiting = `SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '${db.name}' AND STATE = 'Waiting for table metadata lock'`;
+      await waitFor("the ALTER TABLE to queue", async () => (await mysqlQuery(undefined, waiting)) === "1", 10_000);
+
+      const t0 = Date.now();
+      const err = await rejection(dumpToFile({ ...db.config, lockWaitTimeout: 1 }));
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(err.message).toBe(
+        'MySQL/MariaDB at 127.0.0.1:3306: the dump sent nothing for `lock_wait_timeout` (1 s) and was stopped: a table it reads is most likely locked by another session (an ALTER TABLE waiting behind a transaction left open). Look for `Waiting for table metadata lock` in `SHOW PROCESSLIST`, or raise `lock_wait_timeout`',
+      );
+      expect(err.key).toBe("source-error-mysql-stalled");
+      expect(err.params).toEqual({ server: "127.0.0.1:3306", seconds: "1" });
+      expect(await childPids("mariadb-dump")).toEqual([]);
+    } finally {
+      open.child.stdin.end("ROLLBACK;\n");
+      await Promise.all([open.exited, alter.exited]);
+    }
+    // Once the lock is gone the same source dumps as usual; by default it waits a quarter of an hour.
+    const { file } = await dumpToFile({ ...db.config, lockWaitTimeout: 1 });
+    expect(await readFile(file, "utf8")).toContain("`note` int(11) DEFAULT NULL");
+    expect(mysqlStallLimit(db.config).ms).toBe(900_000);
+  });
+
+  it("a reader that keeps the dump waiting (a slow upload) is not silence", async () => {
+    const db = await freshDb("slowreader");
+    // ~6 MB: more than the pipe and stream buffers hold, so the tool waits for the reader.
+    await db.query("CREATE TABLE filler (id INT PRIMARY KEY, b VARCHAR(255)); INSERT INTO filler SELECT seq, REPEAT('x', 200) FROM seq_1_to_25000;");
+    const dump = await driver.dump({ ...db.config, lockWaitTimeout: 1 }, { format: "sql", signal: signal() });
+    let bytes = 0;
+    let paused = false;
+    await pipeline(
+      dump.stream,
+      new Writable({
+        write(chunk: Buffer, _enc, next) {
+          bytes += chunk.length;
+          if (paused) return next();
+          paused = true;
+          setTimeout(next, 2500); // longer than lock_wait_timeout
+        },
+      }),
+    );
+    await dump.done;
+    expect(bytes).toBeGreaterThan(5_000_000);
   });
 });

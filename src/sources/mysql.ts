@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import { beforeReading, findExecutable, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext, type Explained } from "./child-process.js";
+import { beforeReading, findExecutable, runCapture, runWithInput, spawnDump, type ChildCommand, type ChildContext, type Explained, type StallLimit } from "./child-process.js";
+import { LOCK_WAIT_DEFAULT_S } from "./kind-schema.js";
 import {
   SourceError,
   type DbConnection,
@@ -76,6 +77,26 @@ export function mysqlDumpCommand(tools: MysqlTools, c: DbConnection): ChildComma
       c.database,
     ],
     env: mysqlEnv(c),
+  };
+}
+
+/**
+ * When a dump is stopped for its silence (MysqlConfig.lockWaitTimeout). mariadb-dump has no lock
+ * wait of its own and ignores an init-command; a table another session keeps locked (an ALTER
+ * TABLE queued behind a transaction left open) holds its SELECT, and so the job, for up to the
+ * server's lock_wait_timeout, a day by default. A dump that streams sends something every few
+ * milliseconds; minutes of silence is a wait.
+ */
+export function mysqlStallLimit(c: MysqlConfig): StallLimit {
+  const seconds = c.lockWaitTimeout ?? LOCK_WAIT_DEFAULT_S;
+  const server = `${c.host}:${c.port}`;
+  return {
+    ms: seconds * 1000,
+    reason: {
+      message: `MySQL/MariaDB at ${server}: the dump sent nothing for \`lock_wait_timeout\` (${seconds} s) and was stopped: a table it reads is most likely locked by another session (an ALTER TABLE waiting behind a transaction left open). Look for \`Waiting for table metadata lock\` in \`SHOW PROCESSLIST\`, or raise \`lock_wait_timeout\``,
+      key: "source-error-mysql-stalled",
+      params: { server, seconds: String(seconds) },
+    },
   };
 }
 
@@ -209,7 +230,7 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
       const c = connection(config);
       const { tools: t, version } = await probe(c, signal);
       log.debug({ server: version, client: t.dump }, "starting MySQL/MariaDB dump");
-      const { stream, done } = spawnDump(mysqlDumpCommand(t, c), context(c), signal);
+      const { stream, done } = spawnDump(mysqlDumpCommand(t, c), context(c), signal, mysqlStallLimit(c));
       return { stream, done, serverVersion: version };
     },
 

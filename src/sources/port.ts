@@ -20,10 +20,17 @@ export interface DbConnection {
 
 export type SourceConfig =
   | ({ kind: "postgres" } & DbConnection & {
-      /** Seconds pg_dump waits for a table another session holds locked before it fails (default PG_LOCK_WAIT_DEFAULT_S). */
+      /** Seconds pg_dump waits for a table another session holds locked before it fails (default LOCK_WAIT_DEFAULT_S). */
       lockWaitTimeout?: number;
     })
-  | ({ kind: "mysql" } & DbConnection)
+  | ({ kind: "mysql" } & DbConnection & {
+      /**
+       * Seconds the dump may go without output before it is stopped (default LOCK_WAIT_DEFAULT_S):
+       * mariadb-dump has no lock wait of its own, and a table another session keeps locked holds
+       * it silent for up to the server's lock_wait_timeout, a day by default.
+       */
+      lockWaitTimeout?: number;
+    })
   | { kind: "sqlite"; path: string }
   | { kind: "volume"; volume: string }
   | { kind: "directory"; path: string; /** Patterns of entries left out (src/sources/exclude.ts). */ exclude?: string[] }

@@ -4,6 +4,7 @@ import { beforeReading, runCapture, spawnDump, type ChildCommand, type ChildCont
 import { findPgClients, parseServerVersionNum, pickPgClientForDump, requireAnyPgClient, type PgClient } from "./pg-clients.js";
 import { assertPgReadable } from "./pg-privileges.js";
 import { checkPgTarget, createPgScratch, dropPgScratch, loadPgPayload, renamePgScratch, type PgRestoreEnv } from "./pg-restore.js";
+import { LOCK_WAIT_DEFAULT_S } from "./kind-schema.js";
 import {
   SourceError,
   type DbConnection,
@@ -20,9 +21,6 @@ import {
 } from "./port.js";
 
 export type PgConfig = Extract<SourceConfig, { kind: "postgres" }>;
-
-/** How long pg_dump waits for a locked table by default (`lock_wait_timeout`), in seconds: 15 minutes. */
-export const PG_LOCK_WAIT_DEFAULT_S = 900;
 
 export interface PostgresDriverOptions {
   /** Directory holding `<major>/bin/pg_dump` (tests point it at a fake tree). */
@@ -63,7 +61,7 @@ export function pgEnv(c: DbConnection): Record<string, string> {
 export function pgDumpCommand(client: PgClient, c: PgConfig, format: DumpFormat): ChildCommand {
   const formatArgs = format === "custom" ? ["--format=custom", "--compress=0"] : ["--format=plain"];
   // --compress=0: the job's own compression stage compresses; compressing twice only costs CPU.
-  const lockWaitMs = (c.lockWaitTimeout ?? PG_LOCK_WAIT_DEFAULT_S) * 1000;
+  const lockWaitMs = (c.lockWaitTimeout ?? LOCK_WAIT_DEFAULT_S) * 1000;
   return {
     command: client.pgDump,
     args: ["--no-password", "--no-owner", "--no-acl", `--lock-wait-timeout=${lockWaitMs}`, ...formatArgs, `--dbname=${pgConninfo(c)}`],
@@ -128,7 +126,7 @@ export function explainPgFailure(stderr: string, c: Pick<PgConfig, "host" | "por
   const lockWait = /canceling statement due to (?:lock|statement) timeout[\s\S]*LOCK TABLE (\S+) IN/.exec(stderr);
   if (lockWait) {
     const table = lockWait[1]!;
-    const seconds = String(c.lockWaitTimeout ?? PG_LOCK_WAIT_DEFAULT_S);
+    const seconds = String(c.lockWaitTimeout ?? LOCK_WAIT_DEFAULT_S);
     return {
       message: `PostgreSQL at ${where}: ${table} stayed locked by another session for longer than \`lock_wait_timeout\` (${seconds} s); the dump did not start. Find the session in \`pg_stat_activity\`, or raise \`lock_wait_timeout\``,
       key: "source-error-pg-lock-timeout",
