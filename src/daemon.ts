@@ -5,10 +5,12 @@ import { createBotStorage } from "./bot/storage.js";
 import { jobSecrets } from "./domain.js";
 import type { Progress } from "./engine/backup-runner.js";
 import { RunCancelled } from "./engine/run/types.js";
+import { ContainerKeeper } from "./lifecycle/container-keeper.js";
 import { Deadman, lastSuccessFromRuns } from "./lifecycle/deadman.js";
 import { runStatsFromRepo, startMetricsServer, type MetricsServer } from "./lifecycle/metrics.js";
 import { recoverInterruptedRuns } from "./lifecycle/recovery.js";
 import { createSystemClock } from "./scheduler/clock.js";
+import { isOwnerAlive } from "./shared/process-owner.js";
 import { createTelegramApi } from "./telegram/api.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 
@@ -55,6 +57,7 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     log,
     defaultTimezone: config.timezone,
   });
+  const keeper = new ContainerKeeper({ runs: app.runs, docker: app.docker, notifier: app.notifier, log, alive: isOwnerAlive });
   const scheduler = new Scheduler({
     clock: createSystemClock(),
     log,
@@ -67,6 +70,8 @@ export async function startDaemon(app: App, options: { withBot: boolean } = { wi
     runJob: (id, trigger, signal) => app.executor.execute(id, trigger, { signal, onProgress: (p) => watchers.get(id)?.(p) }),
     onTick: async ({ now, jobs }) => {
       await deadman.check(now, jobs);
+      // Containers a backup stopped and could not start again (see ContainerKeeper).
+      void keeper.tick(now).catch((err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, "starting stopped containers failed"));
       // Not awaited here: a pass takes minutes and must not hold back the next checks.
       void app.watchdog.tick(now).catch((err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, "watchdog pass failed"));
       void app.digest.tick(now).catch((err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, "weekly digest failed"));

@@ -116,3 +116,4 @@ alert-mirror-recovered = ✅ The mirror chat of { $destination } has copies of {
         [one] failed copy
        *[other] failed copies
     } since { $since }.
+container-started-again = ▶️ Container { $container } is running again: backup run #{ $run } had stopped it and could not start it when it ended.

@@ -4,16 +4,15 @@ import type Docker from "dockerode";
 import type { RestoreRow, RunRow } from "../db/schema.js";
 import type { Destination } from "../destinations/port.js";
 import type { HookRunner } from "../engine/run/types.js";
-import { isNotFound } from "../docker/errors.js";
 import { removeHelpersOf, resolveHelperImage } from "../docker/helper-container.js";
 import { parseVolumeScratch, removeRestoreVolume, restoreStaging, settleRestoreStaging } from "../docker/restore-volume.js";
-import { startContainer } from "../docker/stop-during-backup.js";
 import type { Logger } from "../logger.js";
 import type { Notifier } from "../notify/port.js";
 import type { RestoresRepo } from "../repos/restores.repo.js";
 import type { RunsRepo } from "../repos/runs.repo.js";
 import { HOOK_EXEC_MARKER, HOOK_PROCESS_MARKER } from "../engine/run/hooks.js";
 import { isOwnerAlive, killProcessGroup } from "../shared/process-owner.js";
+import { startOwedContainer } from "./container-keeper.js";
 import { movingMarker, settleStaged } from "../shared/staged-moves.js";
 
 export interface RecoveryDeps {
@@ -388,15 +387,11 @@ async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive
   // Started in the reverse order of stopping, as the run itself would have done.
   for (const c of [...stopped].reverse()) {
     try {
-      await startContainer(client, c.containerId);
+      if ((await startOwedContainer(client, runs, c)) === "gone") continue;
       report.restartedContainers.push(c.name);
-      runs.forgetStoppedContainer(c.runId, c.containerId);
       log.warn({ container: c.name, run: c.runId }, "recovery: started a container a dead backup had stopped");
     } catch (err) {
-      if (isNotFound(err)) {
-        runs.forgetStoppedContainer(c.runId, c.containerId); // removed meanwhile: nothing to start
-        continue;
-      }
+      // The scheduler's ContainerKeeper tries again while the daemon runs.
       report.stillStopped.push(`${c.name}: ${(err as Error).message}`);
       log.error({ container: c.name, run: c.runId, err: (err as Error).message }, "recovery: cannot start a container a dead backup had stopped");
     }
