@@ -88,6 +88,7 @@ source-error-volume-move-undone = Restore into Docker volume "{ $volume }" faile
 source-error-volume-move-stuck = Restore into Docker volume "{ $volume }" failed while moving the restored files into place ({ $reason }): the volume may hold part of the backup. Remove the volume (`docker volume rm { $volume }`) and restore again: the restore creates it
 source-error-pg-lock-timeout = PostgreSQL at { $server }: { $table } stayed locked by another session for longer than `lock_wait_timeout` ({ $seconds } s); the dump did not start. Find the session in `pg_stat_activity`, or raise `lock_wait_timeout`
 source-error-mysql-stalled = MySQL/MariaDB at { $server }: the dump sent nothing for `lock_wait_timeout` ({ $seconds } s) and was stopped: a table it reads is most likely locked by another session (an ALTER TABLE waiting behind a transaction left open). Look for `Waiting for table metadata lock` in `SHOW PROCESSLIST`, or raise `lock_wait_timeout`
+source-error-mysql-swap-in-use = the tables of { $database } stayed in use by another session (an open transaction) for { $seconds } s, so the restore did not swap them in; nothing was changed. Stop the application or end that session (`SHOW PROCESSLIST`), then restore again
 source-error-sqlite-missing = SQLite database { $path } does not exist
 source-error-sqlite-not-file = SQLite database { $path } is not a file
 source-error-sqlite-not-db = { $path } is not a SQLite database

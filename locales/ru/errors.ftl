@@ -89,6 +89,7 @@ source-error-volume-move-undone = Восстановление в том Docker 
 source-error-volume-move-stuck = Восстановление в том Docker «{ $volume }» не удалось при переносе файлов на место ({ $reason }): в томе может лежать часть копии. Удалите том (`docker volume rm { $volume }`) и восстановите снова — восстановление создаст его.
 source-error-pg-lock-timeout = PostgreSQL на { $server }: { $table } дольше `lock_wait_timeout` ({ $seconds } с) заблокирована другим сеансом; выгрузка не началась. Найдите этот сеанс в `pg_stat_activity` или увеличьте `lock_wait_timeout`.
 source-error-mysql-stalled = MySQL/MariaDB на { $server }: дамп ничего не передавал дольше `lock_wait_timeout` ({ $seconds } с) и был остановлен: скорее всего, таблицу, которую он читает, заблокировал другой сеанс (ALTER TABLE, ждущий за незакрытой транзакцией). Найдите `Waiting for table metadata lock` в `SHOW PROCESSLIST` или увеличьте `lock_wait_timeout`
+source-error-mysql-swap-in-use = таблицы { $database } { $seconds } с оставались заняты другим сеансом (незакрытой транзакцией), поэтому восстановление не подменило их; ничего не изменено. Остановите приложение или завершите этот сеанс (`SHOW PROCESSLIST`) и повторите восстановление
 source-error-sqlite-missing = Базы SQLite { $path } не существует.
 source-error-sqlite-not-file = { $path } — не файл, а должна быть база SQLite.
 source-error-sqlite-not-db = { $path } — не база SQLite.

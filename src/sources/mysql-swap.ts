@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.js";
+import { SourceProcessError } from "./child-process.js";
 import { SourceError, type RestoreInto, type RestoreTargetState } from "./port.js";
 import { INCOMPLETE_MARKER_PREFIX, incompleteMarkerName, isIncompleteMarker, isScratchName, isStaleMarker, isStaleScratch, scratchDatabaseName } from "./restore-names.js";
 
@@ -129,6 +130,21 @@ export interface MysqlSwapDeps {
   copy: MysqlCopy;
   log: Logger;
   clock: () => Date;
+  /** Seconds the swap waits for target tables another session uses (`swapLockWait`). */
+  lockWaitS: number;
+}
+
+/** The longest the swap waits for the target's tables; see `swapLockWait`. */
+const SWAP_LOCK_WAIT_MAX_S = 30;
+
+/**
+ * How long the swap's RENAME TABLE waits for target tables another session uses (an open
+ * transaction that read them): the source's `lock_wait_timeout`, at most half a minute. The
+ * server's own wait is a day, and while the statement waits every new query on those tables
+ * queues behind it, so the application stalls; it is better to stop and say so.
+ */
+export function swapLockWait(lockWaitTimeout: number | undefined, fallback: number): number {
+  return Math.min(lockWaitTimeout ?? fallback, SWAP_LOCK_WAIT_MAX_S);
 }
 
 export interface MysqlSwap {
@@ -140,6 +156,8 @@ export interface MysqlSwap {
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/** What the client printed, when `err` is its failure; else the error's text. */
+const stderrOf = (err: unknown) => (err instanceof SourceProcessError ? err.stderrTail : errorText(err));
 
 /** Creates the scratch database for a restore into `database` and returns how to finish it. */
 export async function prepareMysqlSwap(deps: MysqlSwapDeps, database: string, into: RestoreInto): Promise<MysqlSwap> {
@@ -224,8 +242,21 @@ export async function prepareMysqlSwap(deps: MysqlSwapDeps, database: string, in
         createdTarget = true;
       }
       for (const t of incoming) renames.push(`${mysqlIdent(scratch)}.${mysqlIdent(t)} TO ${mysqlIdent(database)}.${mysqlIdent(t)}`);
-      // The one step that changes the target: all of its tables, or none.
-      if (renames.length > 0) await exec(`RENAME TABLE ${renames.join(", ")}`);
+      // The one step that changes the target: all of its tables, or none (also when it gives up
+      // waiting for tables in use: the statement then fails whole).
+      if (renames.length > 0) {
+        try {
+          await exec(`SET SESSION lock_wait_timeout = ${deps.lockWaitS}; RENAME TABLE ${renames.join(", ")}`);
+        } catch (err) {
+          if (!/\bERROR 1205\b/.test(stderrOf(err))) throw err;
+          const seconds = String(deps.lockWaitS);
+          throw new SourceError(
+            `the tables of ${database} stayed in use by another session (an open transaction) for ${seconds} s, so the restore did not swap them in; nothing was changed. Stop the application or end that session (\`SHOW PROCESSLIST\`), then restore again`,
+            "mysql",
+            { cause: err, key: "source-error-mysql-swap-in-use", params: { database, seconds } },
+          );
+        }
+      }
       createdTarget = false;
     },
     async cleanup() {

@@ -11,6 +11,7 @@ import { createMysqlDatabase, createMysqlUser, MYSQL_ADMIN, mysqlQuery, type Mys
 import { waitFor } from "../../test/helpers/wait.js";
 import { runWithStdin } from "../../test/helpers/pg.js";
 import { createMysqlDriver, describeMysqlVersion, explainMysqlError, mysqlDumpCommand, mysqlRestoreCommand, mysqlStallLimit, mysqlVersionCommand } from "./mysql.js";
+import { swapLockWait } from "./mysql-swap.js";
 import { SourceError, type Dump, type SourceDeps } from "./port.js";
 
 const deps: SourceDeps = {
@@ -476,6 +477,34 @@ describe("mysql driver: a table another session keeps locked", () => {
     const { file } = await dumpToFile({ ...db.config, lockWaitTimeout: 1 });
     expect(await readFile(file, "utf8")).toContain("`note` int(11) DEFAULT NULL");
     expect(mysqlStallLimit(db.config).ms).toBe(900_000);
+  });
+
+  it("a restore whose target tables another session uses gives up waiting after lock_wait_timeout (at most 30 s) and changes nothing, where the app would stall behind it", async () => {
+    const src = await freshDb("swapsrc");
+    const dst = await freshDb("swapdst");
+    await src.query("CREATE TABLE busy (id INT); INSERT INTO busy VALUES (1), (2);");
+    await dst.query("CREATE TABLE busy (id INT); INSERT INTO busy VALUES (42);");
+    const { file } = await dumpToFile(src.config);
+    const open = session(dst.name);
+    open.child.stdin.write("START TRANSACTION; SELECT * FROM busy;\n");
+    try {
+      await waitFor("the open transaction", async () => (await mysqlQuery(undefined, `SELECT COUNT(*) FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.DB = '${dst.name}'`)) === "1", 10_000);
+      const t0 = Date.now();
+      const err = await rejection(driver.restore({ ...dst.config, lockWaitTimeout: 1 }, createReadStream(file), { format: "sql", signal: signal() }));
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      expect(err.message).toBe(
+        `the tables of ${dst.name} stayed in use by another session (an open transaction) for 1 s, so the restore did not swap them in; nothing was changed. Stop the application or end that session (\`SHOW PROCESSLIST\`), then restore again`,
+      );
+      expect(err.key).toBe("source-error-mysql-swap-in-use");
+      expect(await dst.query("SELECT id FROM busy")).toBe("42");
+      expect(await scratchDatabases(dst.name)).toBe("");
+    } finally {
+      open.child.stdin.end("ROLLBACK;\n");
+      await open.exited;
+    }
+    await driver.restore({ ...dst.config, lockWaitTimeout: 1 }, createReadStream(file), { format: "sql", signal: signal() });
+    expect(await dst.query("SELECT id FROM busy ORDER BY id")).toBe("1\n2");
+    expect(swapLockWait(undefined, 900)).toBe(30);
   });
 
   it("a reader that keeps the dump waiting (a slow upload) is not silence", async () => {

@@ -15,7 +15,7 @@ import {
   type SourceDriver,
 } from "./port.js";
 import { assertMysqlReadable } from "./mysql-privileges.js";
-import { checkMysqlTarget, prepareMysqlSwap } from "./mysql-swap.js";
+import { checkMysqlTarget, prepareMysqlSwap, swapLockWait } from "./mysql-swap.js";
 
 export type MysqlConfig = Extract<SourceConfig, { kind: "mysql" }>;
 
@@ -250,7 +250,8 @@ export function createMysqlDriver(deps: SourceDeps, options: MysqlDriverOptions 
         const exec = admin(t, c);
         await checkMysqlTarget(exec, c.database, into, `${c.host}:${c.port}`, signal);
         const copy = (from: string, to: string, copySignal: AbortSignal) => copyDatabase(t, c, from, to, copySignal);
-        return { t, swap: await prepareMysqlSwap({ exec, copy, log, clock: options.clock ?? (() => new Date()) }, c.database, into) };
+        const lockWaitS = swapLockWait(c.lockWaitTimeout, LOCK_WAIT_DEFAULT_S);
+        return { t, swap: await prepareMysqlSwap({ exec, copy, log, clock: options.clock ?? (() => new Date()), lockWaitS }, c.database, into) };
       });
       log.debug({ client: t.client, scratch: swap.scratch, mode: into.mode }, "starting MySQL/MariaDB restore");
       try {
