@@ -84,9 +84,14 @@ export function createLocalDestination(config: { name: string; path: string }): 
     });
   };
 
+  const isInside = (locator: string): boolean => {
+    const full = path.resolve(locator);
+    return full === root || full.startsWith(root + path.sep);
+  };
+
   const inside = (locator: string): string => {
     const full = path.resolve(locator);
-    if (full !== root && !full.startsWith(root + path.sep)) {
+    if (!isInside(full)) {
       throw new DestinationError(`local destination "${config.name}": ${locator} is outside ${root}`, {
         permanent: true,
         key: "dest-error-local-outside",
@@ -118,9 +123,12 @@ export function createLocalDestination(config: { name: string; path: string }): 
       try {
         if (await present(mark)) return;
         signal?.throwIfAborted();
-        if (recorded.length > 0) {
+        // Copies stored under another folder (the destination's path was changed since) say
+        // nothing about this one: without any stored here, it is a new destination.
+        const here = recorded.filter((copy) => copy.locator == null || isInside(copy.locator));
+        if (here.length > 0) {
           let found = false;
-          for (const copy of recorded) if (!found) found = await present(path.join(root, safeSegment(copy.jobName), copy.name));
+          for (const copy of here) if (!found) found = await present(path.join(root, safeSegment(copy.jobName), copy.name));
           if (!found) {
             throw new StoreMissingError(
               `local destination "${config.name}": ${root} holds neither ${STORE_MARK} nor the newest backups recorded there: is its disk mounted? Nothing was written. If the folder was emptied on purpose, create ${mark} and run the job again`,

@@ -56,6 +56,8 @@ export interface RecordedCopy {
   jobName: string;
   /** The part's (or manifest's) file name. */
   name: string;
+  /** Where it was stored (StoredLocation.locator): a destination whose settings changed since stored it elsewhere. */
+  locator: string | null;
 }
 
 /** Where a destination put a part: enough to fetch or delete it again. */

@@ -164,9 +164,9 @@ export class RunsRepo {
    * The manifests of the `limit` newest runs stored at this destination and not deleted (lost
    * ones included: a folder whose disk is not mounted loses them all at once), newest first.
    */
-  newestManifestsAt(destinationId: number, limit: number): Array<{ jobName: string; name: string }> {
+  newestManifestsAt(destinationId: number, limit: number): Array<{ jobName: string; name: string; locator: string | null }> {
     return this.db
-      .select({ jobName: runs.jobName, name: runParts.name })
+      .select({ jobName: runs.jobName, name: runParts.name, locator: runParts.locator })
       .from(runParts)
       .innerJoin(runs, eq(runs.id, runParts.runId))
       .where(and(eq(runParts.destinationId, destinationId), eq(runParts.copy, 0), eq(runParts.partIndex, 0), isNull(runParts.deletedAt)))

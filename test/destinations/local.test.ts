@@ -120,7 +120,7 @@ describe("temp files a killed run left in the folder", () => {
 });
 
 describe("a folder that is not the one the backups went to (a disk not mounted)", () => {
-  const copy = { jobName: "app", name: "app_20260101-030000.sql.gz.manifest.json" };
+  const copy = { jobName: "app", name: "app_20260101-030000.sql.gz.manifest.json", locator: null };
   const inFolder = (fn: (dir: string) => Promise<void>) => async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "tb-local-mark-"));
     try {
@@ -149,7 +149,7 @@ describe("a folder that is not the one the backups went to (a disk not mounted)"
     inFolder(async (dir) => {
       mkdirSync(path.join(dir, "app"));
       writeFileSync(path.join(dir, "app", copy.name), "{}");
-      const other = { jobName: "app", name: "app_20251231-030000.sql.gz.manifest.json" }; // pruned by hand
+      const other = { jobName: "app", name: "app_20251231-030000.sql.gz.manifest.json", locator: path.join(dir, "app", "app_20251231-030000.sql.gz.manifest.json") }; // pruned by hand
       await createLocalDestination({ name: "nas", path: dir }).confirmStore!([other, copy]);
       expect(existsSync(path.join(dir, STORE_MARK))).toBe(true);
     }),
@@ -175,6 +175,20 @@ describe("a folder that is not the one the backups went to (a disk not mounted)"
       const gone = path.join(dir, "mnt", "nas");
       await expect(createLocalDestination({ name: "nas", path: gone }).confirmStore!([copy])).rejects.toMatchObject({ key: "dest-error-local-not-mounted" });
       expect(existsSync(path.join(dir, "mnt"))).toBe(false);
+    }),
+  );
+
+  it(
+    "a destination whose path was changed: copies recorded under the old folder say nothing about the new one, which is marked",
+    inFolder(async (dir) => {
+      const old = path.join(dir, "old");
+      const moved = { ...copy, locator: path.join(old, "app", copy.name) };
+      const dest = createLocalDestination({ name: "nas", path: path.join(dir, "new") });
+      await dest.confirmStore!([moved]);
+      expect(readdirSync(path.join(dir, "new"))).toEqual([STORE_MARK]);
+      // The same copy recorded in this folder (its disk not mounted) is looked for, and refused.
+      const here = createLocalDestination({ name: "nas", path: old });
+      await expect(here.confirmStore!([moved])).rejects.toMatchObject({ key: "dest-error-local-not-mounted" });
     }),
   );
 
