@@ -21,6 +21,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { deriveKey, NEW_KDF } from "../src/crypto/kdf.js";
+import { STORE_MARK } from "../src/destinations/local.js";
 import { startFakeTelegram } from "../test/fake-telegram/server.js";
 import { measureBot, type BotFigures } from "./bot.js";
 import { CACHE, MY, mariadb, myDataset, PG, pgDataset, psql, sqliteDataset, treeDataset } from "./datasets.js";
@@ -143,7 +144,17 @@ async function main(): Promise<void> {
   const shell = (script: string) => () => measure("bash", ["-o", "pipefail", "-c", script]);
   const pgDump = `pg_dump -h ${PG.host} -p ${PG.port} -U ${PG.user} --no-owner --no-acl ${pg.name}`;
   const myDump = `mariadb-dump -h ${MY.host} -P ${MY.port} -u ${MY.user} --single-transaction --routines --events --triggers ${my.name}`;
-  const clearOut = () => rmSync(out, { recursive: true, force: true });
+  // The folder is emptied between runs as a user would (`rm -rf out/*`): its mark stays, so a
+  // run does not take it for a disk that is not mounted (src/destinations/local.ts).
+  const clearOut = () => {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(out);
+    } catch {
+      return;
+    }
+    for (const entry of entries) if (entry !== STORE_MARK) rmSync(path.join(out, entry), { recursive: true, force: true });
+  };
   const lastRun = (jobName: string): number => {
     const db = new Database(path.join(dataDir, "tele-backup.sqlite"), { readonly: true });
     try {
