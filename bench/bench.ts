@@ -15,7 +15,7 @@
  * and never fails on them.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -147,13 +147,8 @@ async function main(): Promise<void> {
   // The folder is emptied between runs as a user would (`rm -rf out/*`): its mark stays, so a
   // run does not take it for a disk that is not mounted (src/destinations/local.ts).
   const clearOut = () => {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(out);
-    } catch {
-      return;
-    }
-    for (const entry of entries) if (entry !== STORE_MARK) rmSync(path.join(out, entry), { recursive: true, force: true });
+    if (!existsSync(out)) return;
+    for (const entry of readdirSync(out)) if (entry !== STORE_MARK) rmSync(path.join(out, entry), { recursive: true, force: true });
   };
   const lastRun = (jobName: string): number => {
     const db = new Database(path.join(dataDir, "tele-backup.sqlite"), { readonly: true });
