@@ -25,7 +25,7 @@ RUN npm ci --no-audit --no-fund
 # ---- build: TypeScript to dist/ (bundled: scripts/build.mjs) ----
 FROM deps AS build
 COPY tsconfig.json ./
-COPY scripts/build.mjs ./scripts/
+COPY scripts/build.mjs scripts/launcher.mjs ./scripts/
 COPY src ./src
 RUN npm run build
 

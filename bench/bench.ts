@@ -15,17 +15,17 @@
  * and never fails on them.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { deriveKey, NEW_KDF } from "../src/crypto/kdf.js";
+import { NEW_KDF } from "../src/crypto/kdf.js";
 import { STORE_MARK } from "../src/destinations/local.js";
 import { startFakeTelegram } from "../test/fake-telegram/server.js";
 import { measureBot, type BotFigures } from "./bot.js";
 import { CACHE, MY, mariadb, myDataset, PG, pgDataset, psql, sqliteDataset, treeDataset } from "./datasets.js";
-import { measure, median, toolCommand, type Sample } from "./measure.js";
+import { measure, median, type MeasureOptions, type Sample } from "./measure.js";
 
 const { values: opts } = parseArgs({
   options: {
@@ -43,9 +43,7 @@ const ONLY = opts.only ? new Set(opts.only.split(",")) : undefined;
 const PART_SIZE_MB = 19;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const cli = opts.cli ? path.resolve(opts.cli) : path.join(root, "dist/main.js");
-/** `node`, the flags the tool's shebang gives, the script: as the `tele-backup` command runs (read once dist/ is built). */
-let toolCommandLine: string[] | undefined;
-const toolArgs = () => (toolCommandLine ??= toolCommand(cli));
+
 
 interface Pair {
   id: string;
@@ -136,11 +134,13 @@ async function main(): Promise<void> {
     console.log("building tele-backup (dist/)...");
     execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" });
   }
+  /** `tele-backup <args>`, run as users run the command: it starts node itself (scripts/launcher.mjs). */
+  const runTool = (args: string[], options: MeasureOptions = {}) => measure(cli, args, { ...options, env });
   // Not execFileSync: the fake Bot API the import checks the channel with runs in this process.
-  await measure("node", [...toolArgs(), "config", "import", path.join(work, "config.yaml")], { env });
+  await runTool(["config", "import", path.join(work, "config.yaml")]);
 
   const spool = path.join(dataDir, "spool");
-  const backup = (jobName: string) => () => measure("node", [...toolArgs(), "backup", jobName], { env, spoolDir: spool, rss: true });
+  const backup = (jobName: string) => () => runTool(["backup", jobName], { spoolDir: spool, rss: true });
   const shell = (script: string) => () => measure("bash", ["-o", "pipefail", "-c", script]);
   const pgDump = `pg_dump -h ${PG.host} -p ${PG.port} -U ${PG.user} --no-owner --no-acl ${pg.name}`;
   const myDump = `mariadb-dump -h ${MY.host} -P ${MY.port} -u ${MY.user} --single-transaction --routines --events --triggers ${my.name}`;
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       against: "`cat parts | zstd -d | psql`",
       target: 1.1,
       before: freshPg,
-      tool: () => measure("node", [...toolArgs(), "restore", String(lastRun("pg-zstd")), "--to", "pg-target"], { env, spoolDir: spool, rss: true }),
+      tool: () => runTool(["restore", String(lastRun("pg-zstd")), "--to", "pg-target"], { spoolDir: spool, rss: true }),
       other: shell(`cat ${partsOf("pg-zstd").join(" ")} | zstd -q -d | psql -q -v ON_ERROR_STOP=1 -h ${PG.host} -p ${PG.port} -U ${PG.user} -d ${restorePg} > /dev/null`),
     },
     {
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       against: "`cat parts | zstd -d | mariadb`",
       target: 1.1,
       before: freshMy,
-      tool: () => measure("node", [...toolArgs(), "restore", String(lastRun("my-zstd")), "--to", "my-target"], { env, spoolDir: spool, rss: true }),
+      tool: () => runTool(["restore", String(lastRun("my-zstd")), "--to", "my-target"], { spoolDir: spool, rss: true }),
       other: shell(`cat ${partsOf("my-zstd").join(" ")} | zstd -q -d | mariadb -h ${MY.host} -P ${MY.port} -u ${MY.user} ${restoreMy}`),
     },
   ];
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     let startup: StartupFigures | undefined;
     if (!ONLY || ONLY.has("startup")) {
       clearOut();
-      startup = await measureStartup(backup("empty"));
+      startup = await measureStartup(backup("empty"), path.join(work, "scrypt-probe.mjs"));
     }
     let bot: BotFigures | undefined;
     if (!ONLY || ONLY.has("bot")) {
@@ -271,17 +271,29 @@ interface StartupFigures {
   scryptS: number;
 }
 
+/**
+ * MASTER_KEY's scrypt (NEW_KDF) in milliseconds, in a fresh node started as the tool starts (the
+ * allocator settings of its launcher decide how much of it is page faults): a script `probe`
+ * that begins with the tool's own first lines.
+ */
+function scryptAlone(probe: string): number {
+  const [first, second] = readFileSync(cli, "utf8").split("\n", 2);
+  const launcher = `${first}\n${second?.startsWith('":" //;') ? `${second}\n` : ""}`;
+  const { N, r, p } = NEW_KDF;
+  writeFileSync(probe, `${launcher}import { scrypt } from "node:crypto";\nconst t = performance.now();\nscrypt("x", Buffer.alloc(16), 32, { N: ${N}, r: ${r}, p: ${p}, maxmem: ${256 * N * r} }, () => console.log(performance.now() - t));\n`);
+  chmodSync(probe, 0o755);
+  return Number(execFileSync(probe, { encoding: "utf8" }));
+}
+
 /** Medians over ROUNDS of an empty backup, Node's bare start and the key derivation. */
-async function measureStartup(emptyBackup: () => Promise<Sample>): Promise<StartupFigures> {
+async function measureStartup(emptyBackup: () => Promise<Sample>, scryptProbe: string): Promise<StartupFigures> {
   const empty: number[] = [];
   const node: number[] = [];
   const kdf: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     empty.push((await emptyBackup()).ms);
     node.push((await measure("node", ["-e", ""])).ms);
-    const t0 = performance.now();
-    await deriveKey("x", new Uint8Array(16), NEW_KDF);
-    kdf.push(performance.now() - t0);
+    kdf.push(scryptAlone(scryptProbe));
   }
   const figures = { emptyBackupS: median(empty) / 1000, nodeS: median(node) / 1000, scryptS: median(kdf) / 1000 };
   console.log(`startup      empty backup ${figures.emptyBackupS.toFixed(2)} s (node alone ${figures.nodeS.toFixed(2)} s, scrypt alone ${figures.scryptS.toFixed(2)} s)`);

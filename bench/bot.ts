@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { FakeTelegram } from "../test/fake-telegram/server.js";
-import { median, peakRssOf, toolCommand } from "./measure.js";
+import { median, peakRssOf } from "./measure.js";
 
 export interface BotFigures {
   statusSamples: number;
@@ -30,9 +30,9 @@ export async function measureBot(options: { cli: string; env: NodeJS.ProcessEnv;
   fake.createUser({ id: ADMIN, firstName: "Bench", languageCode: "en" });
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...options.env, ADMIN_IDS: String(ADMIN), METRICS_PORT: String(port) };
-  // BENCH_DAEMON_NODE_ARGS: extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see what holds its event loop).
-  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, ...toolCommand(options.cli), "run"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  // Run as users run the command (it starts node itself: scripts/launcher.mjs). Extra node flags
+  // for the daemon go in NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see what holds its event loop).
+  const proc = spawn(options.cli, ["run"], { env, stdio: ["ignore", "ignore", "inherit"] });
   let peakRss = 0;
   const rssPoll = setInterval(() => {
     if (proc.pid) peakRss = Math.max(peakRss, peakRssOf(proc.pid));

@@ -80,13 +80,3 @@ export const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
-
-/**
- * How users start the tool: `node` with the flags its shebang gives (`#!/usr/bin/env -S node
- * --max-semi-space-size=4`: the `tele-backup` command, the image's entry point), then the script.
- */
-export function toolCommand(cli: string): string[] {
-  const first = readFileSync(cli, "utf8").split("\n", 1)[0] ?? "";
-  const flags = /^#!\S*env(?: -S)? node(.*)$/.exec(first)?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
-  return [...flags, cli];
-}

@@ -13,16 +13,18 @@
  * Paths to shipped files (locales/, drizzle/, package.json) are found from package.json up
  * the tree (src/shared/package-root.ts), so they hold for the bundle as for src/.
  */
-import { rmSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { launcherLines } from "./launcher.mjs";
 
 /** Loaded from node_modules (see above); grammy and its plugins are the bot's, loaded by `run` only. */
 const EXTERNAL = ["better-sqlite3", "pino", "dockerode", "grammy", "@grammyjs/*"];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const outdir = path.join(root, "dist");
+/** `node scripts/build.mjs [outdir]`: dist/ unless a folder is given (a test builds its own). */
+const outdir = path.resolve(root, process.argv[2] ?? "dist");
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [path.join(root, "src/main.ts")],
@@ -44,3 +46,13 @@ await build({
   legalComments: "linked",
   logLevel: "warning",
 });
+
+// The command's first two lines: how it starts node (scripts/launcher.mjs). Its source map's
+// lines move down with the code (a `;` in `mappings` is one line of the output).
+const main = path.join(outdir, "main.js");
+const lines = launcherLines();
+writeFileSync(main, lines + readFileSync(main, "utf8"));
+chmodSync(main, 0o755);
+const map = JSON.parse(readFileSync(`${main}.map`, "utf8"));
+map.mappings = ";".repeat(lines.split("\n").length - 1) + map.mappings;
+writeFileSync(`${main}.map`, JSON.stringify(map));

@@ -1,26 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --interrupt-budget=1000000
 /**
  * The composition root and the only module that may exit the process.
  * config → logger → db (+ migrations) → repositories → services → engine → command.
  *
- * `--max-semi-space-size=4` (MiB; V8 picks up to 16 here): a dump passes through in 64 KiB
- * buffers whose memory is freed when their young-generation objects are collected, so a small
- * young generation frees it every few MiB instead of holding tens of MB until the next
- * collection. Measured with the daemon backing up to Telegram while /status is asked every
- * 300 ms (`npm run bench -- --only bot`), peak RSS and event-loop p99 over 3-7 runs:
- * 16 (default) 155-161 MB, 46-50 ms; 8: 143-148 MB, 38-49 ms; 4: 136-142 MB, 34-46 ms (one
- * run 60); 2: 133-134 MB, 48-54 ms (its old generation fills sooner: longer full collections).
- * A command-line backup is no slower for it (2.50 -> 2.37 s for 200 MB with zstd at 2).
- *
- * `--interrupt-budget=1000000` (V8's default 67584, about 15× less): how much a function must
- * run before V8's optimizing compiler (TurboFan) takes it on. Most of this program's code runs a
- * few times per command (loading, the run's steps, the pipeline's set-up); with the default,
- * TurboFan compiled much of it anyway, on the second core the dump tools and zstd need: 0.3 s of
- * CPU in a 200 MB directory backup (`perf`). With the larger budget only code that is really hot
- * gets optimized, and still soon: the row counter's loop over a MySQL dump runs as fast as
- * before (119 MB of extended INSERTs counted in 460-700 ms either way; `--no-opt`, 2.6-3.9 s).
- * Measured A/B, 5 alternating runs, medians: a 200 MB tree 1.95 -> 1.49 s, an empty backup
- * 0.74 -> 0.69 s, PostgreSQL with zstd 2.32 -> 2.25 s; 800 MB with zstd no slower.
+ * The built command (dist/main.js) starts node with its flags and allocator settings:
+ * scripts/launcher.mjs says which and why.
  */
 import { existsSync } from "node:fs";
 import type { AppConfig } from "./config/env.js";

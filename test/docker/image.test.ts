@@ -15,6 +15,7 @@ import { buildImage, ensureNodeImage } from "../helpers/docker-images.js";
 import { createPgDatabase, type PgDatabase } from "../helpers/pg.js";
 import { writeTree } from "../helpers/tree.js";
 import { ROOT } from "../helpers/workspace.js";
+import { MALLOC_TUNABLES, NODE_FLAGS } from "../../scripts/launcher.mjs";
 
 /**
  * The shipped image, built from the Dockerfile for real and run the way a user runs it:
@@ -175,10 +176,12 @@ describe("Docker image", () => {
     const health = await waitForHealth(container, 90_000);
     console.error(`[image test] ${health.status} ${Date.now() - startedAt} ms after start`);
     expect(health.status, `health: ${health.detail}\n--- container log ---\n${await logsOf(container)}`).toBe("healthy");
-    // The entry point's shebang gives node its small young generation (the daemon's flat memory during a backup)
-    // and its larger optimization budget (no TurboFan work on code that runs a few times).
-    const daemon = await execIn(container, ["sh", "-c", `for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in node*" run ") echo "$c";; esac; done`]);
-    expect(daemon.stdout.trim()).toMatch(/^node --max-semi-space-size=4 --interrupt-budget=1000000 \S*tele-backup run$/);
+    // The entry point starts node itself (scripts/launcher.mjs): its small young generation (the
+    // daemon's flat memory during a backup), its larger optimization budget (no TurboFan work on
+    // code that runs a few times) and glibc's huge pages for the key's scrypt. (glibc splits
+    // GLIBC_TUNABLES in place as it reads it: /proc shows each tunable as a string of its own.)
+    const daemon = await execIn(container, ["sh", "-c", `for p in /proc/[0-9]*; do c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in node*" run ") echo "$c"; tr '\\0' '\\n' < $p/environ | grep -o 'glibc\\.malloc\\.[a-z_]*=[0-9]*';; esac; done`]);
+    expect(daemon.stdout.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^node ${NODE_FLAGS.join(" ")} \\S*tele-backup run $`)), ...MALLOC_TUNABLES.split(":")]);
 
     await putFile(container, "/tmp/config.yaml", `
 sources:
