@@ -107,6 +107,14 @@ export interface Dump {
    */
   changedWhileRead?: () => string[];
   /**
+   * Where the payload already lies whole in a file (an SQLite snapshot): a consumer that can read
+   * a file itself (zstd) calls this *instead of* reading `stream`, which must then never be used.
+   * It must call `release` once it has read the file to its end, or with the reason it gave up;
+   * the file stays until then, and `done` settles after it as after the stream's end (rejecting
+   * when `release` got a reason, or `signal` aborted). Absent: read `stream`.
+   */
+  takeFile?: () => { path: string; size: number; release: (err?: unknown) => void };
+  /**
    * Every table with its row count, counted by the source itself where the engine cannot count
    * the stream in passing (a SQLite snapshot); null when counting failed (the run records no
    * counts). Call once `done` has settled.

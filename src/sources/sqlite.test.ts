@@ -285,6 +285,49 @@ describe("sqlite source", () => {
     expect(await snapshotDirs()).toEqual(before);
   });
 
+  test("a consumer that takes the snapshot as a file reads it whole, and done resolves once it is released, the snapshot gone", async () => {
+    const source = databaseOfBlobs(path.join(work, "app.sqlite"), 200, 1000);
+    const before = await snapshotDirs();
+    const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: signal() });
+    const file = dump.takeFile!();
+    expect((await stat(file.path)).size).toBe(file.size);
+    const copy = path.join(work, "copy.sqlite");
+    await writeFile(copy, await readFile(file.path));
+    // Taken: the stream is never opened, so nothing reads the file twice.
+    expect(() => dump.stream).toThrow("the SQLite snapshot was taken as a file: its stream is not read");
+    let settled = false;
+    void dump.done.finally(() => (settled = true)).catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled).toBe(false); // the file stays until the consumer is done with it
+    expect(await stat(file.path)).toBeTruthy();
+    file.release();
+    await dump.done;
+    expect(await snapshotDirs()).toEqual(before);
+    expect(rows(copy, "select count(*) as n from t")).toEqual([{ n: 200 }]);
+  });
+
+  test("a consumer of the file that gives up makes done reject as a reader that gave up, and the snapshot goes", async () => {
+    const source = databaseOfBlobs(path.join(work, "app.sqlite"), 200, 1000);
+    const before = await snapshotDirs();
+    const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: signal() });
+    const file = dump.takeFile!();
+    expect(() => dump.takeFile!()).toThrow("the SQLite snapshot is already being read");
+    file.release(new Error("zstd was killed by SIGKILL"));
+    await expect(dump.done).rejects.toThrow(`backup of SQLite database ${source} failed: the reader closed the stream before its end`);
+    expect(await snapshotDirs()).toEqual(before);
+  });
+
+  test("aborting the signal while a consumer holds the file ends the dump and deletes the snapshot", async () => {
+    const source = databaseOfBlobs(path.join(work, "app.sqlite"), 200, 1000);
+    const before = await snapshotDirs();
+    const controller = new AbortController();
+    const dump = await driver.dump({ kind: "sqlite", path: source }, { format: "sql", signal: controller.signal });
+    dump.takeFile!();
+    controller.abort(new Error("job cancelled"));
+    await expect(dump.done).rejects.toThrow("job cancelled");
+    expect(await snapshotDirs()).toEqual(before);
+  });
+
   test("the snapshot is taken off the event loop: timers keep firing while a large database is copied, and the copy is whole", async () => {
     // ~160 MB: one backup step of it held the event loop 0.6-0.9 s here.
     const source = databaseOfBlobs(path.join(work, "big.sqlite"), 40_000, 4000);

@@ -11,6 +11,14 @@ import { SourceError, type Dump, type DumpFormat, type SourceConfig, type Source
 import { oneLine } from "../shared/one-line.js";
 import { ownerTag } from "../shared/process-owner.js";
 
+/** The consumer that took the snapshot as a file stopped before reading all of it (`cause`: why). */
+class ReaderStopped extends Error {
+  override name = "ReaderStopped";
+  constructor(cause: unknown) {
+    super("the reader stopped before the end of the snapshot", { cause });
+  }
+}
+
 /** sqlite3_backup_step page count meaning "all remaining pages in one step". */
 const ALL_PAGES = 0x7fffffff;
 
@@ -57,9 +65,11 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       if (signal.aborted) throw new SourceError(`backup of SQLite database ${file} aborted`, "sqlite", { cause: signal.reason });
       const tempDir = await mkdtemp(path.join(scratchDir ?? tmpdir(), "tele-backup-sqlite-"));
       const snapshot = path.join(tempDir, "snapshot.sqlite");
+      let size: number;
       try {
         await snapshotDatabase(file, snapshot, signal);
         signal.throwIfAborted(); // a snapshot that finished as the abort came
+        size = (await stat(snapshot)).size;
       } catch (err) {
         await rm(tempDir, { recursive: true, force: true });
         // The snapshot's folder is full (SQLite says "database or disk is full"), not the source.
@@ -76,10 +86,27 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
       const stopCounting = new AbortController();
       const counting = countTables(snapshot, AbortSignal.any([signal, stopCounting.signal]));
       counting.catch(() => {});
-      const stream = createReadStream(snapshot, { highWaterMark: SNAPSHOT_READ });
-      const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+      // The snapshot is read once, through `stream` (opened on first use) or by the consumer itself
+      // (`takeFile`); `read` settles when that reading is over, and only then does it go.
+      let stream: Readable | undefined;
+      let taken = false;
+      let settleRead!: (err?: unknown) => void;
+      const read = new Promise<void>((resolve, reject) => {
+        settleRead = (err) => (err === undefined ? resolve() : reject(err));
+      });
+      const openStream = (): Readable => {
+        if (taken) throw new Error("the SQLite snapshot was taken as a file: its stream is not read");
+        const s = createReadStream(snapshot, { highWaterMark: SNAPSHOT_READ });
+        finished(s).then(() => settleRead(), settleRead);
+        return s;
+      };
+      const onAbort = () => {
+        const reason = signal.reason instanceof Error ? signal.reason : new Error("aborted");
+        if (stream) stream.destroy(reason);
+        else settleRead(reason);
+      };
       signal.addEventListener("abort", onAbort, { once: true });
-      const done = finished(stream)
+      const done = read
         .catch((err: unknown) => {
           stopCounting.abort(err);
           throw err;
@@ -90,7 +117,7 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           await rm(tempDir, { recursive: true, force: true });
         })
         .catch((err: unknown) => {
-          const readerGaveUp = (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
+          const readerGaveUp = err instanceof ReaderStopped || (err as { code?: string }).code === "ERR_STREAM_PREMATURE_CLOSE";
           const why = signal.aborted ? oneLine(signal.reason) : readerGaveUp ? "the reader closed the stream before its end" : oneLine(err);
           throw new SourceError(`backup of SQLite database ${file} failed: ${why}`, "sqlite", { cause: err, key: "source-error-sqlite-backup-failed", params: { path: file, detail: why } });
         });
@@ -103,7 +130,20 @@ export function createSqliteDriver(deps: SourceDeps): SourceDriver {
           return null;
         }
       };
-      return { stream, done, serverVersion, tables };
+      return {
+        get stream() {
+          stream ??= openStream();
+          return stream;
+        },
+        takeFile() {
+          if (stream || taken) throw new Error("the SQLite snapshot is already being read");
+          taken = true;
+          return { path: snapshot, size, release: (err?: unknown) => settleRead(err === undefined ? undefined : new ReaderStopped(err)) };
+        },
+        done,
+        serverVersion,
+        tables,
+      };
     },
 
     restoreScratch(config) {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,6 +72,7 @@ jobs:
   - { name: local, source: small, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: big, source: big, destinations: [nas], schedule: "0 3 1 1 *", encryption: { passphrase: "${PASSPHRASE}" } }
   - { name: lite, source: lite, destinations: [nas], schedule: "0 3 1 1 *", compression: none }
+  - { name: lite-zstd, source: lite, destinations: [nas], schedule: "0 3 1 1 *", compression: zstd }
   - { name: large, source: large, destinations: [offsite], schedule: "0 3 1 1 *", compression: none, part_size: 100MiB }
 `;
     const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
@@ -275,6 +276,28 @@ jobs:
     });
   });
 
+  it("SIGKILL while zstd reads an SQLite snapshot itself: zstd does not outlive us, and the next start removes the snapshot", async () => {
+    const before = uncleanAlerts().length;
+    // zstd as usual, which first says where it runs and what it reads.
+    const bin = path.join(ws.dir, "zstd-bin");
+    mkdirSync(bin, { recursive: true });
+    const started = path.join(ws.dir, "zstd-started");
+    writeFileSync(path.join(bin, "zstd"), `#!/bin/sh\nfor last; do :; done\necho "$$ $last" > ${started}\nexec /usr/bin/zstd "$@"\n`);
+    chmodSync(path.join(bin, "zstd"), 0o755);
+    const backup = spawnCli(["backup", "lite-zstd"], { PATH: `${bin}:${process.env.PATH}` });
+    const [pid, input] = (await waitFor("zstd to start", () => existsSync(started) && readFileSync(started, "utf8").trim(), 60_000, 5)).split(" ");
+    expect(path.relative(ws.dataDir, input!)).toMatch(/^spool\/run-\d+\/tele-backup-sqlite-[^/]+\/snapshot\.sqlite$/);
+    backup.child.kill("SIGKILL");
+    await backup.exited;
+    // Its output had nowhere to go: it stops on its next write (SIGPIPE), whatever is left to read.
+    await waitFor("zstd to end", () => !isRunning(Number(pid)), 10_000, 20);
+
+    await restartAfterKill(before, (alert) => {
+      expect(alert.text).toContain("lite-zstd");
+      expect(strayFiles()).toEqual([]);
+    });
+  });
+
   it("SIGKILL during an S3 multipart upload: the next start aborts the upload at the bucket (its chunks are billed until then) and says so", async () => {
     const before = uncleanAlerts().length;
     s3.failNext("upload-part", { kind: "stall" });
@@ -318,4 +341,18 @@ async function writeRandom(file: string, size: number): Promise<void> {
     if (!out.write(randomBytes(1024 * 1024))) await new Promise<void>((r) => out.once("drain", () => r()));
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Whether a process with this pid exists (and is not a zombie). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }

@@ -44,7 +44,8 @@ describe("a dump that fails ends its run, and the queue moves on", () => {
     mkdirSync(fakeBin);
     writeFileSync(
       path.join(fakeBin, "zstd"),
-      `#!/bin/sh\nhead -c 100000 | /usr/bin/zstd -q -c\necho "zstd: error 70 : Write error : cannot write block : No space left on device" >&2\nexit 1\n`,
+      // Its input is the file named last (an SQLite snapshot, read by zstd itself) or stdin.
+      `#!/bin/sh\nfor last; do :; done\nif [ -f "$last" ]; then head -c 100000 "$last"; else head -c 100000; fi | /usr/bin/zstd -q -c\necho "zstd: error 70 : Write error : cannot write block : No space left on device" >&2\nexit 1\n`,
     );
     chmodSync(path.join(fakeBin, "zstd"), 0o755);
     const yaml = `
@@ -58,6 +59,7 @@ jobs:
   - { name: locked-out, source: locked, destinations: [disk], schedule: "0 3 * * *", format: sql, compression: gzip }
   - { name: after-it, source: notes, destinations: [disk], schedule: "0 3 * * *" }
   - { name: tree-zstd, source: tree, destinations: [disk], schedule: "0 3 * * *", compression: zstd }
+  - { name: notes-zstd, source: notes, destinations: [disk], schedule: "0 3 * * *", compression: zstd }
 `;
     const r = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(r.code, r.stderr).toBe(0);
@@ -92,6 +94,13 @@ jobs:
 
   it("CLI: a compressor that fails after its first bytes is named with its own error", async () => {
     const r = await ws.cli(["backup", "tree-zstd"], { PATH: `${fakeBin}:${process.env.PATH}` });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/error: +compress failed: zstd exited with code 1: zstd: error 70 : Write error : cannot write block : No space left on device/);
+    expect(ws.spoolEntries()).toEqual([]);
+  }, 60_000);
+
+  it("CLI: zstd reading an SQLite snapshot itself and failing after its first bytes is named with its own error, and the snapshot goes", async () => {
+    const r = await ws.cli(["backup", "notes-zstd"], { PATH: `${fakeBin}:${process.env.PATH}` });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/error: +compress failed: zstd exited with code 1: zstd: error 70 : Write error : cannot write block : No space left on device/);
     expect(ws.spoolEntries()).toEqual([]);

@@ -1,6 +1,9 @@
 import type { ContainerLedger, Dump } from "../../sources/port.js";
+import type { Readable } from "node:stream";
+import { finished } from "node:stream/promises";
+import type { Compression } from "../../domain.js";
 import type { BackupPhase } from "../errors.js";
-import { compressor } from "../stages/compress.js";
+import { compressor, fileCompressor } from "../stages/compress.js";
 import { inventoryCounter } from "../inventory.js";
 import { counter } from "../stages/count.js";
 import { ageEncrypt } from "../stages/encrypt.js";
@@ -61,17 +64,41 @@ function containerLedger(ctx: RunContext): ContainerLedger {
 /** Each stage with the phase its own failure belongs to (counters never fail on their own). */
 function pipeline(ctx: RunContext, dump: Dump): Array<{ stage: Stage; phase: BackupPhase }> {
   const { job, progress } = ctx;
-  const stages: Array<{ stage: Stage; phase: BackupPhase }> = [
-    { stage: dump.stream, phase: "dump" },
-    { stage: counter((n) => (progress.rawBytes = n)), phase: "dump" },
-  ];
   // Row / file counts for drills and anomaly checks, counted in passing (src/engine/inventory.ts).
   ctx.inventory = inventoryCounter(job.source.config.kind, job.format);
-  if (ctx.inventory) stages.push({ stage: ctx.inventory.stage, phase: "dump" });
-  stages.push({ stage: compressor(job.compression), phase: "compress" });
+  const stages: Array<{ stage: Stage; phase: BackupPhase }> = [];
+  // A payload that lies whole in a file (an SQLite snapshot), with nothing to count in passing:
+  // the compressor reads the file, and its bytes never pass through this process.
+  const file = dump.takeFile && !ctx.inventory ? compressFile(job.compression, dump.takeFile) : undefined;
+  if (file) {
+    progress.rawBytes = file.size;
+    stages.push({ stage: file.stage, phase: "compress" });
+  } else {
+    stages.push({ stage: dump.stream, phase: "dump" }, { stage: counter((n) => (progress.rawBytes = n)), phase: "dump" });
+    if (ctx.inventory) stages.push({ stage: ctx.inventory.stage, phase: "dump" });
+    stages.push({ stage: compressor(job.compression), phase: "compress" });
+  }
   if (job.encryption.kind !== "none") stages.push({ stage: ageEncrypt(job.encryption), phase: "encrypt" });
   stages.push({ stage: counter((n) => (progress.payloadBytes = n)), phase: "dump" });
   return stages;
+}
+
+/**
+ * The dump's file and a compressor reading it, when the codec can read a file itself. The file
+ * is released to the source once the compressor's output has ended, or with the reason it
+ * failed or was torn down with the pipeline (the source then removes it and settles `done`).
+ */
+function compressFile(compression: Compression, takeFile: NonNullable<Dump["takeFile"]>): { stage: Readable; size: number } | undefined {
+  // Decided on the codec before the file is taken: once taken, the dump's stream is never read.
+  const compress = fileCompressor(compression);
+  if (!compress) return undefined;
+  const taken = takeFile();
+  const stage = compress(taken.path);
+  finished(stage).then(
+    () => taken.release(),
+    (err: unknown) => taken.release(err),
+  );
+  return { stage, size: taken.size };
 }
 
 /** The splitter as the pipeline's last stage, watched so a failed run can wait for it to settle. */

@@ -57,7 +57,8 @@ function failureTranslatable(phase: BackupPhase, err: unknown, interrupted: bool
 export function failureCause(failure: StageFailure, phases: BackupPhase[], sourceFailure: unknown): unknown {
   const { stage, cause } = failure;
   const ownFailure = cause instanceof SpoolError || cause instanceof DestinationError || cause instanceof BackupError;
-  if (stage === 0) return sourceFailure ?? cause;
+  // Stage 0 is the source's stream, unless the compressor reads the dump's file itself.
+  if (stage === 0 && phases[0] === "dump") return sourceFailure ?? cause;
   if (stage < 0) return !sourceFailure || ownFailure ? cause : sourceFailure;
   const phase = phases[stage];
   if (phase && phase !== "dump" && !ownFailure) {

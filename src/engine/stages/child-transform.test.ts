@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { childTransform } from "./child-transform.js";
+import { childSource, childTransform } from "./child-transform.js";
+import { waitFor } from "../../../test/helpers/wait.js";
 import { runPipeline } from "./run-pipeline.js";
 
 async function collect(input: Buffer, stage: ReturnType<typeof childTransform>): Promise<Buffer> {
@@ -49,3 +54,57 @@ describe("child transform", () => {
     await expect(collect(randomBytes(10), stage)).rejects.toThrow("test compression failed: tb-no-such-binary is not installed");
   });
 });
+
+describe("child source (a child that reads its input itself)", () => {
+  const drain = async (stage: Readable): Promise<Buffer> => {
+    const out: Uint8Array[] = [];
+    await runPipeline([
+      stage,
+      async (source: AsyncIterable<Uint8Array>) => {
+        for await (const c of source) out.push(c);
+      },
+    ]);
+    return Buffer.concat(out);
+  };
+
+  it("zstd compresses a file it reads itself into what decompresses to the file, byte-exact", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "tb-child-source-"));
+    try {
+      const input = Buffer.concat([randomBytes(2_000_000), Buffer.alloc(3_000_000, 7)]);
+      const file = path.join(dir, "payload");
+      await writeFile(file, input);
+      const packed = await drain(childSource("zstd", ["-q", "-c", "-3", "--", file], "zstd compression"));
+      expect(packed.length).toBeLessThan(input.length);
+      expect((await collect(packed, childTransform("zstd", ["-q", "-d", "-c"], "zstd decompression"))).equals(input)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a child that fails after its first bytes fails the stream with its exit status and stderr line", async () => {
+    const script = "head -c 100000 /dev/zero; echo 'zstd: error 70 : Write error : No space left on device' >&2; exit 1";
+    await expect(drain(childSource("sh", ["-c", script], "zstd compression"))).rejects.toThrow(/^zstd compression failed: sh exited with code 1: zstd: error 70 : Write error : No space left on device$/);
+  });
+
+  it("destroying it kills the child", async () => {
+    const stage = childSource("sh", ["-c", "echo $$; exec sleep 30"], "test source");
+    const pid = Number((await new Promise<Buffer>((resolve) => stage.once("data", resolve))).toString());
+    expect(alive(pid)).toBe(true);
+    stage.destroy();
+    // SIGKILL: gone well before its sleep would end.
+    await waitFor("the child to be killed", () => !alive(pid), 2_000, 10);
+  });
+
+  it("a missing binary is named", async () => {
+    await expect(drain(childSource("tb-no-such-binary", [], "zstd compression"))).rejects.toThrow("zstd compression failed: tb-no-such-binary is not installed");
+  });
+});
+
+/** Whether `pid` is a live process (a zombie, killed and not yet reaped, is not). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
-import { Duplex } from "node:stream";
+import { spawn, type ChildProcess } from "node:child_process";
+import { Duplex, Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { childEnv } from "../../sources/child-process.js";
 import { batchedInto } from "../../shared/batched-writer.js";
@@ -26,14 +26,41 @@ export class ChildTransformError extends Error {
  * - The child gets the same minimal environment as the dump tools (`childEnv`).
  */
 export function childTransform(command: string, args: string[], label: string): Duplex {
-  // The minimal environment every child gets: never MASTER_KEY, BOT_TOKEN or the like.
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: childEnv({}) });
+  const { child, outcome } = spawnWatched(command, args, label, "pipe");
+  // Write failures reach the write callbacks below; the 'error' event adds nothing.
+  child.stdin!.on("error", () => {});
+  const afterExit = (writeError: Error, cb: (err?: Error | null) => void) => {
+    void outcome.then((failure) => cb(failure ?? new ChildTransformError(label, `${command} stopped reading its input (${writeError.message})`, { cause: writeError })));
+  };
+
+  // Input reaches the child in 1 MiB batches (one writev each).
+  const input = batchedInto(child.stdin!, afterExit);
+  const duplex = new Duplex({
+    write: (chunk: Buffer, _encoding, cb) => input.write(chunk, cb),
+    final: (cb) => input.final(cb),
+    ...readSide(child),
+  });
+  return outputInto(duplex, child, outcome);
+}
+
+/**
+ * A Readable of what a child process writes to its stdout, for a child that reads its input
+ * itself (`zstd -c <file>`): ends, fails and is destroyed as `childTransform`.
+ */
+export function childSource(command: string, args: string[], label: string): Readable {
+  const { child, outcome } = spawnWatched(command, args, label, "ignore");
+  return outputInto(new Readable(readSide(child)), child, outcome);
+}
+
+/** Starts the child with the minimal environment (never MASTER_KEY, BOT_TOKEN or the like); `outcome`: its failure once it exited (null: a clean exit). */
+function spawnWatched(command: string, args: string[], label: string, stdin: "pipe" | "ignore") {
+  const child = spawn(command, args, { stdio: [stdin, "pipe", "pipe"], env: childEnv({}) });
+  const childErr = child.stderr!;
   let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+  childErr.setEncoding("utf8").on("data", (d: string) => {
     stderr = (stderr + d).slice(-2000);
   });
-  const stderrDone = finished(child.stderr).catch(() => {});
-  /** The child's failure once it has exited (null: a clean exit). */
+  const stderrDone = finished(childErr).catch(() => {});
   const outcome = new Promise<ChildTransformError | null>((resolve) => {
     child.once("error", (err: NodeJS.ErrnoException) => {
       resolve(new ChildTransformError(label, err.code === "ENOENT" ? `${command} is not installed` : err.message, { cause: err }));
@@ -47,34 +74,34 @@ export function childTransform(command: string, args: string[], label: string): 
       });
     });
   });
-  // Write failures reach the write callbacks below; the 'error' event adds nothing.
-  child.stdin.on("error", () => {});
-  const afterExit = (writeError: Error, cb: (err?: Error | null) => void) => {
-    void outcome.then((failure) => cb(failure ?? new ChildTransformError(label, `${command} stopped reading its input (${writeError.message})`, { cause: writeError })));
-  };
+  return { child, outcome };
+}
 
-  // Input reaches the child in 1 MiB batches (one writev each).
-  const input = batchedInto(child.stdin, afterExit);
-  const duplex = new Duplex({
-    write: (chunk: Buffer, _encoding, cb) => input.write(chunk, cb),
-    final: (cb) => input.final(cb),
+/** The reading side's callbacks: read resumes the child's stdout; destroying the stream kills the child. */
+function readSide(child: ChildProcess) {
+  return {
     read() {
-      child.stdout.resume();
+      child.stdout!.resume();
     },
-    destroy(err, cb) {
+    destroy(err: Error | null, cb: (error?: Error | null) => void) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       cb(err);
     },
+  };
+}
+
+/** Pushes the child's stdout into `stream`, which ends once the child exited cleanly and fails with its failure. */
+function outputInto<S extends Readable>(stream: S, child: ChildProcess, outcome: Promise<ChildTransformError | null>): S {
+  const stdout = child.stdout!;
+  stdout.on("data", (chunk: Buffer) => {
+    if (!stream.push(chunk)) stdout.pause();
   });
-  child.stdout.on("data", (chunk: Buffer) => {
-    if (!duplex.push(chunk)) child.stdout.pause();
-  });
-  child.stdout.once("end", () => {
-    void outcome.then((failure) => (failure ? duplex.destroy(failure) : duplex.push(null)));
+  stdout.once("end", () => {
+    void outcome.then((failure) => (failure ? stream.destroy(failure) : stream.push(null)));
   });
   // A child that cannot start has no stdout to end.
   void outcome.then((failure) => {
-    if (failure && child.pid === undefined) duplex.destroy(failure);
+    if (failure && child.pid === undefined) stream.destroy(failure);
   });
-  return duplex;
+  return stream;
 }

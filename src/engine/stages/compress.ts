@@ -1,7 +1,7 @@
-import { type Duplex, PassThrough } from "node:stream";
+import { type Duplex, PassThrough, type Readable } from "node:stream";
 import { constants, createGunzip } from "node:zlib";
 import type { Compression } from "../../domain.js";
-import { childTransform } from "./child-transform.js";
+import { childSource, childTransform } from "./child-transform.js";
 import { parallelGzip } from "./parallel-gzip.js";
 import type { Stage } from "./run-pipeline.js";
 
@@ -24,6 +24,16 @@ export function compressor(kind: Compression): Stage {
     case "none":
       return new PassThrough();
   }
+}
+
+/**
+ * The compressor as the pipeline's first stage, for a payload that lies whole in a file it reads
+ * itself: zstd reads a file faster than a pipe Node feeds (139 MB: 0.58 s against 0.74 s, and
+ * 0.24 s less CPU in Node). Undefined for codecs that run in this process.
+ */
+export function fileCompressor(kind: Compression): ((file: string) => Readable) | undefined {
+  if (kind !== "zstd") return undefined;
+  return (file) => childSource("zstd", ["-q", "-c", "-3", "-T0", "--", file], "zstd compression");
 }
 
 export function decompressor(kind: Compression): Duplex {
