@@ -104,6 +104,12 @@ export interface Destination {
   /** Checks the destination is reachable and writable (writes and removes a probe). */
   check(signal?: AbortSignal): Promise<void>;
   putPart(run: RunLabel, part: PartInfo, file: string, signal: AbortSignal): Promise<StoredLocation>;
+  /**
+   * Loads what storing the first part needs (a client library), called as a run's dump starts,
+   * while the source has nothing to read yet: done later, in the middle of the dump, it stalls
+   * the pipeline. Never throws: whatever fails here fails again, and is reported, in `putPart`.
+   */
+  prepare?(): void;
   fetch(location: StoredLocation, signal?: AbortSignal): Promise<Readable>;
   delete(locations: StoredLocation[], signal?: AbortSignal): Promise<{ refused: StoredLocation[] }>;
   /**

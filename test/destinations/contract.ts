@@ -153,6 +153,16 @@ export function destinationContract(label: string, setup: () => Promise<Contract
       expect(await s.destination.delete([s.neverStored()], live())).toEqual({ refused: [] });
     });
 
+    it("prepare, where a destination has it, never throws, even where it cannot work; puts go on as without it", async () => {
+      expect(() => s.refusing.prepare?.()).not.toThrow();
+      expect(() => s.destination.prepare?.()).not.toThrow();
+      const p = partFile(50_000);
+      const location = await s.destination.putPart(RUN, p.info, p.file, live());
+      expect((await read(await s.destination.fetch(location, live()))).equals(p.bytes!)).toBe(true);
+      const refused = await permanentFailure(s.refusing.putPart(RUN, p.info, p.file, live()));
+      expect(refused.permanent).toBe(true);
+    });
+
     it("a destination that cannot work says so, for good", async () => {
       const checked = await permanentFailure(s.refusing.check());
       expect(checked.permanent).toBe(true);

@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DestinationError } from "../../src/destinations/port.js";
 import { createTelegramDestination } from "../../src/destinations/telegram.js";
 import { createI18n, translator } from "../../src/i18n.js";
 import { createLogger } from "../../src/logger.js";
@@ -52,4 +57,27 @@ destinationContract("Telegram channel", async () => {
       await fake.close();
     },
   };
+});
+
+describe("Telegram destination without a bot token", () => {
+  it("prepare does not throw; storing a part says there is no token, for good", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tb-no-token-"));
+    try {
+      const deps = { apiRoot: "http://127.0.0.1:9", selfHosted: false, defaultToken: "", translate, locale: "en", log: createLogger("silent"), timeoutSeconds: 5 };
+      const destination = createTelegramDestination({ kind: "telegram", name: "channel", chatId: "-1001234567890" }, deps);
+      expect(() => destination.prepare?.()).not.toThrow();
+      const file = path.join(dir, "part");
+      writeFileSync(file, "data");
+      const info = { index: 1, total: 1, name: "job.sql.001", size: 4, sha256: "0".repeat(64) };
+      const err = await destination.putPart({ runId: 1, jobName: "job" }, info, file, new AbortController().signal).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(DestinationError);
+      expect((err as DestinationError).permanent).toBe(true);
+      expect((err as Error).message).toBe('Telegram destination "channel" has no bot token: set BOT_TOKEN or give the destination its own bot_token.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -29,6 +29,8 @@ export async function dumpAndDeliver(ctx: RunContext): Promise<void> {
   setPhase(ctx, "dump");
   ctx.report();
   const dump = await ctx.driver.dump(ctx.job.source.config, { format: ctx.job.format, signal: ctx.signal, containers: containerLedger(ctx), scratchDir: ctx.spool });
+  // The source has started and has nothing to read yet: the destinations load what they need now.
+  for (const { destination } of ctx.targets) destination.prepare?.();
   ctx.serverVersion = dump.serverVersion;
   ctx.changedWhileRead = dump.changedWhileRead;
   const stages = pipeline(ctx, dump);
