@@ -95,7 +95,13 @@ function compressFile(compression: Compression, takeFile: NonNullable<Dump["take
   const compress = fileCompressor(compression);
   if (!compress) return undefined;
   const taken = takeFile();
-  const stage = compress(taken.path);
+  let stage: Readable;
+  try {
+    stage = compress(taken.path);
+  } catch (err) {
+    taken.release(err);
+    throw err;
+  }
   finished(stage).then(
     () => taken.release(),
     (err: unknown) => taken.release(err),
