@@ -44,7 +44,6 @@ const PART_SIZE_MB = 19;
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const cli = opts.cli ? path.resolve(opts.cli) : path.join(root, "dist/main.js");
 
-
 interface Pair {
   id: string;
   /** The row's label: what the tool does. */
@@ -272,17 +271,16 @@ interface StartupFigures {
 }
 
 /**
- * MASTER_KEY's scrypt (NEW_KDF) in milliseconds, in a fresh node started as the tool starts (the
- * allocator settings of its launcher decide how much of it is page faults): a script `probe`
- * that begins with the tool's own first lines.
+ * Writes `probe`: a script that prints how long MASTER_KEY's scrypt (NEW_KDF) takes, in
+ * milliseconds, in a fresh node started as the tool starts (the allocator settings of its
+ * launcher decide how much of it is page faults), because it begins with the tool's own first lines.
  */
-function scryptAlone(probe: string): number {
+function writeScryptProbe(probe: string): void {
   const [first, second] = readFileSync(cli, "utf8").split("\n", 2);
   const launcher = `${first}\n${second?.startsWith('":" //;') ? `${second}\n` : ""}`;
   const { N, r, p } = NEW_KDF;
   writeFileSync(probe, `${launcher}import { scrypt } from "node:crypto";\nconst t = performance.now();\nscrypt("x", Buffer.alloc(16), 32, { N: ${N}, r: ${r}, p: ${p}, maxmem: ${256 * N * r} }, () => console.log(performance.now() - t));\n`);
   chmodSync(probe, 0o755);
-  return Number(execFileSync(probe, { encoding: "utf8" }));
 }
 
 /** Medians over ROUNDS of an empty backup, Node's bare start and the key derivation. */
@@ -290,10 +288,11 @@ async function measureStartup(emptyBackup: () => Promise<Sample>, scryptProbe: s
   const empty: number[] = [];
   const node: number[] = [];
   const kdf: number[] = [];
+  writeScryptProbe(scryptProbe);
   for (let i = 0; i < ROUNDS; i++) {
     empty.push((await emptyBackup()).ms);
     node.push((await measure("node", ["-e", ""])).ms);
-    kdf.push(scryptAlone(scryptProbe));
+    kdf.push(Number(execFileSync(scryptProbe, { encoding: "utf8" })));
   }
   const figures = { emptyBackupS: median(empty) / 1000, nodeS: median(node) / 1000, scryptS: median(kdf) / 1000 };
   console.log(`startup      empty backup ${figures.emptyBackupS.toFixed(2)} s (node alone ${figures.nodeS.toFixed(2)} s, scrypt alone ${figures.scryptS.toFixed(2)} s)`);

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import type { FakeTelegram } from "../test/fake-telegram/server.js";
+import { MALLOC_TUNABLES, NODE_FLAGS } from "../scripts/launcher.mjs";
 import { median, peakRssOf } from "./measure.js";
 
 export interface BotFigures {
@@ -30,9 +31,14 @@ export async function measureBot(options: { cli: string; env: NodeJS.ProcessEnv;
   fake.createUser({ id: ADMIN, firstName: "Bench", languageCode: "en" });
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...options.env, ADMIN_IDS: String(ADMIN), METRICS_PORT: String(port) };
-  // Run as users run the command (it starts node itself: scripts/launcher.mjs). Extra node flags
-  // for the daemon go in NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see what holds its event loop).
-  const proc = spawn(options.cli, ["run"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  // Run as users run the command: it starts node itself (scripts/launcher.mjs). BENCH_DAEMON_NODE_ARGS:
+  // extra node flags for the daemon (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to see what holds
+  // its event loop; node refuses those in NODE_OPTIONS), given with the launcher's own flags and settings.
+  const nodeArgs = (process.env.BENCH_DAEMON_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc =
+    nodeArgs.length > 0
+      ? spawn(process.execPath, [...NODE_FLAGS, ...nodeArgs, options.cli, "run"], { env: { ...env, GLIBC_TUNABLES: MALLOC_TUNABLES }, stdio: ["ignore", "ignore", "inherit"] })
+      : spawn(options.cli, ["run"], { env, stdio: ["ignore", "ignore", "inherit"] });
   let peakRss = 0;
   const rssPoll = setInterval(() => {
     if (proc.pid) peakRss = Math.max(peakRss, peakRssOf(proc.pid));

@@ -53,8 +53,10 @@ export const NODE_FLAGS = ["--max-semi-space-size=4", "--interrupt-budget=100000
  * already; where it is `never` nothing changes.
  *
  * `glibc.malloc.arena_max=2`: with huge pages, each thread's malloc arena grows in 2 MiB steps,
- * and an SQLite backup (two worker threads, the thread pool) peaked at 146-151 MB of RSS
- * instead of 128. Two arenas for all threads bring it back to 127-130 MB.
+ * and an SQLite backup whose snapshot Node read in 1 MiB buffers (two worker threads, the thread
+ * pool) peaked at 146-151 MB of RSS instead of 128. Two arenas for all threads bring it back to
+ * 127-130 MB. (With zstd, zstd now reads the snapshot itself; gzip and no compression still go
+ * through Node.)
  */
 export const MALLOC_TUNABLES = "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=2";
 

@@ -92,15 +92,11 @@ jobs:
     expect(result.error).toMatch(PERMISSION_DENIED);
   }, 60_000);
 
-  it("CLI: a compressor that fails after its first bytes is named with its own error", async () => {
-    const r = await ws.cli(["backup", "tree-zstd"], { PATH: `${fakeBin}:${process.env.PATH}` });
-    expect(r.code, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/error: +compress failed: zstd exited with code 1: zstd: error 70 : Write error : cannot write block : No space left on device/);
-    expect(ws.spoolEntries()).toEqual([]);
-  }, 60_000);
-
-  it("CLI: zstd reading an SQLite snapshot itself and failing after its first bytes is named with its own error, and the snapshot goes", async () => {
-    const r = await ws.cli(["backup", "notes-zstd"], { PATH: `${fakeBin}:${process.env.PATH}` });
+  it.each([
+    ["a compressor fed through its input", "tree-zstd"],
+    ["zstd reading an SQLite snapshot itself", "notes-zstd"],
+  ])("CLI: %s that fails after its first bytes is named with its own error, and the spool is left empty", async (_what, job) => {
+    const r = await ws.cli(["backup", job], { PATH: `${fakeBin}:${process.env.PATH}` });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/error: +compress failed: zstd exited with code 1: zstd: error 70 : Write error : cannot write block : No space left on device/);
     expect(ws.spoolEntries()).toEqual([]);
