@@ -43,8 +43,7 @@ export async function sqliteInventory(file: string, signal: AbortSignal): Promis
 /** Files and bytes of a restored tar (volumes: the archive is read without extracting it into a volume). */
 export async function tarFileInventory(file: string): Promise<RunInventory> {
   const counter = inventoryCounter("directory", "tar")!;
-  for await (const _ of counter.stage(createReadStream(file))) {
-    // counting only
-  }
+  for await (const chunk of createReadStream(file)) counter.chunk(chunk as Buffer);
+  counter.end?.();
   return counter.result();
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inventoryCounter } from "./inventory.js";
+import { watching } from "./stages/count.js";
 
 /** Feeds `text` through the counter in chunks of `size` bytes (so lines and tuples are cut anywhere). */
 async function count(kind: "postgres" | "mysql", text: string, size: number) {
@@ -9,7 +10,7 @@ async function count(kind: "postgres" | "mysql", text: string, size: number) {
     for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
   }
   const out: Buffer[] = [];
-  for await (const c of counter.stage(chunks())) out.push(Buffer.from(c));
+  for await (const c of watching([counter])(chunks())) out.push(Buffer.from(c));
   expect(Buffer.concat(out).equals(bytes)).toBe(true);
   return counter.result();
 }

@@ -1,5 +1,6 @@
 import type { RunInventory } from "../db/schema.js";
 import type { DumpFormat, SourceKind } from "../sources/port.js";
+import type { Watcher } from "./stages/count.js";
 
 /**
  * What a dump holds, counted while it streams through the pipeline (no second pass over the
@@ -12,10 +13,8 @@ import type { DumpFormat, SourceKind } from "../sources/port.js";
  * Kinds whose payload cannot be read this way (a PostgreSQL custom archive, an SQLite file, an
  * RDB snapshot) have no counter: `inventoryCounter` returns null and the run records none.
  */
-export interface InventoryCounter {
-  /** The pass-through stage. */
-  stage: (source: AsyncIterable<Uint8Array>) => AsyncGenerator<Uint8Array>;
-  /** What was counted (complete once the stage has ended). */
+export interface InventoryCounter extends Watcher {
+  /** What was counted (complete once the stream has ended). */
   result: () => RunInventory;
 }
 
@@ -45,57 +44,56 @@ interface LineHandler {
  * dump has millions of short rows); only a line cut by a chunk boundary has its head joined.
  */
 function lineCounter(handler: LineHandler): InventoryCounter {
-  return {
-    stage: async function* (source) {
-      // The start of a line cut by a chunk boundary (views of chunks already passed on, never changed).
-      let carry: Buffer[] = [];
-      let carryLen = 0;
-      let body: ((bytes: Buffer) => void) | null | undefined; // undefined: the line's head is still being collected
-      /** A piece of a line whose end is not in it. */
-      const piece = (chunk: Buffer, from: number, to: number) => {
-        if (body !== undefined) {
-          if (body && to > from) body(chunk.subarray(from, to));
-          return;
-        }
-        const n = Math.min(HEAD_LIMIT - carryLen, to - from);
-        carry.push(chunk.subarray(from, from + n));
-        carryLen += n;
-        if (carryLen < HEAD_LIMIT) return;
-        const head = Buffer.concat(carry);
-        carry = [];
-        body = handler.start(head, 0, head.length, false);
-        if (to > from + n) body?.(chunk.subarray(from + n, to));
-      };
-      /** The line ending at `nl` (exclusive), whose bytes in this chunk start at `from`. */
-      const endLine = (chunk: Buffer, from: number, nl: number) => {
-        if (carryLen === 0 && body === undefined) {
-          if (nl - from <= HEAD_LIMIT) handler.start(chunk, from, nl, true);
-          else handler.start(chunk, from, from + HEAD_LIMIT, false)?.(chunk.subarray(from + HEAD_LIMIT, nl));
-        } else {
-          piece(chunk, from, nl);
-          if (body === undefined) {
-            const head = carry.length === 1 ? carry[0]! : Buffer.concat(carry);
-            handler.start(head, 0, head.length, true);
-          }
-        }
-        carry = [];
-        carryLen = 0;
-        body = undefined;
-      };
-      for await (const c of source) {
-        const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-        let at = 0;
-        for (;;) {
-          const nl = chunk.indexOf(10, at);
-          if (nl < 0) {
-            if (at < chunk.length) piece(chunk, at, chunk.length);
-            break;
-          }
-          endLine(chunk, at, nl);
-          at = nl + 1;
-        }
-        yield c;
+  // The start of a line cut by a chunk boundary (views of chunks already passed on, never changed).
+  let carry: Buffer[] = [];
+  let carryLen = 0;
+  let body: ((bytes: Buffer) => void) | null | undefined; // undefined: the line's head is still being collected
+  /** A piece of a line whose end is not in it. */
+  const piece = (chunk: Buffer, from: number, to: number) => {
+    if (body !== undefined) {
+      if (body && to > from) body(chunk.subarray(from, to));
+      return;
+    }
+    const n = Math.min(HEAD_LIMIT - carryLen, to - from);
+    carry.push(chunk.subarray(from, from + n));
+    carryLen += n;
+    if (carryLen < HEAD_LIMIT) return;
+    const head = Buffer.concat(carry);
+    carry = [];
+    body = handler.start(head, 0, head.length, false);
+    if (to > from + n) body?.(chunk.subarray(from + n, to));
+  };
+  /** The line ending at `nl` (exclusive), whose bytes in this chunk start at `from`. */
+  const endLine = (chunk: Buffer, from: number, nl: number) => {
+    if (carryLen === 0 && body === undefined) {
+      if (nl - from <= HEAD_LIMIT) handler.start(chunk, from, nl, true);
+      else handler.start(chunk, from, from + HEAD_LIMIT, false)?.(chunk.subarray(from + HEAD_LIMIT, nl));
+    } else {
+      piece(chunk, from, nl);
+      if (body === undefined) {
+        const head = carry.length === 1 ? carry[0]! : Buffer.concat(carry);
+        handler.start(head, 0, head.length, true);
       }
+    }
+    carry = [];
+    carryLen = 0;
+    body = undefined;
+  };
+  return {
+    chunk(c) {
+      const chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      let at = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, at);
+        if (nl < 0) {
+          if (at < chunk.length) piece(chunk, at, chunk.length);
+          break;
+        }
+        endLine(chunk, at, nl);
+        at = nl + 1;
+      }
+    },
+    end() {
       if (carryLen > 0 || body !== undefined) endLine(Buffer.alloc(0), 0, 0);
     },
     result: () => handler.result(),
@@ -277,40 +275,37 @@ function tupleCounter(add: (n: number) => void): TupleCounter {
 function tarCounter(): InventoryCounter {
   let files = 0;
   let bytes = 0;
+  let pending = Buffer.alloc(0); // an incomplete header
+  let skip = 0; // data bytes (padded) still to pass over
+  let ended = false;
   return {
-    stage: async function* (source) {
-      let pending = Buffer.alloc(0); // an incomplete header
-      let skip = 0; // data bytes (padded) still to pass over
-      let ended = false;
-      for await (const c of source) {
-        yield c;
-        let chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
-        while (chunk.length > 0 && !ended) {
-          if (skip > 0) {
-            const n = Math.min(skip, chunk.length);
-            skip -= n;
-            chunk = chunk.subarray(n);
-            continue;
-          }
-          const need = 512 - pending.length;
-          pending = Buffer.concat([pending, chunk.subarray(0, need)]);
-          chunk = chunk.subarray(need);
-          if (pending.length < 512) break;
-          const header = pending;
-          pending = Buffer.alloc(0);
-          if (header.every((b) => b === 0)) {
-            ended = true;
-            break;
-          }
-          const type = header[156]!;
-          const size = tarNumber(header.subarray(124, 136));
-          if (type === 0x30 || type === 0 || type === 0x37) {
-            files++;
-            bytes += size;
-          }
-          // Links, directories and devices carry no data; pax and long-name headers carry theirs.
-          skip = type === 0x31 || type === 0x32 || type === 0x35 || type === 0x33 || type === 0x34 || type === 0x36 ? 0 : Math.ceil(size / 512) * 512;
+    chunk(c) {
+      let chunk = Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      while (chunk.length > 0 && !ended) {
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length);
+          skip -= n;
+          chunk = chunk.subarray(n);
+          continue;
         }
+        const need = 512 - pending.length;
+        pending = Buffer.concat([pending, chunk.subarray(0, need)]);
+        chunk = chunk.subarray(need);
+        if (pending.length < 512) break;
+        const header = pending;
+        pending = Buffer.alloc(0);
+        if (header.every((b) => b === 0)) {
+          ended = true;
+          break;
+        }
+        const type = header[156]!;
+        const size = tarNumber(header.subarray(124, 136));
+        if (type === 0x30 || type === 0 || type === 0x37) {
+          files++;
+          bytes += size;
+        }
+        // Links, directories and devices carry no data; pax and long-name headers carry theirs.
+        skip = type === 0x31 || type === 0x32 || type === 0x35 || type === 0x33 || type === 0x34 || type === 0x36 ? 0 : Math.ceil(size / 512) * 512;
       }
     },
     result: () => ({ kind: "files", files, bytes }),

@@ -5,7 +5,7 @@ import type { Compression } from "../../domain.js";
 import type { BackupPhase } from "../errors.js";
 import { compressor, fileCompressor } from "../stages/compress.js";
 import { inventoryCounter } from "../inventory.js";
-import { counter } from "../stages/count.js";
+import { byteCounter, watching, type Watcher } from "../stages/count.js";
 import { ageEncrypt } from "../stages/encrypt.js";
 import { runStages, StageFailure, type Stage } from "../stages/run-pipeline.js";
 import { splitter, type SpooledPart, type SplitResult } from "../stages/split.js";
@@ -18,7 +18,7 @@ import { settleWithin } from "../../shared/settle-within.js";
 const SOURCE_STOP_GRACE_MS = 60_000;
 
 /**
- * Dump and deliver: source → count → compress → [encrypt] → count → split into spooled parts,
+ * Dump and deliver: source → count → [compress] → [encrypt] → split (and count) into spooled parts,
  * each part delivered (and read back) while the next one is dumped. On success `ctx.payload`
  * holds the payload's size, sha256 and part count.
  *
@@ -76,12 +76,14 @@ function pipeline(ctx: RunContext, dump: Dump): Array<{ stage: Stage; phase: Bac
     progress.rawBytes = file.size;
     stages.push({ stage: file.stage, phase: "compress" });
   } else {
-    stages.push({ stage: dump.stream, phase: "dump" }, { stage: counter((n) => (progress.rawBytes = n)), phase: "dump" });
-    if (ctx.inventory) stages.push({ stage: ctx.inventory.stage, phase: "dump" });
-    stages.push({ stage: compressor(job.compression), phase: "compress" });
+    // The counters share one stage (each stage costs its own work on every chunk).
+    const watchers: Watcher[] = [byteCounter((n) => (progress.rawBytes = n))];
+    if (ctx.inventory) watchers.push(ctx.inventory);
+    stages.push({ stage: dump.stream, phase: "dump" }, { stage: watching(watchers), phase: "dump" });
+    const compress = compressor(job.compression);
+    if (compress) stages.push({ stage: compress, phase: "compress" });
   }
   if (job.encryption.kind !== "none") stages.push({ stage: ageEncrypt(job.encryption), phase: "encrypt" });
-  stages.push({ stage: counter((n) => (progress.payloadBytes = n)), phase: "dump" });
   return stages;
 }
 
@@ -113,9 +115,18 @@ function compressFile(compression: Compression, takeFile: NonNullable<Dump["take
 function payloadSink(ctx: RunContext, signal: AbortSignal) {
   let result: SplitResult | undefined;
   let settled: Promise<unknown> = Promise.resolve();
-  const split = splitter({ dir: ctx.spool, baseName: ctx.fileName, partSize: ctx.job.partSize, deliver: (part) => deliverNext(ctx, part, signal) }, (r) => {
-    result = r;
-  });
+  const split = splitter(
+    {
+      dir: ctx.spool,
+      baseName: ctx.fileName,
+      partSize: ctx.job.partSize,
+      onBytes: (n) => (ctx.progress.payloadBytes = n),
+      deliver: (part) => deliverNext(ctx, part, signal),
+    },
+    (r) => {
+      result = r;
+    },
+  );
   return {
     stage: (source: AsyncIterable<Uint8Array>): Promise<void> => {
       const running = split(source);

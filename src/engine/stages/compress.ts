@@ -8,21 +8,22 @@ import type { Stage } from "./run-pipeline.js";
 export const COMPRESSION_EXT: Record<Compression, string> = { gzip: ".gz", zstd: ".zst", none: "" };
 
 /**
- * gzip through zlib at level 6 (like `gzip -6`), on several cores (see parallel-gzip.ts); zstd
- * through the `zstd` binary, which is faster than any JS port.
+ * The compression stage, none without compression (a stage that only passes bytes on still costs
+ * its own work on every chunk). gzip through zlib at level 6 (like `gzip -6`), on several cores
+ * (see parallel-gzip.ts); zstd through the `zstd` binary, which is faster than any JS port.
  *
  * gzip is an async-generator stage handed to the pipeline as it is, never wrapped in
  * `Duplex.from`: such a duplex cannot be destroyed while its generator awaits input, so a
  * dump failing after its first bytes left every stage after it waiting forever.
  */
-export function compressor(kind: Compression): Stage {
+export function compressor(kind: Compression): Stage | undefined {
   switch (kind) {
     case "gzip":
       return parallelGzip({ level: 6 });
     case "zstd":
       return childTransform("zstd", ["-q", "-c", "-3", "-T0"], "zstd compression");
     case "none":
-      return new PassThrough();
+      return undefined;
   }
 }
 

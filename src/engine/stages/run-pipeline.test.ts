@@ -118,4 +118,44 @@ describe("runStages", () => {
     // A read that keeps a reaction on a long-lived promise keeps every chunk: 400 MiB here.
     expect(peak).toBeLessThan(200 * 1024 * 1024);
   });
+
+  it("a stage that stops reading early stops every stage before it: the source stream is destroyed, and no read is left waiting", async () => {
+    const source = new PassThrough();
+    source.write(Buffer.alloc(1000));
+    const pass = async function* (input: AsyncIterable<Uint8Array>) {
+      for await (const c of input) yield c;
+    };
+    let taken = 0;
+    const sink = async (input: AsyncIterable<Uint8Array>) => {
+      for await (const _ of input) {
+        taken++;
+        break; // e.g. a sink that found what it needed
+      }
+    };
+    await runStages([source, pass, sink]);
+    expect(taken).toBe(1);
+    expect(source.destroyed).toBe(true);
+  });
+
+  it("a stage waiting for input when a later stage fails is released with StageTornDown, and the failure is the later stage's", async () => {
+    const source = new PassThrough(); // never ends and never fails on its own
+    source.write(Buffer.alloc(10));
+    let waiting = "";
+    const watcher = async function* (input: AsyncIterable<Uint8Array>) {
+      try {
+        for await (const c of input) yield c;
+      } catch (err) {
+        waiting = (err as Error).name;
+        throw err;
+      }
+    };
+    const compressor = new PassThrough();
+    setTimeout(() => compressor.destroy(new Error("zstd was killed by SIGKILL")), 20);
+    const { sink } = recordingSink();
+    const f = await failure(runStages([source, watcher, compressor, sink]));
+    expect(f.stage).toBe(2);
+    expect((f.cause as Error).message).toBe("zstd was killed by SIGKILL");
+    expect(waiting).toBe("StageTornDown");
+    expect(source.destroyed).toBe(true);
+  });
 });

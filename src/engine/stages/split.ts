@@ -33,6 +33,8 @@ export interface SplitOptions {
    */
   deliver: (part: SpooledPart) => Promise<void>;
   onPartWritten?: (part: SpooledPart) => void;
+  /** The payload's bytes taken so far, after every chunk. */
+  onBytes?: (total: number) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export function splitter(options: SplitOptions, result: (r: SplitResult) => void
         let buf = chunk;
         whole.update(buf);
         total += buf.length;
+        options.onBytes?.(total);
         while (buf.length > 0) {
           if (!current) await openPart();
           const c = current!;
