@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
-import { PassThrough, type Readable, type Writable } from "node:stream";
+import { PassThrough, Readable, type Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { redact, redactParams } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
@@ -238,33 +238,60 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
   if (signal.aborted) throw stoppedBeforeStart(cmd, ctx, "the backup was aborted");
   const child = spawn(cmd.command, cmd.args, { env: childEnv(cmd.env), stdio: ["ignore", "pipe", "pipe"] });
   const sup = new Supervised(child, ctx);
-  const out = new PassThrough();
+  const stdout = child.stdout!;
+  const silence = stall ? silenceWatch(stall.ms, () => sup.stop(stall.reason)) : undefined;
+  // The child's stdout is pushed into `out` as it comes (no stage in between: a dump arrives in
+  // ~20,000 chunks of 8 KiB, and each stage costs its own work on every one), and paused while
+  // `out`'s reader is behind.
+  const out = new Readable({
+    read() {
+      silence?.waiting();
+      stdout.resume();
+    },
+    destroy(err, cb) {
+      silence?.stop();
+      stdout.destroy();
+      cb(err);
+    },
+  });
   // Failures always surface through `done`; this keeps an unattended stream's error from
   // crashing the process when the consumer has not attached its pipeline yet.
   out.on("error", () => {});
+  /** How `out` ended: undefined once everything was handed on, else why not. */
+  let settlePiping!: (err?: unknown) => void;
+  const piping = new Promise<unknown>((resolve) => (settlePiping = resolve));
   out.once("close", () => {
-    if (!out.readableEnded && sup.running) sup.stop("the dump stream was closed before its end");
+    if (out.readableEnded) return;
+    settlePiping(new Error("the dump stream was closed before its end"));
+    if (sup.running) sup.stop("the dump stream was closed before its end");
+  });
+  stdout.on("data", (chunk: Buffer) => {
+    silence?.busy();
+    if (!out.destroyed && !out.push(chunk)) stdout.pause();
+  });
+  stdout.once("error", (err) => {
+    settlePiping(err);
+    out.destroy(err);
+  });
+  // The stream ends only once the exit status is known, so a consumer never mistakes a
+  // truncated dump for a complete one.
+  stdout.once("end", () => {
+    silence?.stop();
+    void sup.exited.then((status) => {
+      const failure = sup.failure(status);
+      if (failure) {
+        settlePiping(failure);
+        out.destroy(failure);
+      } else {
+        out.push(null);
+        settlePiping();
+      }
+    });
   });
   const offAbort = onAbort(signal, () => {
     sup.stop("the backup was aborted");
     if (sup.status) out.destroy(sup.failure(sup.status));
   });
-
-  // The stream ends only once the exit status is known, so a consumer never mistakes a
-  // truncated dump for a complete one.
-  const piping = pipeline(
-    child.stdout!,
-    async function* (source: AsyncIterable<Buffer>) {
-      if (stall) yield* watchSilence(source, stall.ms, () => sup.stop(stall.reason));
-      else yield* source;
-      const failure = sup.failure(await sup.exited);
-      if (failure) throw failure;
-    },
-    out,
-  ).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
 
   const done = (async () => {
     const status = await sup.exited;
@@ -286,24 +313,37 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
   return { stream: out, done, pid: child.pid };
 }
 
-/** `source`, calling `silent` once it has kept the reader waiting `ms` for its next chunk. */
-async function* watchSilence(source: AsyncIterable<Buffer>, ms: number, silent: () => void): AsyncGenerator<Buffer> {
-  const chunks = source[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      const timer = setTimeout(silent, ms);
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await chunks.next();
-      } finally {
-        clearTimeout(timer);
-      }
-      if (next.done) return;
-      yield next.value;
+/**
+ * Calls `silent` once the reader has waited `ms` for the next chunk (`waiting` from its read
+ * request, `busy` at each chunk). One timer for the dump's life, not one a chunk: it checks,
+ * when it fires, how long the reader has been waiting, and comes back for the rest.
+ */
+function silenceWatch(ms: number, silent: () => void) {
+  let waitingSince: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    const waited = waitingSince === undefined ? 0 : performance.now() - waitingSince;
+    if (waited >= ms) {
+      timer = undefined;
+      silent();
+      return;
     }
-  } finally {
-    await chunks.return?.();
-  }
+    timer = setTimeout(check, ms - waited);
+  };
+  return {
+    waiting() {
+      waitingSince ??= performance.now();
+      timer ??= setTimeout(check, ms);
+    },
+    busy() {
+      waitingSince = undefined;
+    },
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      waitingSince = undefined;
+    },
+  };
 }
 
 /**
