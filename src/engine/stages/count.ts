@@ -28,8 +28,3 @@ export function byteCounter(onBytes: (total: number) => void): Watcher {
     },
   };
 }
-
-/** A pass-through stage that reports how many bytes went by. */
-export function counter(onBytes: (total: number) => void) {
-  return watching([byteCounter(onBytes)]);
-}

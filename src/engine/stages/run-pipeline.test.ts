@@ -1,8 +1,11 @@
 import { Duplex, PassThrough, Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { counter } from "./count.js";
+import { byteCounter, watching } from "./count.js";
 import { parallelGzip } from "./parallel-gzip.js";
 import { runPipeline, runStages, StageFailure } from "./run-pipeline.js";
+
+/** A pass-through function stage, as the backup's counters are. */
+const counted = () => watching([byteCounter(() => {})]);
 
 /** A source that writes some bytes, then fails as a dump tool does. */
 function failingSource(message: string): PassThrough {
@@ -41,7 +44,7 @@ describe("runStages", () => {
     // Such a duplex never finishes destroying while its generator awaits input (nodejs/node#55077):
     // with pipeline alone the sink's `for await` waited forever.
     const { seen, sink } = recordingSink();
-    const f = await failure(runStages([failingSource("permission denied for table t"), counter(() => {}), Duplex.from(parallelGzip()), counter(() => {}), sink]));
+    const f = await failure(runStages([failingSource("permission denied for table t"), counted(), Duplex.from(parallelGzip()), counted(), sink]));
     expect(f.stage).toBe(0);
     expect((f.cause as Error).message).toBe("permission denied for table t");
     expect(seen.ended).toBe("StageTornDown");
@@ -52,7 +55,7 @@ describe("runStages", () => {
     const passOn = async function* (source: AsyncIterable<Uint8Array>) {
       for await (const c of source) yield c;
     };
-    const f = await failure(runStages([failingSource("server closed the connection"), counter(() => {}), parallelGzip({ blockSize: 1000 }), passOn, counter(() => {}), sink]));
+    const f = await failure(runStages([failingSource("server closed the connection"), counted(), parallelGzip({ blockSize: 1000 }), passOn, counted(), sink]));
     expect(f.stage).toBe(0);
     expect((f.cause as Error).message).toBe("server closed the connection");
     expect(seen.ended).not.toBe("end");
@@ -70,7 +73,7 @@ describe("runStages", () => {
         yield c;
       }
     };
-    const f = await failure(runStages([source, counter(() => {}), breaks, new PassThrough(), sink]));
+    const f = await failure(runStages([source, counted(), breaks, new PassThrough(), sink]));
     expect(f.stage).toBe(2);
     expect((f.cause as Error).message).toBe("encryption failed: bad recipient");
     expect(seen.ended).not.toBe("end");
@@ -93,7 +96,7 @@ describe("runStages", () => {
 
   it("passes everything through when nothing fails", async () => {
     const { seen, sink } = recordingSink();
-    await runStages([Readable.from([Buffer.alloc(3000), Buffer.alloc(4000)]), counter(() => {}), parallelGzip(), sink]);
+    await runStages([Readable.from([Buffer.alloc(3000), Buffer.alloc(4000)]), counted(), parallelGzip(), sink]);
     expect(seen.ended).toBe("end");
     expect(seen.bytes).toBeGreaterThan(0);
   });
