@@ -4,7 +4,8 @@
  * Tele-backup against the shell pipeline a user would write instead, in the same run, on the
  * same data: every path (codec, encryption, Telegram, restore, MariaDB, SQLite, a directory
  * tree) is a pair run alternately `rounds` times; the table shows the medians and their ratio,
- * the tool's peak RSS and peak spool use. The start-up every command pays once is measured on
+ * the CPU time of each side (with the processes it waited for: the tool's own cost, which wall
+ * time hides where a server sets the pace), the tool's peak RSS and peak spool use. The start-up every command pays once is measured on
  * its own (`--only startup`): a backup of an empty folder, Node's bare start, the master key's
  * scrypt. Then `tele-backup run` backs up to the fake Bot API
  * (on loopback) while an admin sends /status: the event-loop delay (p50/p99, from the metrics
@@ -66,10 +67,13 @@ interface Row {
   toolS: number;
   otherS: number;
   ratio: number;
+  /** CPU time (user + system) of each side and the processes it waited for, medians (see measure.ts). */
+  toolCpuS: number;
+  otherCpuS: number;
   target: number;
   peakRssMb: number;
   peakSpoolMb: number;
-  samples: { tool: number[]; other: number[] };
+  samples: { tool: number[]; other: number[]; toolCpu: number[]; otherCpu: number[] };
 }
 
 async function main(): Promise<void> {
@@ -251,12 +255,19 @@ async function runPair(pair: Pair): Promise<Row> {
     toolS: toolMs / 1000,
     otherS: otherMs / 1000,
     ratio: toolMs / otherMs,
+    toolCpuS: median(tool.map((s) => s.cpuMs)) / 1000,
+    otherCpuS: median(other.map((s) => s.cpuMs)) / 1000,
     target: pair.target,
     peakRssMb: Math.max(...samples.map((s) => s.peakRssMb ?? 0)),
     peakSpoolMb: Math.max(...samples.map((s) => s.peakSpoolMb ?? 0)),
-    samples: { tool: tool.map((s) => Math.round(s.ms)), other: other.map((s) => Math.round(s.ms)) },
+    samples: {
+      tool: tool.map((s) => Math.round(s.ms)),
+      other: other.map((s) => Math.round(s.ms)),
+      toolCpu: tool.map((s) => Math.round(s.cpuMs)),
+      otherCpu: other.map((s) => Math.round(s.cpuMs)),
+    },
   };
-  console.log(`${row.id.padEnd(12)} ${row.toolS.toFixed(2)} s vs ${row.otherS.toFixed(2)} s  ratio ${row.ratio.toFixed(2)} (target ≤ ${row.target})  RSS ${row.peakRssMb.toFixed(0)} MB  spool ${row.peakSpoolMb.toFixed(1)} MB`);
+  console.log(`${row.id.padEnd(12)} ${row.toolS.toFixed(2)} s vs ${row.otherS.toFixed(2)} s  ratio ${row.ratio.toFixed(2)} (target ≤ ${row.target})  CPU ${row.toolCpuS.toFixed(2)} s vs ${row.otherCpuS.toFixed(2)} s  RSS ${row.peakRssMb.toFixed(0)} MB  spool ${row.peakSpoolMb.toFixed(1)} MB`);
   return row;
 }
 
@@ -305,11 +316,11 @@ function report(rows: Row[], startup: StartupFigures | undefined, bot: BotFigure
   const machine = { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", memoryGb: Math.round(os.totalmem() / 1024 ** 3), platform: `${os.type()} ${os.release()}` };
   const heading = `${SIZE_MB} MB datasets (PostgreSQL ${mb(sizes.pg!)}, MariaDB ${mb(sizes.my!)}, SQLite ${mb(sizes.sqlite!)}, tree ${mb(sizes.tree!)} in ${sizes.treeFiles} files), ${ROUNDS} rounds, medians, Node ${process.versions.node}, ${machine.cpus} cores (${machine.cpuModel})`;
   const lines = [
-    `| path (${heading}) | tele-backup | compared with | ratio | target | peak RSS | peak spool |`,
-    "|---|---|---|---|---|---|---|",
+    `| path (${heading}) | tele-backup | compared with | ratio | target | CPU, tool / other | peak RSS | peak spool |`,
+    "|---|---|---|---|---|---|---|---|",
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${r.toolS.toFixed(2)} s | ${r.against.replaceAll("|", "\\|")} ${r.otherS.toFixed(2)} s | **${r.ratio.toFixed(2)}×** ${r.ratio <= r.target ? "✓" : "✗"} | ≤ ${r.target}× | ${r.peakRssMb.toFixed(0)} MB | ${r.peakSpoolMb.toFixed(1)} MB |`,
+        `| ${r.label} | ${r.toolS.toFixed(2)} s | ${r.against.replaceAll("|", "\\|")} ${r.otherS.toFixed(2)} s | **${r.ratio.toFixed(2)}×** ${r.ratio <= r.target ? "✓" : "✗"} | ≤ ${r.target}× | ${r.toolCpuS.toFixed(2)} s / ${r.otherCpuS.toFixed(2)} s | ${r.peakRssMb.toFixed(0)} MB | ${r.peakSpoolMb.toFixed(1)} MB |`,
     ),
   ];
   if (startup) {
