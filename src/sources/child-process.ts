@@ -6,6 +6,7 @@ import { finished, pipeline } from "node:stream/promises";
 import { redact, redactParams } from "../crypto/redact.js";
 import { SourceError, type SourceKind } from "./port.js";
 import { batchedWriter } from "../shared/batched-writer.js";
+import { relayOutput } from "../shared/relay-output.js";
 import { oneLine } from "../shared/one-line.js";
 import type { TranslatableParam } from "../shared/translatable.js";
 
@@ -240,9 +241,6 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
   const sup = new Supervised(child, ctx);
   const stdout = child.stdout!;
   const silence = stall ? silenceWatch(stall.ms, () => sup.stop(stall.reason)) : undefined;
-  // The child's stdout is pushed into `out` as it comes (no stage in between: a dump arrives in
-  // ~20,000 chunks of 8 KiB, and each stage costs its own work on every one), and paused while
-  // `out`'s reader is behind.
   const out = new Readable({
     read() {
       silence?.waiting();
@@ -265,29 +263,15 @@ export function spawnDump(cmd: ChildCommand, ctx: ChildContext, signal: AbortSig
     settlePiping(new Error("the dump stream was closed before its end"));
     if (sup.running) sup.stop("the dump stream was closed before its end");
   });
-  stdout.on("data", (chunk: Buffer) => {
-    silence?.busy();
-    if (!out.destroyed && !out.push(chunk)) stdout.pause();
-  });
   stdout.once("error", (err) => {
     settlePiping(err);
     out.destroy(err);
   });
+  // The tool's output ends where silence can no longer be the tool's.
+  stdout.once("end", () => silence?.stop());
   // The stream ends only once the exit status is known, so a consumer never mistakes a
   // truncated dump for a complete one.
-  stdout.once("end", () => {
-    silence?.stop();
-    void sup.exited.then((status) => {
-      const failure = sup.failure(status);
-      if (failure) {
-        settlePiping(failure);
-        out.destroy(failure);
-      } else {
-        out.push(null);
-        settlePiping();
-      }
-    });
-  });
+  void relayOutput(stdout, out, async () => sup.failure(await sup.exited), () => silence?.busy()).then(settlePiping);
   const offAbort = onAbort(signal, () => {
     sup.stop("the backup was aborted");
     if (sup.status) out.destroy(sup.failure(sup.status));

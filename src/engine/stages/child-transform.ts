@@ -3,6 +3,7 @@ import { Duplex, Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { childEnv } from "../../sources/child-process.js";
 import { batchedInto } from "../../shared/batched-writer.js";
+import { relayOutput } from "../../shared/relay-output.js";
 
 /** A transform child failed; `detail` is the reason without the label ("zstd exited with code 1: …"). */
 export class ChildTransformError extends Error {
@@ -92,13 +93,7 @@ function readSide(child: ChildProcess) {
 
 /** Pushes the child's stdout into `stream`, which ends once the child exited cleanly and fails with its failure. */
 function outputInto<S extends Readable>(stream: S, child: ChildProcess, outcome: Promise<ChildTransformError | null>): S {
-  const stdout = child.stdout!;
-  stdout.on("data", (chunk: Buffer) => {
-    if (!stream.push(chunk)) stdout.pause();
-  });
-  stdout.once("end", () => {
-    void outcome.then((failure) => (failure ? stream.destroy(failure) : stream.push(null)));
-  });
+  void relayOutput(child.stdout!, stream, () => outcome);
   // A child that cannot start has no stdout to end.
   void outcome.then((failure) => {
     if (failure && child.pid === undefined) stream.destroy(failure);
