@@ -275,6 +275,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       spoolDir: config.spoolDir,
       log,
       heldByLiveRestore: (entry) => restores.listRunning().some((r) => r.scratch.includes(entry) && isOwnerAlive(r.owner)),
+      deadOwner: (owner) => !isOwnerAlive(owner) && (restores.owners("volume").includes(owner) || runs.owners("volume").includes(owner)),
     });
 
     const partChecks = new PartChecksRepo(db);

@@ -4,7 +4,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDocker } from "../../test/helpers/docker-engine.js";
-import { HELPER_LABEL, OWNER_LABEL, removeHelpersOf, runHelperScript } from "./helper-container.js";
+import { HELPER_LABEL, OWNER_LABEL, removeDeadHelpersOn, removeHelpersOf, runHelperScript } from "./helper-container.js";
 import { FINISH_STAGED_RESTORE, PROBE_STAGED_RESTORE, SETTLE_STAGED_RESTORE } from "./restore-volume.js";
 
 // Not `tele-backup.test`: the volume suite removes everything with that label when each of its tests ends.
@@ -126,5 +126,23 @@ describe("helper scripts on a volume", () => {
     expect(await removeHelpersOf(docker, new Set([owner]))).toEqual([dead.id.slice(0, 12)]);
     expect(await readdir(volume.mountpoint)).toEqual(["moved"]);
     await expect(dead.inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("a restore into a volume removes the helpers dead owners left on it, and no other", async () => {
+    const [volume, other] = [await newVolume(), await newVolume()];
+    const helper = (on: string, owner: string) =>
+      docker.createContainer({ Image: image, Cmd: ["true"], Labels: { [HELPER_LABEL]: "restore", [OWNER_LABEL]: owner, [TEST_LABEL]: "true" }, HostConfig: { Binds: [`${on}:/data`], NetworkMode: "none" } });
+    const dead = await helper(volume.name, "-:4194305.1");
+    const live = await helper(volume.name, "-:4194305.2");
+    const elsewhere = await helper(other.name, "-:4194305.1");
+    try {
+      const removed = await removeDeadHelpersOn(docker, volume.name, (owner) => owner === "-:4194305.1");
+      expect(removed).toEqual([dead.id.slice(0, 12)]);
+      await expect(dead.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect((await live.inspect()).State.Status).toBe("created");
+      expect((await elsewhere.inspect()).State.Status).toBe("created");
+    } finally {
+      for (const c of [live, elsewhere]) await c.remove({ force: true }).catch(() => undefined);
+    }
   });
 });

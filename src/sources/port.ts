@@ -153,6 +153,11 @@ export interface RestoreOptions {
    * settles them when this says no; without it they are refused.
    */
   heldByLiveRestore?: (entry: string) => boolean;
+  /**
+   * Whether `owner` (a helper container's owner token) is a process of this installation that is
+   * gone: a driver removes such leftovers from its target before it restores into it.
+   */
+  deadOwner?: (owner: string) => boolean;
 }
 
 /** What `checkRestoreTarget` found. */

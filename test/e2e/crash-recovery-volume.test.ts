@@ -209,5 +209,7 @@ jobs:
     const again = await ws.cli(["restore", String(runId), "--to", "existing"]);
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(existingMount).sort()).toEqual(["big.bin", "config.yml"]);
+    // The killed restore's helper container is gone with it: nothing keeps the volume in use.
+    expect(await helperOn(existingVolume)).toBe(false);
   }, 300_000);
 });
