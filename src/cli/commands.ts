@@ -72,6 +72,8 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
       // Default: the passphrase stored with the run (the restorer looks it up); a file overrides it.
       const passphrase = command.passphraseFile ? passphraseOfFile(await readFile(command.passphraseFile, "utf8")) : undefined;
       const target = command.to ? await restoreTarget(app, command, io) : { kind: "file" as const, path: command.file! };
+      // restoreTarget checked a target it replaces into, a moment ago; a new database it leaves to the restorer.
+      const targetChecked = target.kind === "source" && target.into?.mode === "replace";
       const progress = progressLine(io.stderr);
       // Recorded while it runs: if this process dies, the next start removes the partial output and tells the admins.
       const record = app.restores.begin({
@@ -88,6 +90,7 @@ export async function runCommand(app: App, command: Exclude<Command, { name: "ru
           passphrase,
           signal: io.signal,
           onProgress: (p) => progress.update(t(`cli-phase-${p.phase}`), p.bytes),
+          targetChecked,
         });
       } catch (err) {
         app.restores.finish(record.id, io.signal.aborted ? "interrupted" : "failed", (err as Error).message ?? String(err));

@@ -80,6 +80,12 @@ export interface RestoreOptions {
   passphrase?: string;
   signal?: AbortSignal;
   onProgress?: (p: RestoreProgress) => void;
+  /**
+   * The caller has just run the driver's `checkRestoreTarget` on this very target (the CLI does,
+   * to refuse a target that is not empty): it is not run a second time (each check is a client
+   * run against the server). Callers that let time pass in between (the bot asks first) leave it unset.
+   */
+  targetChecked?: boolean;
 }
 
 export interface RestoreResult {
@@ -242,7 +248,7 @@ export class RestoreService {
       if (exists) throw new RestoreError(`${target.path} already exists; choose a new file`, { key: "restore-error-file-exists", params: { path: target.path } });
     }
     // A target the driver cannot restore into safely is refused before anything is downloaded.
-    if (target.kind === "source") await this.deps.sources[target.config.kind].checkRestoreTarget?.(target.config, target.into ?? { mode: "replace" }, options.signal);
+    if (target.kind === "source" && !options.targetChecked) await this.deps.sources[target.config.kind].checkRestoreTarget?.(target.config, target.into ?? { mode: "replace" }, options.signal);
     const holders = await this.holders(run);
     if (holders.length === 0) throw new RestoreError(`run ${runId} has no stored parts left to restore`, { key: "restore-error-no-parts", params: { run: runId } });
     const total = run.payloadSize ?? 0;
