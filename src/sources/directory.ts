@@ -5,7 +5,8 @@ import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { assertTreeReadable } from "./dir-readable.js";
 import { excludeMatcher, type ExcludeMatcher } from "./exclude.js";
-import { extractTree, packToStream, packTree } from "./tar.js";
+import { archiveTree } from "./gnu-tar.js";
+import { extractTree } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
 import { isOwnerAlive, ownerTag } from "../shared/process-owner.js";
 import { moveStagedIntoPlace, NothingMovedError, settleStaged } from "../shared/staged-moves.js";
@@ -43,12 +44,20 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       await assertReadableDirectory(dir);
       if (signal.aborted) throw new SourceError(`backup of directory ${dir} aborted`, "directory", { cause: signal.reason });
       const changed: string[] = [];
-      const { stream, finished } = packToStream((pack) => packTree(dir, pack, { signal, warn: warnFor(dir), exclude: excludeOf(config), changed: (entry) => changed.push(entry) }), signal);
-      const done = finished.catch((err: unknown) => {
+      const archive = archiveTree(dir, { signal, warn: warnFor(dir), exclude: excludeOf(config), changed: (entry) => changed.push(entry) });
+      const counted = archive.done.catch((err: unknown) => {
         throw new SourceError(`backup of directory ${dir} failed: ${oneLine(err)}`, "directory", { cause: err, key: "source-error-dir-backup-failed", params: { path: dir, detail: oneLine(err) } });
       });
+      const done = counted.then(() => undefined);
       done.catch(() => undefined); // the consumer awaits it; never an unhandled rejection meanwhile
-      return { stream, done, changedWhileRead: () => [...changed] };
+      return {
+        stream: archive.stream,
+        done,
+        changedWhileRead: () => [...changed],
+        pipeInto: archive.pipeInto,
+        rawBytes: archive.bytesWritten,
+        files: () => counted.catch(() => null),
+      };
     },
 
     restoreScratch(config) {

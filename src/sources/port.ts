@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type Docker from "dockerode";
 import type { Logger } from "../logger.js";
 import type { TranslatableParam } from "../shared/translatable.js";
@@ -120,6 +120,21 @@ export interface Dump {
    * counts). Call once `done` has settled.
    */
   tables?: () => Promise<Record<string, number> | null>;
+  /**
+   * Where the producer is a child process that can write into another child's stdin itself
+   * (GNU tar): a consumer that runs such a child (zstd) calls this with that child's stdin
+   * *instead of* reading `stream`, and closes its own end afterwards. `done` settles as after
+   * the stream's end; destroying `stream` (never read) still stops the producer. Absent: read `stream`.
+   */
+  pipeInto?: (stdin: Writable) => void;
+  /** With `pipeInto`: the payload's size so far (an estimate while it runs), exact once `done` has resolved. */
+  rawBytes?: () => number;
+  /**
+   * Regular files and their bytes, counted by the source itself (tar's listing of what it wrote)
+   * whether `stream` was read or not: the consumer then counts nothing in passing. Null when the
+   * dump failed. Call once `done` has settled.
+   */
+  files?: () => Promise<{ files: number; bytes: number } | null>;
 }
 
 /**

@@ -1,11 +1,10 @@
-import fs, { constants, type Stats } from "node:fs";
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, symlink, utimes, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, symlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Header, Pack } from "tar-stream";
 import { lazyRequire } from "../lazy.js";
-import type { ExcludeMatcher } from "./exclude.js";
 
 /** tar-stream, loaded on first use (a database backup never needs it). */
 const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
@@ -109,206 +108,6 @@ export function packToStream(produce: (pack: Pack) => Promise<void>, signal: Abo
     if (f.status === "rejected") throw f.reason;
   });
   return { stream, finished };
-}
-
-// ---------------------------------------------------------------- packing a directory
-
-/**
- * Files up to this size are read whole ahead of their turn, several at once: a tree of many
- * small files is otherwise a chain of thread-pool round trips (lstat, open, fstat, read, close
- * per file) with the main thread idle in between (a 200 MB tree of 800 files took 1.2 s to pack).
- */
-const READ_AHEAD_FILE_BYTES = 1024 * 1024;
-/** What is read ahead at most: bytes held, and entries in flight. */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-const READ_AHEAD_ENTRIES = 32;
-/** Entries of one directory whose lstat runs at once. */
-const LSTAT_BATCH = 64;
-
-/** An entry of the tree in archive order; `st` is undefined when it vanished before its lstat. */
-interface TreeEntry {
-  abs: string;
-  rel: string;
-  st: Stats | undefined;
-}
-
-/** What a small file held when it was read ahead (undefined when it vanished before its open). */
-interface FileContent {
-  data: Buffer;
-  /** It was written to, grew or shrank while it was read: `data` may mix old and new content. */
-  changed: boolean;
-}
-
-/** What packTree reports besides the archive. */
-export interface PackTreeOptions {
-  signal: AbortSignal;
-  warn: Warn;
-  /** Entries left out of the archive (a directory with everything under it). */
-  exclude?: ExcludeMatcher;
-  /**
-   * A file that changed while it was read (written to, grown or shrunk between its open and the
-   * end of its read, as GNU tar's "file changed as we read it"): its stored copy may mix old and
-   * new content. Also warned about.
-   */
-  changed?: (entry: string) => void;
-}
-
-/** Whether a file's status differs between two fstat calls on it (a write moves mtime and ctime). */
-function statusMoved(before: Stats, after: Stats): boolean {
-  return before.size !== after.size || before.mtimeMs !== after.mtimeMs || before.ctimeMs !== after.ctimeMs;
-}
-
-/** A small file that was larger than READ_AHEAD_FILE_BYTES by its open. */
-const GREW = Symbol("grew");
-
-/**
- * Appends everything under `root` (not the root itself) to `pack`, sorted, symlinks not followed.
- * Entries are written strictly in order; small files are read up to READ_AHEAD_BYTES ahead.
- */
-export async function packTree(root: string, pack: Pack, options: PackTreeOptions): Promise<void> {
-  const window: Array<{ entry: TreeEntry; content?: Promise<FileContent | typeof GREW | undefined>; bytes: number }> = [];
-  let held = 0;
-  const walk = treeEntries(root, "", options.signal, options.exclude ?? (() => false));
-  let walked = false;
-  try {
-    for (;;) {
-      while (!walked && window.length < READ_AHEAD_ENTRIES && held < READ_AHEAD_BYTES) {
-        const next = await walk.next();
-        if (next.done) {
-          walked = true;
-          break;
-        }
-        const entry = next.value;
-        const small = entry.st?.isFile() && entry.st.size <= READ_AHEAD_FILE_BYTES;
-        const content = small ? readWhole(entry.abs) : undefined;
-        content?.catch(() => {}); // awaited in its turn; a failure surfaces there
-        window.push({ entry, content, bytes: small ? entry.st!.size : 0 });
-        held += small ? entry.st!.size : 0;
-      }
-      const item = window.shift();
-      if (!item) return;
-      options.signal.throwIfAborted();
-      await packEntry(item.entry, pack, options, item.content && (await item.content));
-      held -= item.bytes;
-    }
-  } finally {
-    await walk.return(undefined);
-    // Reads still in flight close their files themselves; nothing runs once this returns.
-    await Promise.allSettled(window.map((w) => w.content));
-  }
-}
-
-/** Every entry under `abs` that is not excluded, depth first, names sorted, a directory before its content. */
-async function* treeEntries(abs: string, rel: string, signal: AbortSignal, exclude: ExcludeMatcher): AsyncGenerator<TreeEntry> {
-  const names = (await readdir(abs)).sort();
-  for (let i = 0; i < names.length; i += LSTAT_BATCH) {
-    signal.throwIfAborted();
-    const batch = names.slice(i, i + LSTAT_BATCH);
-    const stats = await Promise.all(batch.map((name) => lstat(path.join(abs, name)).catch(vanished)));
-    for (const [j, name] of batch.entries()) {
-      const entry = { abs: path.join(abs, name), rel: rel ? `${rel}/${name}` : name, st: stats[j] };
-      if (exclude(entry.rel, entry.st?.isDirectory() ?? false)) continue;
-      yield entry;
-      if (entry.st?.isDirectory()) yield* treeEntries(entry.abs, entry.rel, signal, exclude);
-    }
-  }
-}
-
-async function packEntry({ abs, rel, st }: TreeEntry, pack: Pack, options: PackTreeOptions, content: FileContent | typeof GREW | undefined): Promise<void> {
-  if (!st) return options.warn(rel, "removed while the backup ran; skipped");
-  const base = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
-  const changed = (how: string) => {
-    options.warn(rel, `${how}; its copy may mix old and new content`);
-    options.changed?.(rel);
-  };
-  if (st.isDirectory()) {
-    await writeEntry(pack, { ...base, name: `${rel}/`, type: "directory" });
-  } else if (st.isSymbolicLink()) {
-    await writeEntry(pack, { ...base, name: rel, type: "symlink", linkname: await readlink(abs) });
-  } else if (st.isFile() && st.size <= READ_AHEAD_FILE_BYTES && content !== GREW) {
-    if (!content) return options.warn(rel, "removed while the backup ran; skipped");
-    await writeEntry(pack, { ...base, name: rel, type: "file", size: content.data.length }, content.data);
-    if (content.changed) changed("changed while it was read");
-  } else if (st.isFile()) {
-    const handle = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW).catch(vanished);
-    if (!handle) return options.warn(rel, "removed while the backup ran; skipped");
-    try {
-      const opened = await handle.stat();
-      let shrank = false;
-      await writeEntry(pack, { ...base, name: rel, type: "file", size: opened.size }, fileBody(handle, opened.size, () => (shrank = true)));
-      if (shrank) changed("shrank while it was read; padded with zeros");
-      else if (statusMoved(opened, await handle.stat())) changed("changed while it was read");
-    } finally {
-      await handle.close();
-    }
-  } else {
-    options.warn(rel, "is a socket, FIFO or device; skipped");
-  }
-}
-
-/**
- * A small file's bytes as of its open, through fs's callback API: the same open, fstat, read
- * and close on the thread pool as through a FileHandle, with about half the main thread's work
- * (measured over the 700 small files of a 200 MB tree). A file that grows meanwhile is cut at its
- * size at the open, one that shrinks is stored shorter (the entry's size is what was read); a
- * second fstat after the read tells whether it changed meanwhile (`changed`).
- * GREW when it is no longer small at its open (it is then streamed like a large file);
- * undefined when it vanished.
- */
-function readWhole(abs: string): Promise<FileContent | typeof GREW | undefined> {
-  return new Promise((resolve, reject) => {
-    fs.open(abs, constants.O_RDONLY | constants.O_NOFOLLOW, (err, fd) => {
-      if (err) return err.code === "ENOENT" ? resolve(undefined) : reject(err);
-      const done = (failure: Error | null, result?: FileContent | typeof GREW) => {
-        fs.close(fd, (closeErr) => (failure || closeErr ? reject(failure ?? closeErr) : resolve(result)));
-      };
-      fs.fstat(fd, (statErr, st) => {
-        if (statErr) return done(statErr);
-        if (st.size > READ_AHEAD_FILE_BYTES) return done(null, GREW);
-        const data = Buffer.allocUnsafe(st.size);
-        /** The read is over at `got` bytes: a second fstat tells whether the file changed meanwhile. */
-        const settle = (got: number) => fs.fstat(fd, (againErr, again) => (againErr ? done(againErr) : done(null, { data: data.subarray(0, got), changed: got < st.size || statusMoved(st, again) })));
-        const readFrom = (got: number): void => {
-          if (got === data.length) {
-            settle(got);
-            return;
-          }
-          fs.read(fd, data, got, data.length - got, got, (readErr, n) => {
-            if (readErr) done(readErr);
-            else if (n === 0) settle(got);
-            else readFrom(got + n);
-          });
-        };
-        readFrom(0);
-      });
-    });
-  });
-}
-
-/** A file is read 256 KiB at a time: a quarter of the thread-pool round trips of the 64 KiB default. */
-const FILE_READ_BYTES = 256 * 1024;
-
-/** Exactly `size` bytes: a file that grows is cut, one that shrinks is padded (like GNU tar). */
-async function* fileBody(handle: FileHandle, size: number, shrank: () => void): AsyncGenerator<Buffer> {
-  let sent = 0;
-  if (size > 0) {
-    for await (const chunk of handle.createReadStream({ start: 0, end: size - 1, autoClose: false, highWaterMark: FILE_READ_BYTES }) as AsyncIterable<Buffer>) {
-      sent += chunk.length;
-      yield chunk;
-    }
-  }
-  if (sent < size) shrank();
-  const zeros = Buffer.alloc(Math.min(64 * 1024, size - sent));
-  while (sent < size) {
-    const n = Math.min(zeros.length, size - sent);
-    sent += n;
-    yield zeros.subarray(0, n);
-  }
-}
-
-function vanished(err: unknown): undefined {
-  if ((err as { code?: string }).code === "ENOENT") return undefined;
-  throw err;
 }
 
 // ---------------------------------------------------------------- re-packing another tar
@@ -491,4 +290,9 @@ class TreeWriter {
     await chmod(target, header.mode & 0o7777);
     await utimes(target, header.mtime, header.mtime);
   }
+}
+
+function vanished(err: unknown): undefined {
+  if ((err as { code?: string }).code === "ENOENT") return undefined;
+  throw err;
 }

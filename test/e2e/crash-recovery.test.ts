@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +74,7 @@ jobs:
   - { name: lite, source: lite, destinations: [nas], schedule: "0 3 1 1 *", compression: none }
   - { name: lite-zstd, source: lite, destinations: [nas], schedule: "0 3 1 1 *", compression: zstd }
   - { name: large, source: large, destinations: [offsite], schedule: "0 3 1 1 *", compression: none, part_size: 100MiB }
+  - { name: large-zstd, source: large, destinations: [nas], schedule: "0 3 1 1 *", compression: zstd }
 `;
     const imported = await ws.cli(["config", "import", ws.writeFile("config.yaml", yaml)]);
     expect(imported.code, imported.stderr).toBe(0);
@@ -274,6 +275,51 @@ jobs:
       expect(strayFiles()).toEqual([]);
       expect(ours()).toEqual([]);
     });
+  });
+
+  /** `tar` and `zstd` as usual, each first writing its pid into `<name>-pid`; the PATH that finds them. */
+  const recordingTools = () => {
+    const bin = path.join(ws.dir, "recording-bin");
+    mkdirSync(bin, { recursive: true });
+    const started = (tool: string) => path.join(ws.dir, `${tool}-pid`);
+    for (const tool of ["tar", "zstd"]) {
+      rmSync(started(tool), { force: true });
+      writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "$$" > ${started(tool)}\nexec /usr/bin/${tool} "$@"\n`);
+      chmodSync(path.join(bin, tool), 0o755);
+    }
+    const pidOf = async (tool: string) => Number(await waitFor(`${tool} to start`, () => existsSync(started(tool)) && readFileSync(started(tool), "utf8").trim(), 60_000, 5));
+    return { PATH: `${bin}:${process.env.PATH}`, pidOf };
+  };
+
+  it("SIGKILL while GNU tar writes a folder straight into zstd: neither outlives us, and the next start clears the spool", async () => {
+    const before = uncleanAlerts().length;
+    const tools = recordingTools();
+    const backup = spawnCli(["backup", "large-zstd"], { PATH: tools.PATH });
+    const [tar, zstd] = [await tools.pidOf("tar"), await tools.pidOf("zstd")];
+    backup.child.kill("SIGKILL");
+    await backup.exited;
+    // zstd's output had nowhere to go (SIGPIPE on its next write); tar's then (SIGPIPE), or its list of names ended.
+    await waitFor("zstd to end", () => !isRunning(zstd), 10_000, 20);
+    await waitFor("tar to end", () => !isRunning(tar), 10_000, 20);
+
+    await restartAfterKill(before, (alert) => {
+      expect(alert.text).toContain("large-zstd");
+      expect(strayFiles()).toEqual([]);
+    });
+  });
+
+  it("GNU tar killed halfway through a folder: the run fails with that reason, and no part of it is kept", async () => {
+    const tools = recordingTools();
+    const nasFiles = () => walk(path.join(ws.dir, "nas")).filter((f) => f.includes("large-zstd"));
+    const kept = nasFiles();
+    const backup = spawnCli(["backup", "large-zstd"], { PATH: tools.PATH });
+    process.kill(await tools.pidOf("tar"), "SIGKILL");
+    expect(await backup.exited).not.toBe(0);
+    expect(backup.output()).toMatch(/dump failed: backup of directory \/.*\/large failed: tar was killed by SIGKILL/);
+    const run = inspect.runs.list(5).find((r) => r.jobName === "large-zstd")!;
+    expect(run.status).toBe("failed");
+    expect(nasFiles()).toEqual(kept);
+    expect(strayFiles()).toEqual([]);
   });
 
   it("SIGKILL while zstd reads an SQLite snapshot itself: zstd does not outlive us, and the next start removes the snapshot", async () => {

@@ -165,7 +165,7 @@ describe("failure matrix: every failure ends the run with its reason and leaves 
     },
     directory: {
       before: /^dump failed: directory \/.*\/no-such-folder does not exist$/,
-      mid: /^dump failed: backup of directory \/.*\/tree-mid failed: EACCES: permission denied, open '\/.*\/zz-unreadable'$/,
+      mid: /^dump failed: backup of directory \/.*\/tree-mid failed: cannot open zz-unreadable: Permission denied$/,
       part2: /^upload failed: The bot is not a member of chat -1004242424242\./,
     },
   };

@@ -52,8 +52,10 @@ export interface RunContext {
   payload?: SplitResult;
   /** Counts what the dump holds as it streams by (null: this kind/format cannot be counted so). */
   inventory?: InventoryCounter | null;
-  /** Row counts the source made itself (Dump.tables), once the dump is done; `inventoryOf` reads them. */
+  /** Row or file counts the source made itself (Dump.tables, Dump.files), once the dump is done; `inventoryOf` reads them. */
   counted?: RunInventory;
+  /** The raw size so far, where no counter sees the raw bytes (a source writing into the compressor itself: Dump.rawBytes). */
+  rawBytesNow?: () => number;
   /** Entries the source saw change while it read them (Dump.changedWhileRead), once the dump is done. */
   changedWhileRead?: () => string[];
 }

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { Compression } from "../../domain.js";
 import type { BackupPhase } from "../errors.js";
-import { compressor, fileCompressor } from "../stages/compress.js";
+import { compressor, fileCompressor, pipeCompressor } from "../stages/compress.js";
 import { inventoryCounter } from "../inventory.js";
 import { byteCounter, watching, type Watcher } from "../stages/count.js";
 import { ageEncrypt } from "../stages/encrypt.js";
@@ -48,9 +48,14 @@ export async function dumpAndDeliver(ctx: RunContext): Promise<void> {
     throw failureCause(failure, stages.map((s) => s.phase), await sourceFailure(ctx, dump));
   }
   await dump.done;
+  if (ctx.rawBytesNow) ctx.progress.rawBytes = ctx.rawBytesNow();
   if (!ctx.inventory && dump.tables) {
     const tables = await dump.tables();
     if (tables) ctx.counted = { kind: "rows", tables };
+  }
+  if (!ctx.inventory && dump.files) {
+    const files = await dump.files();
+    if (files) ctx.counted = { kind: "files", ...files };
   }
   ctx.payload = sink.result();
 }
@@ -66,15 +71,23 @@ function containerLedger(ctx: RunContext): ContainerLedger {
 /** Each stage with the phase its own failure belongs to (counters never fail on their own). */
 function pipeline(ctx: RunContext, dump: Dump): Array<{ stage: Stage; phase: BackupPhase }> {
   const { job, progress } = ctx;
-  // Row / file counts for drills and anomaly checks, counted in passing (src/engine/inventory.ts).
-  ctx.inventory = inventoryCounter(job.source.config.kind, job.format);
+  // Row / file counts for drills and anomaly checks, counted in passing (src/engine/inventory.ts),
+  // unless the source counts its files itself.
+  ctx.inventory = dump.files ? null : inventoryCounter(job.source.config.kind, job.format);
   const stages: Array<{ stage: Stage; phase: BackupPhase }> = [];
   // A payload that lies whole in a file (an SQLite snapshot), with nothing to count in passing:
   // the compressor reads the file, and its bytes never pass through this process.
   const file = dump.takeFile && !ctx.inventory ? compressFile(job.compression, dump.takeFile) : undefined;
+  // A producer that writes into the compressor itself (GNU tar into zstd): the same, through a pipe.
+  const piped = !file && dump.pipeInto && !ctx.inventory ? compressPiped(job.compression, dump) : undefined;
   if (file) {
     progress.rawBytes = file.size;
     stages.push({ stage: file.stage, phase: "compress" });
+  } else if (piped) {
+    // No counter sees the raw bytes: the source says how far it is (exact once it is done).
+    const rawBytes = dump.rawBytes;
+    if (rawBytes) ctx.rawBytesNow = rawBytes;
+    stages.push({ stage: piped, phase: "compress" });
   } else {
     // The counters share one stage (each stage costs its own work on every chunk).
     const watchers: Watcher[] = [byteCounter((n) => (progress.rawBytes = n))];
@@ -111,6 +124,20 @@ function compressFile(compression: Compression, takeFile: NonNullable<Dump["take
   return { stage, size: taken.size };
 }
 
+/**
+ * The compressor as the pipeline's first stage, fed by the source's own child (GNU tar) through
+ * a pipe, when the codec runs as a child. The source is stopped (its stream destroyed, never
+ * read) when the compressor fails or is torn down with the pipeline.
+ */
+function compressPiped(compression: Compression, dump: Dump): Readable | undefined {
+  const compress = pipeCompressor(compression);
+  if (!compress || !dump.pipeInto) return undefined;
+  const pipeInto = dump.pipeInto;
+  const stage = compress((stdin) => pipeInto(stdin), dump.done);
+  finished(stage).catch(() => dump.stream.destroy());
+  return stage;
+}
+
 /** The splitter as the pipeline's last stage, watched so a failed run can wait for it to settle. */
 function payloadSink(ctx: RunContext, signal: AbortSignal) {
   let result: SplitResult | undefined;
@@ -120,7 +147,10 @@ function payloadSink(ctx: RunContext, signal: AbortSignal) {
       dir: ctx.spool,
       baseName: ctx.fileName,
       partSize: ctx.job.partSize,
-      onBytes: (n) => (ctx.progress.payloadBytes = n),
+      onBytes: (n) => {
+        ctx.progress.payloadBytes = n;
+        if (ctx.rawBytesNow) ctx.progress.rawBytes = ctx.rawBytesNow();
+      },
       deliver: (part) => deliverNext(ctx, part, signal),
     },
     (r) => {

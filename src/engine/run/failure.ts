@@ -59,6 +59,8 @@ export function failureCause(failure: StageFailure, phases: BackupPhase[], sourc
   const ownFailure = cause instanceof SpoolError || cause instanceof DestinationError || cause instanceof BackupError;
   // Stage 0 is the source's stream, unless the compressor reads the dump's file itself.
   if (stage === 0 && phases[0] === "dump") return sourceFailure ?? cause;
+  // A compressor fed by the source's own child fails with the source's failure, in its words.
+  if (cause instanceof SourceError) return cause;
   if (stage < 0) return !sourceFailure || ownFailure ? cause : sourceFailure;
   const phase = phases[stage];
   if (phase && phase !== "dump" && !ownFailure) {

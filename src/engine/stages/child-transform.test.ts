@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { childSource, childTransform } from "./child-transform.js";
+import { spawn } from "node:child_process";
+import { childFedSource, childSource, childTransform } from "./child-transform.js";
 import { waitFor } from "../../../test/helpers/wait.js";
 import { runPipeline } from "./run-pipeline.js";
 
@@ -108,3 +109,38 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+describe("childFedSource: a child whose input another child writes itself", () => {
+  /** `sh -c 'printf …'` as the producer, writing into `stdin`; resolves (or rejects) as `outcome` says, once it exited. */
+  const producer = (outcome: "ok" | "fail") => {
+    let started!: (v: Promise<void>) => void;
+    const produced = new Promise<Promise<void>>((resolve) => (started = resolve)).then((p) => p);
+    const feed = (stdin: import("node:stream").Writable) => {
+      const child = spawn("sh", ["-c", "printf 'from the producer'"], { stdio: ["ignore", stdin, "ignore"] });
+      started(new Promise<void>((resolve, reject) => child.once("exit", () => (outcome === "ok" ? resolve() : reject(new Error("the producer failed after its bytes"))))));
+    };
+    return { feed, produced };
+  };
+  const read = async (stream: Readable) => {
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString();
+  };
+
+  it("passes on what the producer wrote, ending once both the child and the producer are done", async () => {
+    const { feed, produced } = producer("ok");
+    expect(await read(childFedSource("cat", [], "cat", feed, produced))).toBe("from the producer");
+  });
+
+  it("never ends cleanly when the producer failed, even though the child saw a clean end of input", async () => {
+    const { feed, produced } = producer("fail");
+    await expect(read(childFedSource("cat", [], "cat", feed, produced))).rejects.toThrow("the producer failed after its bytes");
+  });
+
+  it("a child that cannot start is not fed, and fails with its own reason", async () => {
+    let fed = false;
+    const stream = childFedSource("no-such-compressor-xyz", [], "compression", () => (fed = true), Promise.resolve());
+    await expect(read(stream)).rejects.toThrow("no-such-compressor-xyz is not installed");
+    expect(fed).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { Duplex, Readable } from "node:stream";
+import { Duplex, Readable, type Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { childEnv } from "../../sources/child-process.js";
 import { batchedInto } from "../../shared/batched-writer.js";
@@ -53,6 +53,27 @@ export function childSource(command: string, args: string[], label: string): Rea
   return outputInto(new Readable(readSide(child)), child, outcome);
 }
 
+/**
+ * A Readable of what a child writes to its stdout, for a child whose input another process
+ * writes into its stdin itself (GNU tar → zstd): the bytes never pass through this process.
+ * `feed` gets the child's stdin and must start the producer on it at once; this process then
+ * closes its own end, so the child sees the input end when the producer does. It ends only once
+ * the child exited cleanly *and* `produced` resolved, and fails with the child's failure, else
+ * with the producer's. Destroying it kills the child; a child that cannot start is not fed.
+ */
+export function childFedSource(command: string, args: string[], label: string, feed: (stdin: Writable) => void, produced: Promise<unknown>): Readable {
+  const { child, outcome } = spawnWatched(command, args, label, "pipe");
+  child.stdin!.on("error", () => {});
+  try {
+    if (child.pid !== undefined) feed(child.stdin!);
+  } finally {
+    child.stdin!.destroy();
+  }
+  produced.catch(() => {}); // read once the child exited; until then not an unhandled rejection
+  const whole = outcome.then((failure) => failure ?? produced.then(() => null, (err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+  return outputInto(new Readable(readSide(child)), child, whole);
+}
+
 /** Starts the child with the minimal environment (never MASTER_KEY, BOT_TOKEN or the like); `outcome`: its failure once it exited (null: a clean exit). */
 function spawnWatched(command: string, args: string[], label: string, stdin: "pipe" | "ignore") {
   const child = spawn(command, args, { stdio: [stdin, "pipe", "pipe"], env: childEnv({}) });
@@ -92,7 +113,7 @@ function readSide(child: ChildProcess) {
 }
 
 /** Pushes the child's stdout into `stream`, which ends once the child exited cleanly and fails with its failure. */
-function outputInto<S extends Readable>(stream: S, child: ChildProcess, outcome: Promise<ChildTransformError | null>): S {
+function outputInto<S extends Readable>(stream: S, child: ChildProcess, outcome: Promise<Error | null>): S {
   void relayOutput(child.stdout!, stream, () => outcome);
   // A child that cannot start has no stdout to end.
   void outcome.then((failure) => {

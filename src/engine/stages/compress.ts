@@ -1,7 +1,7 @@
-import { type Duplex, PassThrough, type Readable } from "node:stream";
+import { type Duplex, PassThrough, type Readable, type Writable } from "node:stream";
 import { constants, createGunzip } from "node:zlib";
 import type { Compression } from "../../domain.js";
-import { childSource, childTransform } from "./child-transform.js";
+import { childFedSource, childSource, childTransform } from "./child-transform.js";
 import { parallelGzip } from "./parallel-gzip.js";
 import type { Stage } from "./run-pipeline.js";
 
@@ -35,6 +35,17 @@ export function compressor(kind: Compression): Stage | undefined {
 export function fileCompressor(kind: Compression): ((file: string) => Readable) | undefined {
   if (kind !== "zstd") return undefined;
   return (file) => childSource("zstd", ["-q", "-c", "-3", "-T0", "--", file], "zstd compression");
+}
+
+/**
+ * The compressor as the pipeline's first stage, for a producer that writes into the compressor's
+ * stdin itself (GNU tar: `feed` starts it on that pipe; `produced` settles when it is done): the
+ * payload never passes through this process (200 MB tree: 0.4 s less CPU than relaying it).
+ * Undefined for codecs that run in this process.
+ */
+export function pipeCompressor(kind: Compression): ((feed: (stdin: Writable) => void, produced: Promise<unknown>) => Readable) | undefined {
+  if (kind !== "zstd") return undefined;
+  return (feed, produced) => childFedSource("zstd", ["-q", "-c", "-3", "-T0"], "zstd compression", feed, produced);
 }
 
 export function decompressor(kind: Compression): Duplex {
