@@ -308,6 +308,18 @@ jobs:
     });
   });
 
+  it("SIGTERM while GNU tar writes a folder into zstd: the run ends interrupted, neither child outlives it, nothing is left in the spool", async () => {
+    const tools = recordingTools();
+    const backup = spawnCli(["backup", "large-zstd"], { PATH: tools.PATH });
+    const [tar, zstd] = [await tools.pidOf("tar"), await tools.pidOf("zstd")];
+    backup.child.kill("SIGTERM");
+    expect(await backup.exited).not.toBe(0);
+    expect(isRunning(tar)).toBe(false);
+    expect(isRunning(zstd)).toBe(false);
+    expect(inspect.runs.list(5).find((r) => r.jobName === "large-zstd")!.status).toBe("interrupted");
+    expect(strayFiles()).toEqual([]);
+  });
+
   it("GNU tar killed halfway through a folder: the run fails with that reason, and no part of it is kept", async () => {
     const tools = recordingTools();
     const nasFiles = () => walk(path.join(ws.dir, "nas")).filter((f) => f.includes("large-zstd"));
