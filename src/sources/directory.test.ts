@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, truncate, writeFile } from "node:fs/promises";
+import { chmod, lstat, lutimes, mkdir, mkdtemp, open, readdir, readFile, readlink, rm, truncate, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -72,6 +72,23 @@ describe("directory source", () => {
     expect(Object.keys(expected)).toContain("empty-dir");
     expect(expected["links/dangling"]).toEqual({ type: "symlink", target: "../does/not/exist", uid: 0, gid: 0 });
     expect(diffTrees(expected, await snapshotTree(target, { owner: true, mtime: true }))).toEqual([]);
+  });
+
+  test("mtimes come back to the microsecond, as GNU tar stored them (files, folders and links)", async () => {
+    const source = path.join(work, "source");
+    await writeTree(source, { "sub/file.txt": "x", "link": { symlink: "sub/file.txt" } });
+    const when = 1_700_000_000.123456;
+    await utimes(path.join(source, "sub/file.txt"), when, when);
+    await lutimes(path.join(source, "link"), when + 1, when + 1);
+    await utimes(path.join(source, "sub"), when + 2, when + 2);
+    const payload = path.join(work, "payload.tar");
+    await backupToFile(source, payload);
+    const target = path.join(work, "restored");
+    await driver.restore({ kind: "directory", path: target }, createReadStream(payload), { format: "tar", signal: signal() });
+    const at = async (rel: string) => (await lstat(path.join(target, rel))).mtimeMs;
+    expect(await at("sub/file.txt")).toBeCloseTo(when * 1000, 2);
+    expect(await at("link")).toBeCloseTo((when + 1) * 1000, 2);
+    expect(await at("sub")).toBeCloseTo((when + 2) * 1000, 2);
   });
 
   test("the payload is a plain tar that GNU tar extracts to the same tree", async () => {

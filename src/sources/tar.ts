@@ -13,7 +13,8 @@ const tar = () => lazyRequire("tar-stream") as typeof import("tar-stream");
  * Tar helpers shared by the directory and volume sources. Payload layout (public, see DESIGN):
  * entry names are relative to the tree root (`a/b.txt`, directories end in `/`), no entry for
  * the root itself; regular files, directories, symlinks (never followed), hard links; modes,
- * uid/gid and mtimes (seconds) in the headers, non-ASCII and long names as PAX records.
+ * uid/gid and mtimes (seconds) in the headers, non-ASCII and long names as PAX records (GNU tar also
+ * writes each mtime to the nanosecond as one, which a restore applies).
  */
 
 /** A tar entry that cannot be written safely (absolute, `..`, through a symlink, ...). */
@@ -283,13 +284,21 @@ class TreeWriter {
     const target = this.abs(rel);
     // chown before chmod: chown clears setuid/setgid bits.
     if (this.options.restoreOwner) await lchown(target, header.uid, header.gid);
+    const mtime = modifiedAt(header);
     if (header.type === "symlink") {
-      await lutimes(target, header.mtime, header.mtime);
+      await lutimes(target, mtime, mtime);
       return;
     }
     await chmod(target, header.mode & 0o7777);
-    await utimes(target, header.mtime, header.mtime);
+    await utimes(target, mtime, mtime);
   }
+}
+
+/** An entry's mtime: the PAX record's, to the microsecond (GNU tar writes nanoseconds), else the header's whole seconds. */
+function modifiedAt(header: Header): Date | number {
+  const pax = (header.pax as Record<string, string> | undefined)?.mtime;
+  const seconds = pax !== undefined && /^-?\d+(\.\d+)?$/.test(pax) ? Number(pax) : Number.NaN;
+  return Number.isFinite(seconds) ? seconds : header.mtime!;
 }
 
 function vanished(err: unknown): undefined {
