@@ -182,6 +182,26 @@ describe("archiveTree: a folder archived by GNU tar", () => {
     await waitFor("no tar left", async () => (await tarPids()).filter((p) => !tarsBefore.includes(p)).length === 0, 5000, 20);
   });
 
+  test("without GNU tar on PATH the archive fails saying so, read here or piped", async () => {
+    const root = path.join(work, "src");
+    await writeTree(root, { "a.txt": "a" });
+    const path0 = process.env.PATH;
+    process.env.PATH = path.join(work, "no-tools-here");
+    try {
+      const read = archiveTree(root, options().options);
+      await expect(readAll(read.stream)).rejects.toThrow("cannot run tar: GNU tar is not installed or not on PATH");
+      await expect(read.done).rejects.toThrow("cannot run tar: GNU tar is not installed or not on PATH");
+      const cat = spawn("/bin/cat", [], { stdio: ["pipe", "pipe", "inherit"] });
+      const piped = archiveTree(root, options().options);
+      piped.pipeInto(cat.stdin);
+      cat.stdin.destroy();
+      expect((await readAll(cat.stdout)).length).toBe(0);
+      await expect(piped.done).rejects.toThrow("cannot run tar: GNU tar is not installed or not on PATH");
+    } finally {
+      process.env.PATH = path0;
+    }
+  });
+
   test("tar's quoting of names in its messages is undone", () => {
     expect(unescapeName("plain name.txt")).toBe("plain name.txt");
     expect(unescapeName("\\320\\264\\320\\260 x.bin")).toBe("да x.bin");

@@ -170,7 +170,12 @@ export function archiveTree(root: string, options: ArchiveTreeOptions): TreeArch
       if (problems.length > 0) return new Error(problems.join("; "));
       return null;
     })();
-    void outcome.then((failure) => (failure ? settle.reject(failure) : settle.resolve(count)));
+    void outcome.then((failure) => {
+      if (!failure) return settle.resolve(count);
+      settle.reject(failure);
+      // What is still buffered is worthless, and a tar that never started has no output to end.
+      stream.destroy(failure);
+    });
     if (stdout === "pipe") {
       // The stream ends only once tar's outcome is known: a failed archive is never taken for a whole one.
       void relayOutput(child.stdout!, stream, () => outcome!);
