@@ -77,6 +77,7 @@ source-error-dir-missing = directory { $path } does not exist
 source-error-dir-not-folder = { $path } is not a directory
 source-error-dir-no-access = directory { $path } is not readable: { $detail }
 source-error-dir-backup-failed = backup of directory { $path } failed: { $detail }
+source-error-dir-no-gnu-tar = Folders are archived by `GNU tar`, and the `tar` on PATH is another one ({ $found }). Install `GNU tar` (the image has it).
 source-error-dir-finished-other = Restore target { $path } held the files of an interrupted restore that was moving them into place; that restore was finished, so the folder now holds its backup: restore into a new or empty directory
 source-error-dir-move-stuck = Restore into directory { $path } failed while moving the restored files into place ({ $detail }): the folder may hold part of the backup, the rest is in { $staging }
 source-error-dir-restore-failed = restore into directory { $path } failed: { $detail }

@@ -78,6 +78,7 @@ source-error-dir-missing = Папки { $path } не существует.
 source-error-dir-not-folder = { $path } — не папка.
 source-error-dir-no-access = Папку { $path } не удаётся прочитать: { $detail }
 source-error-dir-backup-failed = Не удалось сделать копию папки { $path }: { $detail }
+source-error-dir-no-gnu-tar = Папки архивирует `GNU tar`, а `tar` в PATH — другой ({ $found }). Установите `GNU tar` (в образе он уже есть).
 source-error-dir-finished-other = В папке { $path } лежали файлы прерванного восстановления, которое уже переносило их на место; оно доведено до конца, и теперь в папке его копия. Восстановите в новую или пустую папку.
 source-error-dir-move-stuck = Восстановление в папку { $path } не удалось при переносе файлов на место ({ $detail }): в папке может лежать часть копии, остальное — в { $staging }.
 source-error-dir-restore-failed = Не удалось восстановить в папку { $path }: { $detail }

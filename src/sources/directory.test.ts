@@ -121,6 +121,25 @@ describe("directory source", () => {
     await expect(driver.check({ kind: "directory", path: work })).resolves.toEqual({});
   });
 
+  test("check says when the tar on PATH is not GNU tar, or when there is none: folders need it", async () => {
+    const source = path.join(work, "source");
+    await writeTree(source, { "a.txt": "a" });
+    const bin = path.join(work, "bin");
+    await writeTree(bin, { tar: { content: "#!/bin/sh\necho 'bsdtar 3.6.2 - libarchive 3.6.2'\n", mode: 0o755 } });
+    const path0 = process.env.PATH;
+    try {
+      process.env.PATH = `${bin}:${path0}`;
+      const other = await driver.check!({ kind: "directory", path: source }, signal()).catch((e: unknown) => e);
+      expect(other).toBeInstanceOf(SourceError);
+      expect(other).toMatchObject({ key: "source-error-dir-no-gnu-tar", params: { found: "bsdtar 3.6.2 - libarchive 3.6.2" } });
+      process.env.PATH = path.join(work, "empty");
+      await expect(driver.check!({ kind: "directory", path: source }, signal())).rejects.toMatchObject({ key: "source-error-tool-missing", params: { tool: "tar" } });
+    } finally {
+      process.env.PATH = path0;
+    }
+    await expect(driver.check!({ kind: "directory", path: source }, signal())).resolves.toEqual({});
+  });
+
   test("restore refuses a target that already has content", async () => {
     const target = path.join(work, "busy");
     await writeTree(target, { "keep.txt": "mine" });

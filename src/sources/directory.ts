@@ -5,7 +5,7 @@ import type { Readable } from "node:stream";
 import { SourceError, type Dump, type DumpFormat, type SourceConfig, type SourceDeps, type SourceDriver } from "./port.js";
 import { assertTreeReadable } from "./dir-readable.js";
 import { excludeMatcher, type ExcludeMatcher } from "./exclude.js";
-import { archiveTree } from "./gnu-tar.js";
+import { archiveTree, notGnuTar } from "./gnu-tar.js";
 import { extractTree } from "./tar.js";
 import { oneLine } from "../shared/one-line.js";
 import { isOwnerAlive, ownerTag } from "../shared/process-owner.js";
@@ -35,6 +35,7 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
     async check(config) {
       await assertReadableDirectory(directoryPath(config));
       await assertTreeReadable(directoryPath(config), excludeOf(config));
+      await assertGnuTar();
       return {};
     },
 
@@ -102,6 +103,14 @@ export function createDirectoryDriver(deps: SourceDeps): SourceDriver {
       }
     },
   };
+}
+
+/** Folders are archived by GNU tar (src/sources/gnu-tar.ts): the connection test says when there is none. */
+async function assertGnuTar(): Promise<void> {
+  const not = await notGnuTar();
+  if (!not) return;
+  if (not.missing) throw new SourceError("cannot run tar: it is not installed or not on PATH (folders are archived by GNU tar)", "directory", { key: "source-error-tool-missing", params: { tool: "tar" } });
+  throw new SourceError(`folders are archived by GNU tar, and the tar on PATH is another one (${not.said})`, "directory", { key: "source-error-dir-no-gnu-tar", params: { found: not.said } });
 }
 
 /** What the source leaves out (src/sources/exclude.ts). */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
@@ -58,6 +58,21 @@ class ArchiveReaderGoneError extends Error {
   constructor() {
     super("the reader closed the stream before its end");
   }
+}
+
+/**
+ * What `tar --version` says when it is not GNU tar (its first line, or why it cannot run): null
+ * for GNU tar. Folders need GNU tar's options (`--verbatim-files-from`, `--hard-dereference`, …).
+ */
+export function notGnuTar(): Promise<{ missing: boolean; said: string } | null> {
+  return new Promise((resolve) => {
+    execFile("tar", ["--version"], { env: childEnv({ LC_ALL: "C" }), timeout: 10_000 }, (err, stdout) => {
+      const first = String(stdout ?? "").split("\n")[0]!.trim();
+      if (/\bGNU tar\b/.test(first)) return resolve(null);
+      const missing = (err as NodeJS.ErrnoException | null)?.code === "ENOENT";
+      resolve({ missing, said: first || (err ? err.message : "no version") });
+    });
+  });
 }
 
 /** Entries of one directory whose lstat runs at once. */
