@@ -91,6 +91,34 @@ describe("directory source", () => {
     expect(await at("sub")).toBeCloseTo((when + 2) * 1000, 2);
   });
 
+  test("a name that is not UTF-8 (another character set) is backed up with its exact bytes, never skipped; a restore warns that it writes it under another name", async () => {
+    const source = path.join(work, "source");
+    await writeTree(source, { "plain.txt": "p" });
+    const latin1 = Buffer.concat([Buffer.from(source), Buffer.from("/caf"), Buffer.from([0xe9]), Buffer.from(".txt")]);
+    await writeFile(latin1, "café in Latin-1");
+    const warnings: string[] = [];
+    const log = createLogger("warn", { write: (line: string) => void warnings.push(line) });
+    const logged = createDirectoryDriver({ ...deps, log });
+    const payload = path.join(work, "payload.tar");
+    const dump = await logged.dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
+    await pipeline(dump.stream, createWriteStream(payload));
+    await dump.done;
+    expect(await dump.files!()).toEqual({ files: 2, bytes: 1 + 16 });
+    expect(warnings).toEqual([]);
+
+    // GNU tar gives back the exact name.
+    const byHand = path.join(work, "by-hand");
+    await mkdir(byHand);
+    await promisify(execFile)("tar", ["-xf", payload, "-C", byHand]);
+    expect((await readdir(byHand, { encoding: "buffer" })).map((n) => n.toString("hex")).sort()).toEqual([Buffer.from("caf\u00e9.txt", "latin1").toString("hex"), Buffer.from("plain.txt").toString("hex")].sort());
+
+    const target = path.join(work, "restored");
+    await logged.restore({ kind: "directory", path: target }, createReadStream(payload), { format: "tar", signal: signal() });
+    expect((await readdir(target)).sort()).toEqual(["caf\uFFFD.txt", "plain.txt"]);
+    expect(await readFile(path.join(target, "caf\uFFFD.txt"), "utf8")).toBe("café in Latin-1");
+    expect(warnings.join("")).toContain("its name in the archive is not valid UTF-8");
+  });
+
   test("the payload is a plain tar that GNU tar extracts to the same tree", async () => {
     const source = path.join(work, "source");
     await seed(source);

@@ -1,7 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
-import path from "node:path";
 import { Readable, type Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { childEnv } from "./child-process.js";
@@ -208,29 +207,35 @@ export function archiveTree(root: string, options: ArchiveTreeOptions): TreeArch
  */
 async function feedNames(root: string, stdin: Writable, options: ArchiveTreeOptions): Promise<void> {
   const exclude = options.exclude ?? (() => false);
-  let batch = "";
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
   const flush = async () => {
-    if (!batch) return;
-    const ok = stdin.write(batch);
-    batch = "";
+    if (batch.length === 0) return;
+    const ok = stdin.write(Buffer.concat(batch, batchBytes));
+    batch = [];
+    batchBytes = 0;
     if (!ok) await drainedOrClosed(stdin);
   };
-  for await (const entry of treeEntries(root, "", options.signal, exclude)) {
+  for await (const entry of treeEntries(Buffer.from(root), null, options.signal, exclude)) {
     if (stdin.destroyed || stdin.writableEnded) return; // tar is gone; its exit says why
     if (!entry.st) {
-      options.warn(entry.rel, "removed while the backup ran; skipped");
+      options.warn(entry.rel.toString(), "removed while the backup ran; skipped");
       continue;
     }
     if (!entry.st.isFile() && !entry.st.isDirectory() && !entry.st.isSymbolicLink()) {
-      options.warn(entry.rel, "is a socket, FIFO or device; skipped");
+      options.warn(entry.rel.toString(), "is a socket, FIFO or device; skipped");
       continue;
     }
-    batch += `${entry.rel}\0`;
-    if (batch.length >= NAME_BATCH_BYTES) await flush();
+    batch.push(entry.rel, NUL);
+    batchBytes += entry.rel.length + 1;
+    if (batchBytes >= NAME_BATCH_BYTES) await flush();
   }
   await flush();
   stdin.end();
 }
+
+const NUL = Buffer.from([0]);
+const SLASH = Buffer.from("/");
 
 function drainedOrClosed(stdin: Writable): Promise<void> {
   return new Promise((resolve) => {
@@ -244,24 +249,31 @@ function drainedOrClosed(stdin: Writable): Promise<void> {
   });
 }
 
-/** An entry of the tree in archive order; `st` is undefined when it vanished before its lstat. */
+/**
+ * An entry of the tree in archive order, its path as the file system's bytes (a name need not be
+ * UTF-8: one that is not is archived as it is, never skipped); `st` is undefined when it vanished
+ * before its lstat.
+ */
 interface TreeEntry {
-  rel: string;
+  rel: Buffer;
   st: Stats | undefined;
 }
 
-/** Every entry under `abs` that is not excluded, depth first, names sorted, a directory before its content. */
-async function* treeEntries(abs: string, rel: string, signal: AbortSignal, exclude: ExcludeMatcher): AsyncGenerator<TreeEntry> {
-  const names = (await readdir(abs)).sort();
+/**
+ * Every entry under `abs` that is not excluded, depth first, names sorted by their bytes, a
+ * directory before its content. Exclude patterns see the path as UTF-8 text.
+ */
+async function* treeEntries(abs: Buffer, rel: Buffer | null, signal: AbortSignal, exclude: ExcludeMatcher): AsyncGenerator<TreeEntry> {
+  const names = (await readdir(abs, { encoding: "buffer" })).sort(Buffer.compare);
   for (let i = 0; i < names.length; i += LSTAT_BATCH) {
     signal.throwIfAborted();
     const batch = names.slice(i, i + LSTAT_BATCH);
-    const stats = await Promise.all(batch.map((name) => lstat(path.join(abs, name)).catch(vanished)));
+    const stats = await Promise.all(batch.map((name) => lstat(Buffer.concat([abs, SLASH, name])).catch(vanished)));
     for (const [j, name] of batch.entries()) {
-      const entry = { rel: rel ? `${rel}/${name}` : name, st: stats[j] };
-      if (exclude(entry.rel, entry.st?.isDirectory() ?? false)) continue;
+      const entry = { rel: rel ? Buffer.concat([rel, SLASH, name]) : name, st: stats[j] };
+      if (exclude(entry.rel.toString(), entry.st?.isDirectory() ?? false)) continue;
       yield entry;
-      if (entry.st?.isDirectory()) yield* treeEntries(path.join(abs, name), entry.rel, signal, exclude);
+      if (entry.st?.isDirectory()) yield* treeEntries(Buffer.concat([abs, SLASH, name]), entry.rel, signal, exclude);
     }
   }
 }

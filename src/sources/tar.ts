@@ -220,6 +220,8 @@ class TreeWriter {
 
   async add(header: Header, body: AsyncIterable<unknown> & { resume(): unknown }): Promise<void> {
     const rel = safeEntryPath(header.name);
+    // tar-stream reads names as UTF-8: bytes that are not are written as U+FFFD.
+    if (rel.includes("\uFFFD")) this.options.warn(rel, "its name in the archive is not valid UTF-8 (another character set): restored under this name; `tar -x` restores the exact name");
     if (header.type === "file" || header.type === "contiguous-file") {
       if (!rel) throw new TarEntryError(header.name, "is a file in place of the target directory");
       await this.ensureDir(path.posix.dirname(rel));
