@@ -1,8 +1,10 @@
-import { constants } from "node:fs";
+import { constants, type Dirent } from "node:fs";
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { ExcludeMatcher } from "./exclude.js";
 import { SourceError } from "./port.js";
+
+const SLASH = Buffer.from("/");
 
 /** How many unreadable paths the error names, and how many entries a check looks at before trusting the rest. */
 const SHOWN = 5;
@@ -16,23 +18,25 @@ const MAX_ENTRIES = 100_000;
 export async function findUnreadable(dir: string, exclude: ExcludeMatcher = () => false): Promise<string[]> {
   const found: string[] = [];
   let seen = 0;
-  const walk = async (folder: string): Promise<void> => {
-    let entries: import("node:fs").Dirent[];
+  // By the names' bytes, as the backup walks (a name need not be UTF-8); shown as text.
+  const walk = async (folder: Buffer, rel: Buffer | null): Promise<void> => {
+    let entries: Dirent<Buffer>[];
     try {
-      entries = await readdir(folder, { withFileTypes: true });
+      entries = await readdir(folder, { withFileTypes: true, encoding: "buffer" });
     } catch {
-      found.push(folder);
+      found.push(path.join(folder.toString()));
       return;
     }
     for (const e of entries) {
       if (found.length > SHOWN || ++seen > MAX_ENTRIES) return;
-      const full = path.join(folder, e.name);
-      if (exclude(path.relative(dir, full).split(path.sep).join("/"), e.isDirectory())) continue;
-      if (e.isDirectory()) await walk(full);
-      else if (e.isFile() && !(await access(full, constants.R_OK).then(() => true, () => false))) found.push(full);
+      const full = Buffer.concat([folder, SLASH, e.name]);
+      const relative = rel ? Buffer.concat([rel, SLASH, e.name]) : e.name;
+      if (exclude(relative.toString(), e.isDirectory())) continue;
+      if (e.isDirectory()) await walk(full, relative);
+      else if (e.isFile() && !(await access(full, constants.R_OK).then(() => true, () => false))) found.push(path.join(full.toString()));
     }
   };
-  await walk(dir);
+  await walk(Buffer.from(dir), null);
   return found;
 }
 

@@ -99,6 +99,7 @@ describe("directory source", () => {
     const warnings: string[] = [];
     const log = createLogger("warn", { write: (line: string) => void warnings.push(line) });
     const logged = createDirectoryDriver({ ...deps, log });
+    await expect(logged.check!({ kind: "directory", path: source }, signal())).resolves.toEqual({}); // readable, not "cannot be read"
     const payload = path.join(work, "payload.tar");
     const dump = await logged.dump({ kind: "directory", path: source }, { format: "tar", signal: signal() });
     await pipeline(dump.stream, createWriteStream(payload));
