@@ -10,7 +10,7 @@ import tar from "tar-stream";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { writeTree } from "../../test/helpers/tree.js";
 import { waitFor } from "../../test/helpers/wait.js";
-import { archiveTree, unescapeName, type ArchiveTreeOptions } from "./gnu-tar.js";
+import { archiveTree, tellProblems, unescapeName, type ArchiveTreeOptions } from "./gnu-tar.js";
 
 let work: string;
 beforeEach(async () => {
@@ -200,6 +200,12 @@ describe("archiveTree: a folder archived by GNU tar", () => {
     } finally {
       process.env.PATH = path0;
     }
+  });
+
+  test("a failure names tar's first five problems and counts the rest", () => {
+    const problems = Array.from({ length: 8 }, (_, i) => `cannot open f${i}: Permission denied`);
+    expect(tellProblems(problems.slice(0, 2))).toBe("cannot open f0: Permission denied; cannot open f1: Permission denied");
+    expect(tellProblems(problems)).toBe(`${problems.slice(0, 5).join("; ")}; and 3 more`);
   });
 
   test("tar's quoting of names in its messages is undone", () => {

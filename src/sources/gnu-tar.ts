@@ -74,6 +74,15 @@ export function notGnuTar(): Promise<{ missing: boolean; said: string } | null> 
   });
 }
 
+/** How many of tar's problems a failure names (the rest are counted). */
+const SHOWN_PROBLEMS = 5;
+
+/** tar's problems for an error message: the first few in full (a tree of unreadable files is not one long line), the rest counted. */
+export function tellProblems(problems: readonly string[]): string {
+  if (problems.length <= SHOWN_PROBLEMS) return problems.join("; ");
+  return `${problems.slice(0, SHOWN_PROBLEMS).join("; ")}; and ${problems.length - SHOWN_PROBLEMS} more`;
+}
+
 /** Entries of one directory whose lstat runs at once. */
 const LSTAT_BATCH = 64;
 /** Names are handed to tar in batches of about this many bytes (one write each). */
@@ -179,9 +188,10 @@ export function archiveTree(root: string, options: ArchiveTreeOptions): TreeArch
       }
       if (walkError) return walkError;
       if (status.signal) return new Error(`tar was killed by ${status.signal}`);
+      const told = tellProblems(problems);
       // 1: some files differ (changed while read), already judged; anything worse is 2.
-      if (status.code !== 0 && status.code !== 1) return new Error(`tar exited with code ${status.code}${problems.length ? `: ${problems.join("; ")}` : ""}`);
-      if (problems.length > 0) return new Error(problems.join("; "));
+      if (status.code !== 0 && status.code !== 1) return new Error(`tar exited with code ${status.code}${told ? `: ${told}` : ""}`);
+      if (problems.length > 0) return new Error(told);
       return null;
     })();
     void outcome.then((failure) => {
