@@ -11,6 +11,7 @@ import { RECORDED_COPIES_TO_CONFIRM, type Destination, type DestinationConfig } 
 import { JobExecutor } from "./application/job-executor.js";
 import { once } from "./shared/once.js";
 import { isOwnerAlive } from "./shared/process-owner.js";
+import { deadVolumeOwners } from "./lifecycle/recovery.js";
 import { createHookRunner } from "./application/hooks.js";
 import { Pinger } from "./application/pings.js";
 import { Pruner } from "./application/pruner.js";
@@ -275,7 +276,7 @@ export async function buildApp(config: AppConfig, log: Logger, env: NodeJS.Proce
       spoolDir: config.spoolDir,
       log,
       heldByLiveRestore: (entry) => restores.listRunning().some((r) => r.scratch.includes(entry) && isOwnerAlive(r.owner)),
-      deadOwner: (owner) => !isOwnerAlive(owner) && (restores.owners("volume").includes(owner) || runs.owners("volume").includes(owner)),
+      deadOwners: () => deadVolumeOwners(runs, restores),
     });
 
     const partChecks = new PartChecksRepo(db);

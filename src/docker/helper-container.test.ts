@@ -4,7 +4,7 @@ import path from "node:path";
 import type Docker from "dockerode";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { testDocker } from "../../test/helpers/docker-engine.js";
-import { HELPER_LABEL, OWNER_LABEL, removeDeadHelpersOn, removeHelpersOf, runHelperScript } from "./helper-container.js";
+import { HELPER_LABEL, OWNER_LABEL, removeHelpersOf, runHelperScript } from "./helper-container.js";
 import { FINISH_STAGED_RESTORE, PROBE_STAGED_RESTORE, SETTLE_STAGED_RESTORE } from "./restore-volume.js";
 
 // Not `tele-backup.test`: the volume suite removes everything with that label when each of its tests ends.
@@ -136,7 +136,7 @@ describe("helper scripts on a volume", () => {
     const live = await helper(volume.name, "-:4194305.2");
     const elsewhere = await helper(other.name, "-:4194305.1");
     try {
-      const removed = await removeDeadHelpersOn(docker, volume.name, (owner) => owner === "-:4194305.1");
+      const removed = await removeHelpersOf(docker, new Set(["-:4194305.1"]), volume.name);
       expect(removed).toEqual([dead.id.slice(0, 12)]);
       await expect(dead.inspect()).rejects.toMatchObject({ statusCode: 404 });
       expect((await live.inspect()).State.Status).toBe("created");

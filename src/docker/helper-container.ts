@@ -147,28 +147,11 @@ async function removeContainer(docker: Docker, container: Docker.Container): Pro
 
 /**
  * Removes the helper containers these owners created (owner tokens of processes that are
- * gone); returns the short ids removed. Helpers of other owners — live processes, or other
- * installations sharing the engine — are left alone.
+ * gone), only those on `volume` when it is given; returns the short ids removed. Helpers of other
+ * owners — live processes, or other installations sharing the engine — are left alone.
  */
-export async function removeHelpersOf(docker: Docker, owners: ReadonlySet<string>): Promise<string[]> {
+export async function removeHelpersOf(docker: Docker, owners: ReadonlySet<string>, volume?: string): Promise<string[]> {
   if (owners.size === 0) return [];
-  return removeHelpers(docker, (c) => owners.has(c.Labels?.[OWNER_LABEL] ?? ""));
-}
-
-/**
- * Removes the helper containers on volume `volume` whose owner `isDeadOwner` says is a process
- * of this installation that is gone (a killed backup's or restore's: they keep the volume in use);
- * returns the short ids removed.
- */
-export async function removeDeadHelpersOn(docker: Docker, volume: string, isDeadOwner: (owner: string) => boolean): Promise<string[]> {
-  return removeHelpers(docker, (c) => {
-    const owner = c.Labels?.[OWNER_LABEL];
-    return !!owner && (c.Mounts ?? []).some((m) => m.Type === "volume" && m.Name === volume) && isDeadOwner(owner);
-  });
-}
-
-/** Removes the helper containers `pick` chooses, letting a dead restore's running last moves finish first. */
-async function removeHelpers(docker: Docker, pick: (c: Docker.ContainerInfo) => boolean): Promise<string[]> {
   let found: Docker.ContainerInfo[];
   try {
     found = await docker.listContainers({ all: true, filters: { label: [HELPER_LABEL] } });
@@ -177,7 +160,8 @@ async function removeHelpers(docker: Docker, pick: (c: Docker.ContainerInfo) => 
   }
   const removed: string[] = [];
   for (const c of found) {
-    if (!pick(c)) continue;
+    if (!owners.has(c.Labels?.[OWNER_LABEL] ?? "")) continue;
+    if (volume !== undefined && !(c.Mounts ?? []).some((m) => m.Type === "volume" && m.Name === volume)) continue;
     const container = docker.getContainer(c.Id);
     // A restore's last step, moving the restored files into place: stopped halfway it would leave a mix.
     if (c.Labels?.[HELPER_LABEL] === "restore-finish" && c.State === "running") {

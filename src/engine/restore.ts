@@ -127,8 +127,8 @@ export interface RestoreDeps {
   log: Logger;
   /** Whether a restore still running in a live process recorded this scratch entry (RestoreOptions.heldByLiveRestore). */
   heldByLiveRestore?: (entry: string) => boolean;
-  /** Whether a helper's owner is a dead process of this installation (RestoreOptions.deadOwner). */
-  deadOwner?: (owner: string) => boolean;
+  /** The dead processes of this installation whose helper containers are leftovers (RestoreOptions.deadOwners). */
+  deadOwners?: () => ReadonlySet<string>;
 }
 
 /** One destination that holds parts of a run, by part number. */
@@ -300,7 +300,7 @@ export class RestoreService {
           scratchDir: staging,
           token: this.tokenOf(target),
           heldByLiveRestore: this.deps.heldByLiveRestore,
-          deadOwner: this.deps.deadOwner,
+          deadOwners: this.deps.deadOwners,
         });
         // A restore that gives up stops reading: end the stages feeding it rather than leave them waiting.
         restoring.catch(() => out.destroy());

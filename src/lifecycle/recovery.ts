@@ -374,13 +374,22 @@ async function discardUnfinishedUploads(deps: RecoveryDeps, destinationsOf: (run
   }
 }
 
+/**
+ * The processes that owned this installation's volume backups and restores and are gone: the
+ * helper containers they left are leftovers (other installations sharing the engine are not ours).
+ */
+export function deadVolumeOwners(runs: RunsRepo, restores: RestoresRepo, alive: (owner: string | null) => boolean = isOwnerAlive): Set<string> {
+  const dead = new Set<string>();
+  for (const owner of [...runs.owners("volume"), ...restores.owners("volume")]) if (!alive(owner)) dead.add(owner);
+  return dead;
+}
+
 async function recoverContainers(deps: RecoveryDeps, docker: () => Docker, alive: (owner: string | null) => boolean, report: RecoveryReport): Promise<void> {
   const { runs, restores, log } = deps;
   // A run still `running` here belongs to a live process: its containers are its own business.
   const stopped = runs.allStoppedContainers().filter((c) => runs.get(c.runId)?.status !== "running");
   // Owners of this installation's runs and restores that are gone (helpers of other installations sharing the engine are not ours).
-  const deadOwners = new Set<string>();
-  for (const owner of [...runs.owners("volume"), ...restores.owners("volume")]) if (!alive(owner)) deadOwners.add(owner);
+  const deadOwners = deadVolumeOwners(runs, restores, alive);
   if (stopped.length === 0 && deadOwners.size === 0) return;
   const client = dockerClient(docker, log);
   if (!client) return;

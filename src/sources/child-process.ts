@@ -505,7 +505,7 @@ async function feedThenDrain(input: Readable, stdin: Writable, gone: () => boole
 }
 
 /** Waits until `stdin` takes more, or is gone (the child exited: nothing more to wait for). */
-function drainedOrGone(stdin: Writable): Promise<void> {
+export function drainedOrGone(stdin: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       stdin.off("drain", done).off("close", done).off("error", done);

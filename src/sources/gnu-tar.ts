@@ -3,9 +3,9 @@ import type { Stats } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { Readable, type Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { childEnv } from "./child-process.js";
+import { childEnv, drainedOrGone } from "./child-process.js";
 import type { ExcludeMatcher } from "./exclude.js";
-import type { Warn } from "./tar.js";
+import { vanished, type Warn } from "./tar.js";
 import { relayOutput } from "../shared/relay-output.js";
 
 /**
@@ -224,7 +224,7 @@ async function feedNames(root: string, stdin: Writable, options: ArchiveTreeOpti
     const ok = stdin.write(Buffer.concat(batch, batchBytes));
     batch = [];
     batchBytes = 0;
-    if (!ok) await drainedOrClosed(stdin);
+    if (!ok) await drainedOrGone(stdin);
   };
   for await (const entry of treeEntries(Buffer.from(root), null, options.signal, exclude)) {
     if (stdin.destroyed || stdin.writableEnded) return; // tar is gone; its exit says why
@@ -246,18 +246,6 @@ async function feedNames(root: string, stdin: Writable, options: ArchiveTreeOpti
 
 const NUL = Buffer.from([0]);
 const SLASH = Buffer.from("/");
-
-function drainedOrClosed(stdin: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stdin.off("drain", done);
-      stdin.off("close", done);
-      resolve();
-    };
-    stdin.on("drain", done);
-    stdin.on("close", done);
-  });
-}
 
 /**
  * An entry of the tree in archive order, its path as the file system's bytes (a name need not be
@@ -286,11 +274,6 @@ async function* treeEntries(abs: Buffer, rel: Buffer | null, signal: AbortSignal
       if (entry.st?.isDirectory()) yield* treeEntries(Buffer.concat([abs, SLASH, name]), entry.rel, signal, exclude);
     }
   }
-}
-
-function vanished(err: unknown): undefined {
-  if ((err as { code?: string }).code === "ENOENT") return undefined;
-  throw err;
 }
 
 /** Calls `onLine` for every line of `stream`; resolves at its end. */

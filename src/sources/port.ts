@@ -169,10 +169,10 @@ export interface RestoreOptions {
    */
   heldByLiveRestore?: (entry: string) => boolean;
   /**
-   * Whether `owner` (a helper container's owner token) is a process of this installation that is
-   * gone: a driver removes such leftovers from its target before it restores into it.
+   * The owner tokens of this installation's processes that are gone: a driver removes the helper
+   * containers they left on its target before it restores into it.
    */
-  deadOwner?: (owner: string) => boolean;
+  deadOwners?: () => ReadonlySet<string>;
 }
 
 /** What `checkRestoreTarget` found. */

@@ -303,7 +303,8 @@ function modifiedAt(header: Header): Date | number {
   return Number.isFinite(seconds) ? seconds : header.mtime!;
 }
 
-function vanished(err: unknown): undefined {
+/** For a `.catch` on a file-system call: undefined when the path is gone (ENOENT), else the error again. */
+export function vanished(err: unknown): undefined {
   if ((err as { code?: string }).code === "ENOENT") return undefined;
   throw err;
 }

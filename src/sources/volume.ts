@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type Docker from "dockerode";
 import type { Pack } from "tar-stream";
 import { DockerError, dockerMessage, isNotFound, isUnreachable, toDockerError } from "../docker/errors.js";
-import { createHelperContainer, HELPER_MOUNT, removeDeadHelpersOn, resolveHelperImage, runHelperScript, type HelperContainer } from "../docker/helper-container.js";
+import { createHelperContainer, HELPER_MOUNT, removeHelpersOf, resolveHelperImage, runHelperScript, type HelperContainer } from "../docker/helper-container.js";
 import { firstEntry } from "../docker/first-entry.js";
 import {
   FINISH_STAGED_RESTORE,
@@ -103,7 +103,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
       return [volumeScratch(volumeName(config), token)];
     },
 
-    async restore(config, input: Readable, { format, signal, token, heldByLiveRestore, deadOwner }) {
+    async restore(config, input: Readable, { format, signal, token, heldByLiveRestore, deadOwners }) {
       // A volume this restore created is removed again if the restore fails: it did not exist before.
       let madeVolume: { docker: Docker; name: string } | null = null;
       // On failure the input is destroyed, so the stages feeding it end instead of waiting forever.
@@ -116,7 +116,7 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
           return { image: await resolveHelperImage(docker, deps.helperImage), created: await ensureVolume(docker, name, token) };
         });
         if (created) madeVolume = { docker, name };
-        else if (deadOwner) await removeDeadHelpers(docker, name, deadOwner);
+        else if (deadOwners) await removeDeadHelpers(docker, name, deadOwners());
         // An existing volume is restored through a staging folder (it must end as it was, or as the backup).
         const staging = !created && token ? restoreStaging(token) : undefined;
         const helper = await guard(`cannot restore into volume "${name}"`, () =>
@@ -160,9 +160,9 @@ export function createVolumeDriver(deps: SourceDeps): SourceDriver {
    * use; start-up recovery removes them too, but only when `run` starts). A running helper of a
    * dead restore's last moves is let finish first. Failing to is logged: the restore needs none of it.
    */
-  async function removeDeadHelpers(docker: Docker, name: string, deadOwner: (owner: string) => boolean): Promise<void> {
+  async function removeDeadHelpers(docker: Docker, name: string, owners: ReadonlySet<string>): Promise<void> {
     try {
-      const removed = await removeDeadHelpersOn(docker, name, deadOwner);
+      const removed = await removeHelpersOf(docker, owners, name);
       if (removed.length > 0) log.warn({ volume: name, helpers: removed }, "removed the helper containers a dead backup or restore left on the volume");
     } catch (err) {
       log.error({ volume: name, err: oneLine(err) }, "cannot remove the helper containers a dead backup or restore left on the volume");

@@ -85,8 +85,7 @@ function pipeline(ctx: RunContext, dump: Dump): Array<{ stage: Stage; phase: Bac
     stages.push({ stage: file.stage, phase: "compress" });
   } else if (piped) {
     // No counter sees the raw bytes: the source says how far it is (exact once it is done).
-    const rawBytes = dump.rawBytes;
-    if (rawBytes) ctx.rawBytesNow = rawBytes;
+    ctx.rawBytesNow = dump.rawBytes;
     stages.push({ stage: piped, phase: "compress" });
   } else {
     // The counters share one stage (each stage costs its own work on every chunk).
@@ -132,8 +131,7 @@ function compressFile(compression: Compression, takeFile: NonNullable<Dump["take
 function compressPiped(compression: Compression, dump: Dump): Readable | undefined {
   const compress = pipeCompressor(compression);
   if (!compress || !dump.pipeInto) return undefined;
-  const pipeInto = dump.pipeInto;
-  const stage = compress((stdin) => pipeInto(stdin), dump.done);
+  const stage = compress(dump.pipeInto, dump.done);
   finished(stage).catch(() => dump.stream.destroy());
   return stage;
 }
